@@ -1,0 +1,29 @@
+# The two commands of the README: `make demo` and `make test`. Both set up
+# the virtualenv (.venv) from the pinned constraints on first use.
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+
+.PHONY: demo test lint check bench clean
+
+$(BIN)/sinkron: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+demo: $(BIN)/sinkron  ## stand-in E-Program and E-Planning, SQLite, a full sync, the service on :8000
+	$(BIN)/sinkron demo
+
+test: $(BIN)/sinkron  ## the whole suite; PostgreSQL too when SINKRON_TEST_POSTGRES_URL is set
+	$(BIN)/pytest
+
+lint: $(BIN)/sinkron
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+check: lint test
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache sinkron.db sinkron.db-*

@@ -1,0 +1,77 @@
+"""Settings, read once from the environment (prefix ``SINKRON_``) or an optional ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that people copy from examples and forget to change. A service that
+# starts with one of them talks to production with a key everybody knows.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "changethis", "secret", "xxx", "todo"}
+)
+
+ConflictPolicy = Literal["manual", "source_wins"]
+
+
+class ConfigError(Exception):
+    """A setting is missing or unusable; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SINKRON_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite:///sinkron.db"
+
+    eprogram_url: str = "http://127.0.0.1:8101"
+    eprogram_api_key: SecretStr | None = None
+    eplanning_url: str = "http://127.0.0.1:8102"
+    eplanning_token: SecretStr | None = None
+    # The user E-Planning records as `diperbarui_oleh` for our token. A record
+    # last written by anyone else was edited by hand (design.md, promise 6).
+    eplanning_user: str = "integrasi-eprogram"
+
+    conflict_policy: ConflictPolicy = "manual"
+    jenis_pemda: Literal["KABKOT", "PROV"] = "KABKOT"
+
+    page_size: int = Field(default=500, ge=1, le=1000)
+    push_batch_size: int = Field(default=200, ge=1, le=200)
+    http_timeout_seconds: float = Field(default=30.0, gt=0)
+    retry_max_attempts: int = Field(default=6, ge=1, le=20)
+    retry_initial_wait: float = Field(default=0.5, ge=0)
+    retry_max_wait: float = Field(default=30.0, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("hanya sqlite:/// atau postgresql+psycopg:// yang didukung")
+        return value
+
+    def secret(self, name: Literal["eprogram_api_key", "eplanning_token"]) -> str:
+        """The secret's value, or a ConfigError naming the variable to set."""
+        value: SecretStr | None = getattr(self, name)
+        variable = f"SINKRON_{name.upper()}"
+        if value is None:
+            raise ConfigError(f"{variable} belum diisi: setel variabel lingkungan ini atau .env")
+        raw = value.get_secret_value().strip()
+        if raw.lower() in PLACEHOLDER_SECRETS:
+            raise ConfigError(
+                f"{variable} masih berisi nilai contoh; isi dengan kunci yang sebenarnya"
+            )
+        return raw
+
+    def require_secrets(self) -> None:
+        """Fail at start-up, not at 01:00 WIB, when a secret is missing."""
+        self.secret("eprogram_api_key")
+        self.secret("eplanning_token")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

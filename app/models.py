@@ -1,0 +1,276 @@
+"""The service's own records: runs, outcomes, checkpoints, push state, mismatches,
+dead letters and the versioned nomenclature. Times are stored in UTC."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: store aware datetimes only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class RunStatus(enum.StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+
+class Outcome(enum.StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    DEACTIVATED = "deactivated"
+    UNCHANGED = "unchanged"
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
+    UNMAPPABLE = "unmappable"
+    DUPLICATE = "duplicate"
+    DEAD_LETTER = "dead_letter"
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tahun_anggaran: Mapped[int]
+    tahap: Mapped[str] = mapped_column(String(20))
+    kode_skpd: Mapped[list[Any] | None]
+    full: Mapped[bool]
+    trigger: Mapped[str] = mapped_column(String(20))
+    triggered_by: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    stage: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    records_pulled: Mapped[int] = mapped_column(default=0)
+    outcome_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    stage_seconds: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_sync_run_scope", "tahun_anggaran", "tahap", "id"),)
+
+
+class RecordOutcome(Base):
+    """Where one source record of a run ended (design.md, promise 1)."""
+
+    __tablename__ = "record_outcome"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("sync_run.id", ondelete="CASCADE"))
+    source_id: Mapped[str] = mapped_column(String(64))
+    source_updated_at: Mapped[datetime | None]
+    kode_skpd: Mapped[str | None] = mapped_column(String(40))
+    kode_sub_skpd: Mapped[str | None] = mapped_column(String(40))
+    kode_sub_kegiatan: Mapped[str | None] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(20))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    versi: Mapped[int | None]
+    changed_fields: Mapped[list[Any] | None]
+    message: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    run: Mapped[SyncRun] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("run_id", "source_id"),
+        Index("ix_record_outcome_run_outcome", "run_id", "outcome"),
+    )
+
+
+class Checkpoint(Base):
+    """The pull position of one tahun/tahap (design.md, promise 3)."""
+
+    __tablename__ = "checkpoint"
+
+    tahun_anggaran: Mapped[int] = mapped_column(primary_key=True)
+    tahap: Mapped[str] = mapped_column(String(20), primary_key=True)
+    # Highest source `update_at` fully recorded, as E-Program writes it (WIB text),
+    # and the ids seen at exactly that second: the next pull asks for that second
+    # again (updated_since is inclusive) and skips these.
+    watermark: Mapped[str | None] = mapped_column(String(32))
+    watermark_ids: Mapped[list[Any]] = mapped_column(default=list)
+    # Set while a pass is under way: where to continue after a crash.
+    pass_updated_since: Mapped[str | None] = mapped_column(String(32))
+    pass_after: Mapped[str | None] = mapped_column(String(255))
+    pass_run_id: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PushedState(Base):
+    """What the service last wrote to E-Planning for one natural key."""
+
+    __tablename__ = "pushed_state"
+
+    tahun_anggaran: Mapped[int] = mapped_column(primary_key=True)
+    tahap: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kode_sub_skpd: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kode_sub_kegiatan: Mapped[str] = mapped_column(String(40), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    versi: Mapped[int]
+    aktif: Mapped[bool]
+    source_id: Mapped[str | None] = mapped_column(String(64))
+    run_id: Mapped[int | None]
+    pushed_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PushKey(Base):
+    """An idempotency key, stored before the first attempt (design.md, promise 2)."""
+
+    __tablename__ = "push_key"
+
+    idempotency_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tahun_anggaran: Mapped[int]
+    tahap: Mapped[str] = mapped_column(String(20))
+    kode_sub_skpd: Mapped[str] = mapped_column(String(40))
+    kode_sub_kegiatan: Mapped[str] = mapped_column(String(40))
+    op: Mapped[str] = mapped_column(String(10))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    base_versi: Mapped[int | None]
+    first_run_id: Mapped[int | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_status: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Mismatch(Base):
+    """A difference a planner should see (design.md, mismatch categories)."""
+
+    __tablename__ = "mismatch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tahun_anggaran: Mapped[int]
+    tahap: Mapped[str] = mapped_column(String(20))
+    kode_skpd: Mapped[str | None] = mapped_column(String(40))
+    kode_sub_skpd: Mapped[str | None] = mapped_column(String(40))
+    kode_sub_kegiatan: Mapped[str | None] = mapped_column(String(40))
+    source_id: Mapped[str | None] = mapped_column(String(64))
+    kategori: Mapped[str] = mapped_column(String(40))
+    field: Mapped[str | None] = mapped_column(String(100))
+    nilai_eprogram: Mapped[str | None] = mapped_column(Text)
+    nilai_eplanning: Mapped[str | None] = mapped_column(Text)
+    keterangan: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="baru")
+    first_run_id: Mapped[int | None]
+    last_run_id: Mapped[int | None]
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_mismatch_scope", "tahun_anggaran", "tahap", "kode_skpd", "status"),
+        Index("ix_mismatch_record", "tahun_anggaran", "tahap", "source_id"),
+    )
+
+
+class DeadLetter(Base):
+    """A push that outlived its retries, kept with everything needed to replay it."""
+
+    __tablename__ = "dead_letter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("sync_run.id", ondelete="CASCADE"))
+    source_id: Mapped[str | None] = mapped_column(String(64))
+    tahun_anggaran: Mapped[int]
+    tahap: Mapped[str] = mapped_column(String(20))
+    kode_sub_skpd: Mapped[str] = mapped_column(String(40))
+    kode_sub_kegiatan: Mapped[str] = mapped_column(String(40))
+    op: Mapped[str] = mapped_column(String(10))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    if_match: Mapped[int | None]
+    payload: Mapped[dict[str, Any] | None]
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+
+class NomenklaturVersion(Base):
+    __tablename__ = "nomenklatur_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tahun_anggaran: Mapped[int] = mapped_column(index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    source_file: Mapped[str] = mapped_column(String(255))
+    source_format: Mapped[str] = mapped_column(String(20))
+    item_count: Mapped[int]
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    items: Mapped[list[NomenklaturItem]] = relationship(
+        back_populates="version", cascade="all, delete-orphan"
+    )
+
+
+class NomenklaturItem(Base):
+    __tablename__ = "nomenklatur_item"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("nomenklatur_version.id", ondelete="CASCADE")
+    )
+    kode: Mapped[str] = mapped_column(String(40))
+    nama: Mapped[str] = mapped_column(Text)
+    indikator: Mapped[str | None] = mapped_column(Text)
+    satuan: Mapped[str | None] = mapped_column(String(100))
+    jenis_pemda: Mapped[str] = mapped_column(String(10))
+    kode_sebelumnya: Mapped[str | None] = mapped_column(String(40))
+
+    version: Mapped[NomenklaturVersion] = relationship(back_populates="items")
+
+    __table_args__ = (UniqueConstraint("version_id", "jenis_pemda", "kode"),)

@@ -1,0 +1,1 @@
+"""The official sub kegiatan nomenclature: reading SIPD exports and storing versions."""

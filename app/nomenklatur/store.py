@@ -1,0 +1,81 @@
+"""Versioned nomenclature per tahun anggaran (the repository for it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import NomenklaturItem, NomenklaturVersion
+from app.nomenklatur.reader import NomenklaturEntry, SourceFormat
+
+
+def save_version(
+    session: Session,
+    *,
+    tahun_anggaran: int,
+    label: str,
+    source: Path,
+    source_format: SourceFormat,
+    entries: Sequence[NomenklaturEntry],
+) -> NomenklaturVersion:
+    """Store a new version; older versions stay for history. Duplicate rows of one
+    code and jenis pemda in the file keep the first occurrence."""
+    version = NomenklaturVersion(
+        tahun_anggaran=tahun_anggaran,
+        label=label,
+        source_file=source.name,
+        source_format=source_format,
+        item_count=0,
+    )
+    seen: set[tuple[str, str]] = set()
+    for entry in entries:
+        if (entry.jenis_pemda, entry.kode) in seen:
+            continue
+        seen.add((entry.jenis_pemda, entry.kode))
+        version.items.append(
+            NomenklaturItem(
+                kode=entry.kode,
+                nama=entry.nama,
+                indikator=entry.indikator,
+                satuan=entry.satuan,
+                jenis_pemda=entry.jenis_pemda,
+                kode_sebelumnya=entry.kode_sebelumnya,
+            )
+        )
+    version.item_count = len(version.items)
+    session.add(version)
+    session.flush()
+    return version
+
+
+def current_version(session: Session, tahun_anggaran: int) -> NomenklaturVersion | None:
+    """The newest version imported for the year."""
+    return session.scalars(
+        select(NomenklaturVersion)
+        .where(NomenklaturVersion.tahun_anggaran == tahun_anggaran)
+        .order_by(NomenklaturVersion.id.desc())
+        .limit(1)
+    ).first()
+
+
+def items_as_reference(session: Session, version_id: int) -> list[dict[str, str | None]]:
+    """The version in E-Planning's `referensi/nomenklatur` item shape."""
+    rows = session.scalars(
+        select(NomenklaturItem)
+        .where(NomenklaturItem.version_id == version_id)
+        .order_by(NomenklaturItem.kode)
+    )
+    return [
+        {
+            "kode": r.kode,
+            "nama": r.nama,
+            "indikator": r.indikator,
+            "satuan": r.satuan,
+            "jenis_pemda": r.jenis_pemda,
+            "kode_sebelumnya": r.kode_sebelumnya,
+        }
+        for r in rows
+    ]

@@ -1,0 +1,1 @@
+"""The only modules that query the database. Callers own the transaction."""

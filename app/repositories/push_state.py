@@ -1,0 +1,90 @@
+"""What the service last wrote per natural key, and the idempotency keys it used."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from app.models import PushedState, PushKey
+from mappings.eplanning import NaturalKey
+
+
+def _pk(key: NaturalKey) -> tuple[int, str, str, str]:
+    return (key.tahun_anggaran, key.tahap, key.kode_sub_skpd, key.kode_sub_kegiatan)
+
+
+def load(session: Session, keys: Iterable[NaturalKey]) -> dict[NaturalKey, PushedState]:
+    wanted = [_pk(k) for k in keys]
+    if not wanted:
+        return {}
+    found: dict[NaturalKey, PushedState] = {}
+    cols = (
+        PushedState.tahun_anggaran,
+        PushedState.tahap,
+        PushedState.kode_sub_skpd,
+        PushedState.kode_sub_kegiatan,
+    )
+    # Chunked: SQLite limits bound parameters per statement.
+    for start in range(0, len(wanted), 200):
+        chunk = wanted[start : start + 200]
+        for row in session.scalars(select(PushedState).where(tuple_(*cols).in_(chunk))):
+            found[NaturalKey(*_pk_of(row))] = row
+    return found
+
+
+def _pk_of(row: PushedState) -> tuple[int, str, str, str]:
+    return (row.tahun_anggaran, row.tahap, row.kode_sub_skpd, row.kode_sub_kegiatan)
+
+
+def record_write(
+    session: Session,
+    key: NaturalKey,
+    *,
+    content_hash: str,
+    versi: int,
+    aktif: bool,
+    source_id: str | None,
+    run_id: int,
+) -> None:
+    row = session.get(PushedState, _pk(key))
+    if row is None:
+        row = PushedState(
+            tahun_anggaran=key.tahun_anggaran,
+            tahap=key.tahap,
+            kode_sub_skpd=key.kode_sub_skpd,
+            kode_sub_kegiatan=key.kode_sub_kegiatan,
+        )
+        session.add(row)
+    row.content_hash = content_hash
+    row.versi = versi
+    row.aktif = aktif
+    row.source_id = source_id
+    row.run_id = run_id
+
+
+def remember_keys(session: Session, keys: Iterable[PushKey]) -> None:
+    """Store idempotency keys before the first attempt; a key already stored (a
+    retry after a crash) keeps its row and counts one more attempt."""
+    keys = list(keys)
+    existing = set(
+        session.scalars(
+            select(PushKey.idempotency_key).where(
+                PushKey.idempotency_key.in_([k.idempotency_key for k in keys])
+            )
+        )
+    )
+    for key in keys:
+        if key.idempotency_key not in existing:
+            session.add(key)
+    session.flush()
+
+
+def note_attempts(session: Session, results: dict[str, int]) -> None:
+    """Keep the last status seen for each key (key → HTTP status)."""
+    if not results:
+        return
+    for row in session.scalars(select(PushKey).where(PushKey.idempotency_key.in_(list(results)))):
+        row.attempts += 1
+        row.last_status = results[row.idempotency_key]

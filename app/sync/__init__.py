@@ -1,0 +1,1 @@
+"""One sync run: pull → map → reconcile → push → record."""

@@ -1,0 +1,452 @@
+"""One run, page by page: pull → map → reconcile → push → record → checkpoint.
+
+Each page is finished (outcomes, push state, mismatches, dead letters and the
+cursor, in one transaction) before the next one is asked for, so a crash costs
+at most the page in hand (design.md, promise 3).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.db import session_scope
+from app.models import PushKey, RunStatus
+from app.repositories import checkpoints, mismatches, outcomes, push_state, runs
+from app.repositories import dead_letters as dead_letter_repo
+from app.sync import records
+from app.sync.push import PlannedWrite, push_writes
+from app.sync.reconcile import Action, LastWrite, RemoteEntry, decide, remote_entry, sync_hash
+from app.sync.scope import Scope
+from connectors.eplanning import EPlanningClient
+from connectors.eprogram import EProgramClient, Page
+from connectors.http import ConnectorError
+from mappings.eplanning import NaturalKey, StoredRenjaSubKegiatan
+from mappings.subkegiatan import Mapped, Unmappable, map_sub_kegiatan, pick_latest
+
+log = logging.getLogger(__name__)
+
+
+class RunCancelled(Exception):
+    """An admin asked the run to stop; it stops at the next page boundary."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    run_id: int
+    stage: str
+    page: int
+    pulled: int
+    counts: dict[str, int]
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    status: RunStatus
+    pulled: int
+    counts: dict[str, int]
+    error: str | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _PassState:
+    """What the pipeline must remember across pages of one pass."""
+
+    seen_ids: set[str] = field(default_factory=set)
+    winners: dict[NaturalKey, Mapped] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    watermark: str | None = None
+    watermark_ids: set[str] = field(default_factory=set)
+    skip_at_watermark: set[str] = field(default_factory=set)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        session_factory: sessionmaker[Session],
+        eprogram: EProgramClient,
+        eplanning: EPlanningClient,
+        progress: Callable[[Progress], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = session_factory
+        self.eprogram = eprogram
+        self.eplanning = eplanning
+        self.progress = progress or (lambda _p: None)
+        self.should_cancel = should_cancel or (lambda: False)
+
+    async def execute(self, run_id: int) -> RunSummary:
+        """Run a created run to its end; never raises for a failed sync."""
+        with session_scope(self.sessions) as session:
+            run = runs.get(session, run_id)
+            if run is None:
+                raise LookupError(f"run {run_id} tidak ada")
+            scope = Scope(run.tahun_anggaran, run.tahap, tuple(run.kode_skpd or ()), run.full)
+            runs.mark_running(session, run_id)
+        state = _PassState()
+        status, error = RunStatus.SUCCEEDED, None
+        try:
+            with state.timed("baca_eplanning"):
+                self._set_stage(run_id, "baca_eplanning", state)
+                remote = await self._read_target(scope)
+            await self._pull_pass(run_id, scope, remote, state)
+        except RunCancelled:
+            status, error = RunStatus.CANCELLED, "dibatalkan oleh admin"
+        except ConnectorError as exc:
+            status, error = RunStatus.FAILED, str(exc)
+            log.error("run %s gagal: %s", run_id, exc)
+        return self._finish(run_id, state, status, error)
+
+    # -- stages -------------------------------------------------------------
+
+    async def _read_target(self, scope: Scope) -> dict[NaturalKey, RemoteEntry]:
+        remote: dict[NaturalKey, RemoteEntry] = {}
+        for kode_skpd in scope.kode_skpd or (None,):
+            async for items in self.eplanning.current_pages(
+                tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap, kode_skpd=kode_skpd
+            ):
+                for item in items:
+                    try:
+                        stored = StoredRenjaSubKegiatan.from_api(item)
+                    except ValueError as exc:
+                        log.warning("data E-Planning tidak terbaca, dilewati: %s", exc)
+                        continue
+                    remote[stored.natural_key()] = remote_entry(stored)
+        return remote
+
+    async def _pull_pass(
+        self, run_id: int, scope: Scope, remote: dict[NaturalKey, RemoteEntry], state: _PassState
+    ) -> None:
+        updated_since, after = self._start_position(scope, state)
+        page_no = 0
+        pages = self.eprogram.pages(
+            tahun_anggaran=scope.tahun_anggaran,
+            tahap=scope.tahap,
+            updated_since=updated_since,
+            after=after,
+            limit=self.settings.page_size,
+        )
+        self._set_stage(run_id, "tarik", state)
+        while True:
+            if self.should_cancel():
+                raise RunCancelled
+            with state.timed("tarik"):
+                page = await anext(pages, None)
+            if page is None:
+                break
+            page_no += 1
+            await self._process_page(
+                run_id=run_id,
+                scope=scope,
+                page=page,
+                remote=remote,
+                state=state,
+                updated_since=updated_since,
+            )
+            self.progress(
+                Progress(run_id, "tarik", page_no, len(state.seen_ids), dict(state.counts))
+            )
+
+    def _start_position(self, scope: Scope, state: _PassState) -> tuple[str | None, str | None]:
+        if scope.partial or scope.full:
+            return None, None
+        with session_scope(self.sessions) as session:
+            checkpoint = checkpoints.get(session, scope.tahun_anggaran, scope.tahap)
+            if checkpoint is None:
+                return None, None
+            state.watermark = checkpoint.watermark
+            state.watermark_ids = set(checkpoint.watermark_ids)
+            if checkpoint.pass_after:
+                log.info("melanjutkan dari checkpoint run %s", checkpoint.pass_run_id)
+                return checkpoint.pass_updated_since, checkpoint.pass_after
+            # updated_since is inclusive: the watermark second comes again, and
+            # the records of it we already recorded are skipped, not recounted.
+            state.skip_at_watermark = set(checkpoint.watermark_ids)
+            return checkpoint.watermark, None
+
+    async def _process_page(
+        self,
+        *,
+        run_id: int,
+        scope: Scope,
+        page: Page,
+        remote: dict[NaturalKey, RemoteEntry],
+        state: _PassState,
+        updated_since: str | None,
+    ) -> None:
+        page_record = records.PageRecord()
+        with state.timed("petakan"):
+            fresh = self._select(scope, page.records, state)
+            mapped = self._map(scope, fresh, page_record, state)
+        with state.timed("bandingkan"):
+            writes, by_source = self._reconcile(scope, mapped, remote, page_record)
+        with state.timed("kirim"):
+            self._remember_keys(run_id, writes)
+            pushed = await push_writes(self.eplanning, writes)
+            for result in pushed:
+                stored = records.push_rows(
+                    page_record, result, by_source[result.write.source_id], run_id
+                )
+                if stored is not None:
+                    remote[stored.natural_key()] = remote_entry(stored)
+        with state.timed("catat"):
+            self._record(
+                run_id=run_id,
+                scope=scope,
+                page=page,
+                page_record=page_record,
+                state=state,
+                updated_since=updated_since,
+            )
+
+    def _select(
+        self, scope: Scope, raw_records: list[dict[str, Any]], state: _PassState
+    ) -> list[dict[str, Any]]:
+        """Records of this run's scope, minus the overlap second already recorded."""
+        chosen = []
+        for raw in raw_records:
+            source_id = str(raw.get("id", "")).strip()
+            update_at = str(raw.get("update_at", "")).strip()
+            if scope.kode_skpd and str(raw.get("kode_skpd", "")).strip() not in scope.kode_skpd:
+                continue
+            if update_at == state.watermark and source_id in state.skip_at_watermark:
+                continue
+            chosen.append(raw)
+            if update_at and (state.watermark is None or update_at > state.watermark):
+                state.watermark, state.watermark_ids = update_at, {source_id}
+            elif update_at == state.watermark:
+                state.watermark_ids.add(source_id)
+        return chosen
+
+    def _map(
+        self,
+        scope: Scope,
+        raw_records: list[dict[str, Any]],
+        page_record: records.PageRecord,
+        state: _PassState,
+    ) -> list[Mapped]:
+        page_winners: dict[str, Mapped] = {}
+        for raw in raw_records:
+            result = map_sub_kegiatan(raw, jenis_pemda=self.settings.jenis_pemda)
+            source_id = result.source_id or "?"
+            state.seen_ids.add(source_id)
+            if isinstance(result, Unmappable):
+                records.unmappable_rows(
+                    page_record, result, tahun=scope.tahun_anggaran, tahap=scope.tahap
+                )
+                continue
+            records.note_rows(page_record, result)
+            key = result.record.natural_key()
+            earlier = state.winners.get(key)
+            if earlier is not None and earlier.source_id != result.source_id:
+                winner, loser = pick_latest(earlier, result)
+                if winner is earlier:
+                    records.duplicate_rows(page_record, loser, earlier.source_id)
+                    continue
+                if page_winners.pop(earlier.source_id, None) is not None:
+                    records.duplicate_rows(page_record, earlier, result.source_id)
+                else:  # already recorded on an earlier page
+                    records.superseded_rows(page_record, earlier, result.source_id)
+            state.winners[key] = result
+            page_winners[result.source_id] = result
+        return list(page_winners.values())
+
+    def _reconcile(
+        self,
+        scope: Scope,
+        mapped: list[Mapped],
+        remote: dict[NaturalKey, RemoteEntry],
+        page_record: records.PageRecord,
+    ) -> tuple[list[PlannedWrite], dict[str, Mapped]]:
+        keys = [m.record.natural_key() for m in mapped]
+        with session_scope(self.sessions) as session:
+            last = {
+                k: LastWrite(versi=row.versi, sync_hash=row.content_hash)
+                for k, row in push_state.load(session, keys).items()
+            }
+        writes: list[PlannedWrite] = []
+        for item in mapped:
+            key = item.record.natural_key()
+            current = remote.get(key)
+            if self._older_than_remote_source(item, current):
+                assert current is not None and current.record.sumber is not None
+                records.duplicate_rows(page_record, item, current.record.sumber.id)
+                continue
+            decision = decide(
+                item.record,
+                current,
+                last.get(key),
+                service_user=self.settings.eplanning_user,
+                source_wins=self.settings.conflict_policy == "source_wins",
+            )
+            if decision.action is Action.UNCHANGED:
+                records.unchanged_row(
+                    page_record, item, current.versi if current else None, decision.reason
+                )
+                if current is not None and current.diperbarui_oleh == self.settings.eplanning_user:
+                    ours = last.get(key)
+                    if ours is None or ours.versi != current.versi:
+                        page_record.written.append(
+                            records.Written(key, current.sync_hash, current.record, item.source_id)
+                        )
+            elif decision.action is Action.CONFLICT:
+                assert current is not None
+                records.conflict_rows(
+                    page_record, item, current, decision.changed, decision.reason or ""
+                )
+            else:
+                writes.append(
+                    PlannedWrite(
+                        source_id=item.source_id,
+                        key=key,
+                        action=decision.action,
+                        record=item.record,
+                        sync_hash=sync_hash(item.record),
+                        if_match=decision.if_match,
+                        changed=decision.changed,
+                    )
+                )
+        return writes, {m.source_id: m for m in mapped}
+
+    @staticmethod
+    def _older_than_remote_source(item: Mapped, current: RemoteEntry | None) -> bool:
+        """E-Planning holds this key from another E-Program id: an operator's copy
+        from an earlier run. The older of the two is the duplicate."""
+        if current is None or current.record.sumber is None:
+            return False
+        other = current.record.sumber
+        if other.id == item.source_id:
+            return False
+        theirs = (other.diperbarui_pada, _numeric(other.id))
+        ours = (item.updated_at, _numeric(item.source_id))
+        return ours < theirs
+
+    def _remember_keys(self, run_id: int, writes: list[PlannedWrite]) -> None:
+        """Idempotency keys are durable before the first attempt (promise 2)."""
+        if not writes:
+            return
+        with session_scope(self.sessions) as session:
+            push_state.remember_keys(
+                session,
+                [
+                    PushKey(
+                        idempotency_key=w.operation.idempotency_key,
+                        tahun_anggaran=w.key.tahun_anggaran,
+                        tahap=w.key.tahap,
+                        kode_sub_skpd=w.key.kode_sub_skpd,
+                        kode_sub_kegiatan=w.key.kode_sub_kegiatan,
+                        op=w.operation.op,
+                        content_hash=w.sync_hash,
+                        base_versi=w.if_match,
+                        first_run_id=run_id,
+                    )
+                    for w in writes
+                ],
+            )
+
+    def _record(
+        self,
+        *,
+        run_id: int,
+        scope: Scope,
+        page: Page,
+        page_record: records.PageRecord,
+        state: _PassState,
+        updated_since: str | None,
+    ) -> None:
+        with session_scope(self.sessions) as session:
+            outcomes.save(session, run_id, page_record.outcomes)
+            for loser_id, winner_id in page_record.superseded:
+                outcomes.mark_superseded(session, run_id, loser_id, winner_id)
+            for written in page_record.written:
+                push_state.record_write(
+                    session,
+                    written.key,
+                    content_hash=written.sync_hash,
+                    versi=written.stored.versi,
+                    aktif=written.stored.aktif,
+                    source_id=written.source_id,
+                    run_id=run_id,
+                )
+            push_state.note_attempts(session, page_record.attempts)
+            for letter in page_record.dead_letters:
+                dead_letter_repo.add(session, letter)
+            mismatches.record(session, run_id, page_record.mismatches)
+            mismatches.resolve_for_sources(
+                session,
+                tahun_anggaran=scope.tahun_anggaran,
+                tahap=scope.tahap,
+                source_ids=page_record.clean_source_ids,
+                run_id=run_id,
+            )
+            if not scope.partial:
+                checkpoints.advance(
+                    session,
+                    tahun_anggaran=scope.tahun_anggaran,
+                    tahap=scope.tahap,
+                    run_id=run_id,
+                    pass_updated_since=updated_since,
+                    next_after=page.next_after,
+                    watermark=state.watermark,
+                    watermark_ids=sorted(state.watermark_ids),
+                )
+            state.counts = runs.outcome_counts(session, run_id)
+            runs.set_progress(
+                session,
+                run_id,
+                stage="tarik",
+                records_pulled=len(state.seen_ids),
+                stage_seconds=state.timings,
+            )
+
+    def _set_stage(self, run_id: int, stage: str, state: _PassState) -> None:
+        with session_scope(self.sessions) as session:
+            runs.set_progress(session, run_id, stage=stage, stage_seconds=state.timings)
+        self.progress(Progress(run_id, stage, 0, len(state.seen_ids), dict(state.counts)))
+
+    def _finish(
+        self, run_id: int, state: _PassState, status: RunStatus, error: str | None
+    ) -> RunSummary:
+        with session_scope(self.sessions) as session:
+            counts = runs.outcome_counts(session, run_id)
+            pulled = len(state.seen_ids)
+            recorded = sum(counts.values())
+            if recorded != pulled and status is not RunStatus.FAILED:
+                # Promise 1: a run whose counts do not add up is a failed run.
+                status = RunStatus.FAILED
+                error = (
+                    f"jumlah hasil ({recorded}) tidak sama dengan data yang ditarik ({pulled}); "
+                    f"selisih {recorded - pulled}"
+                )
+            runs.set_progress(
+                session, run_id, stage="selesai", records_pulled=pulled, stage_seconds=state.timings
+            )
+            runs.finish(session, run_id, status=status, counts=counts, error=error)
+        summary = RunSummary(run_id, status, pulled, counts, error, dict(state.timings))
+        self.progress(Progress(run_id, "selesai", 0, pulled, counts))
+        return summary
+
+
+def _numeric(source_id: str) -> int:
+    return int(source_id) if source_id.isdigit() else -1

@@ -1,0 +1,125 @@
+"""The pure diff between what E-Program says and what E-Planning holds.
+
+No I/O here: the pipeline hands in the mapped record, E-Planning's current copy
+and what the service itself last wrote, and gets back one decision.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+
+from mappings.eplanning import (
+    RenjaSubKegiatan,
+    StoredRenjaSubKegiatan,
+    changed_fields,
+    content_hash,
+)
+
+
+class Action(enum.StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DEACTIVATE = "deactivate"
+    UNCHANGED = "unchanged"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True)
+class RemoteEntry:
+    """E-Planning's current copy of one record, reduced to what reconciling needs."""
+
+    versi: int
+    diperbarui_oleh: str
+    aktif: bool
+    sync_hash: str
+    record: StoredRenjaSubKegiatan
+
+
+@dataclass(frozen=True)
+class LastWrite:
+    """What the service itself last wrote for a natural key (table pushed_state)."""
+
+    versi: int
+    sync_hash: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    if_match: int | None = None
+    changed: list[str] = field(default_factory=list)
+    reason: str | None = None
+
+
+def sync_hash(record: RenjaSubKegiatan) -> str:
+    """The content hash plus the source id.
+
+    The source timestamp is left out so a record E-Program merely touched is
+    unchanged; the source id is kept so that when an operator's copy loses to the
+    real record, E-Planning ends up pointing at the real one.
+    """
+    source_id = record.sumber.id if record.sumber is not None else ""
+    return hashlib.sha256(f"{content_hash(record)}|{source_id}".encode()).hexdigest()
+
+
+def remote_entry(record: StoredRenjaSubKegiatan) -> RemoteEntry:
+    return RemoteEntry(
+        versi=record.versi,
+        diperbarui_oleh=record.diperbarui_oleh,
+        aktif=record.aktif,
+        sync_hash=sync_hash(record),
+        record=record,
+    )
+
+
+def decide(
+    mapped: RenjaSubKegiatan,
+    remote: RemoteEntry | None,
+    last_write: LastWrite | None,
+    *,
+    service_user: str,
+    source_wins: bool = False,
+) -> Decision:
+    """Decide what to do with one mapped record (design.md, the flow and promise 6)."""
+    if remote is None:
+        if not mapped.aktif:
+            return Decision(
+                Action.UNCHANGED, reason="tidak aktif di E-Program dan tidak ada di E-Planning"
+            )
+        return Decision(Action.CREATE)
+
+    wanted = sync_hash(mapped)
+    if not mapped.aktif:
+        if not remote.aktif:
+            return Decision(Action.UNCHANGED)
+        target = Action.DEACTIVATE
+        changed = ["aktif"]
+    elif wanted == remote.sync_hash:
+        return Decision(Action.UNCHANGED)
+    else:
+        target = Action.UPDATE
+        changed = changed_fields(mapped, remote.record)
+        if not changed:
+            changed = ["sumber"]
+
+    if _edited_by_hand(remote, last_write, service_user) and not source_wins:
+        return Decision(
+            Action.CONFLICT,
+            if_match=remote.versi,
+            changed=changed,
+            reason=(
+                f"diubah langsung di E-Planning oleh {remote.diperbarui_oleh} "
+                f"(versi {remote.versi}) sejak terakhir disinkronkan"
+            ),
+        )
+    return Decision(target, if_match=remote.versi, changed=changed)
+
+
+def _edited_by_hand(remote: RemoteEntry, last_write: LastWrite | None, service_user: str) -> bool:
+    if remote.diperbarui_oleh == service_user:
+        return False
+    # Someone else wrote last. If we never wrote this record, or E-Planning moved
+    # past the versi we wrote, a person's edit would be overwritten silently.
+    return last_write is None or last_write.versi != remote.versi

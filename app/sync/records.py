@@ -1,0 +1,361 @@
+"""Turn one page's decisions and push answers into rows to record: outcomes,
+mismatches, dead letters and the push state. Pure: no I/O."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from app.models import DeadLetter, Outcome
+from app.repositories.mismatches import MismatchRow
+from app.repositories.outcomes import OutcomeRow
+from app.sync.push import PlannedWrite, PushResult
+from app.sync.reconcile import Action, RemoteEntry
+from mappings.eplanning import NaturalKey, StoredRenjaSubKegiatan
+from mappings.subkegiatan import Mapped, Unmappable
+
+# E-Planning's 422 codes → the mismatch categories planners see (design.md).
+REJECTION_CATEGORY = {
+    "tidak_ada_di_nomenklatur": "kode_tidak_di_nomenklatur",
+    "format_kode": "format_kode",
+    "skpd_tidak_dikenal": "skpd_tidak_dikenal",
+    "indikator_wajib": "indikator_tidak_lengkap",
+    "sumber_dana_tidak_sama": "sumber_dana_tidak_sama",
+}
+
+
+@dataclass(frozen=True)
+class Written:
+    """A write E-Planning accepted: what to remember in pushed_state."""
+
+    key: NaturalKey
+    sync_hash: str
+    stored: StoredRenjaSubKegiatan
+    source_id: str
+
+
+@dataclass
+class PageRecord:
+    """Everything one page leaves behind, written in one transaction."""
+
+    outcomes: list[OutcomeRow] = field(default_factory=list)
+    mismatches: list[MismatchRow] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    written: list[Written] = field(default_factory=list)
+    superseded: list[tuple[str, str]] = field(default_factory=list)  # (loser id, winner id)
+    clean_source_ids: list[str] = field(default_factory=list)
+    attempts: dict[str, int] = field(default_factory=dict)  # idempotency key → last status
+
+    def outcome(self, row: OutcomeRow) -> None:
+        self.outcomes.append(row)
+        if row.outcome in _CLEAN:
+            self.clean_source_ids.append(row.source_id)
+
+
+_CLEAN = frozenset({Outcome.CREATED, Outcome.UPDATED, Outcome.DEACTIVATED, Outcome.UNCHANGED})
+
+
+def display(value: Any) -> str | None:
+    """A field value as planners will read it in the report."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def unmappable_rows(page: PageRecord, item: Unmappable, *, tahun: int, tahap: str) -> None:
+    key = item.natural_key
+    source_id = item.source_id or "?"
+    reasons = "; ".join(f"{p.field}: {p.alasan}" for p in item.problems)
+    page.outcome(
+        OutcomeRow(
+            source_id=source_id,
+            outcome=Outcome.UNMAPPABLE,
+            source_updated_at=item.updated_at,
+            kode_sub_skpd=key.kode_sub_skpd if key else None,
+            kode_sub_kegiatan=key.kode_sub_kegiatan if key else None,
+            message=reasons,
+        )
+    )
+    for problem in item.problems:
+        page.mismatches.append(
+            MismatchRow(
+                tahun_anggaran=tahun,
+                tahap=tahap,
+                source_id=source_id,
+                kategori=problem.kategori,
+                field=problem.field,
+                nilai_eprogram=problem.nilai,
+                nilai_eplanning=None,
+                keterangan=problem.alasan,
+                kode_sub_skpd=key.kode_sub_skpd if key else None,
+                kode_sub_kegiatan=key.kode_sub_kegiatan if key else None,
+            )
+        )
+
+
+def note_rows(page: PageRecord, item: Mapped) -> None:
+    """Problems that do not stop a record (an indicator without a numeric target)
+    still belong in the planners' report."""
+    record = item.record
+    for note in item.notes:
+        if note.kategori == "catatan":
+            continue
+        page.mismatches.append(
+            MismatchRow(
+                tahun_anggaran=record.tahun_anggaran,
+                tahap=record.tahap,
+                source_id=item.source_id,
+                kategori=note.kategori,
+                field=note.field,
+                nilai_eprogram=note.nilai,
+                nilai_eplanning=None,
+                keterangan=note.alasan,
+                kode_skpd=record.kode_skpd,
+                kode_sub_skpd=record.kode_sub_skpd,
+                kode_sub_kegiatan=record.kode_sub_kegiatan,
+            )
+        )
+
+
+def duplicate_rows(page: PageRecord, loser: Mapped, winner_id: str) -> None:
+    record = loser.record
+    page.outcome(
+        OutcomeRow(
+            source_id=loser.source_id,
+            outcome=Outcome.DUPLICATE,
+            source_updated_at=loser.updated_at,
+            kode_skpd=record.kode_skpd,
+            kode_sub_skpd=record.kode_sub_skpd,
+            kode_sub_kegiatan=record.kode_sub_kegiatan,
+            message=f"salinan; yang dipakai data E-Program id {winner_id}",
+        )
+    )
+    page.mismatches.append(_duplicate_mismatch(loser, winner_id))
+
+
+def _duplicate_mismatch(loser: Mapped, winner_id: str) -> MismatchRow:
+    record = loser.record
+    return MismatchRow(
+        tahun_anggaran=record.tahun_anggaran,
+        tahap=record.tahap,
+        source_id=loser.source_id,
+        kategori="duplikat",
+        field="id",
+        nilai_eprogram=loser.source_id,
+        nilai_eplanning=winner_id,
+        keterangan=(
+            f"Sub kegiatan {record.kode_sub_kegiatan} untuk {record.nama_sub_skpd} ada lebih "
+            f"dari sekali; yang dipakai id {winner_id}, salinan id {loser.source_id}"
+        ),
+        kode_skpd=record.kode_skpd,
+        kode_sub_skpd=record.kode_sub_skpd,
+        kode_sub_kegiatan=record.kode_sub_kegiatan,
+    )
+
+
+def superseded_rows(page: PageRecord, loser: Mapped, winner_id: str) -> None:
+    page.superseded.append((loser.source_id, winner_id))
+    page.mismatches.append(_duplicate_mismatch(loser, winner_id))
+
+
+def conflict_rows(
+    page: PageRecord,
+    mapped: Mapped,
+    remote: RemoteEntry,
+    changed: list[str],
+    reason: str,
+) -> None:
+    record = mapped.record
+    page.outcome(
+        OutcomeRow(
+            source_id=mapped.source_id,
+            outcome=Outcome.CONFLICT,
+            source_updated_at=mapped.updated_at,
+            kode_skpd=record.kode_skpd,
+            kode_sub_skpd=record.kode_sub_skpd,
+            kode_sub_kegiatan=record.kode_sub_kegiatan,
+            versi=remote.versi,
+            changed_fields=changed,
+            message=reason,
+        )
+    )
+    ours = record.to_api()
+    theirs = remote.record.to_api()
+    for name in changed or ["*"]:
+        page.mismatches.append(
+            MismatchRow(
+                tahun_anggaran=record.tahun_anggaran,
+                tahap=record.tahap,
+                source_id=mapped.source_id,
+                kategori="diubah_manual",
+                field=None if name == "*" else name,
+                nilai_eprogram=display(ours.get(name)),
+                nilai_eplanning=display(theirs.get(name)),
+                keterangan=reason,
+                kode_skpd=record.kode_skpd,
+                kode_sub_skpd=record.kode_sub_skpd,
+                kode_sub_kegiatan=record.kode_sub_kegiatan,
+            )
+        )
+
+
+def unchanged_row(page: PageRecord, mapped: Mapped, versi: int | None, reason: str | None) -> None:
+    record = mapped.record
+    page.outcome(
+        OutcomeRow(
+            source_id=mapped.source_id,
+            outcome=Outcome.UNCHANGED,
+            source_updated_at=mapped.updated_at,
+            kode_skpd=record.kode_skpd,
+            kode_sub_skpd=record.kode_sub_skpd,
+            kode_sub_kegiatan=record.kode_sub_kegiatan,
+            versi=versi,
+            message=reason,
+        )
+    )
+
+
+def push_rows(
+    page: PageRecord, pushed: PushResult, mapped: Mapped, run_id: int
+) -> StoredRenjaSubKegiatan | None:
+    """Record one push answer; returns E-Planning's new copy when there is one."""
+    write, op, result = pushed.write, pushed.operation, pushed.result
+    record = write.record
+    base = OutcomeRow(
+        source_id=write.source_id,
+        outcome=Outcome.DEAD_LETTER,
+        source_updated_at=mapped.updated_at,
+        kode_skpd=record.kode_skpd,
+        kode_sub_skpd=record.kode_sub_skpd,
+        kode_sub_kegiatan=record.kode_sub_kegiatan,
+        idempotency_key=op.idempotency_key,
+        changed_fields=write.changed or None,
+    )
+    if result is None:
+        page.outcome(_with(base, message=pushed.error))
+        page.dead_letters.append(_dead_letter(write, pushed, run_id))
+        return None
+    page.attempts[op.idempotency_key] = result.status
+    if result.status in (200, 201) and result.record is not None:
+        stored = StoredRenjaSubKegiatan.from_api(result.record)
+        outcome = _success_outcome(write, result.status, stored, result.berubah)
+        page.outcome(_with(base, outcome=outcome, versi=stored.versi))
+        page.written.append(Written(write.key, write.sync_hash, stored, write.source_id))
+        return stored
+    if result.status == 404 and write.action is Action.DEACTIVATE:
+        page.outcome(_with(base, outcome=Outcome.UNCHANGED, message="tidak ada di E-Planning"))
+        return None
+    if result.status == 409:
+        current = result.current
+        versi = current.get("versi") if current else None
+        page.outcome(
+            _with(
+                base,
+                outcome=Outcome.CONFLICT,
+                versi=versi,
+                message="versi di E-Planning berubah sejak dibaca (409 versi_berubah)",
+            )
+        )
+        if current is not None:
+            stored = StoredRenjaSubKegiatan.from_api(current)
+            page.mismatches.append(
+                MismatchRow(
+                    tahun_anggaran=record.tahun_anggaran,
+                    tahap=record.tahap,
+                    source_id=write.source_id,
+                    kategori="diubah_manual",
+                    field=None,
+                    nilai_eprogram=None,
+                    nilai_eplanning=f"versi {stored.versi} oleh {stored.diperbarui_oleh}",
+                    keterangan="Data diubah di E-Planning saat sinkronisasi berjalan",
+                    kode_skpd=record.kode_skpd,
+                    kode_sub_skpd=record.kode_sub_skpd,
+                    kode_sub_kegiatan=record.kode_sub_kegiatan,
+                )
+            )
+            return stored
+        return None
+    _rejected(page, base, write, result.status, result.errors)
+    return None
+
+
+def _success_outcome(
+    write: PlannedWrite, status: int, stored: StoredRenjaSubKegiatan, berubah: bool | None
+) -> Outcome:
+    if status == 201:
+        return Outcome.CREATED
+    # E-Planning's "berubah": false, or a 200 that did not move the versi.
+    if berubah is False or (write.if_match is not None and stored.versi == write.if_match):
+        return Outcome.UNCHANGED
+    return Outcome.DEACTIVATED if write.action is Action.DEACTIVATE else Outcome.UPDATED
+
+
+def _rejected(
+    page: PageRecord,
+    base: OutcomeRow,
+    write: PlannedWrite,
+    status: int,
+    errors: list[dict[str, Any]],
+) -> None:
+    record = write.record
+    body = record.to_api()
+    messages = (
+        "; ".join(f"{e.get('field') or '-'}: {e.get('code')} ({e.get('message')})" for e in errors)
+        or f"E-Planning menjawab {status}"
+    )
+    page.outcome(_with(base, outcome=Outcome.REJECTED, message=messages))
+    for error in errors or [{"field": None, "code": None, "message": messages}]:
+        name = error.get("field")
+        page.mismatches.append(
+            MismatchRow(
+                tahun_anggaran=record.tahun_anggaran,
+                tahap=record.tahap,
+                source_id=write.source_id,
+                kategori=REJECTION_CATEGORY.get(str(error.get("code")), "ditolak"),
+                field=name,
+                nilai_eprogram=display(_lookup(body, name)) if name else None,
+                nilai_eplanning=None,
+                keterangan=f"Ditolak E-Planning ({error.get('code')}): {error.get('message')}",
+                kode_skpd=record.kode_skpd,
+                kode_sub_skpd=record.kode_sub_skpd,
+                kode_sub_kegiatan=record.kode_sub_kegiatan,
+            )
+        )
+
+
+def _lookup(body: dict[str, Any], name: str) -> Any:
+    """Follow a field path like ``sumber_dana`` or ``indikator[0].target``."""
+    value: Any = body
+    for part in name.replace("]", "").replace("[", ".").split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def _dead_letter(write: PlannedWrite, pushed: PushResult, run_id: int) -> DeadLetter:
+    op = pushed.operation
+    return DeadLetter(
+        run_id=run_id,
+        source_id=write.source_id,
+        tahun_anggaran=write.key.tahun_anggaran,
+        tahap=write.key.tahap,
+        kode_sub_skpd=write.key.kode_sub_skpd,
+        kode_sub_kegiatan=write.key.kode_sub_kegiatan,
+        op=op.op,
+        idempotency_key=op.idempotency_key,
+        if_match=op.if_match,
+        payload=op.to_json(),
+        error=pushed.error or "tidak diketahui",
+        status="open",
+    )
+
+
+def _with(row: OutcomeRow, **changes: Any) -> OutcomeRow:
+    return replace(row, **changes)

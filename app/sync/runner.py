@@ -1,0 +1,83 @@
+"""Create a run and carry it out with clients built from the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.db import session_scope
+from app.repositories import runs
+from app.sync.pipeline import Pipeline, Progress, RunSummary
+from app.sync.scope import Scope
+from connectors.eplanning import EPlanningClient
+from connectors.eprogram import EProgramClient
+from connectors.http import RetryPolicy
+
+
+def create_run(
+    session_factory: sessionmaker[Session],
+    scope: Scope,
+    *,
+    trigger: str,
+    triggered_by: str | None = None,
+) -> int:
+    with session_scope(session_factory) as session:
+        run = runs.create(
+            session,
+            tahun_anggaran=scope.tahun_anggaran,
+            tahap=scope.tahap,
+            kode_skpd=scope.kode_skpd,
+            full=scope.full,
+            trigger=trigger,
+            triggered_by=triggered_by,
+        )
+        return run.id
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=settings.retry_max_attempts,
+        initial_wait=settings.retry_initial_wait,
+        max_wait=settings.retry_max_wait,
+    )
+
+
+async def execute_run(
+    run_id: int,
+    *,
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    progress: Callable[[Progress], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> RunSummary:
+    """Carry out one created run against the configured E-Program and E-Planning."""
+    policy = retry_policy(settings)
+    async with (
+        EProgramClient(
+            settings.eprogram_url,
+            settings.secret("eprogram_api_key"),
+            policy=policy,
+            timeout=settings.http_timeout_seconds,
+            transport=transport,
+        ) as eprogram,
+        EPlanningClient(
+            settings.eplanning_url,
+            settings.secret("eplanning_token"),
+            policy=policy,
+            timeout=settings.http_timeout_seconds * 2,
+            transport=transport,
+        ) as eplanning,
+    ):
+        pipeline = Pipeline(
+            settings=settings,
+            session_factory=session_factory,
+            eprogram=eprogram,
+            eplanning=eplanning,
+            progress=progress,
+            should_cancel=should_cancel,
+        )
+        return await pipeline.execute(run_id)

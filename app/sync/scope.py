@@ -1,0 +1,26 @@
+"""What one run covers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TAHAP = ("renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan")
+
+
+@dataclass(frozen=True)
+class Scope:
+    tahun_anggaran: int
+    tahap: str
+    kode_skpd: tuple[str, ...] = ()
+    full: bool = False
+
+    @property
+    def partial(self) -> bool:
+        """A run for some OPD only: it reads everything but owns no checkpoint."""
+        return bool(self.kode_skpd)
+
+    def __str__(self) -> str:
+        text = f"{self.tahun_anggaran}/{self.tahap}"
+        if self.kode_skpd:
+            text += " OPD " + ",".join(self.kode_skpd)
+        return text

@@ -1,0 +1,1 @@
+"""HTTP clients for E-Program (source) and E-Planning (target); raw JSON in and out."""

@@ -1,0 +1,236 @@
+"""E-Planning API client (the target): current state, pushes with idempotency keys, references.
+
+The operations and results are in `connectors.operations` (re-exported here).
+Because every operation carries its idempotency key, a whole batch can be
+sent again after a transient failure without applying anything twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from connectors.http import ApiClient, OnRetry, RetryPolicy, Sleep, TransientError, build_client
+from connectors.operations import RECORDS_PATH, Operation, OperationResult
+from connectors.paging import CursorPaginator, listing_problem
+
+__all__ = ["EPlanningClient", "Operation", "OperationResult", "PartialBatchError"]
+
+BATCH_PATH = f"{RECORDS_PATH}/batch"
+NOMENKLATUR_PATH = "/api/v1/referensi/nomenklatur"
+PERANGKAT_DAERAH_PATH = "/api/v1/referensi/perangkat-daerah"
+MAX_LIMIT = 1000
+CREDENTIAL_HINT = "SINKRON_EPLANNING_TOKEN"
+_WIB = ZoneInfo("Asia/Jakarta")
+
+
+class PartialBatchError(TransientError):
+    """A batch chunk failed for good; `results` answers the operations before it, in order.
+
+    The operations from ``len(results)`` on may or may not have been applied;
+    sending them again with the same keys is safe.
+    """
+
+    def __init__(self, cause: TransientError, results: list[OperationResult]) -> None:
+        super().__init__(
+            f"{cause.reason} (after {len(results)} operations were answered)",
+            request=cause.request,
+            status_code=cause.status_code,
+            retry_after=cause.retry_after,
+        )
+        self.results = results
+
+
+class EPlanningClient(ApiClient):
+    """Reads and writes E-Planning with a bearer token; use as ``async with EPlanningClient()``."""
+
+    BATCH_LIMIT = 200
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        policy: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, so sharing is safe
+        timeout: float = 60.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        on_retry: OnRetry | None = None,
+        sleep: Sleep | None = None,
+        credential_hint: str = CREDENTIAL_HINT,
+    ) -> None:
+        client = build_client(
+            base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+            transport=transport,
+        )
+        super().__init__(
+            client,
+            policy=policy,
+            credential_hint=credential_hint,
+            on_retry=on_retry,
+            sleep=sleep,
+        )
+
+    def current_pages(
+        self,
+        *,
+        tahun_anggaran: int,
+        tahap: str,
+        kode_skpd: str | None = None,
+        limit: int = 1000,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Yield the stored records (inactive included), one page per request, in key order."""
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+        query: dict[str, str | int | None] = {
+            "tahun_anggaran": tahun_anggaran,
+            "tahap": tahap,
+            "kode_skpd": kode_skpd,
+            "limit": limit,
+        }
+        return self._current_pages(query)
+
+    async def _current_pages(
+        self, query: dict[str, str | int | None]
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        paginator = CursorPaginator(
+            items_field="items", cursor_param="cursor", next_field="next_cursor"
+        )
+        while paginator.has_next:
+            params = dict(query)
+            paginator.update_params(params)
+            _, body, _ = await self._call(
+                "GET", RECORDS_PATH, params=params, check=lambda _s, body: paginator.problem(body)
+            )
+            paginator.update_state(body)
+            yield paginator.items(body)
+
+    async def batch(self, operations: Sequence[Operation]) -> list[OperationResult]:
+        """Apply `operations` in chunks of at most 200; one result per operation, in order.
+
+        Whole-request failures are retried by the policy. Items answered 429,
+        5xx or ``sedang_diproses`` are sent again (same keys) under the same
+        policy; if they still are when it runs out, they come back as results
+        whose `retryable` is true.
+        """
+        results: list[OperationResult] = []
+        for start in range(0, len(operations), self.BATCH_LIMIT):
+            chunk = operations[start : start + self.BATCH_LIMIT]
+            try:
+                results.extend(await self._batch_chunk(chunk))
+            except TransientError as exc:
+                # The chunks before this one were applied: hand their results back.
+                raise PartialBatchError(exc, results) from exc
+        return results
+
+    async def _batch_chunk(self, chunk: Sequence[Operation]) -> list[OperationResult]:
+        results = await self._post_batch(chunk)
+        pending = [i for i, result in enumerate(results) if result.retryable]
+        attempt = 1
+        while pending and attempt < self._policy.max_attempts:
+            self._report_item_retry(results, pending, attempt)
+            await self._pause(self._policy.wait_before_retry(attempt))
+            try:
+                again = await self._post_batch([chunk[i] for i in pending])
+            except TransientError:
+                # Keep the answers we have; the pending ones stay `retryable`.
+                break
+            for i, result in zip(pending, again, strict=True):
+                results[i] = result
+            pending = [i for i in pending if results[i].retryable]
+            attempt += 1
+        return results
+
+    async def _post_batch(self, chunk: Sequence[Operation]) -> list[OperationResult]:
+        def problem(_status: int, body: Any) -> str | None:
+            # A short or garbled results list cannot be matched to the operations;
+            # resending is safe because every operation carries its key.
+            listed = listing_problem(body, "results")
+            if listed is not None:
+                return listed
+            if len(body["results"]) != len(chunk):
+                return f"{len(body['results'])} results for {len(chunk)} operations"
+            if not all(isinstance(item.get("status"), int) for item in body["results"]):
+                return "a result has no integer status"
+            return None
+
+        _, body, _ = await self._call(
+            "POST", BATCH_PATH, json={"operations": [op.to_json() for op in chunk]}, check=problem
+        )
+        return [OperationResult.from_item(item) for item in body["results"]]
+
+    def _report_item_retry(
+        self, results: list[OperationResult], pending: list[int], attempt: int
+    ) -> None:
+        if self._on_retry is None:
+            return
+        statuses = sorted({results[i].status for i in pending})
+        error = TransientError(
+            f"{len(pending)} operations answered {statuses}; sending them again",
+            request=f"POST {BATCH_PATH}",
+            status_code=statuses[-1],
+        )
+        self._on_retry(error, attempt)
+
+    async def put(self, op: Operation) -> OperationResult:
+        """Create or replace one record; 409 and 422 come back as results."""
+        if op.op != "put" or op.record is None:
+            raise ValueError("put() needs a put operation")
+        return await self._single("PUT", op, expect=(200, 201, 409, 422), json=op.record)
+
+    async def delete(self, op: Operation) -> OperationResult:
+        """Deactivate one record; 404 (no such record), 409 and 422 come back as results."""
+        if op.op != "delete":
+            raise ValueError("delete() needs a delete operation")
+        return await self._single("DELETE", op, expect=(200, 204, 404, 409, 422))
+
+    async def _single(
+        self, method: str, op: Operation, *, expect: tuple[int, ...], json: Any = None
+    ) -> OperationResult:
+        def problem(status: int, body: Any) -> str | None:
+            result = OperationResult.from_response(status, body)
+            # Our own earlier attempt is still running: wait for its answer.
+            return "the first request is still being processed" if result.retryable else None
+
+        status, body, _ = await self._call(
+            method, op.path(), json=json, headers=op.headers(), expect=expect, check=problem
+        )
+        return OperationResult.from_response(status, body)
+
+    async def nomenklatur(self, *, tahun_anggaran: int) -> dict[str, Any]:
+        """The nomenclature E-Planning validates against: ``{"versi": ..., "items": [...]}``."""
+        _, body, _ = await self._call(
+            "GET",
+            NOMENKLATUR_PATH,
+            params={"tahun_anggaran": tahun_anggaran},
+            check=lambda _s, body: listing_problem(body, "items"),
+        )
+        nomenklatur: dict[str, Any] = body
+        return nomenklatur
+
+    async def perangkat_daerah(self, *, tahun_anggaran: int) -> list[dict[str, Any]]:
+        """The OPD and sub-units E-Planning knows: ``[{"kode", "nama", "kode_induk"}, ...]``."""
+        _, body, _ = await self._call(
+            "GET",
+            PERANGKAT_DAERAH_PATH,
+            params={"tahun_anggaran": tahun_anggaran},
+            check=lambda _s, body: listing_problem(body, "items"),
+        )
+        items: list[dict[str, Any]] = body["items"]
+        return items
+
+    async def ping(self) -> None:
+        """Prove the token works with the cheapest call; at most two attempts, like E-Program's."""
+        policy = replace(self._policy, max_attempts=min(self._policy.max_attempts, 2))
+        await self._call(
+            "GET",
+            PERANGKAT_DAERAH_PATH,
+            params={"tahun_anggaran": datetime.now(_WIB).year},
+            policy=policy,
+        )

@@ -1,0 +1,65 @@
+"""Request counts of a stand-in, by route and status, for tests and benchmarks."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from standins.faults import DROPPED_KINDS, FAULT_SCOPE_KEY
+
+
+class RequestStats:
+    """Counts as `requests["GET /api/v1/sub-kegiatan"]["200"]`; a dropped answer is "dropped"."""
+
+    def __init__(self) -> None:
+        self.requests: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.counters: Counter[str] = Counter()
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "requests": {route: dict(counts) for route, counts in sorted(self.requests.items())},
+            **dict(self.counters),
+        }
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.counters.clear()
+
+
+class StatsMiddleware:
+    """Counts every `/api/` request under its route template and final status."""
+
+    def __init__(self, app: ASGIApp, *, stats: RequestStats, routes: list[BaseRoute]) -> None:
+        self.app = app
+        self.stats = stats
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        status = "500"
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = str(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            if scope.get(FAULT_SCOPE_KEY) in DROPPED_KINDS:
+                status = "dropped"
+            self.stats.requests[f"{scope['method']} {self._template(scope)}"][status] += 1
+
+    def _template(self, scope: Scope) -> str:
+        """The route's path template, so every PUT of a record counts under one name."""
+        for route in self.routes:
+            regex = getattr(route, "path_regex", None)
+            if regex is not None and regex.match(scope["path"]):
+                return str(getattr(route, "path", scope["path"]))
+        return str(scope["path"])
