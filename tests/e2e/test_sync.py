@@ -1,0 +1,205 @@
+"""A whole sync over real HTTP against the stand-ins, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from app.db import session_scope
+from app.models import DeadLetter, Mismatch, RunStatus
+from mappings.eplanning import StoredRenjaSubKegiatan, content_hash
+from mappings.subkegiatan import Mapped, map_sub_kegiatan
+from tests.e2e.conftest import World
+
+BATCH = "POST /api/v1/renja-sub-kegiatan/batch"
+
+
+def assert_adds_up(summary: Any) -> None:
+    assert summary.status is RunStatus.SUCCEEDED, summary.error
+    assert sum(summary.counts.values()) == summary.pulled
+
+
+def key_of(raw: dict[str, Any]) -> tuple[str, str]:
+    mapped = map_sub_kegiatan(raw)
+    assert isinstance(mapped, Mapped)
+    return mapped.record.kode_sub_skpd, mapped.record.kode_sub_kegiatan
+
+
+def with_pagu(raw: dict[str, Any], pagu: int) -> dict[str, Any]:
+    """The record with a new pagu and its sumber dana moved along (E-Planning checks the sum)."""
+    dana = [{**raw["sumber_dana"][0], "pagu_dana": str(pagu)}]
+    return {"pagu": str(pagu), "sumber_dana": dana}
+
+
+def test_full_sync_puts_every_mapped_record_into_eplanning(world: World) -> None:
+    summary = world.sync(full=True)
+
+    assert_adds_up(summary)
+    assert summary.counts == {"created": 160}
+    store = world.eplanning_records()
+    assert len(store) == 160
+    for raw in world.dataset.records:
+        mapped = map_sub_kegiatan(raw)
+        assert isinstance(mapped, Mapped)
+        held = store[key_of(raw)]
+        assert content_hash(StoredRenjaSubKegiatan.from_api(held)) == content_hash(mapped.record)
+        assert held["sumber"]["id"] == raw["id"]
+        assert held["diperbarui_oleh"] == "integrasi-eprogram"
+
+
+def test_incremental_sync_pushes_only_what_changed(world: World) -> None:
+    world.sync(full=True)
+    writes_before = world.eplanning_stats()["writes_applied"]
+    records = world.dataset.records
+    for raw in records[:3]:
+        world.dataset.touch(raw["id"], **with_pagu(raw, 123_456_000))
+    world.dataset.touch(records[3]["id"], active="0")
+
+    summary = world.sync()
+
+    assert_adds_up(summary)
+    assert summary.pulled == 4
+    assert summary.counts == {"updated": 3, "deactivated": 1}
+    assert world.eplanning_stats()["writes_applied"] - writes_before == 4
+    store = world.eplanning_records()
+    assert [store[key_of(r)]["pagu"] for r in records[:3]] == ["123456000.00"] * 3
+    assert store[key_of(records[3])]["aktif"] is False
+    assert sum(1 for r in store.values() if r["aktif"]) == 159
+
+
+def test_second_full_sync_with_nothing_changed_pushes_nothing(world: World) -> None:
+    world.sync(full=True)
+    before = world.eplanning_stats()
+
+    summary = world.sync(full=True)
+
+    assert_adds_up(summary)
+    assert summary.counts == {"unchanged": 160}
+    after = world.eplanning_stats()
+    assert after["writes_applied"] == before["writes_applied"]
+    assert after["requests"].get(BATCH) == before["requests"].get(BATCH)
+
+
+def test_records_at_the_watermark_second_are_not_counted_twice(world: World) -> None:
+    world.sync(full=True)
+    ids = [r["id"] for r in world.dataset.records[:3]]
+    world.dataset.touch_many(ids, sasaran="Masyarakat pesisir")  # one clock second
+
+    first = world.sync()
+    again = world.sync()
+
+    assert_adds_up(first)
+    assert first.pulled == 3
+    assert_adds_up(again)
+    assert again.pulled == 0
+    assert again.counts == {}
+
+
+def test_content_that_changes_back_is_pushed_again(world: World) -> None:
+    world.sync(full=True)
+    raw = world.dataset.records[0]
+    original = int(raw["pagu"])
+
+    world.dataset.touch(raw["id"], **with_pagu(raw, original + 1_000_000))
+    assert world.sync().counts == {"updated": 1}
+    world.dataset.touch(raw["id"], **with_pagu(raw, original))
+    back = world.sync()
+
+    assert back.counts == {"updated": 1}
+    held = world.eplanning_records()[key_of(raw)]
+    assert held["pagu"] == f"{original}.00"
+    assert held["versi"] == 3
+
+
+def test_a_422_becomes_rejected_with_eplannings_reason(world: World) -> None:
+    raw = dict(world.dataset.records[0])
+    dropped = {**raw, "id": "990001", "kode_sub_giat": raw["kode_sub_giat"][:-4] + "0999"}
+    world.dataset.add(dropped)
+
+    summary = world.sync(full=True)
+
+    assert_adds_up(summary)
+    assert summary.counts == {"created": 160, "rejected": 1}
+    outcome = world.outcomes(summary.run_id)["990001"]
+    assert outcome.outcome == "rejected"
+    assert "tidak_ada_di_nomenklatur" in (outcome.message or "")
+    assert (raw["kode_sub_skpd"], dropped["kode_sub_giat"]) not in world.eplanning_records()
+    with session_scope(world.sessions) as session:
+        mismatch = session.scalars(select(Mismatch).where(Mismatch.source_id == "990001")).one()
+        assert mismatch.kategori == "kode_tidak_di_nomenklatur"
+        assert mismatch.field == "kode_sub_kegiatan"
+        assert mismatch.nilai_eprogram == dropped["kode_sub_giat"]
+
+
+def test_a_planners_edit_is_a_conflict_and_is_not_overwritten(world: World) -> None:
+    world.sync(full=True)
+    raw = world.dataset.records[5]
+    key = key_of(raw)
+    world.manual_edit(key, {"nama_sub_kegiatan": "Diubah oleh perencana"})
+    world.dataset.touch(raw["id"], **with_pagu(raw, 777_000_000))
+
+    summary = world.sync()
+
+    assert_adds_up(summary)
+    assert summary.counts == {"conflict": 1}
+    held = world.eplanning_records()[key]
+    assert held["nama_sub_kegiatan"] == "Diubah oleh perencana"
+    assert held["pagu"] != "777000000.00"
+    assert held["diperbarui_oleh"] == "perencana.bappeda"
+    with session_scope(world.sessions) as session:
+        rows = session.scalars(
+            select(Mismatch).where(
+                Mismatch.kategori == "diubah_manual", Mismatch.source_id == raw["id"]
+            )
+        ).all()
+        by_field = {m.field: m for m in rows}
+        assert by_field["pagu"].nilai_eprogram == "777000000.00"
+        assert by_field["nama_sub_kegiatan"].nilai_eplanning == "Diubah oleh perencana"
+
+
+def test_policy_source_wins_overwrites_a_planners_edit(world: World) -> None:
+    world.sync(full=True)
+    raw = world.dataset.records[5]
+    world.manual_edit(key_of(raw), {"nama_sub_kegiatan": "Diubah oleh perencana"})
+    world.dataset.touch(raw["id"], **with_pagu(raw, 777_000_000))
+    world.settings = world.settings.model_copy(update={"conflict_policy": "source_wins"})
+
+    summary = world.sync()
+
+    assert summary.counts == {"updated": 1}
+    held = world.eplanning_records()[key_of(raw)]
+    assert held["pagu"] == "777000000.00"
+    assert held["diperbarui_oleh"] == "integrasi-eprogram"
+
+
+def test_an_eplanning_that_keeps_failing_fails_the_run_with_a_reason(world: World) -> None:
+    world.faults(world.target, error_rate=1.0, retry_after=0)
+
+    summary = world.sync(full=True)
+
+    # Reading E-Planning fails first, so the run fails, cleanly and with a reason.
+    assert summary.status is RunStatus.FAILED
+    assert "GET /api/v1/renja-sub-kegiatan" in (summary.error or ""), summary.error
+    assert summary.pulled == 0
+    assert world.eplanning_records() == {}
+
+
+def test_pushes_that_outlive_their_retries_go_to_dead_letters(world: World) -> None:
+    world.sync(full=True)
+    for raw in world.dataset.records[:2]:
+        world.dataset.touch(raw["id"], **with_pagu(raw, 5_000_000))
+    world.settings = world.settings.model_copy(update={"retry_max_attempts": 2})
+    # Every write is applied and then the connection drops: the client can never
+    # learn the answer, which is what the dead-letter table is for.
+    world.faults(world.target, drop_after_apply_rate=1.0)
+
+    summary = world.sync()
+
+    assert_adds_up(summary)
+    assert summary.counts == {"dead_letter": 2}
+    with session_scope(world.sessions) as session:
+        letters = session.scalars(select(DeadLetter)).all()
+        assert len(letters) == 2
+        assert all(letter.payload and letter.payload["op"] == "put" for letter in letters)
+        assert all(letter.idempotency_key.startswith("sinkron-") for letter in letters)
