@@ -293,10 +293,15 @@ def pick_latest(a: Mapped, b: Mapped) -> tuple[Mapped, Mapped]:
     answer on every run and in either argument order, or the record would
     flip between the two copies night after night.
     """
-    return (a, b) if _recency(a) >= _recency(b) else (b, a)
+    return (
+        (a, b)
+        if recency(a.updated_at, a.source_id) >= recency(b.updated_at, b.source_id)
+        else (b, a)
+    )
 
 
-def _recency(mapped: Mapped) -> tuple[datetime, int, int, str]:
-    source_id = mapped.source_id
+def recency(updated_at: datetime, source_id: str) -> tuple[datetime, int, int, str]:
+    """The order in which copies of one natural key supersede each other (see
+    :func:`pick_latest`); usable on what is left of a record seen earlier."""
     numeric = source_id.isascii() and source_id.isdigit()
-    return (mapped.updated_at, int(numeric), int(source_id) if numeric else 0, source_id)
+    return (updated_at, int(numeric), int(source_id) if numeric else 0, source_id)

@@ -4,13 +4,14 @@ same id in the same run replaces the earlier row, so nothing is counted twice.""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.models import Outcome, RecordOutcome
+from app.models import Outcome, RecordOutcome, utcnow
+from app.repositories.upsert import upsert
 
 
 @dataclass(frozen=True)
@@ -28,34 +29,18 @@ class OutcomeRow:
 
 
 def save(session: Session, run_id: int, rows: Iterable[OutcomeRow]) -> None:
-    rows = list(rows)
-    if not rows:
-        return
-    existing = {
-        o.source_id: o
-        for o in session.scalars(
-            select(RecordOutcome).where(
-                RecordOutcome.run_id == run_id,
-                RecordOutcome.source_id.in_([r.source_id for r in rows]),
-            )
-        )
+    """Insert outcomes; a source id already recorded in this run is replaced."""
+    values = {
+        row.source_id: {**asdict(row), "run_id": run_id, "recorded_at": utcnow()} for row in rows
     }
-    for row in rows:
-        target = existing.get(row.source_id)
-        if target is None:
-            target = RecordOutcome(run_id=run_id, source_id=row.source_id)
-            session.add(target)
-            existing[row.source_id] = target
-        target.outcome = row.outcome
-        target.source_updated_at = row.source_updated_at
-        target.kode_skpd = row.kode_skpd
-        target.kode_sub_skpd = row.kode_sub_skpd
-        target.kode_sub_kegiatan = row.kode_sub_kegiatan
-        target.idempotency_key = row.idempotency_key
-        target.versi = row.versi
-        target.changed_fields = row.changed_fields
-        target.message = row.message
-    session.flush()
+    columns = [name for name in OutcomeRow.__dataclass_fields__ if name != "source_id"]
+    upsert(
+        session,
+        RecordOutcome,
+        list(values.values()),
+        keys=("run_id", "source_id"),
+        update=[*columns, "recorded_at"],
+    )
 
 
 def mark_superseded(session: Session, run_id: int, source_id: str, winner_id: str) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from app.models import PushedState, PushKey
+from app.models import PushedState, PushKey, utcnow
+from app.repositories.upsert import upsert
 from mappings.eplanning import NaturalKey
 
 
@@ -38,30 +40,41 @@ def _pk_of(row: PushedState) -> tuple[int, str, str, str]:
     return (row.tahun_anggaran, row.tahap, row.kode_sub_skpd, row.kode_sub_kegiatan)
 
 
-def record_write(
-    session: Session,
-    key: NaturalKey,
-    *,
-    content_hash: str,
-    versi: int,
-    aktif: bool,
-    source_id: str | None,
-    run_id: int,
-) -> None:
-    row = session.get(PushedState, _pk(key))
-    if row is None:
-        row = PushedState(
-            tahun_anggaran=key.tahun_anggaran,
-            tahap=key.tahap,
-            kode_sub_skpd=key.kode_sub_skpd,
-            kode_sub_kegiatan=key.kode_sub_kegiatan,
-        )
-        session.add(row)
-    row.content_hash = content_hash
-    row.versi = versi
-    row.aktif = aktif
-    row.source_id = source_id
-    row.run_id = run_id
+@dataclass(frozen=True)
+class Write:
+    """A write E-Planning accepted (or already held): what to remember."""
+
+    key: NaturalKey
+    content_hash: str
+    versi: int
+    aktif: bool
+    source_id: str | None
+
+
+def record_writes(session: Session, writes: Iterable[Write], *, run_id: int) -> None:
+    now = utcnow()
+    rows = {
+        _pk(w.key): {
+            "tahun_anggaran": w.key.tahun_anggaran,
+            "tahap": w.key.tahap,
+            "kode_sub_skpd": w.key.kode_sub_skpd,
+            "kode_sub_kegiatan": w.key.kode_sub_kegiatan,
+            "content_hash": w.content_hash,
+            "versi": w.versi,
+            "aktif": w.aktif,
+            "source_id": w.source_id,
+            "run_id": run_id,
+            "pushed_at": now,
+        }
+        for w in writes
+    }
+    upsert(
+        session,
+        PushedState,
+        list(rows.values()),
+        keys=("tahun_anggaran", "tahap", "kode_sub_skpd", "kode_sub_kegiatan"),
+        update=("content_hash", "versi", "aktif", "source_id", "run_id", "pushed_at"),
+    )
 
 
 def remember_keys(session: Session, keys: Iterable[PushKey]) -> None:

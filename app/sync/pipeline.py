@@ -28,8 +28,8 @@ from app.sync.scope import Scope
 from connectors.eplanning import EPlanningClient
 from connectors.eprogram import EProgramClient, Page
 from connectors.http import ConnectorError
-from mappings.eplanning import NaturalKey, StoredRenjaSubKegiatan
-from mappings.subkegiatan import Mapped, Unmappable, map_sub_kegiatan, pick_latest
+from mappings.eplanning import NaturalKey
+from mappings.subkegiatan import Mapped, Unmappable, map_sub_kegiatan, recency
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class _PassState:
     """What the pipeline must remember across pages of one pass."""
 
     seen_ids: set[str] = field(default_factory=set)
-    winners: dict[NaturalKey, Mapped] = field(default_factory=dict)
+    winners: dict[NaturalKey, records.Seen] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     watermark: str | None = None
     watermark_ids: set[str] = field(default_factory=set)
@@ -128,11 +128,11 @@ class Pipeline:
             ):
                 for item in items:
                     try:
-                        stored = StoredRenjaSubKegiatan.from_api(item)
+                        entry = remote_entry(item)
                     except ValueError as exc:
                         log.warning("data E-Planning tidak terbaca, dilewati: %s", exc)
                         continue
-                    remote[stored.natural_key()] = remote_entry(stored)
+                    remote[_key_of(item)] = entry
         return remote
 
     async def _pull_pass(
@@ -205,11 +205,11 @@ class Pipeline:
             self._remember_keys(run_id, writes)
             pushed = await push_writes(self.eplanning, writes)
             for result in pushed:
-                stored = records.push_rows(
+                body = records.push_rows(
                     page_record, result, by_source[result.write.source_id], run_id
                 )
-                if stored is not None:
-                    remote[stored.natural_key()] = remote_entry(stored)
+                if body is not None:
+                    remote[result.write.key] = remote_entry(body)
         with state.timed("catat"):
             self._record(
                 run_id=run_id,
@@ -260,15 +260,17 @@ class Pipeline:
             key = result.record.natural_key()
             earlier = state.winners.get(key)
             if earlier is not None and earlier.source_id != result.source_id:
-                winner, loser = pick_latest(earlier, result)
-                if winner is earlier:
-                    records.duplicate_rows(page_record, loser, earlier.source_id)
+                if recency(earlier.updated_at, earlier.source_id) >= recency(
+                    result.updated_at, result.source_id
+                ):
+                    records.duplicate_rows(page_record, result, earlier.source_id)
                     continue
-                if page_winners.pop(earlier.source_id, None) is not None:
-                    records.duplicate_rows(page_record, earlier, result.source_id)
+                in_page = page_winners.pop(earlier.source_id, None)
+                if in_page is not None:
+                    records.duplicate_rows(page_record, in_page, result.source_id)
                 else:  # already recorded on an earlier page
                     records.superseded_rows(page_record, earlier, result.source_id)
-            state.winners[key] = result
+            state.winners[key] = records.Seen.of(result)
             page_winners[result.source_id] = result
         return list(page_winners.values())
 
@@ -289,9 +291,8 @@ class Pipeline:
         for item in mapped:
             key = item.record.natural_key()
             current = remote.get(key)
-            if self._older_than_remote_source(item, current):
-                assert current is not None and current.record.sumber is not None
-                records.duplicate_rows(page_record, item, current.record.sumber.id)
+            if current is not None and _older_than_remote_source(item, current):
+                records.duplicate_rows(page_record, item, current.sumber_id or "?")
                 continue
             decision = decide(
                 item.record,
@@ -308,7 +309,9 @@ class Pipeline:
                     ours = last.get(key)
                     if ours is None or ours.versi != current.versi:
                         page_record.written.append(
-                            records.Written(key, current.sync_hash, current.record, item.source_id)
+                            push_state.Write(
+                                key, current.sync_hash, current.versi, current.aktif, item.source_id
+                            )
                         )
             elif decision.action is Action.CONFLICT:
                 assert current is not None
@@ -328,19 +331,6 @@ class Pipeline:
                     )
                 )
         return writes, {m.source_id: m for m in mapped}
-
-    @staticmethod
-    def _older_than_remote_source(item: Mapped, current: RemoteEntry | None) -> bool:
-        """E-Planning holds this key from another E-Program id: an operator's copy
-        from an earlier run. The older of the two is the duplicate."""
-        if current is None or current.record.sumber is None:
-            return False
-        other = current.record.sumber
-        if other.id == item.source_id:
-            return False
-        theirs = (other.diperbarui_pada, _numeric(other.id))
-        ours = (item.updated_at, _numeric(item.source_id))
-        return ours < theirs
 
     def _remember_keys(self, run_id: int, writes: list[PlannedWrite]) -> None:
         """Idempotency keys are durable before the first attempt (promise 2)."""
@@ -379,16 +369,7 @@ class Pipeline:
             outcomes.save(session, run_id, page_record.outcomes)
             for loser_id, winner_id in page_record.superseded:
                 outcomes.mark_superseded(session, run_id, loser_id, winner_id)
-            for written in page_record.written:
-                push_state.record_write(
-                    session,
-                    written.key,
-                    content_hash=written.sync_hash,
-                    versi=written.stored.versi,
-                    aktif=written.stored.aktif,
-                    source_id=written.source_id,
-                    run_id=run_id,
-                )
+            push_state.record_writes(session, page_record.written, run_id=run_id)
             push_state.note_attempts(session, page_record.attempts)
             for letter in page_record.dead_letters:
                 dead_letter_repo.add(session, letter)
@@ -448,5 +429,21 @@ class Pipeline:
         return summary
 
 
-def _numeric(source_id: str) -> int:
-    return int(source_id) if source_id.isdigit() else -1
+def _key_of(body: dict[str, Any]) -> NaturalKey:
+    return NaturalKey(
+        int(body["tahun_anggaran"]),
+        str(body["tahap"]),
+        str(body["kode_sub_skpd"]),
+        str(body["kode_sub_kegiatan"]),
+    )
+
+
+def _older_than_remote_source(item: Mapped, current: RemoteEntry) -> bool:
+    """E-Planning holds this key from another E-Program id: an operator's copy from
+    an earlier run. The older of the two is the duplicate."""
+    if current.sumber_id is None or current.sumber_diperbarui_pada is None:
+        return False
+    if current.sumber_id == item.source_id:
+        return False
+    theirs = recency(current.sumber_diperbarui_pada, current.sumber_id)
+    return recency(item.updated_at, item.source_id) < theirs

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from mappings.eplanning import (
     RenjaSubKegiatan,
@@ -26,15 +30,30 @@ class Action(enum.StrEnum):
     CONFLICT = "conflict"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RemoteEntry:
-    """E-Planning's current copy of one record, reduced to what reconciling needs."""
+    """E-Planning's current copy of one record, reduced to what reconciling needs.
+
+    A full scope can hold tens of thousands of these for the length of a run, so
+    the record itself is kept as its compact JSON and parsed only when a field
+    list or a conflict needs it.
+    """
 
     versi: int
     diperbarui_oleh: str
     aktif: bool
     sync_hash: str
-    record: StoredRenjaSubKegiatan
+    sumber_id: str | None
+    sumber_diperbarui_pada: datetime | None
+    raw: str
+
+    def record(self) -> StoredRenjaSubKegiatan:
+        return StoredRenjaSubKegiatan.from_api(json.loads(self.raw))
+
+    def api_body(self) -> dict[str, Any]:
+        """The record exactly as E-Planning sent it."""
+        body: dict[str, Any] = json.loads(self.raw)
+        return body
 
 
 @dataclass(frozen=True)
@@ -64,13 +83,17 @@ def sync_hash(record: RenjaSubKegiatan) -> str:
     return hashlib.sha256(f"{content_hash(record)}|{source_id}".encode()).hexdigest()
 
 
-def remote_entry(record: StoredRenjaSubKegiatan) -> RemoteEntry:
+def remote_entry(body: Mapping[str, Any]) -> RemoteEntry:
+    """Read one stored record as E-Planning sent it; ValueError when it is not valid."""
+    record = StoredRenjaSubKegiatan.from_api(body)
     return RemoteEntry(
         versi=record.versi,
         diperbarui_oleh=record.diperbarui_oleh,
         aktif=record.aktif,
         sync_hash=sync_hash(record),
-        record=record,
+        sumber_id=record.sumber.id if record.sumber else None,
+        sumber_diperbarui_pada=record.sumber.diperbarui_pada if record.sumber else None,
+        raw=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
     )
 
 
@@ -100,7 +123,7 @@ def decide(
         return Decision(Action.UNCHANGED)
     else:
         target = Action.UPDATE
-        changed = changed_fields(mapped, remote.record)
+        changed = changed_fields(mapped, remote.record())
         if not changed:
             changed = ["sumber"]
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from app.models import DeadLetter, Outcome
 from app.repositories.mismatches import MismatchRow
 from app.repositories.outcomes import OutcomeRow
+from app.repositories.push_state import Write
 from app.sync.push import PlannedWrite, PushResult
 from app.sync.reconcile import Action, RemoteEntry
-from mappings.eplanning import NaturalKey, StoredRenjaSubKegiatan
+from mappings.eplanning import StoredRenjaSubKegiatan
 from mappings.subkegiatan import Mapped, Unmappable
 
 # E-Planning's 422 codes → the mismatch categories planners see (design.md).
@@ -25,14 +27,32 @@ REJECTION_CATEGORY = {
 }
 
 
-@dataclass(frozen=True)
-class Written:
-    """A write E-Planning accepted: what to remember in pushed_state."""
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What a run keeps of a record it already recorded, to settle a later copy."""
 
-    key: NaturalKey
-    sync_hash: str
-    stored: StoredRenjaSubKegiatan
     source_id: str
+    updated_at: datetime
+    tahun_anggaran: int
+    tahap: str
+    kode_skpd: str
+    kode_sub_skpd: str
+    kode_sub_kegiatan: str
+    nama_sub_skpd: str
+
+    @classmethod
+    def of(cls, item: Mapped) -> Seen:
+        r = item.record
+        return cls(
+            item.source_id,
+            item.updated_at,
+            r.tahun_anggaran,
+            r.tahap,
+            r.kode_skpd,
+            r.kode_sub_skpd,
+            r.kode_sub_kegiatan,
+            r.nama_sub_skpd,
+        )
 
 
 @dataclass
@@ -42,7 +62,7 @@ class PageRecord:
     outcomes: list[OutcomeRow] = field(default_factory=list)
     mismatches: list[MismatchRow] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
-    written: list[Written] = field(default_factory=list)
+    written: list[Write] = field(default_factory=list)
     superseded: list[tuple[str, str]] = field(default_factory=list)  # (loser id, winner id)
     clean_source_ids: list[str] = field(default_factory=list)
     attempts: dict[str, int] = field(default_factory=dict)  # idempotency key → last status
@@ -133,30 +153,29 @@ def duplicate_rows(page: PageRecord, loser: Mapped, winner_id: str) -> None:
             message=f"salinan; yang dipakai data E-Program id {winner_id}",
         )
     )
-    page.mismatches.append(_duplicate_mismatch(loser, winner_id))
+    page.mismatches.append(_duplicate_mismatch(Seen.of(loser), winner_id))
 
 
-def _duplicate_mismatch(loser: Mapped, winner_id: str) -> MismatchRow:
-    record = loser.record
+def _duplicate_mismatch(loser: Seen, winner_id: str) -> MismatchRow:
     return MismatchRow(
-        tahun_anggaran=record.tahun_anggaran,
-        tahap=record.tahap,
+        tahun_anggaran=loser.tahun_anggaran,
+        tahap=loser.tahap,
         source_id=loser.source_id,
         kategori="duplikat",
         field="id",
         nilai_eprogram=loser.source_id,
         nilai_eplanning=winner_id,
         keterangan=(
-            f"Sub kegiatan {record.kode_sub_kegiatan} untuk {record.nama_sub_skpd} ada lebih "
+            f"Sub kegiatan {loser.kode_sub_kegiatan} untuk {loser.nama_sub_skpd} ada lebih "
             f"dari sekali; yang dipakai id {winner_id}, salinan id {loser.source_id}"
         ),
-        kode_skpd=record.kode_skpd,
-        kode_sub_skpd=record.kode_sub_skpd,
-        kode_sub_kegiatan=record.kode_sub_kegiatan,
+        kode_skpd=loser.kode_skpd,
+        kode_sub_skpd=loser.kode_sub_skpd,
+        kode_sub_kegiatan=loser.kode_sub_kegiatan,
     )
 
 
-def superseded_rows(page: PageRecord, loser: Mapped, winner_id: str) -> None:
+def superseded_rows(page: PageRecord, loser: Seen, winner_id: str) -> None:
     page.superseded.append((loser.source_id, winner_id))
     page.mismatches.append(_duplicate_mismatch(loser, winner_id))
 
@@ -183,7 +202,7 @@ def conflict_rows(
         )
     )
     ours = record.to_api()
-    theirs = remote.record.to_api()
+    theirs = remote.api_body()
     for name in changed or ["*"]:
         page.mismatches.append(
             MismatchRow(
@@ -220,7 +239,7 @@ def unchanged_row(page: PageRecord, mapped: Mapped, versi: int | None, reason: s
 
 def push_rows(
     page: PageRecord, pushed: PushResult, mapped: Mapped, run_id: int
-) -> StoredRenjaSubKegiatan | None:
+) -> dict[str, Any] | None:
     """Record one push answer; returns E-Planning's new copy when there is one."""
     write, op, result = pushed.write, pushed.operation, pushed.result
     record = write.record
@@ -243,8 +262,10 @@ def push_rows(
         stored = StoredRenjaSubKegiatan.from_api(result.record)
         outcome = _success_outcome(write, result.status, stored, result.berubah)
         page.outcome(_with(base, outcome=outcome, versi=stored.versi))
-        page.written.append(Written(write.key, write.sync_hash, stored, write.source_id))
-        return stored
+        page.written.append(
+            Write(write.key, write.sync_hash, stored.versi, stored.aktif, write.source_id)
+        )
+        return result.record
     if result.status == 404 and write.action is Action.DEACTIVATE:
         page.outcome(_with(base, outcome=Outcome.UNCHANGED, message="tidak ada di E-Planning"))
         return None
@@ -276,7 +297,7 @@ def push_rows(
                     kode_sub_kegiatan=record.kode_sub_kegiatan,
                 )
             )
-            return stored
+            return current
         return None
     _rejected(page, base, write, result.status, result.errors)
     return None

@@ -53,15 +53,14 @@ def record(**changes: Any) -> RenjaSubKegiatan:
     )
 
 
-def stored(base: RenjaSubKegiatan, *, versi: int = 3, by: str = SERVICE) -> StoredRenjaSubKegiatan:
-    return StoredRenjaSubKegiatan.from_api(
-        {
-            **base.to_api(),
-            "versi": versi,
-            "diperbarui_oleh": by,
-            "diperbarui_pada": "2026-01-06T08:00:00+07:00",
-        }
-    )
+def stored(base: RenjaSubKegiatan, *, versi: int = 3, by: str = SERVICE) -> dict[str, Any]:
+    """The record as E-Planning would send it back."""
+    return {
+        **base.to_api(),
+        "versi": versi,
+        "diperbarui_oleh": by,
+        "diperbarui_pada": "2026-01-06T08:00:00+07:00",
+    }
 
 
 def test_absent_in_eplanning_is_created() -> None:
