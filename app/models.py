@@ -103,8 +103,22 @@ class SyncRun(Base):
     outcome_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     stage_seconds: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    # Set by an admin; the run stops at its next page boundary, in whichever
+    # process is carrying it out.
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    # The process carrying the run out ("host:pid") and its lease token.
+    holder: Mapped[str | None] = mapped_column(String(200))
+    lease_token: Mapped[int | None]
+    # A POST /runs Idempotency-Key: a double click starts one run.
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The cron time a scheduled run was made for: two replicas firing the same
+    # schedule insert the same (tahun, tahap, scheduled_for) and one of them loses.
+    scheduled_for: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_sync_run_scope", "tahun_anggaran", "tahap", "id"),)
+    __table_args__ = (
+        Index("ix_sync_run_scope", "tahun_anggaran", "tahap", "id"),
+        UniqueConstraint("tahun_anggaran", "tahap", "scheduled_for"),
+    )
 
 
 class RecordOutcome(Base):
@@ -274,3 +288,47 @@ class NomenklaturItem(Base):
     version: Mapped[NomenklaturVersion] = relationship(back_populates="items")
 
     __table_args__ = (UniqueConstraint("version_id", "jenis_pemda", "kode"),)
+
+
+class Lease(Base):
+    """One row per exclusive job ("sync"): who holds it, until when, and a token
+    that grows on every acquisition (design.md, promise 4)."""
+
+    __tablename__ = "lease"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(200))
+    token: Mapped[int] = mapped_column(default=0)
+    acquired_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+
+
+class ApiKey(Base):
+    """A client's key; only its SHA-256 is stored."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """Who did what, and every denied request."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str | None] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str | None] = mapped_column(String(200))
+    status_code: Mapped[int | None]
+    client: Mapped[str | None] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any] | None]
