@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from app import migrate
+from app.access import audit
+from app.access import keys as access_keys
+from app.access.keys import Principal, Role
 from app.config import ConfigError, Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.models import RunStatus
 from app.nomenklatur import reader, store
+from app.observability import logs
 from app.report import OUTCOME_LABELS, STATUS_LABELS, angka, outcome_table
+from app.repositories import runs
+from app.sync import schedule
 from app.sync.pipeline import Progress
-from app.sync.runner import create_run, execute_run
 from app.sync.scope import TAHAP, Scope
+from app.sync.worker import Busy, RunWorker
+
+WIB = ZoneInfo("Asia/Jakarta")
+CLI = Principal("cli", Role.ADMIN)
 
 cli = typer.Typer(
     help="Sinkron: sinkronisasi E-Program → E-Planning (program, kegiatan, sub kegiatan).",
@@ -28,13 +40,24 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Basis data Sinkron (migrasi Alembic).", no_args_is_help=True)
 nomenklatur_cli = typer.Typer(help="Nomenklatur sub kegiatan resmi.", no_args_is_help=True)
+keys_cli = typer.Typer(help="Kunci API layanan (peran admin atau planner).", no_args_is_help=True)
+runs_cli = typer.Typer(help="Riwayat run sinkronisasi.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(nomenklatur_cli, name="nomenklatur")
+cli.add_typer(keys_cli, name="keys")
+cli.add_typer(runs_cli, name="runs")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     typer.secho(f"galat: {message}", fg=typer.colors.RED, err=True)
     return typer.Exit(code)
+
+
+def start_logging(settings: Settings) -> None:
+    """Logs on stderr (JSON unless on a terminal), never showing the two credentials."""
+    logs.configure(settings.log_level)
+    logs.register_secret(settings.secret("eprogram_api_key"))
+    logs.register_secret(settings.secret("eplanning_token"))
 
 
 def print_progress(event: Progress) -> None:
@@ -57,16 +80,14 @@ def run_sync(settings: Settings, scope: Scope, *, trigger: str = "cli") -> int:
     try:
         if not migrate.is_at_head(engine):
             raise fail("basis data belum dimigrasi ke versi terbaru: jalankan `sinkron db upgrade`")
-        factory = make_session_factory(engine)
-        run_id = create_run(factory, scope, trigger=trigger)
+        worker = RunWorker(settings=settings, session_factory=make_session_factory(engine))
         typer.echo(
-            f"[run {run_id}] sinkronisasi {scope} "
-            f"{'penuh' if scope.full else 'inkremental'} dimulai",
-            err=True,
+            f"sinkronisasi {scope} {'penuh' if scope.full else 'inkremental'} dimulai", err=True
         )
-        summary = asyncio.run(
-            execute_run(run_id, settings=settings, session_factory=factory, progress=print_progress)
-        )
+        try:
+            summary = worker.run_now(scope, trigger=trigger, progress=print_progress)
+        except Busy as exc:
+            raise fail(str(exc), code=1) from None
     finally:
         engine.dispose()
     typer.echo(f"\nRun {summary.run_id} · {scope} · {STATUS_LABELS[summary.status]}")
@@ -96,6 +117,7 @@ def sync(
     settings = get_settings()
     try:
         settings.require_secrets()
+        start_logging(settings)
         code = run_sync(settings, Scope(tahun, tahap, tuple(opd or ()), full))
     except ConfigError as exc:
         raise fail(str(exc)) from None
@@ -186,6 +208,120 @@ def demo(
     from app.demo import run_demo
 
     raise typer.Exit(run_demo(once=once, size=size, seed=seed, tahun=tahun, tahap=tahap, port=port))
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Alamat yang didengarkan.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Jalankan layanan: REST API, pekerja run di latar belakang, dan jadwal malam."""
+    import uvicorn
+
+    from app.api.main import create_app
+
+    settings = get_settings()
+    try:
+        settings.require_secrets()
+        schedule.Schedule.from_text(settings.schedule, settings.sync_scopes)
+        start_logging(settings)
+    except (ConfigError, schedule.ScheduleError) as exc:
+        raise fail(str(exc)) from None
+    engine = make_engine(settings.database_url)
+    try:
+        if not migrate.is_at_head(engine):
+            raise fail("basis data belum dimigrasi ke versi terbaru: jalankan `sinkron db upgrade`")
+    except OperationalError as exc:
+        raise fail(f"basis data tidak dapat dihubungi: {exc.orig}") from None
+    app = create_app(settings, engine, background=True)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+
+
+@keys_cli.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Nama pemegang kunci, mis. 'operator-diskominfo'.")],
+    role: Annotated[Role, typer.Option(help="admin atau planner.")],
+) -> None:
+    """Buat kunci API; kunci dicetak sekali ini saja (yang disimpan hanya hash-nya)."""
+    with _session() as session:
+        try:
+            key = access_keys.create(session, name=name, role=role)
+        except access_keys.KeyProblem as exc:
+            raise fail(str(exc)) from None
+        audit.record(
+            session, principal=CLI, action="kunci.buat", target=name, detail={"role": role}
+        )
+    typer.echo(key)
+    typer.echo(
+        f"kunci '{name}' ({role}) dibuat; simpan sekarang, tidak akan ditampilkan lagi", err=True
+    )
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """Daftar kunci API (tanpa kuncinya)."""
+    with _session() as session:
+        for row in access_keys.all_keys(session):
+            state = "dicabut" if row.revoked_at else "aktif"
+            typer.echo(f"{row.name:<30} {row.role:<8} {row.prefix}…  {state}")
+
+
+@keys_cli.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="Nama kunci.")]) -> None:
+    """Cabut kunci API; permintaan dengan kunci itu ditolak (401) sejak saat ini."""
+    with _session() as session:
+        try:
+            access_keys.revoke(session, name)
+        except access_keys.KeyProblem as exc:
+            raise fail(str(exc)) from None
+        audit.record(session, principal=CLI, action="kunci.cabut", target=name)
+    typer.echo(f"kunci '{name}' dicabut")
+
+
+@runs_cli.command("list")
+def runs_list(
+    limit: Annotated[int, typer.Option(help="Jumlah run.")] = 20,
+) -> None:
+    """Run terbaru, satu per baris."""
+    with _session() as session:
+        for run in runs.page(session, limit=limit)[:limit]:
+            total = sum(run.outcome_counts.values())
+            typer.echo(
+                f"{run.id:>5}  {run.tahun_anggaran}/{run.tahap:<14} {run.trigger:<9} "
+                f"{STATUS_LABELS.get(run.status, run.status):<11} {angka(total):>7} data  "
+                f"{run.created_at.astimezone(WIB):%Y-%m-%d %H:%M} WIB"
+            )
+
+
+@runs_cli.command("show")
+def runs_show(run_id: Annotated[int, typer.Argument(help="Nomor run.")]) -> None:
+    """Rincian satu run: cakupan, waktu per tahap, hasil per data."""
+    with _session() as session:
+        run = runs.get(session, run_id)
+        if run is None:
+            raise fail(f"run {run_id} tidak ada", code=1)
+        typer.echo(f"Run {run.id} · {run.tahun_anggaran}/{run.tahap} · {STATUS_LABELS[run.status]}")
+        typer.echo(f"pemicu: {run.trigger} ({run.triggered_by or '-'}), penuh: {run.full}")
+        for label, moment in (("mulai", run.started_at), ("selesai", run.finished_at)):
+            if moment is not None:
+                typer.echo(f"{label}: {moment.astimezone(WIB):%Y-%m-%d %H:%M:%S} WIB")
+        for stage, seconds in run.stage_seconds.items():
+            typer.echo(f"  {stage:<16} {seconds:8.1f} s")
+        typer.echo(outcome_table(run.outcome_counts, run.records_pulled))
+        if run.error:
+            typer.echo(f"keterangan: {run.error}")
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            yield session
+    except OperationalError as exc:
+        raise fail(f"basis data tidak dapat dihubungi: {exc.orig}") from None
+    finally:
+        engine.dispose()
 
 
 def main() -> None:

@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     retry_initial_wait: float = Field(default=0.5, ge=0)
     retry_max_wait: float = Field(default=30.0, ge=0)
 
+    # The service: nightly schedule (cron, WIB) over these scopes, e.g. "2026:renja,2026:apbd".
+    schedule: str = "0 1 * * *"
+    sync_scopes: str = ""
+    lease_ttl_seconds: float = Field(default=120.0, gt=0)
+    worker_poll_seconds: float = Field(default=5.0, gt=0)
+    log_level: str = "INFO"
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:

@@ -85,7 +85,7 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
         )
         engine = make_engine(settings.database_url)
         try:
-            service = ServerThread(create_app(settings, engine), port=port)
+            service = ServerThread(create_app(settings, engine, background=True), port=port)
             service.start()
         except OSError as exc:
             engine.dispose()

@@ -38,7 +38,7 @@ class ServerThread:
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind((host, port))
         self.port: int = self.socket.getsockname()[1]
-        config = uvicorn.Config(app, log_level=log_level, lifespan="off", access_log=False)
+        config = uvicorn.Config(app, log_level=log_level, lifespan="auto", access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run,

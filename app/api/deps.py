@@ -1,4 +1,5 @@
-"""Request-scoped dependencies: the session owns the transaction of one request."""
+"""Request-scoped dependencies: the session owns the transaction of one request,
+and every request passes the route policy before anything else runs."""
 
 from __future__ import annotations
 
@@ -6,8 +7,13 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
+from app.access import audit, keys
+from app.access.keys import ANONYMOUS, Principal
+from app.access.policy import PUBLIC, required
+from app.api.errors import Forbidden, Unauthorized
 from app.db import session_scope
 
 
@@ -17,3 +23,50 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def authorize(request: Request) -> Principal:
+    """Authenticate the X-API-Key and check the route's role (app.access.policy)."""
+    route = request.scope.get("route")
+    path = route.path_format if isinstance(route, APIRoute) else request.url.path
+    needed = required(request.method, path)
+    if needed == PUBLIC:
+        request.state.principal = ANONYMOUS
+        return ANONYMOUS
+    key = request.headers.get("X-API-Key")
+    with session_scope(request.app.state.session_factory) as session:
+        principal = keys.authenticate(session, key) if key else None
+        if needed is None or principal is None or not principal.can(needed):
+            status = 401 if principal is None else 403
+            audit.record(
+                session,
+                principal=principal or ANONYMOUS,
+                action="akses.ditolak",
+                target=f"{request.method} {request.url.path}",
+                status_code=status,
+                client=client_address(request),
+                detail={"alasan": _reason(key, principal, needed)},
+            )
+    if principal is None:
+        raise Unauthorized(_reason(key, principal, needed))
+    if needed is None or not principal.can(needed):
+        raise Forbidden(_reason(key, principal, needed))
+    request.state.principal = principal
+    return principal
+
+
+def _reason(key: str | None, principal: Principal | None, needed: object) -> str:
+    if needed is None:
+        return "rute ini belum punya kebijakan akses"
+    if not key:
+        return "header X-API-Key wajib diisi"
+    if principal is None:
+        return "kunci API tidak dikenal atau sudah dicabut"
+    return f"peran '{principal.role}' tidak boleh memakai rute ini (perlu '{needed}')"
+
+
+PrincipalDep = Annotated[Principal, Depends(authorize)]

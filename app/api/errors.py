@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -34,14 +35,48 @@ class NotFound(ApiError):
     code = "tidak_ditemukan"
 
 
+class Unauthorized(ApiError):
+    status_code = 401
+    code = "tidak_terautentikasi"
+
+
+class Forbidden(ApiError):
+    status_code = 403
+    code = "tidak_berwenang"
+
+
+class Conflict(ApiError):
+    status_code = 409
+    code = "konflik"
+
+
+def _responses() -> dict[int | str, dict[str, Any]]:
+    from app.api.schemas import ErrorOut
+
+    described = {
+        400: "Permintaan salah",
+        401: "Tanpa kunci API atau kunci tidak dikenal",
+        403: "Peran tidak cukup",
+        404: "Tidak ditemukan",
+        422: "Isi permintaan tidak valid",
+    }
+    return {code: {"model": ErrorOut, "description": text} for code, text in described.items()}
+
+
 def _body(code: str, detail: str) -> dict[str, str]:
     return {"error": code, "detail": detail}
+
+
+ERROR_RESPONSES = _responses()
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(_body(exc.code, exc.detail), status_code=exc.status_code)
+        headers = {"WWW-Authenticate": "X-API-Key"} if exc.status_code == 401 else None
+        return JSONResponse(
+            _body(exc.code, exc.detail), status_code=exc.status_code, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,25 +1,61 @@
-"""Assemble the service."""
+"""Assemble the service: routers, the error shape, the access policy and, when
+asked, the background worker and the nightly schedule."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
-from app.api import errors, health, runs
+from app.api import audit_log, dead_letters, errors, health, runs, status
+from app.api.deps import authorize
 from app.config import Settings
 from app.db import make_session_factory
+from app.observability import metrics
+from app.service import Background
+
+DESCRIPTION = """
+Integrasi E-Program → E-Planning Kabupaten Kepulauan Meranti.
+
+Kirim kunci API di header `X-API-Key`. Peran `planner` boleh membaca status dan
+riwayat run; peran `admin` boleh semuanya (memulai dan membatalkan run, mengirim
+ulang dead letter, membaca jejak audit). Setiap galat berbentuk
+`{"error": "<kode>", "detail": "<pesan>"}`.
+"""
 
 
-def create_app(settings: Settings, engine: Engine) -> FastAPI:
+def create_app(settings: Settings, engine: Engine, *, background: bool = False) -> FastAPI:
+    """The service. With ``background`` it also runs pending runs and the schedule."""
+    session_factory = make_session_factory(engine)
+    worker = Background(settings, session_factory) if background else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
     app = FastAPI(
         title="Sinkron",
         version="0.1.0",
-        description="Integrasi E-Program → E-Planning: status sinkronisasi, riwayat run.",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(authorize)],
+        responses=errors.ERROR_RESPONSES,
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
+    app.state.session_factory = session_factory
+    app.state.worker = worker.worker if worker else None
+    app.state.scheduler = worker.scheduler if worker else None
     errors.install(app)
-    app.include_router(health.router)
-    app.include_router(runs.router)
+    for module in (health, status, runs, dead_letters, audit_log):
+        app.include_router(module.router)
+    app.include_router(metrics.router)
     return app

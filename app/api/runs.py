@@ -1,39 +1,188 @@
-"""Run history."""
+"""Runs: history, per-record outcomes, triggering and cancelling."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from sqlalchemy import select
+from fastapi import APIRouter, Header, Query, Request, Response
+from sqlalchemy.exc import IntegrityError
 
-from app.api.deps import SessionDep
-from app.api.errors import ApiError, NotFound
-from app.api.schemas import RunOut, RunPage
-from app.models import SyncRun
+from app.access import audit
+from app.api.deps import PrincipalDep, SessionDep, client_address
+from app.api.errors import Conflict, NotFound
+from app.api.pagination import Limit, decode_cursor, encode_cursor
+from app.api.schemas import (
+    ErrorOut,
+    RecordOutcomeOut,
+    RecordOutcomePage,
+    RunCreate,
+    RunOut,
+    RunPage,
+)
+from app.models import Outcome, RunStatus, SyncRun
+from app.repositories import outcomes, runs
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
+CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut}}
 
 
-@router.get("", response_model=RunPage)
-def list_runs(
-    session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor dari halaman sebelumnya")] = None,
-) -> RunPage:
-    stmt = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit + 1)
-    if cursor is not None:
-        if not cursor.isdigit():
-            raise ApiError("cursor tidak valid", code="cursor_tidak_valid")
-        stmt = stmt.where(SyncRun.id < int(cursor))
-    rows = list(session.scalars(stmt))
-    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
-    return RunPage(items=[RunOut.model_validate(r) for r in rows[:limit]], next_cursor=next_cursor)
-
-
-@router.get("/{run_id}", response_model=RunOut)
-def get_run(run_id: int, session: SessionDep) -> RunOut:
-    run = session.get(SyncRun, run_id)
+def _get(session: SessionDep, run_id: int) -> SyncRun:
+    run = runs.get(session, run_id)
     if run is None:
         raise NotFound(f"run {run_id} tidak ada")
+    return run
+
+
+@router.get("", response_model=RunPage, summary="Riwayat run, terbaru dulu")
+def list_runs(
+    session: SessionDep,
+    _principal: PrincipalDep,
+    limit: Limit = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor halaman sebelumnya")] = None,
+    status: Annotated[RunStatus | None, Query()] = None,
+    tahun: Annotated[int | None, Query()] = None,
+    tahap: Annotated[str | None, Query()] = None,
+    trigger: Annotated[str | None, Query(description="cli, api, schedule, demo")] = None,
+) -> RunPage:
+    rows = runs.page(
+        session,
+        limit=limit,
+        before_id=decode_cursor(cursor),
+        status=status,
+        tahun_anggaran=tahun,
+        tahap=tahap,
+        trigger=trigger,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return RunPage(
+        items=[RunOut.model_validate(r) for r in rows],
+        next_cursor=encode_cursor(rows[-1].id) if more else None,
+    )
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=RunOut,
+    responses=CONFLICT,
+    summary="Mulai sinkronisasi (berjalan di latar belakang)",
+)
+def create_run(
+    body: RunCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(max_length=255, description="Klik ganda dengan kunci yang sama memulai satu run."),
+    ] = None,
+) -> RunOut:
+    runs.lock_triggers(session)
+    if idempotency_key:
+        earlier = runs.by_idempotency_key(session, idempotency_key)
+        if earlier is not None:
+            response.headers["Location"] = f"/api/v1/runs/{earlier.id}"
+            return RunOut.model_validate(earlier)
+    busy = runs.active(session)
+    if busy is not None:
+        raise Conflict(
+            f"run {busy.id} ({busy.tahun_anggaran}/{busy.tahap}) masih {busy.status}; "
+            "tunggu selesai atau batalkan dulu",
+            code="run_berjalan",
+        )
+    try:
+        with session.begin_nested():
+            run = runs.create(
+                session,
+                tahun_anggaran=body.tahun_anggaran,
+                tahap=body.tahap,
+                kode_skpd=body.kode_skpd or (),
+                full=body.full,
+                trigger="api",
+                triggered_by=principal.name,
+            )
+            run.idempotency_key = idempotency_key
+            session.flush()
+    except IntegrityError:
+        raise Conflict("Idempotency-Key sedang dipakai permintaan lain; coba lagi") from None
+    audit.record(
+        session,
+        principal=principal,
+        action="run.buat",
+        target=f"run {run.id}",
+        status_code=202,
+        client=client_address(request),
+        detail=body.model_dump(),
+    )
+    response.headers["Location"] = f"/api/v1/runs/{run.id}"
+    session.commit()
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.wake()
+    return RunOut.model_validate(run)
+
+
+@router.get("/{run_id}", response_model=RunOut, summary="Satu run")
+def get_run(run_id: int, session: SessionDep, _principal: PrincipalDep) -> RunOut:
+    return RunOut.model_validate(_get(session, run_id))
+
+
+@router.get(
+    "/{run_id}/records",
+    response_model=RecordOutcomePage,
+    summary="Hasil per data E-Program dalam satu run",
+)
+def list_records(
+    run_id: int,
+    session: SessionDep,
+    _principal: PrincipalDep,
+    outcome: Annotated[Outcome | None, Query()] = None,
+    limit: Limit = 100,
+    cursor: Annotated[str | None, Query()] = None,
+) -> RecordOutcomePage:
+    _get(session, run_id)
+    rows = list(
+        outcomes.for_run(
+            session, run_id, outcome=outcome, after_id=decode_cursor(cursor), limit=limit + 1
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return RecordOutcomePage(
+        items=[RecordOutcomeOut.model_validate(r) for r in rows],
+        next_cursor=encode_cursor(rows[-1].id) if more else None,
+    )
+
+
+@router.post(
+    "/{run_id}/cancel",
+    status_code=202,
+    response_model=RunOut,
+    responses=CONFLICT,
+    summary="Batalkan run pada batas halaman berikutnya",
+)
+def cancel_run(
+    run_id: int, request: Request, session: SessionDep, principal: PrincipalDep
+) -> RunOut:
+    run = _get(session, run_id)
+    if run.status == RunStatus.PENDING:
+        runs.finish(
+            session, run_id, status=RunStatus.CANCELLED, counts={}, error="dibatalkan oleh admin"
+        )
+    elif run.status == RunStatus.RUNNING:
+        runs.request_cancel(session, run_id)
+    else:
+        raise Conflict(f"run {run_id} sudah {run.status}", code="run_selesai")
+    audit.record(
+        session,
+        principal=principal,
+        action="run.batal",
+        target=f"run {run_id}",
+        status_code=202,
+        client=client_address(request),
+    )
+    session.flush()
+    session.refresh(run)
     return RunOut.model_validate(run)

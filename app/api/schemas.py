@@ -1,17 +1,20 @@
-"""Response models of the service."""
+"""Request and response models of the service."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+TahapIn = Literal["renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan"]
 
 
 class RunOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    status: str
+    status: Literal["pending", "running", "succeeded", "failed", "cancelled", "interrupted"]
     tahun_anggaran: int
     tahap: str
     kode_skpd: list[str] | None
@@ -26,6 +29,8 @@ class RunOut(BaseModel):
     outcome_counts: dict[str, int]
     stage_seconds: dict[str, float]
     error: str | None
+    cancel_requested: bool
+    scheduled_for: datetime | None
 
 
 class RunPage(BaseModel):
@@ -33,6 +38,122 @@ class RunPage(BaseModel):
     next_cursor: str | None
 
 
-class ErrorOut(BaseModel):
+class RunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tahun_anggaran: int = Field(ge=2000, le=2100, examples=[2026])
+    tahap: TahapIn = Field(examples=["renja"])
+    kode_skpd: list[str] | None = Field(
+        default=None, description="Hanya OPD ini (kode_skpd); kosong = semua."
+    )
+    full: bool = Field(default=False, description="Tarik semua data, bukan hanya yang berubah.")
+
+
+class RecordOutcomeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    source_id: str
+    outcome: str
+    kode_skpd: str | None
+    kode_sub_skpd: str | None
+    kode_sub_kegiatan: str | None
+    idempotency_key: str | None
+    versi: int | None
+    changed_fields: list[str] | None
+    message: str | None
+    source_updated_at: datetime | None
+    recorded_at: datetime
+
+
+class RecordOutcomePage(BaseModel):
+    items: list[RecordOutcomeOut]
+    next_cursor: str | None
+
+
+class CurrentRun(BaseModel):
+    id: int
+    tahun_anggaran: int
+    tahap: str
+    kode_skpd: list[str] | None
+    status: str
+    stage: str | None
+    records_so_far: int
+    started_at: datetime | None
+
+
+class ScopeStatus(BaseModel):
+    tahun_anggaran: int
+    tahap: str
+    last_run: RunOut
+
+
+class SystemContact(BaseModel):
+    reachable: bool | None = Field(description="null: belum pernah dihubungi sejak layanan mulai")
+    checked_at: datetime | None
+    detail: str | None
+
+
+class StatusOut(BaseModel):
+    current_run: CurrentRun | None
+    scopes: list[ScopeStatus]
+    next_scheduled_run: datetime | None = Field(description="Dalam WIB (Asia/Jakarta).")
+    schedule: str | None
+    eprogram: SystemContact
+    eplanning: SystemContact
+
+
+class DeadLetterOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    run_id: int
+    source_id: str | None
+    tahun_anggaran: int
+    tahap: str
+    kode_sub_skpd: str
+    kode_sub_kegiatan: str
+    op: str
+    idempotency_key: str
     error: str
-    detail: str
+    attempts: int
+    status: str
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+class DeadLetterPage(BaseModel):
+    items: list[DeadLetterOut]
+    next_cursor: str | None
+
+
+class RetryOut(BaseModel):
+    retried: int
+    resolved: int
+    still_open: int
+    rejected: int
+    items: list[DeadLetterOut]
+
+
+class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor: str
+    role: str | None
+    action: str
+    target: str | None
+    status_code: int | None
+    client: str | None
+    detail: dict[str, Any] | None
+
+
+class AuditPage(BaseModel):
+    items: list[AuditOut]
+    next_cursor: str | None
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(examples=["tidak_ditemukan"])
+    detail: str = Field(examples=["run 42 tidak ada"])

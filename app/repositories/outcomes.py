@@ -56,9 +56,20 @@ def mark_superseded(session: Session, run_id: int, source_id: str, winner_id: st
 
 
 def for_run(
-    session: Session, run_id: int, *, outcome: str | None = None
+    session: Session,
+    run_id: int,
+    *,
+    outcome: str | None = None,
+    after_id: int | None = None,
+    limit: int | None = None,
 ) -> Sequence[RecordOutcome]:
+    """Outcomes of a run in the order they were recorded (paged by id)."""
     stmt = select(RecordOutcome).where(RecordOutcome.run_id == run_id)
     if outcome is not None:
         stmt = stmt.where(RecordOutcome.outcome == outcome)
-    return session.scalars(stmt.order_by(RecordOutcome.id)).all()
+    if after_id is not None:
+        stmt = stmt.where(RecordOutcome.id > after_id)
+    stmt = stmt.order_by(RecordOutcome.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return session.scalars(stmt).all()

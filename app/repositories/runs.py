@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import RecordOutcome, RunStatus, SyncRun, utcnow
+from app.models import Lease, RecordOutcome, RunStatus, SyncRun, utcnow
 
 
 def create(
@@ -97,5 +98,91 @@ def finish(
     )
 
 
-def latest(session: Session, *, limit: int = 20) -> Sequence[SyncRun]:
-    return session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)).all()
+ACTIVE = (RunStatus.PENDING, RunStatus.RUNNING)
+
+
+def active(session: Session) -> SyncRun | None:
+    """The run waiting or under way, if any (any scope)."""
+    return session.scalars(
+        select(SyncRun).where(SyncRun.status.in_(ACTIVE)).order_by(SyncRun.id).limit(1)
+    ).first()
+
+
+def lock_triggers(session: Session) -> None:
+    """Serialise run creation across processes for the rest of the transaction.
+
+    An UPDATE of one row takes a row lock on PostgreSQL and the write lock on
+    SQLite, so two admins clicking at once cannot both see "nothing running".
+    """
+    if session.get(Lease, "trigger") is None:
+        try:
+            with session.begin_nested():
+                session.add(Lease(name="trigger", token=0))
+        except IntegrityError:
+            pass
+    session.execute(update(Lease).where(Lease.name == "trigger").values(token=Lease.token + 1))
+
+
+def by_idempotency_key(session: Session, key: str) -> SyncRun | None:
+    return session.scalars(select(SyncRun).where(SyncRun.idempotency_key == key)).first()
+
+
+def request_cancel(session: Session, run_id: int) -> None:
+    session.execute(update(SyncRun).where(SyncRun.id == run_id).values(cancel_requested=True))
+
+
+def cancel_requested(session: Session, run_id: int) -> bool:
+    return bool(session.scalar(select(SyncRun.cancel_requested).where(SyncRun.id == run_id)))
+
+
+def next_pending(session: Session) -> SyncRun | None:
+    return session.scalars(
+        select(SyncRun).where(SyncRun.status == RunStatus.PENDING).order_by(SyncRun.id).limit(1)
+    ).first()
+
+
+def claim(session: Session, run_id: int, *, holder: str, token: int) -> bool:
+    """Take a pending run for this process; False when another process was faster."""
+    result = session.execute(
+        update(SyncRun)
+        .where(SyncRun.id == run_id, SyncRun.status == RunStatus.PENDING)
+        .values(status=RunStatus.RUNNING, holder=holder, lease_token=token, started_at=utcnow())
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def page(
+    session: Session,
+    *,
+    limit: int,
+    before_id: int | None = None,
+    status: str | None = None,
+    tahun_anggaran: int | None = None,
+    tahap: str | None = None,
+    trigger: str | None = None,
+) -> list[SyncRun]:
+    """Newest first; one row more than `limit` tells the caller another page exists."""
+    stmt = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit + 1)
+    if before_id is not None:
+        stmt = stmt.where(SyncRun.id < before_id)
+    if status is not None:
+        stmt = stmt.where(SyncRun.status == status)
+    if tahun_anggaran is not None:
+        stmt = stmt.where(SyncRun.tahun_anggaran == tahun_anggaran)
+    if tahap is not None:
+        stmt = stmt.where(SyncRun.tahap == tahap)
+    if trigger is not None:
+        stmt = stmt.where(SyncRun.trigger == trigger)
+    return list(session.scalars(stmt))
+
+
+def last_per_scope(session: Session) -> list[SyncRun]:
+    """The latest finished run of each (tahun, tahap)."""
+    latest = (
+        select(func.max(SyncRun.id))
+        .where(SyncRun.status.not_in(ACTIVE))
+        .group_by(SyncRun.tahun_anggaran, SyncRun.tahap)
+    )
+    return list(
+        session.scalars(select(SyncRun).where(SyncRun.id.in_(latest)).order_by(SyncRun.id.desc()))
+    )

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.db import session_scope
 from app.models import PushKey, RunStatus
+from app.observability import metrics
 from app.repositories import checkpoints, mismatches, outcomes, push_state, runs
 from app.repositories import dead_letters as dead_letter_repo
-from app.sync import records
+from app.sync import contacts, records
+from app.sync.lease import LeaseLost
 from app.sync.push import PlannedWrite, push_writes
 from app.sync.reconcile import Action, LastWrite, RemoteEntry, decide, remote_entry, sync_hash
 from app.sync.scope import Scope
@@ -88,6 +90,7 @@ class Pipeline:
         eplanning: EPlanningClient,
         progress: Callable[[Progress], None] | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        fence: Callable[[Session], None] | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = session_factory
@@ -95,6 +98,9 @@ class Pipeline:
         self.eplanning = eplanning
         self.progress = progress or (lambda _p: None)
         self.should_cancel = should_cancel or (lambda: False)
+        # Called inside every transaction that records results: raises LeaseLost
+        # when another process has taken over, so this one's writes roll back.
+        self.fence = fence or (lambda _session: None)
 
     async def execute(self, run_id: int) -> RunSummary:
         """Run a created run to its end; never raises for a failed sync."""
@@ -109,14 +115,31 @@ class Pipeline:
         try:
             with state.timed("baca_eplanning"):
                 self._set_stage(run_id, "baca_eplanning", state)
-                remote = await self._read_target(scope)
+                try:
+                    remote = await self._read_target(scope)
+                except ConnectorError as exc:
+                    contacts.note("eplanning", ok=False, detail=str(exc))
+                    raise
+                contacts.note("eplanning", ok=True)
             await self._pull_pass(run_id, scope, remote, state)
         except RunCancelled:
             status, error = RunStatus.CANCELLED, "dibatalkan oleh admin"
+        except LeaseLost:
+            return self._lost(run_id, state)
         except ConnectorError as exc:
             status, error = RunStatus.FAILED, str(exc)
             log.error("run %s gagal: %s", run_id, exc)
-        return self._finish(run_id, state, status, error)
+        try:
+            return self._finish(run_id, state, status, error)
+        except LeaseLost:
+            return self._lost(run_id, state)
+
+    @staticmethod
+    def _lost(run_id: int, state: _PassState) -> RunSummary:
+        """Another process holds the lease now; it marks this run interrupted."""
+        log.error("run %s: lease hilang, berhenti tanpa menulis apa pun lagi", run_id)
+        pulled = len(state.seen_ids)
+        return RunSummary(run_id, RunStatus.INTERRUPTED, pulled, dict(state.counts), "lease hilang")
 
     # -- stages -------------------------------------------------------------
 
@@ -152,9 +175,16 @@ class Pipeline:
             if self.should_cancel():
                 raise RunCancelled
             with state.timed("tarik"):
-                page = await anext(pages, None)
+                started = time.perf_counter()
+                try:
+                    page = await anext(pages, None)
+                except ConnectorError as exc:
+                    contacts.note("eprogram", ok=False, detail=str(exc))
+                    raise
+                contacts.note("eprogram", ok=True)
             if page is None:
                 break
+            metrics.observe_pull(time.perf_counter() - started)
             page_no += 1
             await self._process_page(
                 run_id=run_id,
@@ -203,7 +233,10 @@ class Pipeline:
             writes, by_source = self._reconcile(scope, mapped, remote, page_record)
         with state.timed("kirim"):
             self._remember_keys(run_id, writes)
+            started = time.perf_counter()
             pushed = await push_writes(self.eplanning, writes)
+            if writes:
+                metrics.observe_push(time.perf_counter() - started)
             for result in pushed:
                 body = records.push_rows(
                     page_record, result, by_source[result.write.source_id], run_id
@@ -366,6 +399,7 @@ class Pipeline:
         updated_since: str | None,
     ) -> None:
         with session_scope(self.sessions) as session:
+            self.fence(session)
             outcomes.save(session, run_id, page_record.outcomes)
             for loser_id, winner_id in page_record.superseded:
                 outcomes.mark_superseded(session, run_id, loser_id, winner_id)
@@ -410,6 +444,7 @@ class Pipeline:
         self, run_id: int, state: _PassState, status: RunStatus, error: str | None
     ) -> RunSummary:
         with session_scope(self.sessions) as session:
+            self.fence(session)
             counts = runs.outcome_counts(session, run_id)
             pulled = len(state.seen_ids)
             recorded = sum(counts.values())
@@ -424,6 +459,7 @@ class Pipeline:
                 session, run_id, stage="selesai", records_pulled=pulled, stage_seconds=state.timings
             )
             runs.finish(session, run_id, status=status, counts=counts, error=error)
+        metrics.count_outcomes(counts)
         summary = RunSummary(run_id, status, pulled, counts, error, dict(state.timings))
         self.progress(Progress(run_id, "selesai", 0, pulled, counts))
         return summary

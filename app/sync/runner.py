@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope
+from app.observability.logs import bind_run
 from app.repositories import runs
 from app.sync.pipeline import Pipeline, Progress, RunSummary
 from app.sync.scope import Scope
@@ -52,32 +53,35 @@ async def execute_run(
     session_factory: sessionmaker[Session],
     progress: Callable[[Progress], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    fence: Callable[[Session], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> RunSummary:
     """Carry out one created run against the configured E-Program and E-Planning."""
     policy = retry_policy(settings)
-    async with (
-        EProgramClient(
-            settings.eprogram_url,
-            settings.secret("eprogram_api_key"),
-            policy=policy,
-            timeout=settings.http_timeout_seconds,
-            transport=transport,
-        ) as eprogram,
-        EPlanningClient(
-            settings.eplanning_url,
-            settings.secret("eplanning_token"),
-            policy=policy,
-            timeout=settings.http_timeout_seconds * 2,
-            transport=transport,
-        ) as eplanning,
-    ):
-        pipeline = Pipeline(
-            settings=settings,
-            session_factory=session_factory,
-            eprogram=eprogram,
-            eplanning=eplanning,
-            progress=progress,
-            should_cancel=should_cancel,
-        )
-        return await pipeline.execute(run_id)
+    with bind_run(run_id):
+        async with (
+            EProgramClient(
+                settings.eprogram_url,
+                settings.secret("eprogram_api_key"),
+                policy=policy,
+                timeout=settings.http_timeout_seconds,
+                transport=transport,
+            ) as eprogram,
+            EPlanningClient(
+                settings.eplanning_url,
+                settings.secret("eplanning_token"),
+                policy=policy,
+                timeout=settings.http_timeout_seconds * 2,
+                transport=transport,
+            ) as eplanning,
+        ):
+            pipeline = Pipeline(
+                settings=settings,
+                session_factory=session_factory,
+                eprogram=eprogram,
+                eplanning=eplanning,
+                progress=progress,
+                should_cancel=should_cancel,
+                fence=fence,
+            )
+            return await pipeline.execute(run_id)

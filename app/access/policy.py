@@ -1,0 +1,36 @@
+"""The access policy of every route, in one table a reader can audit.
+
+A route missing here is refused to everyone (and a test fails), so adding an
+endpoint means deciding who may call it.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from app.access.keys import Role
+
+Public = Literal["publik"]
+PUBLIC: Final[Public] = "publik"
+
+POLICY: Final[dict[tuple[str, str], Role | Public]] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    # Counts and timings only, no planning data: scrapers usually carry no key.
+    ("GET", "/metrics"): PUBLIC,
+    ("GET", "/api/v1/status"): Role.PLANNER,
+    ("GET", "/api/v1/runs"): Role.PLANNER,
+    ("GET", "/api/v1/runs/{run_id}"): Role.PLANNER,
+    ("GET", "/api/v1/runs/{run_id}/records"): Role.PLANNER,
+    ("POST", "/api/v1/runs"): Role.ADMIN,
+    ("POST", "/api/v1/runs/{run_id}/cancel"): Role.ADMIN,
+    ("GET", "/api/v1/dead-letters"): Role.ADMIN,
+    ("POST", "/api/v1/dead-letters/{letter_id}/retry"): Role.ADMIN,
+    ("POST", "/api/v1/dead-letters/retry"): Role.ADMIN,
+    ("GET", "/api/v1/audit"): Role.ADMIN,
+}
+
+
+def required(method: str, path: str) -> Role | Public | None:
+    """The role a route needs; None when the route has no policy (refused)."""
+    return POLICY.get((method.upper(), path))

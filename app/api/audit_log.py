@@ -1,0 +1,30 @@
+"""The audit log (admins only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.access import audit
+from app.api.deps import PrincipalDep, SessionDep
+from app.api.pagination import Limit, decode_cursor, encode_cursor
+from app.api.schemas import AuditOut, AuditPage
+
+router = APIRouter(prefix="/api/v1", tags=["audit"])
+
+
+@router.get("/audit", response_model=AuditPage, summary="Jejak audit, terbaru dulu")
+def list_audit(
+    session: SessionDep,
+    _principal: PrincipalDep,
+    limit: Limit = 100,
+    cursor: Annotated[str | None, Query()] = None,
+) -> AuditPage:
+    rows = list(audit.page(session, limit=limit + 1, before_id=decode_cursor(cursor)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return AuditPage(
+        items=[AuditOut.model_validate(r) for r in rows],
+        next_cursor=encode_cursor(rows[-1].id) if more else None,
+    )

@@ -1,0 +1,48 @@
+"""What is happening now, how each scope last ended, and what comes next."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from app.api.deps import PrincipalDep, SessionDep
+from app.api.schemas import CurrentRun, RunOut, ScopeStatus, StatusOut, SystemContact
+from app.models import RunStatus
+from app.repositories import runs
+from app.sync import contacts
+
+router = APIRouter(prefix="/api/v1", tags=["status"])
+
+
+@router.get("/status", response_model=StatusOut, summary="Status sinkronisasi")
+def status(request: Request, session: SessionDep, _principal: PrincipalDep) -> StatusOut:
+    current = None
+    active = runs.active(session)
+    if active is not None:
+        worker = getattr(request.app.state, "worker", None)
+        progress = worker.current_progress if worker and worker.current_run == active.id else None
+        current = CurrentRun(
+            id=active.id,
+            tahun_anggaran=active.tahun_anggaran,
+            tahap=active.tahap,
+            kode_skpd=active.kode_skpd,
+            status=active.status,
+            stage=progress.stage if progress else active.stage,
+            records_so_far=progress.pulled if progress else active.records_pulled,
+            started_at=active.started_at if active.status == RunStatus.RUNNING else None,
+        )
+    scheduler = getattr(request.app.state, "scheduler", None)
+    return StatusOut(
+        current_run=current,
+        scopes=[
+            ScopeStatus(
+                tahun_anggaran=run.tahun_anggaran,
+                tahap=run.tahap,
+                last_run=RunOut.model_validate(run),
+            )
+            for run in runs.last_per_scope(session)
+        ],
+        next_scheduled_run=scheduler.next_fire() if scheduler is not None else None,
+        schedule=scheduler.schedule.expression if scheduler is not None else None,
+        eprogram=SystemContact(**vars(contacts.last("eprogram"))),
+        eplanning=SystemContact(**vars(contacts.last("eplanning"))),
+    )

@@ -1,0 +1,58 @@
+"""The service's background work: the run worker and the nightly schedule."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.sync.schedule import Schedule, Scheduler
+from app.sync.worker import RunWorker
+
+log = logging.getLogger(__name__)
+
+
+class Background:
+    def __init__(self, settings: Settings, session_factory: sessionmaker[Session]) -> None:
+        self.worker = RunWorker(
+            settings=settings,
+            session_factory=session_factory,
+            poll_seconds=settings.worker_poll_seconds,
+        )
+        schedule = Schedule.from_text(settings.schedule, settings.sync_scopes)
+        self.scheduler: Scheduler | None = (
+            Scheduler(
+                schedule=schedule,
+                session_factory=session_factory,
+                on_created=lambda _ids: self.worker.wake(),
+            )
+            if schedule.scopes
+            else None
+        )
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.worker.start()
+        if self.scheduler is not None:
+            self._thread = threading.Thread(target=self._loop, name="sinkron-jadwal", daemon=True)
+            self._thread.start()
+            log.info("jadwal %s; run berikutnya %s", self.scheduler.schedule.expression,
+                     self.scheduler.next_fire().isoformat())  # fmt: skip
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        self.worker.stop()
+
+    def _loop(self) -> None:
+        assert self.scheduler is not None
+        while not self._stop.is_set():
+            try:
+                self.scheduler.tick()
+            except Exception:  # the schedule must outlive a database hiccup
+                log.exception("jadwal: galat saat memeriksa waktu run")
+            self._stop.wait(min(max(self.scheduler.seconds_until_next(), 1.0), 30.0))

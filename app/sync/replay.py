@@ -1,0 +1,102 @@
+"""Replay dead letters with their original idempotency keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.models import DeadLetter, PushKey, utcnow
+from app.repositories import push_state
+from app.sync.runner import retry_policy
+from connectors.eplanning import EPlanningClient, Operation, OperationResult
+from connectors.http import TransientError
+from mappings.eplanning import NaturalKey
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    letter_id: int
+    result: OperationResult | None
+    error: str | None
+
+
+def operation_of(letter: DeadLetter) -> Operation:
+    payload = letter.payload or {}
+    key = NaturalKey(
+        letter.tahun_anggaran, letter.tahap, letter.kode_sub_skpd, letter.kode_sub_kegiatan
+    )
+    return Operation(
+        op="delete" if letter.op == "delete" else "put",
+        idempotency_key=letter.idempotency_key,
+        key=key.as_dict(),
+        record=payload.get("record") if letter.op == "put" else None,
+        if_match=letter.if_match,
+    )
+
+
+async def send(settings: Settings, letters: Sequence[DeadLetter]) -> list[ReplayResult]:
+    """One batch to E-Planning; a whole-request failure leaves every letter open."""
+    operations = [operation_of(letter) for letter in letters]
+    async with EPlanningClient(
+        settings.eplanning_url,
+        settings.secret("eplanning_token"),
+        policy=retry_policy(settings),
+        timeout=settings.http_timeout_seconds * 2,
+    ) as client:
+        try:
+            results = await client.batch(operations)
+        except TransientError as exc:
+            return [ReplayResult(letter.id, None, str(exc)) for letter in letters]
+    return [ReplayResult(letter.id, r, None) for letter, r in zip(letters, results, strict=True)]
+
+
+def apply(session: Session, letters: Sequence[DeadLetter], results: Sequence[ReplayResult]) -> None:
+    """Record what E-Planning said: resolved, still open, or rejected for good."""
+    by_id = {letter.id: letter for letter in letters}
+    for item in results:
+        letter = by_id[item.letter_id]
+        letter.attempts += 1
+        result = item.result
+        if result is None or result.retryable:
+            letter.error = item.error or f"E-Planning masih menjawab {result and result.status}"
+            continue
+        if 200 <= result.status < 300 or (result.status == 404 and letter.op == "delete"):
+            letter.status = "resolved"
+            letter.resolved_at = utcnow()
+            _remember(session, letter, result)
+        else:
+            letter.status = "rejected"
+            letter.resolved_at = utcnow()
+            letter.error = f"E-Planning menjawab {result.status}: {result.error_codes}"
+    session.flush()
+
+
+def _remember(session: Session, letter: DeadLetter, result: OperationResult) -> None:
+    record = result.record
+    if record is None:
+        return
+    pushed = session.scalars(
+        select(PushKey).where(PushKey.idempotency_key == letter.idempotency_key)
+    ).first()
+    if pushed is None:
+        return
+    key = NaturalKey(
+        letter.tahun_anggaran, letter.tahap, letter.kode_sub_skpd, letter.kode_sub_kegiatan
+    )
+    push_state.record_writes(
+        session,
+        [
+            push_state.Write(
+                key,
+                pushed.content_hash,
+                int(record["versi"]),
+                bool(record.get("aktif", True)),
+                letter.source_id,
+            )
+        ],
+        run_id=letter.run_id,
+    )

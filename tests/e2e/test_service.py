@@ -1,0 +1,207 @@
+"""The service over real HTTP: access policy, triggering, cancelling, the audit log."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from app.access import keys
+from app.access.keys import Role
+from app.access.policy import POLICY, PUBLIC
+from app.api.main import create_app
+from app.db import session_scope
+from standins.server import ServerThread
+from tests.e2e.conftest import World
+
+
+@pytest.fixture
+def api_keys(world: World) -> dict[str, str]:
+    with session_scope(world.sessions) as session:
+        return {
+            "admin": keys.create(session, name="admin-uji", role=Role.ADMIN),
+            "planner": keys.create(session, name="perencana-uji", role=Role.PLANNER),
+        }
+
+
+@pytest.fixture
+def service(world: World, engine: Engine) -> Iterator[ServerThread]:
+    settings = world.settings.model_copy(update={"worker_poll_seconds": 0.2, "sync_scopes": ""})
+    with ServerThread(create_app(settings, engine, background=True)) as server:
+        yield server
+
+
+def call(
+    server: ServerThread, method: str, path: str, key: str | None, **kw: Any
+) -> httpx.Response:
+    headers = {"X-API-Key": key} if key is not None else {}
+    headers.update(kw.pop("headers", {}))
+    return httpx.request(method, f"{server.url}{path}", headers=headers, timeout=30, **kw)
+
+
+def wait_for(
+    server: ServerThread, key: str, run_id: int, statuses: set[str], timeout: float = 60
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = call(server, "GET", f"/api/v1/runs/{run_id}", key).json()
+        if run["status"] in statuses:
+            return dict(run)
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not reach {statuses}: {run}")
+
+
+SAMPLE_BODY = {"tahun_anggaran": 2026, "tahap": "renja"}
+
+
+def test_every_route_answers_exactly_as_its_policy_says(
+    world: World, service: ServerThread, api_keys: dict[str, str]
+) -> None:
+    spec = httpx.get(f"{service.url}/openapi.json").json()
+    routes = [
+        (method.upper(), path)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert ("GET", "/metrics") in routes or ("GET", "/metrics") in POLICY
+    missing = [r for r in routes if r not in POLICY]
+    assert not missing, f"routes without an access policy: {missing}"
+
+    for method, template in routes:
+        path = template.replace("{run_id}", "999999").replace("{letter_id}", "999999")
+        body = SAMPLE_BODY if (method, template) == ("POST", "/api/v1/runs") else None
+        needed = POLICY[(method, template)]
+        for who, key in (
+            ("no key", None),
+            ("wrong key", "skr_salah"),
+            ("planner", api_keys["planner"]),
+            ("admin", api_keys["admin"]),
+        ):
+            status = call(service, method, path, key, json=body).status_code
+            if needed == PUBLIC:
+                expected_denied = None
+            elif who in ("no key", "wrong key"):
+                expected_denied = 401
+            elif who == "planner" and needed is Role.ADMIN:
+                expected_denied = 403
+            else:
+                expected_denied = None
+            if expected_denied is None:
+                assert status not in (401, 403), f"{who} {method} {path}: {status}"
+            else:
+                assert status == expected_denied, f"{who} {method} {path}: {status}"
+
+
+def test_denied_requests_and_admin_actions_are_audited(
+    world: World, service: ServerThread, api_keys: dict[str, str]
+) -> None:
+    assert call(service, "GET", "/api/v1/runs", "skr_salah").status_code == 401
+    assert (
+        call(service, "POST", "/api/v1/runs", api_keys["planner"], json=SAMPLE_BODY).status_code
+        == 403
+    )
+    created = call(service, "POST", "/api/v1/runs", api_keys["admin"], json=SAMPLE_BODY)
+    assert created.status_code == 202
+
+    events = call(service, "GET", "/api/v1/audit", api_keys["admin"]).json()["items"]
+    actions = [(e["action"], e["actor"], e["status_code"]) for e in events]
+    assert ("run.buat", "admin-uji", 202) in actions
+    assert ("akses.ditolak", "perencana-uji", 403) in actions
+    assert ("akses.ditolak", "anonim", 401) in actions
+    assert all(e["client"] == "127.0.0.1" for e in events)
+    text = repr(events)
+    assert api_keys["admin"] not in text and api_keys["planner"] not in text
+
+
+def test_errors_have_one_shape_and_say_what_is_wrong(
+    world: World, service: ServerThread, api_keys: dict[str, str]
+) -> None:
+    admin = api_keys["admin"]
+    bad = call(service, "POST", "/api/v1/runs", admin, json={"tahun_anggaran": 2026, "tahap": "x"})
+    assert bad.status_code == 422
+    assert bad.json()["error"] == "validasi" and "tahap" in bad.json()["detail"]
+    missing = call(service, "GET", "/api/v1/runs/424242", admin)
+    assert missing.status_code == 404
+    assert missing.json() == {"error": "tidak_ditemukan", "detail": "run 424242 tidak ada"}
+    cursor = call(service, "GET", "/api/v1/runs?cursor=%%%", admin)
+    assert cursor.status_code == 400 and cursor.json()["error"] == "cursor_tidak_valid"
+    nokey = call(service, "GET", "/api/v1/status", None)
+    assert nokey.json() == {
+        "error": "tidak_terautentikasi",
+        "detail": "header X-API-Key wajib diisi",
+    }
+
+
+def test_trigger_runs_in_the_background_and_a_second_trigger_is_refused(
+    world: World, service: ServerThread, api_keys: dict[str, str]
+) -> None:
+    admin = api_keys["admin"]
+    world.faults(world.source, latency_ms=150)  # keep the run busy for a while
+
+    first = call(service, "POST", "/api/v1/runs", admin, json={**SAMPLE_BODY, "full": True})
+    second = call(service, "POST", "/api/v1/runs", admin, json=SAMPLE_BODY)
+
+    assert first.status_code == 202
+    run = first.json()
+    assert first.headers["Location"] == f"/api/v1/runs/{run['id']}"
+    assert second.status_code == 409
+    assert second.json()["error"] == "run_berjalan"
+    assert f"run {run['id']}" in second.json()["detail"]
+    world.faults(world.source, latency_ms=0)
+    done = wait_for(service, admin, run["id"], {"succeeded", "failed"})
+    assert done["status"] == "succeeded", done["error"]
+    assert done["outcome_counts"] == {"created": 160}
+    assert len(world.eplanning_records()) == 160
+    status = call(service, "GET", "/api/v1/status", api_keys["planner"]).json()
+    assert status["current_run"] is None
+    assert status["scopes"][0]["last_run"]["id"] == run["id"]
+    assert status["eprogram"]["reachable"] is True
+    records = call(
+        service, "GET", f"/api/v1/runs/{run['id']}/records?outcome=created&limit=100", admin
+    ).json()
+    assert len(records["items"]) == 100 and records["next_cursor"]
+    rest = call(
+        service,
+        "GET",
+        f"/api/v1/runs/{run['id']}/records?outcome=created&limit=100&cursor={records['next_cursor']}",
+        admin,
+    ).json()
+    assert len(rest["items"]) == 60 and rest["next_cursor"] is None
+
+
+def test_a_double_click_with_one_idempotency_key_starts_one_run(
+    world: World, service: ServerThread, api_keys: dict[str, str]
+) -> None:
+    admin = api_keys["admin"]
+    headers = {"Idempotency-Key": "klik-ganda-1"}
+    first = call(service, "POST", "/api/v1/runs", admin, json=SAMPLE_BODY, headers=headers)
+    again = call(service, "POST", "/api/v1/runs", admin, json=SAMPLE_BODY, headers=headers)
+
+    assert first.status_code == again.status_code == 202
+    assert first.json()["id"] == again.json()["id"]
+    wait_for(service, admin, first.json()["id"], {"succeeded"})
+    listed = call(service, "GET", "/api/v1/runs", admin).json()["items"]
+    assert [r["id"] for r in listed] == [first.json()["id"]]
+
+
+def test_cancel_stops_at_a_page_boundary_with_counts_that_add_up(
+    world: World, service: ServerThread, api_keys: dict[str, str]
+) -> None:
+    admin = api_keys["admin"]
+    world.faults(world.source, latency_ms=300)
+    run = call(service, "POST", "/api/v1/runs", admin, json={**SAMPLE_BODY, "full": True}).json()
+    wait_for(service, admin, run["id"], {"running"})
+
+    cancelled = call(service, "POST", f"/api/v1/runs/{run['id']}/cancel", admin)
+
+    assert cancelled.status_code == 202
+    done = wait_for(service, admin, run["id"], {"cancelled", "succeeded", "failed"})
+    assert done["status"] == "cancelled"
+    assert sum(done["outcome_counts"].values()) == done["records_pulled"] < 160
+    again = call(service, "POST", f"/api/v1/runs/{run['id']}/cancel", admin)
+    assert again.status_code == 409
