@@ -205,3 +205,30 @@ def test_cancel_stops_at_a_page_boundary_with_counts_that_add_up(
     assert sum(done["outcome_counts"].values()) == done["records_pulled"] < 160
     again = call(service, "POST", f"/api/v1/runs/{run['id']}/cancel", admin)
     assert again.status_code == 409
+
+
+def test_dead_letters_are_replayed_with_their_original_keys(
+    world: World, service: ServerThread, api_keys: dict[str, str]
+) -> None:
+    admin = api_keys["admin"]
+    world.settings = world.settings.model_copy(update={"retry_max_attempts": 2})
+    world.faults(world.target, drop_after_apply_rate=1.0)  # applied, but never answered
+    first = world.sync(full=True)
+    assert first.counts == {"dead_letter": 160}
+    world.faults(world.target, drop_after_apply_rate=0.0)
+    writes_before = world.eplanning_stats()["writes_applied"]
+
+    listed = call(service, "GET", "/api/v1/dead-letters?limit=500", admin).json()
+    assert len(listed["items"]) == 160
+    assert call(service, "GET", "/api/v1/dead-letters", api_keys["planner"]).status_code == 403
+    one = call(service, "POST", f"/api/v1/dead-letters/{listed['items'][0]['id']}/retry", admin)
+    rest = call(service, "POST", "/api/v1/dead-letters/retry", admin)
+
+    assert one.status_code == 200 and one.json()["resolved"] == 1
+    assert rest.json()["resolved"] == 159 and rest.json()["still_open"] == 0
+    # The replays were answered from E-Planning's idempotency store: no write twice.
+    assert world.eplanning_stats()["writes_applied"] == writes_before
+    assert call(service, "GET", "/api/v1/dead-letters", admin).json()["items"] == []
+    # What the replays learnt is remembered: the next sync finds nothing to do.
+    assert world.sync().counts == {}
+    assert world.sync(full=True).counts == {"unchanged": 160}
