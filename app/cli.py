@@ -64,7 +64,7 @@ def print_progress(event: Progress) -> None:
     counts = " · ".join(
         f"{OUTCOME_LABELS[k]} {angka(v)}" for k, v in sorted(event.counts.items()) if v
     )
-    if event.stage == "tarik":
+    if event.stage == "tarik" and event.page:
         typer.echo(
             f"[run {event.run_id}] halaman {event.page}: {angka(event.pulled)} data ditarik"
             + (f" · {counts}" if counts else ""),

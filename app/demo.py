@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
@@ -12,12 +13,15 @@ import typer
 from pydantic import SecretStr
 
 from app import migrate
+from app.access import keys
+from app.access.keys import Role
 from app.api.main import create_app
 from app.cli import run_sync
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.nomenklatur import store
 from app.report import angka
+from app.repositories import outcomes, runs
 from app.sync.scope import Scope
 from standins import eplanning, eprogram, nomenklatur
 from standins.generator import generate
@@ -55,6 +59,34 @@ def _eplanning_holdings(url: str, tahun: int, tahap: str) -> tuple[int, int]:
             cursor = body.get("next_cursor")
             if not cursor:
                 return total, active
+
+
+def _expected_in_eplanning(settings: Settings) -> int:
+    """Records E-Planning should hold after the run: every key the run wrote, or
+    found already right there."""
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            latest = runs.page(session, limit=1)[0]
+            return sum(
+                1
+                for o in outcomes.for_run(session, latest.id)
+                if o.outcome in ("created", "updated", "deactivated")
+                or (o.outcome == "unchanged" and o.versi is not None)
+            )
+    finally:
+        engine.dispose()
+
+
+def _demo_key(settings: Settings) -> str:
+    """A fresh admin key for this demo session, so the API can be tried at once."""
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            name = f"demo-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+            return keys.create(session, name=name, role=Role.ADMIN)
+    finally:
+        engine.dispose()
 
 
 def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: int) -> int:
@@ -98,14 +130,17 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
         try:
             code = run_sync(settings, Scope(tahun, tahap, full=True), trigger="demo")
             total, active = _eplanning_holdings(target_server.url, tahun, tahap)
+            expected = _expected_in_eplanning(settings)
+            verdict = "cocok" if total == expected else f"TIDAK cocok (harusnya {angka(expected)})"
             typer.echo(
                 f"\nE-Planning tiruan kini memuat {angka(total)} sub kegiatan "
-                f"({angka(active)} aktif)."
+                f"({angka(active)} aktif): {verdict} dengan hasil run."
             )
+            key = _demo_key(settings)
             typer.echo(
                 "\nLihat di:\n"
-                f"  layanan Sinkron   {service.url}/docs"
-                f"   (riwayat run: {service.url}/api/v1/runs)\n"
+                f"  layanan Sinkron   {service.url}/docs   (kunci admin demo: {key})\n"
+                f"                    curl -H 'X-API-Key: {key}' {service.url}/api/v1/status\n"
                 f"  E-Program tiruan  {source_server.url}/api/v1/sub-kegiatan"
                 f"?tahun_anggaran={tahun}&tahap={tahap}   (X-API-Key: {DEMO_API_KEY})\n"
                 f"  E-Planning tiruan {target_server.url}/api/v1/renja-sub-kegiatan"
