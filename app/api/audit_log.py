@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from app.access import audit
 from app.api.deps import PrincipalDep, SessionDep
-from app.api.pagination import Limit, decode_cursor, encode_cursor
+from app.api.pagination import Limit, cut, decode_cursor
 from app.api.schemas import AuditOut, AuditPage
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
@@ -21,10 +21,6 @@ def list_audit(
     limit: Limit = 100,
     cursor: Annotated[str | None, Query()] = None,
 ) -> AuditPage:
-    rows = list(audit.page(session, limit=limit + 1, before_id=decode_cursor(cursor)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return AuditPage(
-        items=[AuditOut.model_validate(r) for r in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more else None,
-    )
+    rows = audit.page(session, limit=limit + 1, before_id=decode_cursor(cursor))
+    page, next_cursor = cut(rows, limit)
+    return AuditPage(items=[AuditOut.model_validate(r) for r in page], next_cursor=next_cursor)

@@ -6,14 +6,14 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import select
 
 from app.access import audit
 from app.api.deps import PrincipalDep, SessionDep, client_address
 from app.api.errors import Conflict, NotFound
-from app.api.pagination import Limit, decode_cursor, encode_cursor
+from app.api.pagination import Limit, cut, decode_cursor
 from app.api.schemas import DeadLetterOut, DeadLetterPage, RetryOut
 from app.models import DeadLetter
+from app.repositories import dead_letters
 from app.sync import replay
 
 router = APIRouter(prefix="/api/v1/dead-letters", tags=["dead-letters"])
@@ -27,18 +27,12 @@ def list_dead_letters(
     limit: Limit = 100,
     cursor: Annotated[str | None, Query()] = None,
 ) -> DeadLetterPage:
-    stmt = select(DeadLetter).order_by(DeadLetter.id).limit(limit + 1)
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(DeadLetter.id > after)
-    if status:
-        stmt = stmt.where(DeadLetter.status == status)
-    rows = list(session.scalars(stmt))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows = dead_letters.page(
+        session, status=status, after_id=decode_cursor(cursor), limit=limit + 1
+    )
+    page, next_cursor = cut(rows, limit)
     return DeadLetterPage(
-        items=[DeadLetterOut.model_validate(r) for r in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more else None,
+        items=[DeadLetterOut.model_validate(r) for r in page], next_cursor=next_cursor
     )
 
 
@@ -57,11 +51,7 @@ def _retry(request: Request, session: SessionDep, letters: list[DeadLetter]) -> 
 
 @router.post("/retry", response_model=RetryOut, summary="Kirim ulang semua (200 per panggilan)")
 def retry_all(request: Request, session: SessionDep, principal: PrincipalDep) -> RetryOut:
-    letters = list(
-        session.scalars(
-            select(DeadLetter).where(DeadLetter.status == "open").order_by(DeadLetter.id).limit(200)
-        )
-    )
+    letters = list(dead_letters.open_letters(session, limit=200))
     outcome = _retry(request, session, letters)
     audit.record(
         session,
@@ -79,7 +69,7 @@ def retry_all(request: Request, session: SessionDep, principal: PrincipalDep) ->
 def retry_one(
     letter_id: int, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> RetryOut:
-    letter = session.get(DeadLetter, letter_id)
+    letter = dead_letters.get(session, letter_id)
     if letter is None:
         raise NotFound(f"dead letter {letter_id} tidak ada")
     if letter.status != "open":

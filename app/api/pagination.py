@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import Query
 
@@ -28,3 +29,17 @@ def decode_cursor(cursor: str | None) -> int | None:
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ApiError("cursor tidak valid", code="cursor_tidak_valid") from None
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+Row = TypeVar("Row", bound=_HasId)
+
+
+def cut(rows: Sequence[Row], limit: int) -> tuple[list[Row], str | None]:
+    """Rows fetched with ``limit + 1``: the page, and the cursor when more follow."""
+    page = list(rows[:limit])
+    return page, encode_cursor(page[-1].id) if len(rows) > limit else None

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.access import audit
 from app.api.deps import PrincipalDep, SessionDep, client_address
 from app.api.errors import Conflict, NotFound
-from app.api.pagination import Limit, decode_cursor, encode_cursor
+from app.api.pagination import Limit, cut, decode_cursor
 from app.api.schemas import (
     ErrorOut,
     RecordOutcomeOut,
@@ -53,12 +53,8 @@ def list_runs(
         tahap=tahap,
         trigger=trigger,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return RunPage(
-        items=[RunOut.model_validate(r) for r in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more else None,
-    )
+    page, next_cursor = cut(rows, limit)
+    return RunPage(items=[RunOut.model_validate(r) for r in page], next_cursor=next_cursor)
 
 
 @router.post(
@@ -143,16 +139,12 @@ def list_records(
     cursor: Annotated[str | None, Query()] = None,
 ) -> RecordOutcomePage:
     _get(session, run_id)
-    rows = list(
-        outcomes.for_run(
-            session, run_id, outcome=outcome, after_id=decode_cursor(cursor), limit=limit + 1
-        )
+    rows = outcomes.for_run(
+        session, run_id, outcome=outcome, after_id=decode_cursor(cursor), limit=limit + 1
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    page, next_cursor = cut(rows, limit)
     return RecordOutcomePage(
-        items=[RecordOutcomeOut.model_validate(r) for r in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more else None,
+        items=[RecordOutcomeOut.model_validate(r) for r in page], next_cursor=next_cursor
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from app.models import DeadLetter, Outcome
 from app.repositories.mismatches import MismatchRow
@@ -85,6 +85,59 @@ def display(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+class _Keyed(Protocol):
+    """A mapped record or what a run keeps of one: enough to file a row under."""
+
+    @property
+    def tahun_anggaran(self) -> int: ...
+    @property
+    def tahap(self) -> str: ...
+    @property
+    def kode_skpd(self) -> str: ...
+    @property
+    def kode_sub_skpd(self) -> str: ...
+    @property
+    def kode_sub_kegiatan(self) -> str: ...
+
+
+def _mismatch(
+    on: _Keyed,
+    source_id: str,
+    kategori: str,
+    field: str | None,
+    *,
+    nilai_eprogram: str | None = None,
+    nilai_eplanning: str | None = None,
+    keterangan: str | None = None,
+) -> MismatchRow:
+    return MismatchRow(
+        tahun_anggaran=on.tahun_anggaran,
+        tahap=on.tahap,
+        source_id=source_id,
+        kategori=kategori,
+        field=field,
+        nilai_eprogram=nilai_eprogram,
+        nilai_eplanning=nilai_eplanning,
+        keterangan=keterangan,
+        kode_skpd=on.kode_skpd,
+        kode_sub_skpd=on.kode_sub_skpd,
+        kode_sub_kegiatan=on.kode_sub_kegiatan,
+    )
+
+
+def _outcome(item: Mapped, outcome: Outcome, **extra: Any) -> OutcomeRow:
+    record = item.record
+    return OutcomeRow(
+        source_id=item.source_id,
+        outcome=outcome,
+        source_updated_at=item.updated_at,
+        kode_skpd=record.kode_skpd,
+        kode_sub_skpd=record.kode_sub_skpd,
+        kode_sub_kegiatan=record.kode_sub_kegiatan,
+        **extra,
+    )
+
+
 def unmappable_rows(page: PageRecord, item: Unmappable, *, tahun: int, tahap: str) -> None:
     key = item.natural_key
     source_id = item.source_id or "?"
@@ -119,59 +172,38 @@ def unmappable_rows(page: PageRecord, item: Unmappable, *, tahun: int, tahap: st
 def note_rows(page: PageRecord, item: Mapped) -> None:
     """Problems that do not stop a record (an indicator without a numeric target)
     still belong in the planners' report."""
-    record = item.record
-    for note in item.notes:
-        if note.kategori == "catatan":
-            continue
-        page.mismatches.append(
-            MismatchRow(
-                tahun_anggaran=record.tahun_anggaran,
-                tahap=record.tahap,
-                source_id=item.source_id,
-                kategori=note.kategori,
-                field=note.field,
-                nilai_eprogram=note.nilai,
-                nilai_eplanning=None,
-                keterangan=note.alasan,
-                kode_skpd=record.kode_skpd,
-                kode_sub_skpd=record.kode_sub_skpd,
-                kode_sub_kegiatan=record.kode_sub_kegiatan,
-            )
+    page.mismatches.extend(
+        _mismatch(
+            item.record,
+            item.source_id,
+            note.kategori,
+            note.field,
+            nilai_eprogram=note.nilai,
+            keterangan=note.alasan,
         )
+        for note in item.notes
+        if note.kategori != "catatan"
+    )
 
 
 def duplicate_rows(page: PageRecord, loser: Mapped, winner_id: str) -> None:
-    record = loser.record
-    page.outcome(
-        OutcomeRow(
-            source_id=loser.source_id,
-            outcome=Outcome.DUPLICATE,
-            source_updated_at=loser.updated_at,
-            kode_skpd=record.kode_skpd,
-            kode_sub_skpd=record.kode_sub_skpd,
-            kode_sub_kegiatan=record.kode_sub_kegiatan,
-            message=f"salinan; yang dipakai data E-Program id {winner_id}",
-        )
-    )
+    message = f"salinan; yang dipakai data E-Program id {winner_id}"
+    page.outcome(_outcome(loser, Outcome.DUPLICATE, message=message))
     page.mismatches.append(_duplicate_mismatch(Seen.of(loser), winner_id))
 
 
 def _duplicate_mismatch(loser: Seen, winner_id: str) -> MismatchRow:
-    return MismatchRow(
-        tahun_anggaran=loser.tahun_anggaran,
-        tahap=loser.tahap,
-        source_id=loser.source_id,
-        kategori="duplikat",
-        field="id",
+    return _mismatch(
+        loser,
+        loser.source_id,
+        "duplikat",
+        "id",
         nilai_eprogram=loser.source_id,
         nilai_eplanning=winner_id,
         keterangan=(
             f"Sub kegiatan {loser.kode_sub_kegiatan} untuk {loser.nama_sub_skpd} ada lebih "
             f"dari sekali; yang dipakai id {winner_id}, salinan id {loser.source_id}"
         ),
-        kode_skpd=loser.kode_skpd,
-        kode_sub_skpd=loser.kode_sub_skpd,
-        kode_sub_kegiatan=loser.kode_sub_kegiatan,
     )
 
 
@@ -187,54 +219,30 @@ def conflict_rows(
     changed: list[str],
     reason: str,
 ) -> None:
-    record = mapped.record
     page.outcome(
-        OutcomeRow(
-            source_id=mapped.source_id,
-            outcome=Outcome.CONFLICT,
-            source_updated_at=mapped.updated_at,
-            kode_skpd=record.kode_skpd,
-            kode_sub_skpd=record.kode_sub_skpd,
-            kode_sub_kegiatan=record.kode_sub_kegiatan,
-            versi=remote.versi,
-            changed_fields=changed,
-            message=reason,
+        _outcome(
+            mapped, Outcome.CONFLICT, versi=remote.versi, changed_fields=changed, message=reason
         )
     )
-    ours = record.to_api()
+    ours = mapped.record.to_api()
     theirs = remote.api_body()
-    for name in changed or ["*"]:
-        page.mismatches.append(
-            MismatchRow(
-                tahun_anggaran=record.tahun_anggaran,
-                tahap=record.tahap,
-                source_id=mapped.source_id,
-                kategori="diubah_manual",
-                field=None if name == "*" else name,
-                nilai_eprogram=display(ours.get(name)),
-                nilai_eplanning=display(theirs.get(name)),
-                keterangan=reason,
-                kode_skpd=record.kode_skpd,
-                kode_sub_skpd=record.kode_sub_skpd,
-                kode_sub_kegiatan=record.kode_sub_kegiatan,
-            )
+    fields: list[str | None] = list(changed) or [None]
+    page.mismatches.extend(
+        _mismatch(
+            mapped.record,
+            mapped.source_id,
+            "diubah_manual",
+            name,
+            nilai_eprogram=display(ours.get(name)) if name else None,
+            nilai_eplanning=display(theirs.get(name)) if name else None,
+            keterangan=reason,
         )
+        for name in fields
+    )
 
 
 def unchanged_row(page: PageRecord, mapped: Mapped, versi: int | None, reason: str | None) -> None:
-    record = mapped.record
-    page.outcome(
-        OutcomeRow(
-            source_id=mapped.source_id,
-            outcome=Outcome.UNCHANGED,
-            source_updated_at=mapped.updated_at,
-            kode_skpd=record.kode_skpd,
-            kode_sub_skpd=record.kode_sub_skpd,
-            kode_sub_kegiatan=record.kode_sub_kegiatan,
-            versi=versi,
-            message=reason,
-        )
-    )
+    page.outcome(_outcome(mapped, Outcome.UNCHANGED, versi=versi, message=reason))
 
 
 def push_rows(
@@ -242,14 +250,9 @@ def push_rows(
 ) -> dict[str, Any] | None:
     """Record one push answer; returns E-Planning's new copy when there is one."""
     write, op, result = pushed.write, pushed.operation, pushed.result
-    record = write.record
-    base = OutcomeRow(
-        source_id=write.source_id,
-        outcome=Outcome.DEAD_LETTER,
-        source_updated_at=mapped.updated_at,
-        kode_skpd=record.kode_skpd,
-        kode_sub_skpd=record.kode_sub_skpd,
-        kode_sub_kegiatan=record.kode_sub_kegiatan,
+    base = _outcome(
+        mapped,
+        Outcome.DEAD_LETTER,
         idempotency_key=op.idempotency_key,
         changed_fields=write.changed or None,
     )
@@ -283,18 +286,13 @@ def push_rows(
         if current is not None:
             stored = StoredRenjaSubKegiatan.from_api(current)
             page.mismatches.append(
-                MismatchRow(
-                    tahun_anggaran=record.tahun_anggaran,
-                    tahap=record.tahap,
-                    source_id=write.source_id,
-                    kategori="diubah_manual",
-                    field=None,
-                    nilai_eprogram=None,
+                _mismatch(
+                    write.record,
+                    write.source_id,
+                    "diubah_manual",
+                    None,
                     nilai_eplanning=f"versi {stored.versi} oleh {stored.diperbarui_oleh}",
                     keterangan="Data diubah di E-Planning saat sinkronisasi berjalan",
-                    kode_skpd=record.kode_skpd,
-                    kode_sub_skpd=record.kode_sub_skpd,
-                    kode_sub_kegiatan=record.kode_sub_kegiatan,
                 )
             )
             return current
@@ -321,8 +319,7 @@ def _rejected(
     status: int,
     errors: list[dict[str, Any]],
 ) -> None:
-    record = write.record
-    body = record.to_api()
+    body = write.record.to_api()
     messages = (
         "; ".join(f"{e.get('field') or '-'}: {e.get('code')} ({e.get('message')})" for e in errors)
         or f"E-Planning menjawab {status}"
@@ -331,18 +328,13 @@ def _rejected(
     for error in errors or [{"field": None, "code": None, "message": messages}]:
         name = error.get("field")
         page.mismatches.append(
-            MismatchRow(
-                tahun_anggaran=record.tahun_anggaran,
-                tahap=record.tahap,
-                source_id=write.source_id,
-                kategori=REJECTION_CATEGORY.get(str(error.get("code")), "ditolak"),
-                field=name,
+            _mismatch(
+                write.record,
+                write.source_id,
+                REJECTION_CATEGORY.get(str(error.get("code")), "ditolak"),
+                name,
                 nilai_eprogram=display(_lookup(body, name)) if name else None,
-                nilai_eplanning=None,
                 keterangan=f"Ditolak E-Planning ({error.get('code')}): {error.get('message')}",
-                kode_skpd=record.kode_skpd,
-                kode_sub_skpd=record.kode_sub_skpd,
-                kode_sub_kegiatan=record.kode_sub_kegiatan,
             )
         )
 
