@@ -129,6 +129,9 @@ class Pipeline:
         except ConnectorError as exc:
             status, error = RunStatus.FAILED, str(exc)
             log.error("run %s gagal: %s", run_id, exc)
+        except Exception as exc:  # a bug or a database outage must still end the run
+            log.exception("run %s gagal karena galat tak terduga", run_id)
+            status, error = RunStatus.FAILED, f"galat tak terduga: {type(exc).__name__}: {exc}"
         try:
             return self._finish(run_id, state, status, error)
         except LeaseLost:
@@ -252,6 +255,9 @@ class Pipeline:
                 state=state,
                 updated_since=updated_since,
             )
+        # Counted as pulled only once recorded: a page that failed halfway left
+        # nothing behind and is pulled again by the next run.
+        state.seen_ids |= page_record.source_ids
 
     def _select(
         self, scope: Scope, raw_records: list[dict[str, Any]], state: _PassState
@@ -283,7 +289,7 @@ class Pipeline:
         for raw in raw_records:
             result = map_sub_kegiatan(raw, jenis_pemda=self.settings.jenis_pemda)
             source_id = result.source_id or "?"
-            state.seen_ids.add(source_id)
+            page_record.source_ids.add(source_id)
             if isinstance(result, Unmappable):
                 records.unmappable_rows(
                     page_record, result, tahun=scope.tahun_anggaran, tahap=scope.tahap
@@ -431,7 +437,7 @@ class Pipeline:
                 session,
                 run_id,
                 stage="tarik",
-                records_pulled=len(state.seen_ids),
+                records_pulled=len(state.seen_ids | page_record.source_ids),
                 stage_seconds=state.timings,
             )
 

@@ -66,6 +66,7 @@ class PageRecord:
     superseded: list[tuple[str, str]] = field(default_factory=list)  # (loser id, winner id)
     clean_source_ids: list[str] = field(default_factory=list)
     attempts: dict[str, int] = field(default_factory=dict)  # idempotency key → last status
+    source_ids: set[str] = field(default_factory=set)  # pulled in this page, counted once
 
     def outcome(self, row: OutcomeRow) -> None:
         self.outcomes.append(row)

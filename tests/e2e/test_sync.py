@@ -203,3 +203,27 @@ def test_pushes_that_outlive_their_retries_go_to_dead_letters(world: World) -> N
         assert len(letters) == 2
         assert all(letter.payload and letter.payload["op"] == "put" for letter in letters)
         assert all(letter.idempotency_key.startswith("sinkron-") for letter in letters)
+
+
+def test_an_unexpected_error_fails_the_run_with_its_counts_still_adding_up(
+    world: World, monkeypatch: Any
+) -> None:
+    from app.sync import pipeline
+
+    world.sync(full=True)
+    calls = {"n": 0}
+    real = pipeline.map_sub_kegiatan
+
+    def flaky(raw: dict[str, Any], **kw: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] > 60:
+            raise RuntimeError("bug di pemetaan")
+        return real(raw, **kw)
+
+    monkeypatch.setattr(pipeline, "map_sub_kegiatan", flaky)
+    summary = world.sync(full=True)
+
+    assert summary.status is RunStatus.FAILED
+    assert "bug di pemetaan" in (summary.error or "")
+    # The page that failed left nothing half-done: what was recorded adds up.
+    assert sum(summary.counts.values()) == summary.pulled == 50
