@@ -10,6 +10,8 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from pydantic import ValidationError
+from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,7 @@ from app.access import audit
 from app.access import keys as access_keys
 from app.access.keys import Principal, Role
 from app.config import ConfigError, Settings, get_settings
-from app.db import make_engine, make_session_factory, session_scope
+from app.db import make_engine, make_session_factory, normalise_url, session_scope
 from app.models import RunStatus
 from app.nomenklatur import reader, store
 from app.observability import logs
@@ -51,6 +53,23 @@ cli.add_typer(runs_cli, name="runs")
 def fail(message: str, code: int = 2) -> typer.Exit:
     typer.secho(f"galat: {message}", fg=typer.colors.RED, err=True)
     return typer.Exit(code)
+
+
+def settings_or_exit() -> Settings:
+    """The settings, or a clear message naming each bad SINKRON_ variable."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SINKRON_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise fail(f"konfigurasi tidak valid: {problems}") from None
+
+
+def shown_url(url: str) -> str:
+    """A database URL fit for a terminal or a log: the password masked."""
+    return make_url(normalise_url(url)).render_as_string(hide_password=True)
 
 
 def start_logging(settings: Settings) -> None:
@@ -114,7 +133,7 @@ def sync(
     """
     if tahap not in TAHAP:
         raise fail(f"tahap '{tahap}' tidak dikenal; pilih salah satu: {', '.join(TAHAP)}")
-    settings = get_settings()
+    settings = settings_or_exit()
     try:
         settings.require_secrets()
         start_logging(settings)
@@ -123,7 +142,7 @@ def sync(
         raise fail(str(exc)) from None
     except OperationalError as exc:
         raise fail(
-            f"basis data tidak dapat dihubungi ({settings.database_url}): {exc.orig}"
+            f"basis data tidak dapat dihubungi ({shown_url(settings.database_url)}): {exc.orig}"
         ) from None
     raise typer.Exit(code)
 
@@ -133,12 +152,12 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Revisi tujuan.")] = "head",
 ) -> None:
     """Terapkan migrasi Alembic ke basis data SINKRON_DATABASE_URL."""
-    settings = get_settings()
+    settings = settings_or_exit()
     try:
         migrate.upgrade(settings.database_url, revision)
     except OperationalError as exc:
         raise fail(f"basis data tidak dapat dihubungi: {exc.orig}") from None
-    typer.echo(f"basis data {settings.database_url} pada revisi {revision}")
+    typer.echo(f"basis data {shown_url(settings.database_url)} pada revisi {revision}")
 
 
 @nomenklatur_cli.command("import")
@@ -152,43 +171,30 @@ def nomenklatur_import(
         source_format, entries = reader.read(file)
     except reader.NomenklaturFormatError as exc:
         raise fail(str(exc)) from None
-    engine = make_engine(get_settings().database_url)
-    try:
-        with session_scope(make_session_factory(engine)) as session:
-            version = store.save_version(
-                session,
-                tahun_anggaran=tahun,
-                label=label or f"{file.stem} (TA {tahun})",
-                source=file,
-                source_format=source_format,
-                entries=entries,
-            )
-            typer.echo(
-                f"nomenklatur '{version.label}' ({source_format}) disimpan: "
-                f"{angka(version.item_count)} sub kegiatan untuk tahun anggaran {tahun}"
-            )
-    finally:
-        engine.dispose()
+    with _session() as session:
+        version = store.save_version(
+            session,
+            tahun_anggaran=tahun,
+            label=label or f"{file.stem} (TA {tahun})",
+            source=file,
+            source_format=source_format,
+            entries=entries,
+        )
+        typer.echo(
+            f"nomenklatur '{version.label}' ({source_format}) disimpan: "
+            f"{angka(version.item_count)} sub kegiatan untuk tahun anggaran {tahun}"
+        )
 
 
 @nomenklatur_cli.command("list")
 def nomenklatur_list() -> None:
     """Daftar versi nomenklatur yang sudah diimpor."""
-    from sqlalchemy import select
-
-    from app.models import NomenklaturVersion
-
-    engine = make_engine(get_settings().database_url)
-    try:
-        with session_scope(make_session_factory(engine)) as session:
-            versions = session.scalars(select(NomenklaturVersion).order_by(NomenklaturVersion.id))
-            for v in versions:
-                typer.echo(
-                    f"{v.id:>3}  TA {v.tahun_anggaran}  {angka(v.item_count):>6} item  "
-                    f"{v.label}  ({v.source_file})"
-                )
-    finally:
-        engine.dispose()
+    with _session() as session:
+        for v in store.all_versions(session):
+            typer.echo(
+                f"{v.id:>3}  TA {v.tahun_anggaran}  {angka(v.item_count):>6} item  "
+                f"{v.label}  ({v.source_file})"
+            )
 
 
 @cli.command()
@@ -220,7 +226,7 @@ def serve(
 
     from app.api.main import create_app
 
-    settings = get_settings()
+    settings = settings_or_exit()
     try:
         settings.require_secrets()
         schedule.Schedule.from_text(settings.schedule, settings.sync_scopes)
@@ -314,8 +320,10 @@ def runs_show(run_id: Annotated[int, typer.Argument(help="Nomor run.")]) -> None
 
 @contextmanager
 def _session() -> Iterator[Session]:
-    engine = make_engine(get_settings().database_url)
+    engine = make_engine(settings_or_exit().database_url)
     try:
+        if not migrate.is_at_head(engine):
+            raise fail("basis data belum dimigrasi ke versi terbaru: jalankan `sinkron db upgrade`")
         with session_scope(make_session_factory(engine)) as session:
             yield session
     except OperationalError as exc:

@@ -287,21 +287,22 @@ def _natural_key(values: Mapping[str, Any]) -> NaturalKey | None:
 def pick_latest(a: Mapped, b: Mapped) -> tuple[Mapped, Mapped]:
     """Of two copies of the same natural key, return (winner, loser).
 
-    The later ``updated_at`` wins, as the E-Program contract says. On a tie
-    (one-second resolution makes them common for operator copies) the larger
-    numeric source id wins: any fixed rule would do, but it must give the same
-    answer on every run and in either argument order, or the record would
-    flip between the two copies night after night.
+    An active copy beats an inactive one: switching a copy off is how an
+    operator removes it, and that must not take the real record with it. Among
+    copies alike in that, the later ``updated_at`` wins, as the E-Program
+    contract says. On a tie (one-second resolution makes them common for
+    operator copies) the larger numeric source id wins: any fixed rule would
+    do, but it must give the same answer on every run and in either argument
+    order, or the record would flip between the two copies night after night.
     """
-    return (
-        (a, b)
-        if recency(a.updated_at, a.source_id) >= recency(b.updated_at, b.source_id)
-        else (b, a)
-    )
+    ours = recency(a.record.aktif, a.updated_at, a.source_id)
+    return (a, b) if ours >= recency(b.record.aktif, b.updated_at, b.source_id) else (b, a)
 
 
-def recency(updated_at: datetime, source_id: str) -> tuple[datetime, int, int, str]:
+def recency(
+    aktif: bool, updated_at: datetime, source_id: str
+) -> tuple[bool, datetime, int, int, str]:
     """The order in which copies of one natural key supersede each other (see
     :func:`pick_latest`); usable on what is left of a record seen earlier."""
     numeric = source_id.isascii() and source_id.isdigit()
-    return (updated_at, int(numeric), int(source_id) if numeric else 0, source_id)
+    return (aktif, updated_at, int(numeric), int(source_id) if numeric else 0, source_id)

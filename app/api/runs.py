@@ -159,14 +159,11 @@ def cancel_run(
     run_id: int, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> RunOut:
     run = _get(session, run_id)
-    if run.status == RunStatus.PENDING:
-        runs.finish(
-            session, run_id, status=RunStatus.CANCELLED, counts={}, error="dibatalkan oleh admin"
-        )
-    elif run.status == RunStatus.RUNNING:
-        runs.request_cancel(session, run_id)
-    else:
+    if run.status not in (RunStatus.PENDING, RunStatus.RUNNING):
         raise Conflict(f"run {run_id} sudah {run.status}", code="run_selesai")
+    if not runs.cancel_pending(session, run_id):
+        # Already taken by a worker: it stops at its next page boundary.
+        runs.request_cancel(session, run_id)
     audit.record(
         session,
         principal=principal,

@@ -79,3 +79,7 @@ def items_as_reference(session: Session, version_id: int) -> list[dict[str, str 
         }
         for r in rows
     ]
+
+
+def all_versions(session: Session) -> Sequence[NomenklaturVersion]:
+    return session.scalars(select(NomenklaturVersion).order_by(NomenklaturVersion.id)).all()

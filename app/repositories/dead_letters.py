@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
-from app.models import DeadLetter
+from app.models import DeadLetter, utcnow
+from mappings.eplanning import NaturalKey
 
 
 def add(session: Session, letter: DeadLetter) -> None:
@@ -35,3 +36,28 @@ def page(
 
 def get(session: Session, letter_id: int) -> DeadLetter | None:
     return session.get(DeadLetter, letter_id)
+
+
+def supersede(session: Session, keys: Iterable[NaturalKey], *, run_id: int) -> int:
+    """Close open letters of earlier runs for keys this run has written: replaying
+    them would put old content over newer content (or over a planner's edit)."""
+    wanted = [tuple(k) for k in keys]
+    closed = 0
+    cols = (
+        DeadLetter.tahun_anggaran,
+        DeadLetter.tahap,
+        DeadLetter.kode_sub_skpd,
+        DeadLetter.kode_sub_kegiatan,
+    )
+    for start in range(0, len(wanted), 200):
+        result = session.execute(
+            update(DeadLetter)
+            .where(
+                DeadLetter.status == "open",
+                DeadLetter.run_id < run_id,
+                tuple_(*cols).in_(wanted[start : start + 200]),
+            )
+            .values(status="superseded", resolved_at=utcnow())
+        )
+        closed += int(getattr(result, "rowcount", 0) or 0)
+    return closed

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import Lease, RecordOutcome, RunStatus, SyncRun, utcnow
+from app.repositories.upsert import insert_missing
 
 
 def create(
@@ -44,11 +44,28 @@ def get(session: Session, run_id: int) -> SyncRun | None:
 
 
 def mark_running(session: Session, run_id: int) -> None:
+    """A run about to start; one cancelled meanwhile stays cancelled."""
     session.execute(
         update(SyncRun)
-        .where(SyncRun.id == run_id)
+        .where(SyncRun.id == run_id, SyncRun.status.in_(ACTIVE))
         .values(status=RunStatus.RUNNING, started_at=utcnow(), stage="mulai")
     )
+
+
+def cancel_pending(session: Session, run_id: int) -> bool:
+    """Cancel a run no process has taken yet; False when one just took it."""
+    result = session.execute(
+        update(SyncRun)
+        .where(SyncRun.id == run_id, SyncRun.status == RunStatus.PENDING)
+        .values(
+            status=RunStatus.CANCELLED,
+            error="dibatalkan oleh admin",
+            stage="selesai",
+            finished_at=utcnow(),
+            outcome_counts={},
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def set_progress(
@@ -114,12 +131,7 @@ def lock_triggers(session: Session) -> None:
     An UPDATE of one row takes a row lock on PostgreSQL and the write lock on
     SQLite, so two admins clicking at once cannot both see "nothing running".
     """
-    if session.get(Lease, "trigger") is None:
-        try:
-            with session.begin_nested():
-                session.add(Lease(name="trigger", token=0))
-        except IntegrityError:
-            pass
+    insert_missing(session, Lease, {"name": "trigger", "token": 0}, keys=["name"])
     session.execute(update(Lease).where(Lease.name == "trigger").values(token=Lease.token + 1))
 
 

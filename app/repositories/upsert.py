@@ -11,6 +11,25 @@ from sqlalchemy.orm import Session
 from app.models import Base
 
 
+def _insert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def insert_missing(
+    session: Session, model: type[Base], values: dict[str, Any], *, keys: Sequence[str]
+) -> None:
+    """Insert one row unless a row with the same ``keys`` exists (ON CONFLICT DO NOTHING).
+
+    Rather than catching IntegrityError in a SAVEPOINT: pysqlite's SAVEPOINT
+    handling is unreliable, and on PostgreSQL this cannot abort the caller's
+    transaction when another process inserted the row first.
+    """
+    session.execute(_insert(session)(model).values(**values).on_conflict_do_nothing(
+        index_elements=list(keys)
+    ))  # fmt: skip
+
+
 def upsert(
     session: Session,
     model: type[Base],
@@ -22,9 +41,7 @@ def upsert(
     """Insert ``rows``, or update ``update`` columns where ``keys`` already exist."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model)
+    stmt = _insert(session)(model)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys), set_={name: stmt.excluded[name] for name in update}
     )

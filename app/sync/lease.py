@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.models import Lease, RunStatus, SyncRun
+from app.repositories.upsert import insert_missing
 
 SYNC = "sync"
 INTERRUPTED_MESSAGE = (
@@ -82,19 +82,13 @@ def current(session: Session, name: str = SYNC) -> Lease | None:
     ).one_or_none()
 
 
-def _ensure_row(session: Session, name: str) -> None:
-    """Insert the lease row if it is missing; a concurrent insert of it is fine.
-
-    ``INSERT … ON CONFLICT DO NOTHING`` rather than catching IntegrityError in a
-    SAVEPOINT: pysqlite's SAVEPOINT handling is unreliable, and on PostgreSQL
-    nothing can abort the caller's transaction this way.
-    """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        insert(Lease)
-        .values(name=name, holder=None, token=0, acquired_at=None, expires_at=None)
-        .on_conflict_do_nothing(index_elements=["name"])
+def ensure_row(session: Session, name: str) -> None:
+    """Insert the lease row if it is missing; a concurrent insert of it is fine."""
+    insert_missing(
+        session,
+        Lease,
+        {"name": name, "holder": None, "token": 0, "acquired_at": None, "expires_at": None},
+        keys=["name"],
     )
 
 
@@ -112,7 +106,7 @@ def acquire(
     The caller commits; until then (PostgreSQL) the row stays locked, and a
     racing acquirer re-checks the condition against our committed row.
     """
-    _ensure_row(session, name)
+    ensure_row(session, name)
     free = [Lease.holder.is_(None), Lease.expires_at.is_(None), Lease.expires_at < now]
     row = current(session, name)
     if row is not None and _dead_local_holder(row.holder):

@@ -31,6 +31,7 @@ from connectors.eplanning import EPlanningClient
 from connectors.eprogram import EProgramClient, Page
 from connectors.http import ConnectorError
 from mappings.eplanning import NaturalKey
+from mappings.normalise import WIB, parse_wib
 from mappings.subkegiatan import Mapped, Unmappable, map_sub_kegiatan, recency
 
 log = logging.getLogger(__name__)
@@ -235,7 +236,7 @@ class Pipeline:
         with state.timed("bandingkan"):
             writes, by_source = self._reconcile(scope, mapped, remote, page_record)
         with state.timed("kirim"):
-            self._remember_keys(run_id, writes)
+            self._remember_keys(run_id, writes)  # fenced: a stale holder pushes nothing
             started = time.perf_counter()
             pushed = await push_writes(self.eplanning, writes)
             if writes:
@@ -266,13 +267,15 @@ class Pipeline:
         chosen = []
         for raw in raw_records:
             source_id = str(raw.get("id", "")).strip()
-            update_at = str(raw.get("update_at", "")).strip()
+            update_at = feed_time(raw.get("update_at"))
             if scope.kode_skpd and str(raw.get("kode_skpd", "")).strip() not in scope.kode_skpd:
                 continue
             if update_at == state.watermark and source_id in state.skip_at_watermark:
                 continue
             chosen.append(raw)
-            if update_at and (state.watermark is None or update_at > state.watermark):
+            if update_at is None:
+                continue  # unreadable: the mapping reports it; it never moves the watermark
+            if state.watermark is None or update_at > state.watermark:
                 state.watermark, state.watermark_ids = update_at, {source_id}
             elif update_at == state.watermark:
                 state.watermark_ids.add(source_id)
@@ -299,8 +302,8 @@ class Pipeline:
             key = result.record.natural_key()
             earlier = state.winners.get(key)
             if earlier is not None and earlier.source_id != result.source_id:
-                if recency(earlier.updated_at, earlier.source_id) >= recency(
-                    result.updated_at, result.source_id
+                if recency(earlier.aktif, earlier.updated_at, earlier.source_id) >= recency(
+                    result.record.aktif, result.updated_at, result.source_id
                 ):
                     records.duplicate_rows(page_record, result, earlier.source_id)
                     continue
@@ -376,6 +379,7 @@ class Pipeline:
         if not writes:
             return
         with session_scope(self.sessions) as session:
+            self.fence(session)
             push_state.remember_keys(
                 session,
                 [
@@ -410,6 +414,7 @@ class Pipeline:
             for loser_id, winner_id in page_record.superseded:
                 outcomes.mark_superseded(session, run_id, loser_id, winner_id)
             push_state.record_writes(session, page_record.written, run_id=run_id)
+            dead_letter_repo.supersede(session, (w.key for w in page_record.written), run_id=run_id)
             push_state.note_attempts(session, page_record.attempts)
             for letter in page_record.dead_letters:
                 dead_letter_repo.add(session, letter)
@@ -471,6 +476,15 @@ class Pipeline:
         return summary
 
 
+def feed_time(value: object) -> str | None:
+    """A source `update_at` in the one format E-Program takes back as
+    `updated_since` (WIB, "YYYY-MM-DD HH:MM:SS"); None when unreadable."""
+    try:
+        return parse_wib(str(value).strip()).astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
 def _key_of(body: dict[str, Any]) -> NaturalKey:
     return NaturalKey(
         int(body["tahun_anggaran"]),
@@ -487,5 +501,5 @@ def _older_than_remote_source(item: Mapped, current: RemoteEntry) -> bool:
         return False
     if current.sumber_id == item.source_id:
         return False
-    theirs = recency(current.sumber_diperbarui_pada, current.sumber_id)
-    return recency(item.updated_at, item.source_id) < theirs
+    theirs = recency(current.aktif, current.sumber_diperbarui_pada, current.sumber_id)
+    return recency(item.record.aktif, item.updated_at, item.source_id) < theirs

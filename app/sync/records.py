@@ -39,6 +39,7 @@ class Seen:
     kode_sub_skpd: str
     kode_sub_kegiatan: str
     nama_sub_skpd: str
+    aktif: bool
 
     @classmethod
     def of(cls, item: Mapped) -> Seen:
@@ -52,6 +53,7 @@ class Seen:
             r.kode_sub_skpd,
             r.kode_sub_kegiatan,
             r.nama_sub_skpd,
+            r.aktif,
         )
 
 

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models import DeadLetter, PushKey, utcnow
+from app.observability import metrics
 from app.repositories import push_state
 from app.sync.runner import retry_policy
 from connectors.eplanning import EPlanningClient, Operation, OperationResult
-from connectors.http import TransientError
+from connectors.http import ConnectorError
 from mappings.eplanning import NaturalKey
 
 
@@ -46,10 +47,13 @@ async def send(settings: Settings, letters: Sequence[DeadLetter]) -> list[Replay
         settings.secret("eplanning_token"),
         policy=retry_policy(settings),
         timeout=settings.http_timeout_seconds * 2,
+        on_retry=metrics.retry_hook("eplanning"),
     ) as client:
         try:
             results = await client.batch(operations)
-        except TransientError as exc:
+        except ConnectorError as exc:
+            # Transient or not (a rotated token, say): every letter stays open
+            # with the reason, and the admin sees it in the answer.
             return [ReplayResult(letter.id, None, str(exc)) for letter in letters]
     return [ReplayResult(letter.id, r, None) for letter, r in zip(letters, results, strict=True)]
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope
+from app.observability import metrics
 from app.observability.logs import bind_run
 from app.repositories import runs
 from app.sync.pipeline import Pipeline, Progress, RunSummary
@@ -66,6 +67,7 @@ async def execute_run(
                 policy=policy,
                 timeout=settings.http_timeout_seconds,
                 transport=transport,
+                on_retry=metrics.retry_hook("eprogram"),
             ) as eprogram,
             EPlanningClient(
                 settings.eplanning_url,
@@ -73,6 +75,7 @@ async def execute_run(
                 policy=policy,
                 timeout=settings.http_timeout_seconds * 2,
                 transport=transport,
+                on_retry=metrics.retry_hook("eplanning"),
             ) as eplanning,
         ):
             pipeline = Pipeline(

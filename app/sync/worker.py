@@ -126,6 +126,7 @@ class RunWorker:
 
         Raises Busy, leaving nothing behind, when another process holds the lease.
         """
+        self.recover()  # a run an earlier `sinkron sync` left behind (Ctrl-C, a crash)
         with session_scope(self.sessions) as session:
             token = lease.acquire(session, holder=self.holder, ttl=self.ttl, now=self.clock())
             if token is None:

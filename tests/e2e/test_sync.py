@@ -227,3 +227,69 @@ def test_an_unexpected_error_fails_the_run_with_its_counts_still_adding_up(
     assert "bug di pemetaan" in (summary.error or "")
     # The page that failed left nothing half-done: what was recorded adds up.
     assert sum(summary.counts.values()) == summary.pulled == 50
+
+
+def test_an_update_at_in_another_format_does_not_poison_the_checkpoint(world: World) -> None:
+    world.sync(full=True)
+    raw = dict(world.dataset.records[0])
+    raw["update_at"] = world.dataset.now().replace(" ", "T") + "+07:00"  # ISO, with an offset
+    world.dataset.add(raw)
+
+    second = world.sync()
+    third = world.sync()
+
+    assert second.status is RunStatus.SUCCEEDED, second.error
+    assert third.status is RunStatus.SUCCEEDED, third.error
+    assert third.pulled == 0
+
+
+def test_switching_off_an_operators_copy_keeps_the_real_record_after_a_full_sync(
+    world: World,
+) -> None:
+    world.sync(full=True)
+    real = dict(world.dataset.records[3])
+    copy_id = "880001"
+    world.dataset.add({k: v for k, v in real.items() if k != "update_at"} | {"id": copy_id})
+    world.sync()  # the copy is newer: E-Planning now points at it
+    world.dataset.touch(copy_id, active="0")
+    world.sync()  # an incremental run sees only the switched-off copy (a known gap)
+
+    world.sync(full=True)  # sees both: the active real record wins
+
+    held = world.eplanning_records()[key_of(real)]
+    assert held["aktif"] is True
+    assert held["sumber"]["id"] == real["id"]
+
+
+def test_a_dead_letter_made_stale_by_a_later_run_is_not_replayed(world: World) -> None:
+    import asyncio
+
+    from app.repositories import dead_letters
+    from app.sync import replay
+
+    world.settings = world.settings.model_copy(update={"retry_max_attempts": 2})
+    world.faults(world.target, drop_after_apply_rate=0.0)
+    armed = {"done": False}
+
+    def fail_pushes_after_reading(event: Any) -> None:
+        if event.stage == "tarik" and not armed["done"]:
+            armed["done"] = True
+            world.faults(world.target, error_rate=1.0, retry_after=0)
+
+    first = world.sync(full=True, progress=fail_pushes_after_reading)
+    assert first.counts == {"dead_letter": 160}
+    world.faults(world.target, error_rate=0.0)
+    raw = world.dataset.records[5]
+    world.dataset.touch(raw["id"], **with_pagu(raw, 777_000_000))
+    assert world.sync().counts == {"created": 1}
+    world.manual_edit(key_of(raw), {"nama_sub_kegiatan": "Diubah oleh perencana"})
+
+    with session_scope(world.sessions) as session:
+        letters = list(dead_letters.open_letters(session, limit=500))
+        assert len(letters) == 159  # the one the later run wrote is superseded
+        replay.apply(session, letters, asyncio.run(replay.send(world.settings, letters)))
+
+    held = world.eplanning_records()[key_of(raw)]
+    assert held["nama_sub_kegiatan"] == "Diubah oleh perencana"
+    assert held["pagu"] == "777000000.00"
+    assert len(world.eplanning_records()) == 160
