@@ -107,6 +107,8 @@ def run_sync(settings: Settings, scope: Scope, *, trigger: str = "cli") -> int:
             summary = worker.run_now(scope, trigger=trigger, progress=print_progress)
         except Busy as exc:
             raise fail(str(exc), code=1) from None
+        with session_scope(make_session_factory(engine)) as session:
+            audit.record(session, principal=CLI, action="run.buat", target=f"run {summary.run_id}")
     finally:
         engine.dispose()
     typer.echo(f"\nRun {summary.run_id} · {scope} · {STATUS_LABELS[summary.status]}")

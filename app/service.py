@@ -7,7 +7,10 @@ import threading
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.access import audit
+from app.access.keys import SYSTEM
 from app.config import Settings
+from app.db import session_scope
 from app.sync.schedule import Schedule, Scheduler
 from app.sync.worker import RunWorker
 
@@ -26,13 +29,19 @@ class Background:
             Scheduler(
                 schedule=schedule,
                 session_factory=session_factory,
-                on_created=lambda _ids: self.worker.wake(),
+                on_created=self._scheduled,
             )
             if schedule.scopes
             else None
         )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def _scheduled(self, run_ids: list[int]) -> None:
+        with session_scope(self.worker.sessions) as session:
+            for run_id in run_ids:
+                audit.record(session, principal=SYSTEM, action="run.buat", target=f"run {run_id}")
+        self.worker.wake()
 
     def start(self) -> None:
         self.worker.start()

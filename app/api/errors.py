@@ -63,6 +63,50 @@ def _responses() -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorOut, "description": text} for code, text in described.items()}
 
 
+_MESSAGES = {
+    "missing": "wajib diisi",
+    "extra_forbidden": "field tidak dikenal",
+    "int_parsing": "harus bilangan bulat",
+    "int_type": "harus bilangan bulat",
+    "bool_parsing": "harus true atau false",
+    "bool_type": "harus true atau false",
+    "string_type": "harus teks",
+    "list_type": "harus daftar",
+    "json_invalid": "JSON tidak valid",
+    "model_attributes_type": "harus objek JSON",
+    "dict_type": "harus objek JSON",
+}
+
+
+_WITH_CONTEXT = {
+    "literal_error": "harus salah satu dari {expected}",
+    "enum": "harus salah satu dari {expected}",
+    "greater_than_equal": "paling kecil {ge}",
+    "greater_than": "harus lebih dari {gt}",
+    "less_than_equal": "paling besar {le}",
+    "less_than": "harus kurang dari {lt}",
+    "string_pattern_mismatch": "format tidak sesuai",
+    "too_short": "terlalu sedikit isinya",
+    "too_long": "terlalu banyak isinya",
+    "string_too_long": "terlalu panjang",
+}
+
+
+class _Context(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _in_indonesian(err: Any) -> str:
+    """Pydantic's English message, said in Bahasa Indonesia for the common cases."""
+    kind = err.get("type")
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    if kind in _WITH_CONTEXT:
+        return _WITH_CONTEXT[kind].format_map(_Context(err.get("ctx") or {}))
+    return str(err.get("msg"))
+
+
 def _body(code: str, detail: str) -> dict[str, str]:
     return {"error": code, "detail": detail}
 
@@ -83,7 +127,7 @@ def install(app: FastAPI) -> None:
         parts = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-            parts.append(f"{where}: {err.get('msg')}")
+            parts.append(f"{where}: {_in_indonesian(err)}")
         return JSONResponse(_body("validasi", "; ".join(parts)), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.access import audit
 from app.api.deps import PrincipalDep, SessionDep, client_address
-from app.api.errors import Conflict, NotFound
+from app.api.errors import ApiError, Conflict, NotFound
 from app.api.pagination import Limit, cut, decode_cursor
 from app.api.schemas import (
     ErrorOut,
@@ -79,6 +79,13 @@ def create_run(
     if idempotency_key:
         earlier = runs.by_idempotency_key(session, idempotency_key)
         if earlier is not None:
+            asked = (body.tahun_anggaran, body.tahap, body.kode_skpd or None, body.full)
+            if asked != (earlier.tahun_anggaran, earlier.tahap, earlier.kode_skpd, earlier.full):
+                raise ApiError(
+                    f"Idempotency-Key ini sudah dipakai run {earlier.id} dengan isi lain",
+                    code="idempotency_key_dipakai",
+                    status_code=422,
+                )
             response.headers["Location"] = f"/api/v1/runs/{earlier.id}"
             return RunOut.model_validate(earlier)
     busy = runs.active(session)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+KODE_SKPD = r"^\d+\.\d{2}\.\d+\.\d{2}\.\d+\.\d{2}\.\d{2}\.\d{4}$"
 TahapIn = Literal["renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan"]
 
 
@@ -43,8 +44,11 @@ class RunCreate(BaseModel):
 
     tahun_anggaran: int = Field(ge=2000, le=2100, examples=[2026])
     tahap: TahapIn = Field(examples=["renja"])
-    kode_skpd: list[str] | None = Field(
-        default=None, description="Hanya OPD ini (kode_skpd); kosong = semua."
+    kode_skpd: list[Annotated[str, StringConstraints(pattern=KODE_SKPD)]] | None = Field(
+        default=None,
+        min_length=1,
+        description="Hanya OPD ini (kode_skpd, 8 segmen); tidak diisi = semua OPD.",
+        examples=[["1.02.0.00.0.00.01.0000"]],
     )
     full: bool = Field(default=False, description="Tarik semua data, bukan hanya yang berubah.")
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from app.access import keys
 from app.access.keys import Role
 from app.db import session_scope
-from app.models import RunStatus, SyncRun
+from app.models import AuditEvent, RunStatus, SyncRun
 from app.repositories import runs
 from app.sync.schedule import Schedule
 from tests.e2e.conftest import TAHAP, TAHUN, World
@@ -142,6 +142,11 @@ def test_two_service_processes_with_one_schedule_make_exactly_one_run(
     assert run.trigger == "schedule" and run.triggered_by == "sistem-terjadwal"
     assert run.outcome_counts == {"created": 160}
     assert len(world.eplanning_records()) == 160
+    with session_scope(world.sessions) as session:
+        audited = session.scalars(
+            select(AuditEvent).where(AuditEvent.actor == "sistem-terjadwal")
+        ).all()
+        assert [(e.action, e.target) for e in audited] == [("run.buat", f"run {run.id}")]
 
 
 def test_a_killed_run_is_marked_interrupted_and_the_next_run_resumes(

@@ -124,7 +124,23 @@ def test_errors_have_one_shape_and_say_what_is_wrong(
     admin = api_keys["admin"]
     bad = call(service, "POST", "/api/v1/runs", admin, json={"tahun_anggaran": 2026, "tahap": "x"})
     assert bad.status_code == 422
-    assert bad.json()["error"] == "validasi" and "tahap" in bad.json()["detail"]
+    assert bad.json()["error"] == "validasi"
+    assert bad.json()["detail"].startswith("tahap: harus salah satu dari 'renja', 'rkpd'")
+    opd = call(service, "POST", "/api/v1/runs", admin, json={**SAMPLE_BODY, "kode_skpd": ["BOGUS"]})
+    assert opd.status_code == 422 and "kode_skpd.0: format tidak sesuai" in opd.json()["detail"]
+    empty = call(service, "POST", "/api/v1/runs", admin, json={**SAMPLE_BODY, "kode_skpd": []})
+    assert empty.status_code == 422
+    missing_field = call(service, "POST", "/api/v1/runs", admin, json={"tahap": "renja"})
+    assert missing_field.json()["detail"] == "tahun_anggaran: wajib diisi"
+    once = {"Idempotency-Key": "sekali"}
+    assert (
+        call(service, "POST", "/api/v1/runs", admin, json=SAMPLE_BODY, headers=once).status_code
+        == 202
+    )
+    other = call(
+        service, "POST", "/api/v1/runs", admin, json={**SAMPLE_BODY, "full": True}, headers=once
+    )
+    assert other.status_code == 422 and other.json()["error"] == "idempotency_key_dipakai"
     missing = call(service, "GET", "/api/v1/runs/424242", admin)
     assert missing.status_code == 404
     assert missing.json() == {"error": "tidak_ditemukan", "detail": "run 424242 tidak ada"}
