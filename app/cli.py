@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +29,7 @@ from app.report import OUTCOME_LABELS, STATUS_LABELS, angka, outcome_table
 from app.repositories import runs
 from app.sync import schedule
 from app.sync.pipeline import Progress
-from app.sync.scope import TAHAP, Scope
+from app.sync.scope import KODE_SKPD, TAHAP, Scope
 from app.sync.worker import Busy, RunWorker
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -135,6 +136,9 @@ def sync(
     """
     if tahap not in TAHAP:
         raise fail(f"tahap '{tahap}' tidak dikenal; pilih salah satu: {', '.join(TAHAP)}")
+    for kode in opd or ():
+        if not re.fullmatch(KODE_SKPD, kode):
+            raise fail(f"--opd '{kode}' bukan kode_skpd (8 segmen, mis. 1.02.0.00.0.00.01.0000)")
     settings = settings_or_exit()
     try:
         settings.require_secrets()

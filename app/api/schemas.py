@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-KODE_SKPD = r"^\d+\.\d{2}\.\d+\.\d{2}\.\d+\.\d{2}\.\d{2}\.\d{4}$"
+from app.sync.scope import KODE_SKPD
+
 TahapIn = Literal["renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan"]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# kode_skpd: three urusan.bidang pairs, the OPD number, the unit number.
+KODE_SKPD = r"^\d+\.\d{2}\.\d+\.\d{2}\.\d+\.\d{2}\.\d{2}\.\d{4}$"
 TAHAP = ("renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan")
 
 
