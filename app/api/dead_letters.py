@@ -7,8 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from app.access import audit
-from app.api.deps import PrincipalDep, SessionDep, client_address
+from app.api.deps import PrincipalDep, SessionDep, audit_action
 from app.api.errors import Conflict, NotFound
 from app.api.pagination import Limit, cut, decode_cursor
 from app.api.schemas import DeadLetterOut, DeadLetterPage, RetryOut
@@ -53,13 +52,12 @@ def _retry(request: Request, session: SessionDep, letters: list[DeadLetter]) -> 
 def retry_all(request: Request, session: SessionDep, principal: PrincipalDep) -> RetryOut:
     letters = list(dead_letters.open_letters(session, limit=200))
     outcome = _retry(request, session, letters)
-    audit.record(
+    audit_action(
+        request,
         session,
-        principal=principal,
         action="dead_letter.kirim_ulang",
         target=f"{len(letters)} operasi",
         status_code=200,
-        client=client_address(request),
         detail={"resolved": outcome.resolved, "still_open": outcome.still_open},
     )
     return outcome
@@ -75,13 +73,12 @@ def retry_one(
     if letter.status != "open":
         raise Conflict(f"dead letter {letter_id} sudah {letter.status}", code="sudah_selesai")
     outcome = _retry(request, session, [letter])
-    audit.record(
+    audit_action(
+        request,
         session,
-        principal=principal,
         action="dead_letter.kirim_ulang",
         target=f"dead letter {letter_id}",
         status_code=200,
-        client=client_address(request),
         detail={"status": letter.status},
     )
     return outcome

@@ -4,7 +4,7 @@ and every request passes the route policy before anything else runs."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
@@ -70,3 +70,24 @@ def _reason(key: str | None, principal: Principal | None, needed: object) -> str
 
 
 PrincipalDep = Annotated[Principal, Depends(authorize)]
+
+
+def audit_action(
+    request: Request,
+    session: Session,
+    *,
+    action: str,
+    target: str,
+    status_code: int,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Log what the calling principal did, from where, in the request's transaction."""
+    audit.record(
+        session,
+        principal=request.state.principal,
+        action=action,
+        target=target,
+        status_code=status_code,
+        client=client_address(request),
+        detail=detail,
+    )

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 
-from app.access import audit
-from app.api.deps import PrincipalDep, SessionDep, client_address
+from app.api.deps import PrincipalDep, SessionDep, audit_action
 from app.api.errors import ApiError, Conflict, NotFound
 from app.api.pagination import Limit, cut, decode_cursor
 from app.api.schemas import (
@@ -110,13 +109,12 @@ def create_run(
             session.flush()
     except IntegrityError:
         raise Conflict("Idempotency-Key sedang dipakai permintaan lain; coba lagi") from None
-    audit.record(
+    audit_action(
+        request,
         session,
-        principal=principal,
         action="run.buat",
         target=f"run {run.id}",
         status_code=202,
-        client=client_address(request),
         detail=body.model_dump(),
     )
     response.headers["Location"] = f"/api/v1/runs/{run.id}"
@@ -171,13 +169,12 @@ def cancel_run(
     if not runs.cancel_pending(session, run_id):
         # Already taken by a worker: it stops at its next page boundary.
         runs.request_cancel(session, run_id)
-    audit.record(
+    audit_action(
+        request,
         session,
-        principal=principal,
         action="run.batal",
         target=f"run {run_id}",
         status_code=202,
-        client=client_address(request),
     )
     session.flush()
     session.refresh(run)
