@@ -332,3 +332,31 @@ class AuditEvent(Base):
     status_code: Mapped[int | None]
     client: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[dict[str, Any] | None]
+
+
+class SourceRecord(Base):
+    """The latest mapped content of every E-Program record, by source id.
+
+    A natural key can have several E-Program records (an operator's copies).
+    An incremental run sees only what changed; this table lets it compare the
+    record in hand with the other copies it saw on earlier runs, so switching
+    one copy off does not take the still-active real record with it.
+    """
+
+    __tablename__ = "source_record"
+
+    tahun_anggaran: Mapped[int] = mapped_column(primary_key=True)
+    tahap: Mapped[str] = mapped_column(String(20), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kode_sub_skpd: Mapped[str] = mapped_column(String(40))
+    kode_sub_kegiatan: Mapped[str] = mapped_column(String(40))
+    aktif: Mapped[bool]
+    source_updated_at: Mapped[datetime]
+    body: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[int | None]
+
+    __table_args__ = (
+        Index(
+            "ix_source_record_key", "tahun_anggaran", "tahap", "kode_sub_skpd", "kode_sub_kegiatan"
+        ),
+    )

@@ -20,7 +20,7 @@ from app.config import Settings
 from app.db import session_scope
 from app.models import PushKey, RunStatus
 from app.observability import metrics
-from app.repositories import checkpoints, mismatches, outcomes, push_state, runs
+from app.repositories import checkpoints, mismatches, outcomes, push_state, runs, source_records
 from app.repositories import dead_letters as dead_letter_repo
 from app.sync import contacts, records
 from app.sync.lease import LeaseLost
@@ -298,6 +298,7 @@ class Pipeline:
                     page_record, result, tahun=scope.tahun_anggaran, tahap=scope.tahap
                 )
                 continue
+            page_record.sources.append(result)
             records.note_rows(page_record, result)
             key = result.record.natural_key()
             earlier = state.winners.get(key)
@@ -329,11 +330,16 @@ class Pipeline:
                 k: LastWrite(versi=row.versi, sync_hash=row.content_hash)
                 for k, row in push_state.load(session, keys).items()
             }
+            copies = source_records.copies_of(session, keys)
         writes: list[PlannedWrite] = []
-        for item in mapped:
-            key = item.record.natural_key()
+        for pulled in mapped:
+            key = pulled.record.natural_key()
             current = remote.get(key)
-            if current is not None and _older_than_remote_source(item, current):
+            others = [c for c in copies.get(key, []) if c.source_id != pulled.source_id]
+            item = _with_best_copy(pulled, others)
+            if item is not pulled:
+                records.superseded_by_copy_rows(page_record, pulled, item.record)
+            elif current is not None and _older_than_remote_source(item, current, others):
                 records.duplicate_rows(page_record, item, current.sumber_id or "?")
                 continue
             decision = decide(
@@ -414,6 +420,7 @@ class Pipeline:
             for loser_id, winner_id in page_record.superseded:
                 outcomes.mark_superseded(session, run_id, loser_id, winner_id)
             push_state.record_writes(session, page_record.written, run_id=run_id)
+            source_records.save(session, page_record.sources, run_id=run_id)
             dead_letter_repo.supersede(session, (w.key for w in page_record.written), run_id=run_id)
             push_state.note_attempts(session, page_record.attempts)
             for letter in page_record.dead_letters:
@@ -494,12 +501,30 @@ def _key_of(body: dict[str, Any]) -> NaturalKey:
     )
 
 
-def _older_than_remote_source(item: Mapped, current: RemoteEntry) -> bool:
-    """E-Planning holds this key from another E-Program id: an operator's copy from
-    an earlier run. The older of the two is the duplicate."""
+def _with_best_copy(item: Mapped, others: list[source_records.Copy]) -> Mapped:
+    """The record in hand, or, when a copy seen on an earlier run outranks it (an
+    active copy beats one switched off, then the later one wins), that copy's
+    content under the record in hand: its outcome is what the copy's content does."""
+    best = max(others, key=lambda c: recency(c.aktif, c.updated_at, c.source_id), default=None)
+    if best is None:
+        return item
+    ours = recency(item.record.aktif, item.updated_at, item.source_id)
+    if recency(best.aktif, best.updated_at, best.source_id) <= ours:
+        return item
+    return Mapped(
+        record=best.record(), source_id=item.source_id, updated_at=item.updated_at, notes=()
+    )
+
+
+def _older_than_remote_source(
+    item: Mapped, current: RemoteEntry, known: list[source_records.Copy]
+) -> bool:
+    """E-Planning holds this key from another E-Program id that the source records
+    do not know (written before they were kept). The older of the two is the
+    duplicate."""
     if current.sumber_id is None or current.sumber_diperbarui_pada is None:
         return False
-    if current.sumber_id == item.source_id:
+    if current.sumber_id == item.source_id or any(c.source_id == current.sumber_id for c in known):
         return False
     theirs = recency(current.aktif, current.sumber_diperbarui_pada, current.sumber_id)
     return recency(item.record.aktif, item.updated_at, item.source_id) < theirs

@@ -14,7 +14,7 @@ from app.repositories.outcomes import OutcomeRow
 from app.repositories.push_state import Write
 from app.sync.push import PlannedWrite, PushResult
 from app.sync.reconcile import Action, RemoteEntry
-from mappings.eplanning import StoredRenjaSubKegiatan
+from mappings.eplanning import RenjaSubKegiatan, StoredRenjaSubKegiatan
 from mappings.subkegiatan import Mapped, Unmappable
 
 # E-Planning's 422 codes → the mismatch categories planners see (design.md).
@@ -69,6 +69,7 @@ class PageRecord:
     clean_source_ids: list[str] = field(default_factory=list)
     attempts: dict[str, int] = field(default_factory=dict)  # idempotency key → last status
     source_ids: set[str] = field(default_factory=set)  # pulled in this page, counted once
+    sources: list[Mapped] = field(default_factory=list)  # as pulled, for source_record
 
     def outcome(self, row: OutcomeRow) -> None:
         self.outcomes.append(row)
@@ -208,6 +209,13 @@ def _duplicate_mismatch(loser: Seen, winner_id: str) -> MismatchRow:
             f"dari sekali; yang dipakai id {winner_id}, salinan id {loser.source_id}"
         ),
     )
+
+
+def superseded_by_copy_rows(page: PageRecord, pulled: Mapped, winner: RenjaSubKegiatan) -> None:
+    """The record in hand lost to a copy seen on an earlier run, whose content now
+    goes to E-Planning in its place."""
+    winner_id = winner.sumber.id if winner.sumber else "?"
+    page.mismatches.append(_duplicate_mismatch(Seen.of(pulled), winner_id))
 
 
 def superseded_rows(page: PageRecord, loser: Seen, winner_id: str) -> None:

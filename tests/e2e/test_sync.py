@@ -243,7 +243,7 @@ def test_an_update_at_in_another_format_does_not_poison_the_checkpoint(world: Wo
     assert third.pulled == 0
 
 
-def test_switching_off_an_operators_copy_keeps_the_real_record_after_a_full_sync(
+def test_switching_off_an_operators_copy_keeps_the_real_record(
     world: World,
 ) -> None:
     world.sync(full=True)
@@ -251,14 +251,17 @@ def test_switching_off_an_operators_copy_keeps_the_real_record_after_a_full_sync
     copy_id = "880001"
     world.dataset.add({k: v for k, v in real.items() if k != "update_at"} | {"id": copy_id})
     world.sync()  # the copy is newer: E-Planning now points at it
+    assert world.eplanning_records()[key_of(real)]["sumber"]["id"] == copy_id
     world.dataset.touch(copy_id, active="0")
-    world.sync()  # an incremental run sees only the switched-off copy (a known gap)
 
-    world.sync(full=True)  # sees both: the active real record wins
+    switched_off = world.sync()  # sees only the copy; remembers the real record
 
+    assert switched_off.pulled == 1
+    assert switched_off.counts == {"updated": 1}
     held = world.eplanning_records()[key_of(real)]
     assert held["aktif"] is True
     assert held["sumber"]["id"] == real["id"]
+    assert world.sync(full=True).counts == {"duplicate": 1, "unchanged": 160}
 
 
 def test_a_dead_letter_made_stale_by_a_later_run_is_not_replayed(world: World) -> None:
