@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import PushedState, PushKey, utcnow
+from app.repositories.natural_keys import rows_for_keys
 from app.repositories.upsert import upsert
 from mappings.eplanning import NaturalKey
 
@@ -18,21 +19,9 @@ def _pk(key: NaturalKey) -> tuple[int, str, str, str]:
 
 
 def load(session: Session, keys: Iterable[NaturalKey]) -> dict[NaturalKey, PushedState]:
-    wanted = [_pk(k) for k in keys]
-    if not wanted:
-        return {}
     found: dict[NaturalKey, PushedState] = {}
-    cols = (
-        PushedState.tahun_anggaran,
-        PushedState.tahap,
-        PushedState.kode_sub_skpd,
-        PushedState.kode_sub_kegiatan,
-    )
-    # Chunked: SQLite limits bound parameters per statement.
-    for start in range(0, len(wanted), 200):
-        chunk = wanted[start : start + 200]
-        for row in session.scalars(select(PushedState).where(tuple_(*cols).in_(chunk))):
-            found[NaturalKey(*_pk_of(row))] = row
+    for row in rows_for_keys(session, PushedState, keys):
+        found[NaturalKey(*_pk_of(row))] = row
     return found
 
 

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from app.models import SourceRecord
+from app.repositories.natural_keys import rows_for_keys
 from app.repositories.upsert import upsert
 from mappings.eplanning import NaturalKey, RenjaSubKegiatan
 from mappings.subkegiatan import Mapped
@@ -60,22 +60,10 @@ def save(session: Session, items: Iterable[Mapped], *, run_id: int) -> None:
 
 def copies_of(session: Session, keys: Iterable[NaturalKey]) -> dict[NaturalKey, list[Copy]]:
     """Every source record seen so far under each of these natural keys."""
-    wanted = sorted({tuple(k) for k in keys})
     found: dict[NaturalKey, list[Copy]] = {}
-    cols = (
-        SourceRecord.tahun_anggaran,
-        SourceRecord.tahap,
-        SourceRecord.kode_sub_skpd,
-        SourceRecord.kode_sub_kegiatan,
-    )
-    for start in range(0, len(wanted), 200):
-        for row in session.scalars(
-            select(SourceRecord).where(tuple_(*cols).in_(wanted[start : start + 200]))
-        ):
-            key = NaturalKey(
-                row.tahun_anggaran, row.tahap, row.kode_sub_skpd, row.kode_sub_kegiatan
-            )
-            found.setdefault(key, []).append(
-                Copy(row.source_id, row.aktif, row.source_updated_at, row.body)
-            )
+    for row in rows_for_keys(session, SourceRecord, keys):
+        key = NaturalKey(row.tahun_anggaran, row.tahap, row.kode_sub_skpd, row.kode_sub_kegiatan)
+        found.setdefault(key, []).append(
+            Copy(row.source_id, row.aktif, row.source_updated_at, row.body)
+        )
     return found
