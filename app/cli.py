@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from pydantic import ValidationError
@@ -31,8 +30,8 @@ from app.sync import schedule
 from app.sync.pipeline import Progress
 from app.sync.scope import KODE_SKPD, TAHAP, Scope
 from app.sync.worker import Busy, RunWorker
+from mappings.normalise import WIB
 
-WIB = ZoneInfo("Asia/Jakarta")
 CLI = Principal("cli", Role.ADMIN)
 
 cli = typer.Typer(

@@ -104,9 +104,8 @@ def create_run(
                 full=body.full,
                 trigger="api",
                 triggered_by=principal.name,
+                idempotency_key=idempotency_key,
             )
-            run.idempotency_key = idempotency_key
-            session.flush()
     except IntegrityError:
         raise Conflict("Idempotency-Key sedang dipakai permintaan lain; coba lagi") from None
     audit_action(

@@ -18,10 +18,10 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TextIO
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
+
+from mappings.normalise import WIB
 
 MASK = "***"
-_WIB = ZoneInfo("Asia/Jakarta")
 
 run_id_var: ContextVar[int | None] = ContextVar("sinkron_run_id", default=None)
 """The run whose work is being logged; None outside a run."""
@@ -173,7 +173,7 @@ class TextFormatter(logging.Formatter):
     """For a person at a terminal: ``2026-05-01 01:00:02 WIB INFO app.sync [run 7] message``."""
 
     def format(self, record: logging.LogRecord) -> str:
-        when = datetime.fromtimestamp(record.created, _WIB).strftime("%Y-%m-%d %H:%M:%S WIB")
+        when = datetime.fromtimestamp(record.created, WIB).strftime("%Y-%m-%d %H:%M:%S WIB")
         run_id = current_run_id(record)
         run = f" [run {run_id}]" if run_id is not None else ""
         extras = "".join(f" {k}={v}" for k, v in extra_fields(record).items())

@@ -8,6 +8,7 @@ from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from app.models import DeadLetter, utcnow
+from app.repositories.upsert import affected
 from mappings.eplanning import NaturalKey
 
 
@@ -59,5 +60,5 @@ def supersede(session: Session, keys: Iterable[NaturalKey], *, run_id: int) -> i
             )
             .values(status="superseded", resolved_at=utcnow())
         )
-        closed += int(getattr(result, "rowcount", 0) or 0)
+        closed += affected(result)
     return closed

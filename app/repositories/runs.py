@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Lease, RecordOutcome, RunStatus, SyncRun, utcnow
-from app.repositories.upsert import insert_missing
+from app.repositories.upsert import affected, insert_missing
 
 
 def create(
@@ -22,8 +22,12 @@ def create(
     full: bool,
     trigger: str,
     triggered_by: str | None = None,
+    idempotency_key: str | None = None,
+    scheduled_for: datetime | None = None,
 ) -> SyncRun:
     run = SyncRun(
+        idempotency_key=idempotency_key,
+        scheduled_for=scheduled_for,
         tahun_anggaran=tahun_anggaran,
         tahap=tahap,
         kode_skpd=list(kode_skpd) or None,
@@ -65,7 +69,7 @@ def cancel_pending(session: Session, run_id: int) -> bool:
             outcome_counts={},
         )
     )
-    return bool(getattr(result, "rowcount", 0))
+    return affected(result) > 0
 
 
 def set_progress(
@@ -160,7 +164,7 @@ def claim(session: Session, run_id: int, *, holder: str, token: int) -> bool:
         .where(SyncRun.id == run_id, SyncRun.status == RunStatus.PENDING)
         .values(status=RunStatus.RUNNING, holder=holder, lease_token=token, started_at=utcnow())
     )
-    return bool(getattr(result, "rowcount", 0))
+    return affected(result) > 0
 
 
 def page(

@@ -18,13 +18,12 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Lease, RunStatus, SyncRun
-from app.repositories.upsert import insert_missing
+from app.repositories.upsert import affected, insert_missing
 
 SYNC = "sync"
 INTERRUPTED_MESSAGE = (
@@ -151,7 +150,7 @@ def renew(
         .values(expires_at=now + ttl),
         execution_options={"synchronize_session": False},
     )
-    if _rowcount(result) != 1:
+    if affected(result) != 1:
         raise LeaseLost(f"lease {name!r}: token {token} bukan lagi pemegang yang sah")
 
 
@@ -202,11 +201,6 @@ def mark_interrupted(session: Session, *, now: datetime, name: str = SYNC) -> li
             ),
             execution_options={"synchronize_session": False},
         )
-        if _rowcount(result) == 1:
+        if affected(result) == 1:
             interrupted.append(run_id)
     return interrupted
-
-
-def _rowcount(result: Result[Any]) -> int:
-    """Rows an UPDATE matched (``Session.execute`` is typed as returning a plain Result)."""
-    return cast("CursorResult[Any]", result).rowcount

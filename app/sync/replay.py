@@ -27,9 +27,7 @@ class ReplayResult:
 
 def operation_of(letter: DeadLetter) -> Operation:
     payload = letter.payload or {}
-    key = NaturalKey(
-        letter.tahun_anggaran, letter.tahap, letter.kode_sub_skpd, letter.kode_sub_kegiatan
-    )
+    key = _key(letter)
     return Operation(
         op="delete" if letter.op == "delete" else "put",
         idempotency_key=letter.idempotency_key,
@@ -88,9 +86,7 @@ def _remember(session: Session, letter: DeadLetter, result: OperationResult) -> 
     ).first()
     if pushed is None:
         return
-    key = NaturalKey(
-        letter.tahun_anggaran, letter.tahap, letter.kode_sub_skpd, letter.kode_sub_kegiatan
-    )
+    key = _key(letter)
     push_state.record_writes(
         session,
         [
@@ -103,4 +99,10 @@ def _remember(session: Session, letter: DeadLetter, result: OperationResult) -> 
             )
         ],
         run_id=letter.run_id,
+    )
+
+
+def _key(letter: DeadLetter) -> NaturalKey:
+    return NaturalKey(
+        letter.tahun_anggaran, letter.tahap, letter.kode_sub_skpd, letter.kode_sub_kegiatan
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from cronsim import CronSim, CronSimError
 from sqlalchemy import func, select
@@ -21,10 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import ConfigError
 from app.db import session_scope
-from app.models import RunStatus, SyncRun
+from app.models import SyncRun
+from app.repositories import runs
 from app.sync.scope import TAHAP
+from mappings.normalise import WIB
 
-WIB = ZoneInfo("Asia/Jakarta")
 TRIGGER = "schedule"
 TRIGGERED_BY = "sistem-terjadwal"
 SCHEDULE_VARIABLE = "SINKRON_SCHEDULE"
@@ -169,20 +169,15 @@ def create_scheduled_run(session: Session, scope: ScopeKey, *, scheduled_for: da
     (tahun_anggaran, tahap, scheduled_for) makes two replicas create it once.
     """
     tahun_anggaran, tahap = scope
-    run = SyncRun(
+    return runs.create(
+        session,
         tahun_anggaran=tahun_anggaran,
         tahap=tahap,
         full=False,
         trigger=TRIGGER,
         triggered_by=TRIGGERED_BY,
-        status=RunStatus.PENDING,
         scheduled_for=scheduled_for,
-        outcome_counts={},
-        stage_seconds={},
     )
-    session.add(run)
-    session.flush()
-    return run
 
 
 # -- the scheduler ------------------------------------------------------------

@@ -62,6 +62,19 @@ def add_run(
         return run.id
 
 
+def running_run() -> SyncRun:
+    """What a holder writes while it believes it holds the lease."""
+    return SyncRun(
+        tahun_anggaran=2026,
+        tahap="renja",
+        full=False,
+        trigger="api",
+        status=RunStatus.RUNNING,
+        outcome_counts={},
+        stage_seconds={},
+    )
+
+
 def run_count(factory: sessionmaker[Session]) -> int:
     with session_scope(factory) as session:
         return session.scalar(select(func.count()).select_from(SyncRun)) or 0
@@ -155,17 +168,7 @@ def test_a_stale_holders_writes_roll_back_when_renew_fences_them(
 
     with pytest.raises(LeaseLost), session_scope(session_factory) as session:
         # A page of the stale holder: its writes and the fence in one transaction.
-        session.add(
-            SyncRun(
-                tahun_anggaran=2026,
-                tahap="renja",
-                full=False,
-                trigger="api",
-                status=RunStatus.RUNNING,
-                outcome_counts={},
-                stage_seconds={},
-            )
-        )
+        session.add(running_run())
         session.flush()
         lease.renew(session, token=old, ttl=TTL, now=later)
 
@@ -203,17 +206,7 @@ def test_renew_holds_off_a_new_holder_until_the_page_commits(
     thread.start()
     with session_scope(session_factory) as session:
         lease.renew(session, token=token, ttl=TTL, now=T0 + TTL - timedelta(seconds=1))
-        session.add(
-            SyncRun(
-                tahun_anggaran=2026,
-                tahap="renja",
-                full=False,
-                trigger="api",
-                status=RunStatus.RUNNING,
-                outcome_counts={},
-                stage_seconds={},
-            )
-        )
+        session.add(running_run())
         session.flush()
         renewed.set()
         time.sleep(0.15)  # B is now waiting on the lease row (or the SQLite write lock)
