@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -82,6 +84,21 @@ class Outcome(enum.StrEnum):
     UNMAPPABLE = "unmappable"
     DUPLICATE = "duplicate"
     DEAD_LETTER = "dead_letter"
+
+
+class MismatchStatus(enum.StrEnum):
+    """The life of a mismatch: found, acknowledged, then gone or accepted."""
+
+    BARU = "baru"
+    DIAKUI = "diakui"
+    SELESAI = "selesai"
+    DIKECUALIKAN = "dikecualikan"
+
+
+# Still asking for a planner's attention.
+OPEN_MISMATCH = (MismatchStatus.BARU, MismatchStatus.DIAKUI)
+
+Money = Numeric(20, 2)
 
 
 class SyncRun(Base):
@@ -204,31 +221,123 @@ class PushKey(Base):
 
 
 class Mismatch(Base):
-    """A difference a planner should see (design.md, mismatch categories)."""
+    """A difference a planner should see (docs: mismatch categories).
+
+    ``identitas`` names the problem ("what record, which kategori, which field"),
+    so the same problem found again is the same row, whatever became of it.
+    """
 
     __tablename__ = "mismatch"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tahun_anggaran: Mapped[int]
     tahap: Mapped[str] = mapped_column(String(20))
+    identitas: Mapped[str] = mapped_column(String(400))
     kode_skpd: Mapped[str | None] = mapped_column(String(40))
     kode_sub_skpd: Mapped[str | None] = mapped_column(String(40))
     kode_sub_kegiatan: Mapped[str | None] = mapped_column(String(40))
+    nama_sub_kegiatan: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[str | None] = mapped_column(String(64))
     kategori: Mapped[str] = mapped_column(String(40))
     field: Mapped[str | None] = mapped_column(String(100))
     nilai_eprogram: Mapped[str | None] = mapped_column(Text)
     nilai_eplanning: Mapped[str | None] = mapped_column(Text)
     keterangan: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="baru")
+    status: Mapped[str] = mapped_column(String(20), default=MismatchStatus.BARU)
     first_run_id: Mapped[int | None]
     last_run_id: Mapped[int | None]
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The latest decision, kept on the row for lists; the whole story is in
+    # mismatch_event.
+    diputuskan_oleh: Mapped[str | None] = mapped_column(String(100))
+    diputuskan_pada: Mapped[datetime | None]
+    catatan: Mapped[str | None] = mapped_column(Text)
+
+    events: Mapped[list[MismatchEvent]] = relationship(
+        back_populates="mismatch",
+        cascade="all, delete-orphan",
+        order_by="MismatchEvent.id",
+    )
 
     __table_args__ = (
+        UniqueConstraint("tahun_anggaran", "tahap", "identitas"),
         Index("ix_mismatch_scope", "tahun_anggaran", "tahap", "kode_skpd", "status"),
         Index("ix_mismatch_record", "tahun_anggaran", "tahap", "source_id"),
+        Index("ix_mismatch_kategori", "tahun_anggaran", "tahap", "kategori", "status"),
+    )
+
+
+class MismatchEvent(Base):
+    """One step in a mismatch's life: who moved it from what to what, and why."""
+
+    __tablename__ = "mismatch_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mismatch_id: Mapped[int] = mapped_column(
+        ForeignKey("mismatch.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    oleh: Mapped[str] = mapped_column(String(100))
+    dari: Mapped[str | None] = mapped_column(String(20))
+    ke: Mapped[str] = mapped_column(String(20))
+    catatan: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[int | None]
+
+    mismatch: Mapped[Mismatch] = relationship(back_populates="events")
+
+
+class RecordState(Base):
+    """Where each E-Program record of a tahun/tahap stands after its latest run:
+    the figures the planners' summary adds up per OPD, program and kegiatan."""
+
+    __tablename__ = "record_state"
+
+    tahun_anggaran: Mapped[int] = mapped_column(primary_key=True)
+    tahap: Mapped[str] = mapped_column(String(20), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kode_skpd: Mapped[str | None] = mapped_column(String(40))
+    nama_skpd: Mapped[str | None] = mapped_column(Text)
+    kode_sub_skpd: Mapped[str | None] = mapped_column(String(40))
+    kode_program: Mapped[str | None] = mapped_column(String(40))
+    kode_kegiatan: Mapped[str | None] = mapped_column(String(40))
+    kode_sub_kegiatan: Mapped[str | None] = mapped_column(String(40))
+    nama_sub_kegiatan: Mapped[str | None] = mapped_column(Text)
+    # Counts in the summary: active in E-Program and not a superseded copy.
+    dalam_lingkup: Mapped[bool]
+    # E-Planning holds exactly what E-Program says.
+    tepat: Mapped[bool]
+    # A keluaran indicator with a numeric target and a satuan (SAKIP).
+    siap_sakip: Mapped[bool]
+    pagu_eprogram: Mapped[Decimal | None] = mapped_column(Money)
+    pagu_eplanning: Mapped[Decimal | None] = mapped_column(Money)
+    outcome: Mapped[str] = mapped_column(String(20))
+    run_id: Mapped[int | None]
+
+    __table_args__ = (Index("ix_record_state_opd", "tahun_anggaran", "tahap", "kode_skpd"),)
+
+
+class OpdSnapshot(Base):
+    """An OPD's summary figures as one run left them: the planners' trend line."""
+
+    __tablename__ = "opd_snapshot"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("sync_run.id", ondelete="CASCADE"))
+    tahun_anggaran: Mapped[int]
+    tahap: Mapped[str] = mapped_column(String(20))
+    kode_skpd: Mapped[str] = mapped_column(String(40))
+    jumlah: Mapped[int]
+    tepat: Mapped[int]
+    siap_sakip: Mapped[int]
+    pagu_eprogram: Mapped[Decimal] = mapped_column(Money)
+    pagu_eplanning: Mapped[Decimal] = mapped_column(Money)
+    mismatch_terbuka: Mapped[int]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("run_id", "kode_skpd"),
+        Index("ix_opd_snapshot_scope", "tahun_anggaran", "tahap", "kode_skpd", "run_id"),
     )
 
 
@@ -311,6 +420,8 @@ class ApiKey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     role: Mapped[str] = mapped_column(String(20))
+    # The OPDs (kode_skpd) a planner key is limited to; None for every OPD.
+    kode_skpd: Mapped[list[Any] | None]
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -360,3 +471,16 @@ class SourceRecord(Base):
             "ix_source_record_key", "tahun_anggaran", "tahap", "kode_sub_skpd", "kode_sub_kegiatan"
         ),
     )
+
+
+class WebSession(Base):
+    """A planner's sign-in on the report pages: the cookie holds the token, this
+    row its SHA-256, the key it was made with and the form token (CSRF)."""
+
+    __tablename__ = "web_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_key.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

@@ -24,10 +24,15 @@ class Role(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a key's name and role, or the nightly job."""
+    """Who is calling: a key's name and role, or the nightly job.
+
+    ``opd`` limits a planner key to some OPDs (kode_skpd); None for all.
+    """
 
     name: str
     role: Role | None
+    opd: frozenset[str] | None = None
+    key_id: int | None = None
 
     def can(self, needed: Role) -> bool:
         if self.role is None:
@@ -48,10 +53,21 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create(session: Session, *, name: str, role: Role) -> str:
-    """Store a new key and return it in clear: the only time it is ever shown."""
+def create(session: Session, *, name: str, role: Role, kode_skpd: Sequence[str] = ()) -> str:
+    """Store a new key and return it in clear: the only time it is ever shown.
+
+    ``kode_skpd`` limits a planner key to those OPDs; an admin sees everything.
+    """
+    if kode_skpd and role is not Role.PLANNER:
+        raise KeyProblem("hanya kunci planner yang dapat dibatasi ke OPD tertentu")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    row = ApiKey(name=name, role=role.value, key_hash=hash_key(key), prefix=key[:10])
+    row = ApiKey(
+        name=name,
+        role=role.value,
+        key_hash=hash_key(key),
+        prefix=key[:10],
+        kode_skpd=sorted(set(kode_skpd)) or None,
+    )
     try:
         with session.begin_nested():
             session.add(row)
@@ -64,7 +80,12 @@ def authenticate(session: Session, key: str) -> Principal | None:
     row = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_key(key))).first()
     if row is None or row.revoked_at is not None:
         return None
-    return Principal(row.name, Role(row.role))
+    return principal_of(row)
+
+
+def principal_of(row: ApiKey) -> Principal:
+    opd = frozenset(row.kode_skpd) if row.kode_skpd else None
+    return Principal(row.name, Role(row.role), opd=opd, key_id=row.id)
 
 
 def revoke(session: Session, name: str) -> ApiKey:

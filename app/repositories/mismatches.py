@@ -1,16 +1,27 @@
-"""Mismatches: one open row per (record, kategori, field), refreshed each run."""
+"""Mismatches: one row per problem, whatever became of it, and its life.
+
+A problem is named by its ``identitas`` (the record, the kategori, the field):
+found again, it is the same row. Runs move rows between ``baru`` and
+``selesai``; people move them with decisions (:func:`decide`). Every change of
+status is kept in ``mismatch_event``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import enum
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy.orm import Session, selectinload
 
-from app.models import Mismatch, utcnow
+from app.models import OPEN_MISMATCH, Mismatch, MismatchEvent, MismatchStatus, utcnow
 
-OPEN_STATUSES = ("baru", "diakui")
+# Who moves a mismatch when no person does.
+SISTEM = "sistem"
+_CHUNK = 500
+_IDENTITAS_MAX = 400
 
 
 @dataclass(frozen=True)
@@ -26,103 +37,386 @@ class MismatchRow:
     kode_skpd: str | None = None
     kode_sub_skpd: str | None = None
     kode_sub_kegiatan: str | None = None
+    nama_sub_kegiatan: str | None = None
+
+    @property
+    def identitas(self) -> str:
+        return identitas(
+            source_id=self.source_id,
+            kode_sub_skpd=self.kode_sub_skpd,
+            kode_sub_kegiatan=self.kode_sub_kegiatan,
+            kategori=self.kategori,
+            field=self.field,
+        )
+
+
+def identitas(
+    *,
+    source_id: str | None,
+    kode_sub_skpd: str | None,
+    kode_sub_kegiatan: str | None,
+    kategori: str,
+    field: str | None,
+) -> str:
+    """The name of one problem: an E-Program record's (by its id) or, for what
+    exists only in E-Planning, a natural key's."""
+    record = (
+        f"src:{source_id}" if source_id else f"epl:{kode_sub_skpd or ''}/{kode_sub_kegiatan or ''}"
+    )
+    return f"{record}|{kategori}|{field or ''}"[:_IDENTITAS_MAX]
+
+
+# -- what runs do --------------------------------------------------------------
 
 
 def record(session: Session, run_id: int, rows: Iterable[MismatchRow]) -> None:
-    """Refresh the open mismatch of each (record, kategori, field), or open a new one."""
-    rows = list(rows)
-    if not rows:
+    """Store the problems a run found: refresh the known ones, open new ones.
+
+    A resolved problem found again opens again (``selesai`` → ``baru``); an
+    excepted one stays quiet while both values stay the same and opens again
+    when either changes.
+    """
+    latest = {(r.tahun_anggaran, r.tahap, r.identitas): r for r in rows}
+    if not latest:
         return
     now = utcnow()
-    existing = _open_by_identity(session, rows)
-    new: list[dict[str, object]] = []
-    for row in rows:
-        values = {
-            "kode_skpd": row.kode_skpd,
-            "kode_sub_skpd": row.kode_sub_skpd,
-            "kode_sub_kegiatan": row.kode_sub_kegiatan,
-            "nilai_eprogram": row.nilai_eprogram,
-            "nilai_eplanning": row.nilai_eplanning,
-            "keterangan": row.keterangan,
-            "last_run_id": run_id,
-            "last_seen_at": now,
-        }
-        found = existing.get(_identity(row))
-        if found is not None:
-            for name, value in values.items():
-                setattr(found, name, value)
+    existing = _by_identity(session, latest)
+    new: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for ident, row in latest.items():
+        values = _values(row)
+        found = existing.get(ident)
+        if found is None:
+            new.append(
+                {
+                    **values,
+                    "tahun_anggaran": row.tahun_anggaran,
+                    "tahap": row.tahap,
+                    "identitas": ident[2],
+                    "source_id": row.source_id,
+                    "kategori": row.kategori,
+                    "field": row.field,
+                    "status": MismatchStatus.BARU,
+                    "first_run_id": run_id,
+                    "first_seen_at": now,
+                    "last_run_id": run_id,
+                    "last_seen_at": now,
+                }
+            )
             continue
-        new.append(
-            {
-                **values,
-                "tahun_anggaran": row.tahun_anggaran,
-                "tahap": row.tahap,
-                "source_id": row.source_id,
-                "kategori": row.kategori,
-                "field": row.field,
-                "status": "baru",
-                "first_run_id": run_id,
-                "first_seen_at": now,
-            }
-        )
+        reason = _reopen_reason(found, row, run_id)
+        if reason is not None:
+            events.append(
+                _event(found.id, found.status, MismatchStatus.BARU, reason, run_id=run_id, at=now)
+            )
+            found.status = MismatchStatus.BARU
+        for name, value in values.items():
+            setattr(found, name, value)
+        found.last_run_id, found.last_seen_at = run_id, now
     if new:
         session.execute(insert(Mismatch), new)
+    if events:
+        session.execute(insert(MismatchEvent), events)
     session.flush()
 
 
-def _identity(row: MismatchRow | Mismatch) -> tuple[int, str, str | None, str, str | None]:
-    return (row.tahun_anggaran, row.tahap, row.source_id, row.kategori, row.field)
+def _values(row: MismatchRow) -> dict[str, Any]:
+    return {
+        "kode_skpd": row.kode_skpd,
+        "kode_sub_skpd": row.kode_sub_skpd,
+        "kode_sub_kegiatan": row.kode_sub_kegiatan,
+        "nama_sub_kegiatan": row.nama_sub_kegiatan,
+        "nilai_eprogram": row.nilai_eprogram,
+        "nilai_eplanning": row.nilai_eplanning,
+        "keterangan": row.keterangan,
+    }
 
 
-def _open_by_identity(
-    session: Session, rows: list[MismatchRow]
-) -> dict[tuple[int, str, str | None, str, str | None], Mismatch]:
-    found: dict[tuple[int, str, str | None, str, str | None], Mismatch] = {}
-    scopes = {(r.tahun_anggaran, r.tahap) for r in rows}
-    for tahun, tahap in scopes:
-        ids = sorted({r.source_id for r in rows if r.source_id is not None})
-        for start in range(0, len(ids), 500):
+def _reopen_reason(found: Mismatch, row: MismatchRow, run_id: int) -> str | None:
+    if found.status == MismatchStatus.SELESAI:
+        return f"ditemukan lagi pada run {run_id}"
+    if found.status == MismatchStatus.DIKECUALIKAN and (
+        found.nilai_eprogram != row.nilai_eprogram or found.nilai_eplanning != row.nilai_eplanning
+    ):
+        return (
+            f"nilai berubah pada run {run_id}: E-Program {found.nilai_eprogram or '-'} → "
+            f"{row.nilai_eprogram or '-'}, E-Planning {found.nilai_eplanning or '-'} → "
+            f"{row.nilai_eplanning or '-'}"
+        )
+    return None
+
+
+def _by_identity(
+    session: Session, rows: dict[tuple[int, str, str], MismatchRow]
+) -> dict[tuple[int, str, str], Mismatch]:
+    found: dict[tuple[int, str, str], Mismatch] = {}
+    for tahun, tahap in {(t, p) for t, p, _ in rows}:
+        names = sorted(i for t, p, i in rows if (t, p) == (tahun, tahap))
+        for start in range(0, len(names), _CHUNK):
             for mismatch in session.scalars(
                 select(Mismatch).where(
                     Mismatch.tahun_anggaran == tahun,
                     Mismatch.tahap == tahap,
-                    Mismatch.source_id.in_(ids[start : start + 500]),
-                    Mismatch.status.in_(OPEN_STATUSES),
+                    Mismatch.identitas.in_(names[start : start + _CHUNK]),
                 )
             ):
-                found[_identity(mismatch)] = mismatch
+                found[(tahun, tahap, mismatch.identitas)] = mismatch
     return found
+
+
+def _event(
+    mismatch_id: int,
+    dari: str | None,
+    ke: str,
+    catatan: str | None,
+    *,
+    run_id: int | None,
+    at: Any,
+    oleh: str = SISTEM,
+) -> dict[str, Any]:
+    return {
+        "mismatch_id": mismatch_id,
+        "dari": dari,
+        "ke": ke,
+        "catatan": catatan,
+        "run_id": run_id,
+        "at": at,
+        "oleh": oleh,
+    }
+
+
+_STILL_THERE = (MismatchStatus.BARU, MismatchStatus.DIAKUI, MismatchStatus.DIKECUALIKAN)
 
 
 def resolve_for_sources(
     session: Session, *, tahun_anggaran: int, tahap: str, source_ids: Iterable[str], run_id: int
 ) -> None:
-    """Records that went through cleanly lose the mismatches this run did not
-    report again (call after :func:`record` for the same page)."""
-    ids = list(source_ids)
-    for start in range(0, len(ids), 500):
-        session.execute(
-            update(Mismatch)
-            .where(
-                Mismatch.tahun_anggaran == tahun_anggaran,
-                Mismatch.tahap == tahap,
-                Mismatch.source_id.in_(ids[start : start + 500]),
-                Mismatch.status.in_(OPEN_STATUSES),
-                or_(Mismatch.last_run_id.is_(None), Mismatch.last_run_id != run_id),
-            )
-            .values(status="selesai", last_run_id=run_id, last_seen_at=utcnow())
+    """The records a run went through lose the problems it did not find again
+    (call after :func:`record` for the same page)."""
+    ids = sorted(set(source_ids))
+    for start in range(0, len(ids), _CHUNK):
+        _resolve(
+            session,
+            run_id,
+            Mismatch.tahun_anggaran == tahun_anggaran,
+            Mismatch.tahap == tahap,
+            Mismatch.source_id.in_(ids[start : start + _CHUNK]),
         )
 
 
-def open_for_scope(session: Session, *, tahun_anggaran: int, tahap: str) -> list[Mismatch]:
+def resolve_unseen(
+    session: Session,
+    *,
+    tahun_anggaran: int,
+    tahap: str,
+    kategori: str,
+    run_id: int,
+    kode_skpd: Sequence[str] = (),
+) -> None:
+    """Problems of ``kategori`` that a run looking at everything of its scope
+    (a full run) did not find again are gone."""
+    conditions = [
+        Mismatch.tahun_anggaran == tahun_anggaran,
+        Mismatch.tahap == tahap,
+        Mismatch.kategori == kategori,
+    ]
+    if kode_skpd:
+        conditions.append(Mismatch.kode_skpd.in_(list(kode_skpd)))
+    _resolve(session, run_id, *conditions)
+
+
+def _resolve(session: Session, run_id: int, *conditions: Any) -> None:
+    gone = session.execute(
+        select(Mismatch.id, Mismatch.status).where(
+            *conditions,
+            Mismatch.status.in_(_STILL_THERE),
+            or_(Mismatch.last_run_id.is_(None), Mismatch.last_run_id != run_id),
+        )
+    ).all()
+    if not gone:
+        return
+    now = utcnow()
+    session.execute(
+        update(Mismatch)
+        .where(Mismatch.id.in_([m.id for m in gone]))
+        .values(status=MismatchStatus.SELESAI, last_run_id=run_id, last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    note = f"tidak ditemukan lagi pada run {run_id}"
+    session.execute(
+        insert(MismatchEvent),
+        [_event(m.id, m.status, MismatchStatus.SELESAI, note, run_id=run_id, at=now) for m in gone],
+    )
+
+
+# -- what people do --------------------------------------------------------------
+
+
+class Keputusan(enum.StrEnum):
+    """A planner's decision on a mismatch."""
+
+    AKUI = "akui"
+    KECUALIKAN = "kecualikan"
+    BUKA_KEMBALI = "buka-kembali"
+
+
+_TRANSITIONS: dict[Keputusan, tuple[frozenset[str], MismatchStatus]] = {
+    Keputusan.AKUI: (frozenset({MismatchStatus.BARU}), MismatchStatus.DIAKUI),
+    Keputusan.KECUALIKAN: (
+        frozenset({MismatchStatus.BARU, MismatchStatus.DIAKUI}),
+        MismatchStatus.DIKECUALIKAN,
+    ),
+    Keputusan.BUKA_KEMBALI: (
+        frozenset({MismatchStatus.DIAKUI, MismatchStatus.DIKECUALIKAN}),
+        MismatchStatus.BARU,
+    ),
+}
+
+
+class DecisionRefused(ValueError):
+    """The decision does not apply to the mismatch as it stands; says why."""
+
+
+def decide(
+    session: Session, mismatch: Mismatch, keputusan: Keputusan, *, oleh: str, catatan: str | None
+) -> None:
+    """Apply one person's decision, keeping who, when, from, to and why."""
+    catatan = (catatan or "").strip() or None
+    allowed, to = _TRANSITIONS[keputusan]
+    if keputusan is Keputusan.KECUALIKAN and catatan is None:
+        raise DecisionRefused("alasan wajib diisi untuk mengecualikan")
+    if mismatch.status not in allowed:
+        raise DecisionRefused(
+            f"mismatch {mismatch.id} berstatus '{mismatch.status}'; "
+            f"'{keputusan}' hanya untuk status {', '.join(sorted(allowed))}"
+        )
+    now = utcnow()
+    session.execute(
+        insert(MismatchEvent),
+        [_event(mismatch.id, mismatch.status, to, catatan, run_id=None, at=now, oleh=oleh)],
+    )
+    mismatch.status = to
+    mismatch.diputuskan_oleh, mismatch.diputuskan_pada, mismatch.catatan = oleh, now, catatan
+    session.flush()
+
+
+# -- what planners read ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MismatchFilter:
+    """What a planner asks for. ``opd`` is the caller's OPD scope (None: all)."""
+
+    tahun_anggaran: int | None = None
+    tahap: str | None = None
+    kode_skpd: str | None = None
+    kategori: str | None = None
+    status: str | None = None
+    q: str | None = None
+    opd: frozenset[str] | None = field(default=None)
+
+    def where(self) -> list[Any]:
+        conditions: list[Any] = []
+        if self.tahun_anggaran is not None:
+            conditions.append(Mismatch.tahun_anggaran == self.tahun_anggaran)
+        if self.tahap is not None:
+            conditions.append(Mismatch.tahap == self.tahap)
+        if self.kode_skpd is not None:
+            conditions.append(Mismatch.kode_skpd == self.kode_skpd)
+        if self.opd is not None:
+            conditions.append(Mismatch.kode_skpd.in_(sorted(self.opd)))
+        if self.kategori is not None:
+            conditions.append(Mismatch.kategori == self.kategori)
+        if self.status == "terbuka":
+            conditions.append(Mismatch.status.in_(OPEN_MISMATCH))
+        elif self.status is not None:
+            conditions.append(Mismatch.status == self.status)
+        if self.q:
+            pattern = f"%{_escape_like(self.q.strip().lower())}%"
+            conditions.append(
+                or_(
+                    *(
+                        func.lower(column).like(pattern, escape="\\")
+                        for column in (
+                            Mismatch.kode_sub_kegiatan,
+                            Mismatch.nama_sub_kegiatan,
+                            Mismatch.kode_sub_skpd,
+                            Mismatch.kode_skpd,
+                            Mismatch.source_id,
+                            Mismatch.nilai_eprogram,
+                            Mismatch.nilai_eplanning,
+                        )
+                    )
+                )
+            )
+        return conditions
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _select(f: MismatchFilter) -> Select[Mismatch]:
+    return select(Mismatch).where(*f.where())
+
+
+def page(
+    session: Session, f: MismatchFilter, *, after_id: int | None, limit: int
+) -> Sequence[Mismatch]:
+    """One page in id order (fetch ``limit + 1`` to know whether more follow)."""
+    stmt = _select(f).order_by(Mismatch.id).limit(limit)
+    if after_id is not None:
+        stmt = stmt.where(Mismatch.id > after_id)
+    return session.scalars(stmt).all()
+
+
+def stream(session: Session, f: MismatchFilter, *, chunk: int = 1000) -> Iterator[Mismatch]:
+    """Every match, OPD by OPD and kategori by kategori, a chunk at a time
+    (exports: never the whole list in memory)."""
+    after: tuple[str, str, int] | None = None
+    while True:
+        stmt = (
+            _select(f)
+            .order_by(func.coalesce(Mismatch.kode_skpd, ""), Mismatch.kategori, Mismatch.id)
+            .limit(chunk)
+        )
+        if after is not None:
+            kode, kategori, last_id = after
+            key = func.coalesce(Mismatch.kode_skpd, "")
+            stmt = stmt.where(
+                or_(
+                    key > kode,
+                    (key == kode) & (Mismatch.kategori > kategori),
+                    (key == kode) & (Mismatch.kategori == kategori) & (Mismatch.id > last_id),
+                )
+            )
+        rows = session.scalars(stmt).all()
+        yield from rows
+        if len(rows) < chunk:
+            return
+        last = rows[-1]
+        after = (last.kode_skpd or "", last.kategori, last.id)
+        session.expunge_all()
+
+
+def count(session: Session, f: MismatchFilter) -> int:
+    return int(session.scalar(select(func.count()).select_from(Mismatch).where(*f.where())) or 0)
+
+
+def get(session: Session, mismatch_id: int, *, opd: frozenset[str] | None) -> Mismatch | None:
+    """A mismatch with its history; None also when it lies outside ``opd``."""
+    row = session.scalars(
+        select(Mismatch).where(Mismatch.id == mismatch_id).options(selectinload(Mismatch.events))
+    ).first()
+    if row is None or (opd is not None and row.kode_skpd not in opd):
+        return None
+    return row
+
+
+def ids_matching(session: Session, f: MismatchFilter, *, limit: int) -> list[int]:
+    """Ids for a decision on many at once, bounded by ``limit``."""
     return list(
         session.scalars(
-            select(Mismatch)
-            .where(
-                Mismatch.tahun_anggaran == tahun_anggaran,
-                Mismatch.tahap == tahap,
-                Mismatch.status.in_(OPEN_STATUSES),
-            )
-            .order_by(Mismatch.kode_skpd, Mismatch.kode_sub_kegiatan, Mismatch.id)
+            _select(f).with_only_columns(Mismatch.id).order_by(Mismatch.id).limit(limit)
         )
     )
