@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.models import NomenklaturItem, NomenklaturVersion
 from app.nomenklatur.reader import NomenklaturEntry, SourceFormat
+from mappings.nomenklatur import Nomenklatur, Referensi
 
 
 def save_version(
@@ -59,6 +60,25 @@ def current_version(session: Session, tahun_anggaran: int) -> NomenklaturVersion
         .order_by(NomenklaturVersion.id.desc())
         .limit(1)
     ).first()
+
+
+def reference(session: Session, tahun_anggaran: int, jenis_pemda: str) -> Nomenklatur | None:
+    """The current version's items for one jenis pemda, read once per run (a
+    version is some thousands of rows); None when no version is imported."""
+    version = current_version(session, tahun_anggaran)
+    if version is None:
+        return None
+    rows = session.execute(
+        select(
+            NomenklaturItem.kode,
+            NomenklaturItem.nama,
+            NomenklaturItem.satuan,
+            NomenklaturItem.kode_sebelumnya,
+        ).where(
+            NomenklaturItem.version_id == version.id, NomenklaturItem.jenis_pemda == jenis_pemda
+        )
+    )
+    return Nomenklatur.of(version.label, [Referensi(*row) for row in rows])
 
 
 def items_as_reference(session: Session, version_id: int) -> list[dict[str, str | None]]:
