@@ -50,9 +50,8 @@ def add_successors(page: PageRecord, nomenklatur: Nomenklatur | None) -> None:
             continue
         kode = row.kode_sub_kegiatan
         successor = nomenklatur.successor(kode) if nomenklatur else None
-        keterangan = f"Kode {kode} tidak ada di nomenklatur tahun {row.tahun_anggaran}"
-        if nomenklatur is not None:
-            keterangan += f" ({nomenklatur.label})"
+        where = nomenklatur.label if nomenklatur else f"tahun {row.tahun_anggaran}"
+        keterangan = f"Kode {kode} tidak ada di nomenklatur {where}"
         if successor is not None:
             keterangan += f"; diganti dengan {successor}"
         page.mismatches[n] = replace(row, nilai_eplanning=successor, keterangan=keterangan)
