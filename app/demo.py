@@ -22,7 +22,7 @@ from app.cli import run_sync
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.nomenklatur import store
-from app.nomenklatur.reader import NomenklaturEntry
+from app.nomenklatur.reader import entry_of
 from app.report import KATEGORI, angka
 from app.repositories import outcomes, ringkasan, runs
 from app.sync.scope import Scope
@@ -54,7 +54,7 @@ def _nomenclature(settings: Settings, tahun: int) -> tuple[str, list[dict[str, A
                     label=str(sample["versi"]),
                     source=nomenklatur.SAMPLE_PATH,
                     source_format="sipd",
-                    entries=[_entry(item) for item in sample["items"]],
+                    entries=[entry_of(item) for item in sample["items"]],
                 )
                 typer.echo(f"nomenklatur contoh diimpor untuk TA {tahun}", err=True)
             if version.source_file == nomenklatur.SAMPLE_PATH.name:
@@ -63,17 +63,6 @@ def _nomenclature(settings: Settings, tahun: int) -> tuple[str, list[dict[str, A
             return version.label, store.items_as_reference(session, version.id)
     finally:
         engine.dispose()
-
-
-def _entry(item: dict[str, Any]) -> NomenklaturEntry:
-    return NomenklaturEntry(
-        kode=str(item["kode"]),
-        nama=str(item["nama"]),
-        indikator=item.get("indikator"),
-        satuan=item.get("satuan"),
-        jenis_pemda=str(item.get("jenis_pemda") or "KABKOT"),
-        kode_sebelumnya=item.get("kode_sebelumnya"),
-    )
 
 
 def _seed_eplanning(

@@ -376,7 +376,7 @@ class Pipeline:
                 records.duplicate_rows(page_record, item, current.sumber_id or "?")
                 continue
             else:
-                page_record.outranked.update(c.source_id for c in others)
+                records.outranked_rows(page_record, others, item.source_id)
             decision = decide(
                 item.record,
                 current,

@@ -4,6 +4,7 @@ mismatches, dead letters and the push state. Pure: no I/O."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -12,6 +13,7 @@ from app.models import DeadLetter, Outcome
 from app.repositories.mismatches import MismatchRow
 from app.repositories.outcomes import OutcomeRow
 from app.repositories.push_state import Write
+from app.repositories.source_records import Copy
 from app.sync.push import PlannedWrite, PushResult
 from app.sync.reconcile import Action, RemoteEntry
 from mappings.eplanning import RenjaSubKegiatan, StoredRenjaSubKegiatan
@@ -245,6 +247,26 @@ def superseded_by_copy_rows(page: PageRecord, pulled: Mapped, winner: RenjaSubKe
     winner_id = winner.sumber.id if winner.sumber else "?"
     page.replaced[pulled.source_id] = winner
     page.mismatches.append(_duplicate_mismatch(Seen.of(pulled), winner_id))
+
+
+def outranked_rows(page: PageRecord, others: Iterable[Copy], winner_id: str) -> None:
+    """Copies seen on earlier runs that the record in hand now outranks."""
+    for other in others:
+        r = other.record()
+        page.outranked.add(other.source_id)
+        loser = Seen(
+            other.source_id,
+            other.updated_at,
+            r.tahun_anggaran,
+            r.tahap,
+            r.kode_skpd,
+            r.kode_sub_skpd,
+            r.kode_sub_kegiatan,
+            r.nama_sub_skpd,
+            r.aktif,
+            r.nama_sub_kegiatan,
+        )
+        page.mismatches.append(_duplicate_mismatch(loser, winner_id))
 
 
 def superseded_rows(page: PageRecord, loser: Seen, winner_id: str) -> None:

@@ -107,34 +107,38 @@ def state_rows(
 ) -> None:
     """One record_state row per record of the page."""
     outcomes = _outcomes(page)
-    contents = _contents(page)
     base = {"tahun_anggaran": tahun_anggaran, "tahap": tahap, "run_id": run_id}
     for item in page.sources:
         outcome = outcomes.get(item.source_id)
         if outcome is None:
             continue
-        record = contents[item.source_id]
-        current = remote.get(record.natural_key())
-        in_scope = (
-            record.aktif and outcome != Outcome.DUPLICATE and item.source_id not in page.replaced
-        )
+        replaced_by = page.replaced.get(item.source_id)
+        in_scope = outcome != Outcome.DUPLICATE and replaced_by is None
         page.states.append(
-            {
-                **base,
-                **_where(item.source_id, record.kode_skpd, item.nama_skpd, record.natural_key()),
-                "nama_sub_kegiatan": record.nama_sub_kegiatan,
-                "dalam_lingkup": in_scope,
-                "tepat": outcome in _LANDED
-                and current is not None
-                and current.sync_hash == sync_hash(record),
-                "siap_sakip": siap_sakip(record),
-                "pagu_eprogram": record.pagu,
-                # Only the copy in scope carries E-Planning's pagu, so a key is
-                # counted once however many copies E-Program holds.
-                "pagu_eplanning": eplanning_pagu(current) if in_scope else None,
-                "outcome": outcome,
-            }
+            base
+            | _state(
+                item.source_id,
+                item.record,
+                nama_skpd=item.nama_skpd,
+                outcome=outcome,
+                remote=remote,
+                in_scope=in_scope,
+            )
         )
+        if replaced_by is not None and replaced_by.sumber is not None:
+            # The copy whose content went in the record's place is what counts now.
+            copy_id = replaced_by.sumber.id
+            page.states.append(
+                base
+                | _state(
+                    copy_id,
+                    replaced_by,
+                    nama_skpd=item.nama_skpd,
+                    outcome=outcome,
+                    remote=remote,
+                    in_scope=True,
+                )
+            )
     for lost in page.unmappable:
         key = lost.natural_key
         page.states.append(
@@ -151,6 +155,37 @@ def state_rows(
                 "outcome": Outcome.UNMAPPABLE,
             }
         )
+
+
+def _state(
+    source_id: str,
+    record: RenjaSubKegiatan,
+    *,
+    nama_skpd: str | None,
+    outcome: Outcome,
+    remote: Mapping[NaturalKey, RemoteEntry],
+    in_scope: bool,
+) -> dict[str, Any]:
+    key = record.natural_key()
+    current = remote.get(key)
+    counted = in_scope and record.aktif
+    return {
+        **_where(source_id, record.kode_skpd, nama_skpd, key),
+        "nama_sub_kegiatan": record.nama_sub_kegiatan,
+        "dalam_lingkup": counted,
+        "tepat": _landed(outcome, current, record),
+        "siap_sakip": siap_sakip(record),
+        "pagu_eprogram": record.pagu,
+        # Only the copy in scope carries E-Planning's pagu, so a key is counted
+        # once however many copies E-Program holds.
+        "pagu_eplanning": eplanning_pagu(current) if counted else None,
+        "outcome": outcome,
+    }
+
+
+def _landed(outcome: Outcome, current: RemoteEntry | None, record: RenjaSubKegiatan) -> bool:
+    """E-Planning holds exactly this content after the push."""
+    return outcome in _LANDED and current is not None and current.sync_hash == sync_hash(record)
 
 
 def _where(
