@@ -22,7 +22,6 @@ from app.cli import run_sync
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.nomenklatur import store
-from app.nomenklatur.reader import entry_of
 from app.report import KATEGORI, angka
 from app.repositories import outcomes, ringkasan, runs
 from app.sync.scope import Scope
@@ -48,13 +47,12 @@ def _nomenclature(settings: Settings, tahun: int) -> tuple[str, list[dict[str, A
         with session_scope(make_session_factory(engine)) as session:
             version = store.current_version(session, tahun)
             if version is None:
-                version = store.save_version(
+                version = store.save_items(
                     session,
                     tahun_anggaran=tahun,
                     label=str(sample["versi"]),
                     source=nomenklatur.SAMPLE_PATH,
-                    source_format="sipd",
-                    entries=[entry_of(item) for item in sample["items"]],
+                    items=sample["items"],
                 )
                 typer.echo(f"nomenklatur contoh diimpor untuk TA {tahun}", err=True)
             if version.source_file == nomenklatur.SAMPLE_PATH.name:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import NomenklaturItem, NomenklaturVersion
-from app.nomenklatur.reader import NomenklaturEntry, SourceFormat
+from app.nomenklatur.reader import NomenklaturEntry, SourceFormat, entry_of
 from mappings.nomenklatur import Nomenklatur, Referensi
 
 
@@ -50,6 +51,26 @@ def save_version(
     session.add(version)
     session.flush()
     return version
+
+
+def save_items(
+    session: Session,
+    *,
+    tahun_anggaran: int,
+    label: str,
+    source: Path,
+    items: Sequence[Mapping[str, Any]],
+) -> NomenklaturVersion:
+    """Store items in E-Planning's ``referensi/nomenklatur`` shape (the stand-ins'
+    sample) as a new version."""
+    return save_version(
+        session,
+        tahun_anggaran=tahun_anggaran,
+        label=label,
+        source=source,
+        source_format="sipd",  # the sample holds the SIPD export's fields
+        entries=[entry_of(item) for item in items],
+    )
 
 
 def current_version(session: Session, tahun_anggaran: int) -> NomenklaturVersion | None:

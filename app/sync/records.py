@@ -47,10 +47,13 @@ class Seen:
 
     @classmethod
     def of(cls, item: Mapped) -> Seen:
-        r = item.record
+        return cls.of_record(item.source_id, item.updated_at, item.record)
+
+    @classmethod
+    def of_record(cls, source_id: str, updated_at: datetime, r: RenjaSubKegiatan) -> Seen:
         return cls(
-            item.source_id,
-            item.updated_at,
+            source_id,
+            updated_at,
             r.tahun_anggaran,
             r.tahap,
             r.kode_skpd,
@@ -252,20 +255,8 @@ def superseded_by_copy_rows(page: PageRecord, pulled: Mapped, winner: RenjaSubKe
 def outranked_rows(page: PageRecord, others: Iterable[Copy], winner_id: str) -> None:
     """Copies seen on earlier runs that the record in hand now outranks."""
     for other in others:
-        r = other.record()
         page.outranked.add(other.source_id)
-        loser = Seen(
-            other.source_id,
-            other.updated_at,
-            r.tahun_anggaran,
-            r.tahap,
-            r.kode_skpd,
-            r.kode_sub_skpd,
-            r.kode_sub_kegiatan,
-            r.nama_sub_skpd,
-            r.aktif,
-            r.nama_sub_kegiatan,
-        )
+        loser = Seen.of_record(other.source_id, other.updated_at, other.record())
         page.mismatches.append(_duplicate_mismatch(loser, winner_id))
 
 

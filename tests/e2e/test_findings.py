@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db import session_scope
 from app.models import OPEN_MISMATCH, Mismatch, MismatchEvent, OpdSnapshot, RecordState, RunStatus
 from app.nomenklatur import store
-from app.nomenklatur.reader import entry_of
 from app.repositories import mismatches, ringkasan
 from app.repositories.mismatches import Keputusan
 from standins import nomenklatur, seed
@@ -31,13 +30,12 @@ def import_sample(world: World) -> None:
     """The stand-ins' sample, imported into Sinkron as the version for the year."""
     sample = nomenklatur.load_sample()
     with session_scope(world.sessions) as session:
-        store.save_version(
+        store.save_items(
             session,
             tahun_anggaran=TAHUN,
             label=str(sample["versi"]),
             source=nomenklatur.SAMPLE_PATH,
-            source_format="sipd",
-            entries=[entry_of(item) for item in sample["items"]],
+            items=sample["items"],
         )
 
 

@@ -3,13 +3,13 @@ successors. Pure: no database, no network."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from mappings.eplanning import RenjaSubKegiatan
 from mappings.nomenklatur import Nomenklatur, Referensi, check, same_name, siap_sakip
+from tests.unit.test_reconcile import record as reconcile_record
 
 NAMA = "Penyusunan Dokumen Perencanaan Perangkat Daerah"
 
@@ -77,33 +77,16 @@ def test_different_words_are_a_different_name(eprogram: str, nomenklatur: str) -
 
 
 def record(**changes: Any) -> RenjaSubKegiatan:
-    body: dict[str, Any] = {
-        "tahun_anggaran": 2026,
-        "tahap": "renja",
-        "kode_skpd": "1.02.0.00.0.00.01.0000",
-        "kode_sub_skpd": "1.02.0.00.0.00.01.0000",
-        "nama_sub_skpd": "Dinas Kesehatan",
-        "kode_sub_kegiatan": "1.02.01.2.01.0001",
-        "nama_sub_kegiatan": NAMA,
-        "pagu": Decimal("1250000000.00"),
-        "pagu_tahun_depan": None,
-        "bulan_mulai": 1,
-        "bulan_selesai": 12,
-        "indikator": [
-            {
-                "jenis": "keluaran_sub_kegiatan",
-                "tolok_ukur": "Jumlah Dokumen Perencanaan Perangkat Daerah",
-                "target": Decimal(1),
-                "target_teks": "1 Dokumen",
-                "satuan": "Dokumen",
-            }
-        ],
-        "sumber_dana": [],
-        "lokasi": [],
-        "aktif": True,
-        "sumber": {"id": "8156", "diperbarui_pada": "2026-01-05T10:22:33+07:00"},
+    """The reconcile tests' record, as a support sub kegiatan counted in Dokumen."""
+    keluaran = {
+        "jenis": "keluaran_sub_kegiatan",
+        "tolok_ukur": "Jumlah Dokumen Perencanaan Perangkat Daerah",
+        "target": "1",
+        "target_teks": "1 Dokumen",
+        "satuan": "Dokumen",
     }
-    return RenjaSubKegiatan.model_validate({**body, **changes})
+    mine = {"kode_sub_kegiatan": "1.02.01.2.01.0001", "nama_sub_kegiatan": NAMA}
+    return reconcile_record(**{**mine, "indikator": [keluaran], **changes})
 
 
 NOMENKLATUR = Nomenklatur.of(
