@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections import Counter
 from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import typer
@@ -20,29 +22,81 @@ from app.cli import run_sync
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.nomenklatur import store
-from app.report import angka
-from app.repositories import outcomes, runs
+from app.report import KATEGORI, angka
+from app.repositories import outcomes, ringkasan, runs
 from app.sync.scope import Scope
+from mappings.eplanning import format_money
+from mappings.subkegiatan import Mapped, map_sub_kegiatan
 from standins import eplanning, eprogram, nomenklatur
+from standins import seed as before_sync
+from standins.dataset import EProgramDataset
 from standins.generator import generate
 from standins.server import ServerThread
 
 DEMO_API_KEY = "eprogram-dev-key"
 DEMO_TOKEN = "eplanning-dev-token"
+PLANNER_TOKEN = "perencana-dev-token"  # a planner of the Bappeda, in E-Planning's own screens
 
 
 def _nomenclature(settings: Settings, tahun: int) -> tuple[str, list[dict[str, Any]]]:
-    """The imported version for the year when there is one, else the built-in sample."""
+    """The imported version for the year; when there is none, the built-in sample,
+    imported as that version so that Sinkron judges names and successors by it."""
+    sample = nomenklatur.load_sample()
     engine = make_engine(settings.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
             version = store.current_version(session, tahun)
-            if version is not None:
-                return version.label, store.items_as_reference(session, version.id)
+            if version is None:
+                version = store.save_items(
+                    session,
+                    tahun_anggaran=tahun,
+                    label=str(sample["versi"]),
+                    source=nomenklatur.SAMPLE_PATH,
+                    items=sample["items"],
+                )
+                typer.echo(f"nomenklatur contoh diimpor untuk TA {tahun}", err=True)
+            if version.source_file == nomenklatur.SAMPLE_PATH.name:
+                # the sample itself: it also names programs and kegiatan
+                return version.label, list(sample["items"])
+            return version.label, store.items_as_reference(session, version.id)
     finally:
         engine.dispose()
-    sample = nomenklatur.load_sample()
-    return str(sample["versi"]), list(sample["items"])
+
+
+def _seed_eplanning(
+    url: str, dataset: EProgramDataset, items: list[dict[str, Any]], tahun: int, tahap: str
+) -> set[tuple[str, str]]:
+    """What planners did in E-Planning before this sync: a few sub kegiatan typed in
+    by hand that E-Program lacks, and one record Sinkron will push entered and then
+    edited there with another pagu."""
+    bodies = before_sync.hand_entered(dataset, items, tahun_anggaran=tahun, tahap=tahap)
+    edited = _planners_copy(dataset)
+    headers = {"Authorization": f"Bearer {PLANNER_TOKEN}"}
+    with httpx.Client(base_url=url, headers=headers) as client:
+        for body in [*bodies, *edited]:
+            path = (
+                f"/api/v1/renja-sub-kegiatan/{body['tahun_anggaran']}/{body['tahap']}/"
+                f"{body['kode_sub_skpd']}/{body['kode_sub_kegiatan']}"
+            )
+            client.put(path, json=body, headers={"Idempotency-Key": uuid4().hex}).raise_for_status()
+    return {(b["kode_sub_skpd"], b["kode_sub_kegiatan"]) for b in [*bodies, *edited]}
+
+
+def _planners_copy(dataset: EProgramDataset) -> list[dict[str, Any]]:
+    """A clean E-Program record as a planner entered it, then changed its pagu."""
+    keys = Counter(before_sync.four_digit(r) for r in dataset.records)
+    for raw in dataset.records:
+        mapped = map_sub_kegiatan(raw)
+        if not isinstance(mapped, Mapped) or mapped.notes or keys[before_sync.four_digit(raw)] > 1:
+            continue
+        record = mapped.record
+        if not (record.aktif and record.pagu > 0 and record.sumber_dana):
+            continue
+        entered = {**record.to_api(), "sumber": None}
+        pagu = format_money(record.pagu + 25_000_000)
+        dana = [{**entered["sumber_dana"][0], "pagu": pagu}]
+        return [entered, {**entered, "pagu": pagu, "sumber_dana": dana}]
+    return []
 
 
 def _eplanning_holdings(url: str, tahun: int, tahap: str) -> tuple[int, int]:
@@ -61,32 +115,53 @@ def _eplanning_holdings(url: str, tahun: int, tahap: str) -> tuple[int, int]:
                 return total, active
 
 
-def _expected_in_eplanning(settings: Settings) -> int:
-    """Records E-Planning should hold after the run: every key the run wrote, or
-    found already right there."""
+def _expected_in_eplanning(settings: Settings, seeded: set[tuple[str, str]]) -> int:
+    """Records E-Planning should hold after the run: every key the run wrote, found
+    already right there or left to a planner (a conflict), and what planners
+    entered there themselves."""
     engine = make_engine(settings.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
             latest = runs.page(session, limit=1)[0]
-            return sum(
-                1
+            held = {
+                (o.kode_sub_skpd or "", o.kode_sub_kegiatan or "")
                 for o in outcomes.for_run(session, latest.id)
-                if o.outcome in ("created", "updated", "deactivated")
+                if o.outcome in ("created", "updated", "deactivated", "conflict")
                 or (o.outcome == "unchanged" and o.versi is not None)
-            )
+            }
+            return len(held | seeded)
     finally:
         engine.dispose()
 
 
-def _demo_key(settings: Settings) -> str:
-    """A fresh admin key for this demo session, so the API can be tried at once."""
+def _demo_key(settings: Settings, role: Role) -> str:
+    """A fresh key for this demo session, so the API and the report can be tried at once."""
     engine = make_engine(settings.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
-            name = f"demo-{datetime.now(UTC):%Y%m%d-%H%M%S}"
-            return keys.create(session, name=name, role=Role.ADMIN)
+            name = f"demo-{role.value}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+            return keys.create(session, name=name, role=role)
     finally:
         engine.dispose()
+
+
+def _findings(settings: Settings, tahun: int, tahap: str) -> str:
+    """Open mismatches per category, every category listed, as planners name them."""
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            counts = ringkasan.total(
+                ringkasan.per_opd(session, tahun_anggaran=tahun, tahap=tahap)
+            ).mismatch
+    finally:
+        engine.dispose()
+    width = max(len(info.label) for info in KATEGORI.values())
+    lines = [
+        f"{info.label.ljust(width)}  {angka(counts.get(kode, 0)):>6}"
+        for kode, info in KATEGORI.items()
+    ]
+    lines.append(f"{'total'.ljust(width)}  {angka(sum(counts.values())):>6}")
+    return "\n".join(lines)
 
 
 def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: int) -> int:
@@ -101,9 +176,12 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
         err=True,
     )
     source = eprogram.create_app(dataset, api_key=DEMO_API_KEY)
+    # One sub-unit goes by another code in E-Planning (renamed there): its
+    # records come back as skpd_tidak_dikenal.
+    renamed = before_sync.renamed_unit(dataset)
     target = eplanning.create_app(
         nomenklatur={tahun: items},
-        perangkat_daerah=dataset.eplanning_perangkat_daerah(),
+        perangkat_daerah=[u for u in dataset.eplanning_perangkat_daerah() if u["kode"] != renamed],
         nomenklatur_versi=label,
     )
     with ServerThread(source) as source_server, ServerThread(target) as target_server:
@@ -128,17 +206,21 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
             )
             return 2
         try:
+            seeded = _seed_eplanning(target_server.url, dataset, items, tahun, tahap)
             code = run_sync(settings, Scope(tahun, tahap, full=True), trigger="demo")
             total, active = _eplanning_holdings(target_server.url, tahun, tahap)
-            expected = _expected_in_eplanning(settings)
+            expected = _expected_in_eplanning(settings, seeded)
             verdict = "cocok" if total == expected else f"TIDAK cocok (harusnya {angka(expected)})"
             typer.echo(
                 f"\nE-Planning tiruan kini memuat {angka(total)} sub kegiatan "
                 f"({angka(active)} aktif): {verdict} dengan hasil run."
             )
-            key = _demo_key(settings)
+            typer.echo(f"\nTemuan terbuka untuk perencana:\n{_findings(settings, tahun, tahap)}")
+            key = _demo_key(settings, Role.ADMIN)
+            planner = _demo_key(settings, Role.PLANNER)
             typer.echo(
                 "\nLihat di:\n"
+                f"  laporan perencana {service.url}/laporan   (kunci perencana demo: {planner})\n"
                 f"  layanan Sinkron   {service.url}/docs   (kunci admin demo: {key})\n"
                 f"                    curl -H 'X-API-Key: {key}' {service.url}/api/v1/status\n"
                 f"  E-Program tiruan  {source_server.url}/api/v1/sub-kegiatan"

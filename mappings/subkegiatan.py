@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from mappings.eplanning import (
@@ -59,6 +60,7 @@ class Mapped:
     source_id: str
     updated_at: datetime
     notes: tuple[MappingProblem, ...]
+    nama_skpd: str | None = None  # the OPD's name as E-Program has it, for the summary
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,11 @@ class Unmappable:
     problems: tuple[MappingProblem, ...]
     natural_key: NaturalKey | None
     updated_at: datetime | None
+    # What could be read, so the report and the summary can file it under its OPD.
+    kode_skpd: str | None = None
+    nama_skpd: str | None = None
+    nama_sub_kegiatan: str | None = None
+    pagu: Decimal | None = None
 
 
 _LABELS = {
@@ -164,10 +171,19 @@ def _map(raw: Mapping[str, Any], jenis_pemda: str) -> Mapped | Unmappable:
     if source_id is not None and updated_at is not None:
         col.values["sumber"] = {"id": source_id, "diperbarui_pada": updated_at}
     record = col.build(RenjaSubKegiatan, {"kode_sub_kegiatan": FORMAT_KODE})
+    nama_skpd = clean_name(rec.nama_skpd) or None
     if record is None or col.problems or source_id is None or updated_at is None:
-        key = _natural_key(col.values)
-        return Unmappable(source_id, at_least_one(col.problems), key, updated_at)
-    return Mapped(record, source_id, updated_at, tuple(col.notes))
+        return Unmappable(
+            source_id,
+            at_least_one(col.problems),
+            _natural_key(col.values),
+            updated_at,
+            kode_skpd=clean_text(rec.kode_skpd) or None,
+            nama_skpd=nama_skpd,
+            nama_sub_kegiatan=nama or None,
+            pagu=col.values.get("pagu"),
+        )
+    return Mapped(record, source_id, updated_at, tuple(col.notes), nama_skpd)
 
 
 def _parse_tahun(text: str) -> int:

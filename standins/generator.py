@@ -25,7 +25,17 @@ FIRST_RECORD_ID = 8000
 COPY_RATE = 0.01
 # seconds between two records: operators save in bursts, bulk imports share a second
 CLOCK_STEPS = (0, 0, 1, 1, 2, 3, 5, 8, 30, 60, 240, 900)
-PROBLEMS = ("kode_tidak_ada", "sumber_dana_beda", "pagu_rusak", "tanpa_keluaran", "nonaktif")
+PROBLEMS = (
+    "kode_tidak_ada",
+    "sumber_dana_beda",
+    "pagu_rusak",
+    "tanpa_keluaran",
+    "nonaktif",
+    # what the planners' report must show beyond the outcomes
+    "nama_lain",  # a name that is not the nomenclature's: nama_berbeda
+    "kode_provinsi",  # a provincial sub kegiatan in a kabupaten: format_kode
+    "dana_tanpa_kode",  # a sumber dana without its code: a 422 no category explains (ditolak)
+)
 GARBAGE_PAGU = ("Rp. satu juta", "tiga ratus juta", "1,5 M", "Rp 250.000.000,-- (revisi)")
 ODD_TARGETS = ("100", "8,5", "100 %", "12 Bulan", "", "Ada")
 SUMBER_DANA = (
@@ -294,7 +304,14 @@ class _RecordBuilder:
 
     def spoil(self, record: Record, problem: str | None, pagu: int) -> None:
         """Make a record genuinely bad in the way `problem` names."""
-        if problem == "sumber_dana_beda":
+        seg = str(record["kode_sub_giat"]).split(".")
+        if problem == "nama_lain":
+            record["nama_sub_giat"] = f"{record['nama_sub_giat'].strip()} Tahun {self.tahun}"
+        elif problem == "kode_provinsi":
+            record["kode_sub_giat"] = ".".join([*seg[:3], "1", *seg[4:]])
+        elif problem == "dana_tanpa_kode":
+            record["sumber_dana"][0]["kode_dana"] = ""
+        elif problem == "sumber_dana_beda":
             first = record["sumber_dana"][0]
             first["pagu_dana"] = self.money(pagu + self.rng.randrange(1, 50) * 1000)
         elif problem == "pagu_rusak":
@@ -305,10 +322,15 @@ class _RecordBuilder:
             record["active"] = self.active(0)
 
     def missing_code(self, item: dict[str, Any], unit: _Unit, bidang: str) -> str:
-        """A code the nomenclature lacks: the row's dropped predecessor, else a made-up one."""
-        previous = item.get("kode_sebelumnya")
+        """A code the nomenclature lacks: a dropped predecessor, else a made-up one."""
         kode_unit = unit.sub["kode_skpd"]
-        if isinstance(previous, str) and _six(previous):
+        # The row's own predecessor, else another of its bidang's: a code the
+        # nomenclature replaced, so the report can name its successor.
+        neighbours = self.catalogue.by_bidang.get(bidang, [])
+        for row in (item, *neighbours):
+            previous = row.get("kode_sebelumnya")
+            if not (isinstance(previous, str) and _six(previous)):
+                continue
             candidate = bidang + previous[4:] if previous.startswith(SUPPORT) else previous
             if not self.catalogue.known(candidate) and (kode_unit, candidate) not in self.used:
                 return candidate

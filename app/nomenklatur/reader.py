@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -36,6 +36,19 @@ class NomenklaturEntry:
     satuan: str | None
     jenis_pemda: str
     kode_sebelumnya: str | None
+
+
+def entry_of(item: Mapping[str, Any]) -> NomenklaturEntry:
+    """An item in E-Planning's ``referensi/nomenklatur`` shape (as the stand-ins'
+    sample holds it)."""
+    return NomenklaturEntry(
+        kode=str(item["kode"]),
+        nama=str(item["nama"]),
+        indikator=item.get("indikator"),
+        satuan=item.get("satuan"),
+        jenis_pemda=str(item.get("jenis_pemda") or "KABKOT"),
+        kode_sebelumnya=item.get("kode_sebelumnya"),
+    )
 
 
 def tidy(value: Any) -> str | None:

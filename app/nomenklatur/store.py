@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import NomenklaturItem, NomenklaturVersion
-from app.nomenklatur.reader import NomenklaturEntry, SourceFormat
+from app.nomenklatur.reader import NomenklaturEntry, SourceFormat, entry_of
+from mappings.nomenklatur import Nomenklatur, Referensi
 
 
 def save_version(
@@ -51,6 +53,26 @@ def save_version(
     return version
 
 
+def save_items(
+    session: Session,
+    *,
+    tahun_anggaran: int,
+    label: str,
+    source: Path,
+    items: Sequence[Mapping[str, Any]],
+) -> NomenklaturVersion:
+    """Store items in E-Planning's ``referensi/nomenklatur`` shape (the stand-ins'
+    sample) as a new version."""
+    return save_version(
+        session,
+        tahun_anggaran=tahun_anggaran,
+        label=label,
+        source=source,
+        source_format="sipd",  # the sample holds the SIPD export's fields
+        entries=[entry_of(item) for item in items],
+    )
+
+
 def current_version(session: Session, tahun_anggaran: int) -> NomenklaturVersion | None:
     """The newest version imported for the year."""
     return session.scalars(
@@ -59,6 +81,25 @@ def current_version(session: Session, tahun_anggaran: int) -> NomenklaturVersion
         .order_by(NomenklaturVersion.id.desc())
         .limit(1)
     ).first()
+
+
+def reference(session: Session, tahun_anggaran: int, jenis_pemda: str) -> Nomenklatur | None:
+    """The current version's items for one jenis pemda, read once per run (a
+    version is some thousands of rows); None when no version is imported."""
+    version = current_version(session, tahun_anggaran)
+    if version is None:
+        return None
+    rows = session.execute(
+        select(
+            NomenklaturItem.kode,
+            NomenklaturItem.nama,
+            NomenklaturItem.satuan,
+            NomenklaturItem.kode_sebelumnya,
+        ).where(
+            NomenklaturItem.version_id == version.id, NomenklaturItem.jenis_pemda == jenis_pemda
+        )
+    )
+    return Nomenklatur.of(version.label, [Referensi(*row) for row in rows])
 
 
 def items_as_reference(session: Session, version_id: int) -> list[dict[str, str | None]]:

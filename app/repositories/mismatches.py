@@ -9,7 +9,7 @@ status is kept in ``mismatch_event``.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,10 +189,21 @@ _STILL_THERE = (MismatchStatus.BARU, MismatchStatus.DIAKUI, MismatchStatus.DIKEC
 
 
 def resolve_for_sources(
-    session: Session, *, tahun_anggaran: int, tahap: str, source_ids: Iterable[str], run_id: int
+    session: Session,
+    *,
+    tahun_anggaran: int,
+    tahap: str,
+    source_ids: Iterable[str],
+    run_id: int,
+    found: Collection[str] | None = None,
 ) -> None:
     """The records a run went through lose the problems it did not find again
-    (call after :func:`record` for the same page)."""
+    (call after :func:`record` for the same page).
+
+    Without ``found``, "found again" means "seen earlier in this run". With it
+    (the identities the page found), a record the feed sends twice in one run
+    keeps only what its latest copy has.
+    """
     ids = sorted(set(source_ids))
     for start in range(0, len(ids), _CHUNK):
         _resolve(
@@ -201,6 +212,7 @@ def resolve_for_sources(
             Mismatch.tahun_anggaran == tahun_anggaran,
             Mismatch.tahap == tahap,
             Mismatch.source_id.in_(ids[start : start + _CHUNK]),
+            found=found,
         )
 
 
@@ -225,14 +237,20 @@ def resolve_unseen(
     _resolve(session, run_id, *conditions)
 
 
-def _resolve(session: Session, run_id: int, *conditions: Any) -> None:
-    gone = session.execute(
-        select(Mismatch.id, Mismatch.status).where(
-            *conditions,
-            Mismatch.status.in_(_STILL_THERE),
-            or_(Mismatch.last_run_id.is_(None), Mismatch.last_run_id != run_id),
+def _resolve(
+    session: Session, run_id: int, *conditions: Any, found: Collection[str] | None = None
+) -> None:
+    if found is None:
+        conditions += (or_(Mismatch.last_run_id.is_(None), Mismatch.last_run_id != run_id),)
+    gone = [
+        m
+        for m in session.execute(
+            select(Mismatch.id, Mismatch.status, Mismatch.identitas).where(
+                *conditions, Mismatch.status.in_(_STILL_THERE)
+            )
         )
-    ).all()
+        if found is None or m.identitas not in found
+    ]
     if not gone:
         return
     now = utcnow()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import OPEN_MISMATCH, Mismatch, OpdSnapshot, RecordState
@@ -45,6 +45,24 @@ def save_states(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         keys=("tahun_anggaran", "tahap", "source_id"),
         update=_STATE_COLUMNS,
     )
+
+
+def out_of_scope(
+    session: Session, *, tahun_anggaran: int, tahap: str, source_ids: Sequence[str]
+) -> None:
+    """Copies that another copy of their key now outranks stop counting."""
+    ids = sorted(set(source_ids))
+    for start in range(0, len(ids), 500):
+        session.execute(
+            update(RecordState)
+            .where(
+                RecordState.tahun_anggaran == tahun_anggaran,
+                RecordState.tahap == tahap,
+                RecordState.source_id.in_(ids[start : start + 500]),
+            )
+            .values(dalam_lingkup=False, tepat=False, pagu_eplanning=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _money(value: Any) -> Decimal:

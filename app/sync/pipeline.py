@@ -19,10 +19,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.db import session_scope
 from app.models import PushKey, RunStatus
+from app.nomenklatur import store as nomenklatur_store
 from app.observability import metrics
-from app.repositories import checkpoints, mismatches, outcomes, push_state, runs, source_records
+from app.repositories import (
+    checkpoints,
+    mismatches,
+    outcomes,
+    push_state,
+    ringkasan,
+    runs,
+    source_records,
+)
 from app.repositories import dead_letters as dead_letter_repo
-from app.sync import contacts, records
+from app.sync import contacts, records, standing
 from app.sync.lease import LeaseLost
 from app.sync.push import PlannedWrite, push_writes
 from app.sync.reconcile import Action, LastWrite, RemoteEntry, decide, remote_entry, sync_hash
@@ -31,6 +40,7 @@ from connectors.eplanning import EPlanningClient
 from connectors.eprogram import EProgramClient, Page
 from connectors.http import ConnectorError
 from mappings.eplanning import NaturalKey
+from mappings.nomenklatur import Nomenklatur
 from mappings.normalise import WIB, parse_wib
 from mappings.subkegiatan import Mapped, Unmappable, map_sub_kegiatan, recency
 
@@ -71,6 +81,10 @@ class _PassState:
     watermark_ids: set[str] = field(default_factory=set)
     skip_at_watermark: set[str] = field(default_factory=set)
     timings: dict[str, float] = field(default_factory=dict)
+    # The nomenclature imported for the year (None: none, its checks are skipped)
+    # and the keys an active E-Program record speaks for (hanya_di_eplanning).
+    nomenklatur: Nomenklatur | None = None
+    in_eprogram: set[NaturalKey] = field(default_factory=set)
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -111,7 +125,10 @@ class Pipeline:
                 raise LookupError(f"run {run_id} tidak ada")
             scope = Scope(run.tahun_anggaran, run.tahap, tuple(run.kode_skpd or ()), run.full)
             runs.mark_running(session, run_id)
-        state = _PassState()
+            nomenklatur = nomenklatur_store.reference(
+                session, scope.tahun_anggaran, self.settings.jenis_pemda
+            )
+        state = _PassState(nomenklatur=nomenklatur)
         status, error = RunStatus.SUCCEEDED, None
         try:
             with state.timed("baca_eplanning"):
@@ -123,6 +140,8 @@ class Pipeline:
                     raise
                 contacts.note("eplanning", ok=True)
             await self._pull_pass(run_id, scope, remote, state)
+            if scope.full and not scope.partial:
+                self._only_in_eplanning(run_id, scope, remote, state)
         except RunCancelled:
             status, error = RunStatus.CANCELLED, "dibatalkan oleh admin"
         except LeaseLost:
@@ -134,7 +153,7 @@ class Pipeline:
             log.exception("run %s gagal karena galat tak terduga", run_id)
             status, error = RunStatus.FAILED, f"galat tak terduga: {type(exc).__name__}: {exc}"
         try:
-            return self._finish(run_id, state, status, error)
+            return self._finish(run_id, scope, state, status, error)
         except LeaseLost:
             return self._lost(run_id, state)
 
@@ -247,6 +266,15 @@ class Pipeline:
                 )
                 if body is not None:
                     remote[result.write.key] = remote_entry(body)
+            standing.add_successors(page_record, state.nomenklatur)
+            standing.pagu_rows(page_record, remote)
+            standing.state_rows(
+                page_record,
+                remote,
+                tahun_anggaran=scope.tahun_anggaran,
+                tahap=scope.tahap,
+                run_id=run_id,
+            )
         with state.timed("catat"):
             self._record(
                 run_id=run_id,
@@ -297,10 +325,15 @@ class Pipeline:
                 records.unmappable_rows(
                     page_record, result, tahun=scope.tahun_anggaran, tahap=scope.tahap
                 )
+                if result.natural_key is not None:
+                    state.in_eprogram.add(result.natural_key)
                 continue
             page_record.sources.append(result)
             records.note_rows(page_record, result)
+            records.nomenklatur_rows(page_record, result, state.nomenklatur)
             key = result.record.natural_key()
+            if result.record.aktif:
+                state.in_eprogram.add(key)
             earlier = state.winners.get(key)
             if earlier is not None and earlier.source_id != result.source_id:
                 if recency(earlier.aktif, earlier.updated_at, earlier.source_id) >= recency(
@@ -342,6 +375,8 @@ class Pipeline:
             elif current is not None and _older_than_remote_source(item, current, others):
                 records.duplicate_rows(page_record, item, current.sumber_id or "?")
                 continue
+            else:
+                records.outranked_rows(page_record, others, item.source_id)
             decision = decide(
                 item.record,
                 current,
@@ -426,12 +461,23 @@ class Pipeline:
             for letter in page_record.dead_letters:
                 dead_letter_repo.add(session, letter)
             mismatches.record(session, run_id, page_record.mismatches)
+            # Every record the page went through loses the problems it no longer
+            # has, whatever its outcome; a record seen twice in one run keeps
+            # only what its latest copy has.
             mismatches.resolve_for_sources(
                 session,
                 tahun_anggaran=scope.tahun_anggaran,
                 tahap=scope.tahap,
-                source_ids=page_record.clean_source_ids,
+                source_ids=page_record.source_ids,
                 run_id=run_id,
+                found={row.identitas for row in page_record.mismatches},
+            )
+            ringkasan.save_states(session, page_record.states)
+            ringkasan.out_of_scope(
+                session,
+                tahun_anggaran=scope.tahun_anggaran,
+                tahap=scope.tahap,
+                source_ids=sorted(page_record.outranked),
             )
             if not scope.partial:
                 checkpoints.advance(
@@ -458,8 +504,35 @@ class Pipeline:
             runs.set_progress(session, run_id, stage=stage, stage_seconds=state.timings)
         self.progress(Progress(run_id, stage, 0, len(state.seen_ids), dict(state.counts)))
 
+    def _only_in_eplanning(
+        self,
+        run_id: int,
+        scope: Scope,
+        remote: dict[NaturalKey, RemoteEntry],
+        state: _PassState,
+    ) -> None:
+        """A full run has seen every E-Program record: what E-Planning holds
+        active beyond them is only there; what was only there before and is no
+        longer is settled."""
+        rows = standing.only_in_eplanning(remote, state.in_eprogram)
+        with session_scope(self.sessions) as session:
+            self.fence(session)
+            mismatches.record(session, run_id, rows)
+            mismatches.resolve_unseen(
+                session,
+                tahun_anggaran=scope.tahun_anggaran,
+                tahap=scope.tahap,
+                kategori="hanya_di_eplanning",
+                run_id=run_id,
+            )
+
     def _finish(
-        self, run_id: int, state: _PassState, status: RunStatus, error: str | None
+        self,
+        run_id: int,
+        scope: Scope,
+        state: _PassState,
+        status: RunStatus,
+        error: str | None,
     ) -> RunSummary:
         with session_scope(self.sessions) as session:
             self.fence(session)
@@ -477,6 +550,11 @@ class Pipeline:
                 session, run_id, stage="selesai", records_pulled=pulled, stage_seconds=state.timings
             )
             runs.finish(session, run_id, status=status, counts=counts, error=error)
+            if status is not RunStatus.FAILED:
+                # One point of the planners' trend per run that got to its end.
+                ringkasan.snapshot(
+                    session, run_id=run_id, tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap
+                )
         metrics.count_outcomes(counts)
         summary = RunSummary(run_id, status, pulled, counts, error, dict(state.timings))
         self.progress(Progress(run_id, "selesai", 0, pulled, counts))
@@ -512,7 +590,11 @@ def _with_best_copy(item: Mapped, others: list[source_records.Copy]) -> Mapped:
     if recency(best.aktif, best.updated_at, best.source_id) <= ours:
         return item
     return Mapped(
-        record=best.record(), source_id=item.source_id, updated_at=item.updated_at, notes=()
+        record=best.record(),
+        source_id=item.source_id,
+        updated_at=item.updated_at,
+        notes=(),
+        nama_skpd=item.nama_skpd,
     )
 
 

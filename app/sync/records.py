@@ -4,6 +4,7 @@ mismatches, dead letters and the push state. Pure: no I/O."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -12,9 +13,11 @@ from app.models import DeadLetter, Outcome
 from app.repositories.mismatches import MismatchRow
 from app.repositories.outcomes import OutcomeRow
 from app.repositories.push_state import Write
+from app.repositories.source_records import Copy
 from app.sync.push import PlannedWrite, PushResult
 from app.sync.reconcile import Action, RemoteEntry
 from mappings.eplanning import RenjaSubKegiatan, StoredRenjaSubKegiatan
+from mappings.nomenklatur import Nomenklatur, check
 from mappings.subkegiatan import Mapped, Unmappable
 
 # E-Planning's 422 codes → the mismatch categories planners see (design.md).
@@ -40,13 +43,17 @@ class Seen:
     kode_sub_kegiatan: str
     nama_sub_skpd: str
     aktif: bool
+    nama_sub_kegiatan: str
 
     @classmethod
     def of(cls, item: Mapped) -> Seen:
-        r = item.record
+        return cls.of_record(item.source_id, item.updated_at, item.record)
+
+    @classmethod
+    def of_record(cls, source_id: str, updated_at: datetime, r: RenjaSubKegiatan) -> Seen:
         return cls(
-            item.source_id,
-            item.updated_at,
+            source_id,
+            updated_at,
             r.tahun_anggaran,
             r.tahap,
             r.kode_skpd,
@@ -54,6 +61,7 @@ class Seen:
             r.kode_sub_kegiatan,
             r.nama_sub_skpd,
             r.aktif,
+            r.nama_sub_kegiatan,
         )
 
 
@@ -66,18 +74,19 @@ class PageRecord:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     written: list[Write] = field(default_factory=list)
     superseded: list[tuple[str, str]] = field(default_factory=list)  # (loser id, winner id)
-    clean_source_ids: list[str] = field(default_factory=list)
     attempts: dict[str, int] = field(default_factory=dict)  # idempotency key → last status
     source_ids: set[str] = field(default_factory=set)  # pulled in this page, counted once
     sources: list[Mapped] = field(default_factory=list)  # as pulled, for source_record
+    unmappable: list[Unmappable] = field(default_factory=list)
+    # Pulled records whose key another copy now speaks for (source id → the
+    # content that went to E-Planning in its place), and copies of earlier runs
+    # the page's records outrank: neither counts in the summary.
+    replaced: dict[str, RenjaSubKegiatan] = field(default_factory=dict)
+    outranked: set[str] = field(default_factory=set)
+    states: list[dict[str, Any]] = field(default_factory=list)  # record_state rows
 
     def outcome(self, row: OutcomeRow) -> None:
         self.outcomes.append(row)
-        if row.outcome in _CLEAN:
-            self.clean_source_ids.append(row.source_id)
-
-
-_CLEAN = frozenset({Outcome.CREATED, Outcome.UPDATED, Outcome.DEACTIVATED, Outcome.UNCHANGED})
 
 
 def display(value: Any) -> str | None:
@@ -102,9 +111,11 @@ class _Keyed(Protocol):
     def kode_sub_skpd(self) -> str: ...
     @property
     def kode_sub_kegiatan(self) -> str: ...
+    @property
+    def nama_sub_kegiatan(self) -> str: ...
 
 
-def _mismatch(
+def row_for(
     on: _Keyed,
     source_id: str,
     kategori: str,
@@ -114,6 +125,7 @@ def _mismatch(
     nilai_eplanning: str | None = None,
     keterangan: str | None = None,
 ) -> MismatchRow:
+    """A report row filed under a record (or what a run keeps of one)."""
     return MismatchRow(
         tahun_anggaran=on.tahun_anggaran,
         tahap=on.tahap,
@@ -126,6 +138,7 @@ def _mismatch(
         kode_skpd=on.kode_skpd,
         kode_sub_skpd=on.kode_sub_skpd,
         kode_sub_kegiatan=on.kode_sub_kegiatan,
+        nama_sub_kegiatan=on.nama_sub_kegiatan,
     )
 
 
@@ -146,11 +159,13 @@ def unmappable_rows(page: PageRecord, item: Unmappable, *, tahun: int, tahap: st
     key = item.natural_key
     source_id = item.source_id or "?"
     reasons = "; ".join(f"{p.field}: {p.alasan}" for p in item.problems)
+    page.unmappable.append(item)
     page.outcome(
         OutcomeRow(
             source_id=source_id,
             outcome=Outcome.UNMAPPABLE,
             source_updated_at=item.updated_at,
+            kode_skpd=item.kode_skpd,
             kode_sub_skpd=key.kode_sub_skpd if key else None,
             kode_sub_kegiatan=key.kode_sub_kegiatan if key else None,
             message=reasons,
@@ -167,8 +182,10 @@ def unmappable_rows(page: PageRecord, item: Unmappable, *, tahun: int, tahap: st
                 nilai_eprogram=problem.nilai,
                 nilai_eplanning=None,
                 keterangan=problem.alasan,
+                kode_skpd=item.kode_skpd,
                 kode_sub_skpd=key.kode_sub_skpd if key else None,
                 kode_sub_kegiatan=key.kode_sub_kegiatan if key else None,
+                nama_sub_kegiatan=item.nama_sub_kegiatan,
             )
         )
 
@@ -177,7 +194,7 @@ def note_rows(page: PageRecord, item: Mapped) -> None:
     """Problems that do not stop a record (an indicator without a numeric target)
     still belong in the planners' report."""
     page.mismatches.extend(
-        _mismatch(
+        row_for(
             item.record,
             item.source_id,
             note.kategori,
@@ -190,6 +207,22 @@ def note_rows(page: PageRecord, item: Mapped) -> None:
     )
 
 
+def nomenklatur_rows(page: PageRecord, item: Mapped, nomenklatur: Nomenklatur | None) -> None:
+    """What the record lacks against the nomenclature imported for its year."""
+    page.mismatches.extend(
+        row_for(
+            item.record,
+            item.source_id,
+            temuan.kategori,
+            temuan.field,
+            nilai_eprogram=temuan.nilai_eprogram,
+            nilai_eplanning=temuan.nilai_nomenklatur,
+            keterangan=temuan.keterangan,
+        )
+        for temuan in check(item.record, nomenklatur)
+    )
+
+
 def duplicate_rows(page: PageRecord, loser: Mapped, winner_id: str) -> None:
     message = f"salinan; yang dipakai data E-Program id {winner_id}"
     page.outcome(_outcome(loser, Outcome.DUPLICATE, message=message))
@@ -197,7 +230,7 @@ def duplicate_rows(page: PageRecord, loser: Mapped, winner_id: str) -> None:
 
 
 def _duplicate_mismatch(loser: Seen, winner_id: str) -> MismatchRow:
-    return _mismatch(
+    return row_for(
         loser,
         loser.source_id,
         "duplikat",
@@ -215,11 +248,21 @@ def superseded_by_copy_rows(page: PageRecord, pulled: Mapped, winner: RenjaSubKe
     """The record in hand lost to a copy seen on an earlier run, whose content now
     goes to E-Planning in its place."""
     winner_id = winner.sumber.id if winner.sumber else "?"
+    page.replaced[pulled.source_id] = winner
     page.mismatches.append(_duplicate_mismatch(Seen.of(pulled), winner_id))
+
+
+def outranked_rows(page: PageRecord, others: Iterable[Copy], winner_id: str) -> None:
+    """Copies seen on earlier runs that the record in hand now outranks."""
+    for other in others:
+        page.outranked.add(other.source_id)
+        loser = Seen.of_record(other.source_id, other.updated_at, other.record())
+        page.mismatches.append(_duplicate_mismatch(loser, winner_id))
 
 
 def superseded_rows(page: PageRecord, loser: Seen, winner_id: str) -> None:
     page.superseded.append((loser.source_id, winner_id))
+    page.outranked.add(loser.source_id)
     page.mismatches.append(_duplicate_mismatch(loser, winner_id))
 
 
@@ -239,7 +282,7 @@ def conflict_rows(
     theirs = remote.api_body()
     fields: list[str | None] = list(changed) or [None]
     page.mismatches.extend(
-        _mismatch(
+        row_for(
             mapped.record,
             mapped.source_id,
             "diubah_manual",
@@ -297,7 +340,7 @@ def push_rows(
         if current is not None:
             stored = StoredRenjaSubKegiatan.from_api(current)
             page.mismatches.append(
-                _mismatch(
+                row_for(
                     write.record,
                     write.source_id,
                     "diubah_manual",
@@ -339,7 +382,7 @@ def _rejected(
     for error in errors or [{"field": None, "code": None, "message": messages}]:
         name = error.get("field")
         page.mismatches.append(
-            _mismatch(
+            row_for(
                 write.record,
                 write.source_id,
                 REJECTION_CATEGORY.get(str(error.get("code")), "ditolak"),

@@ -36,9 +36,10 @@ class World:
     target: ServerThread
     settings: Settings
     sessions: sessionmaker[Session]
+    tahun_anggaran: int = TAHUN
 
     def sync(self, *, full: bool = False, kode_skpd: tuple[str, ...] = (), **kw: Any) -> RunSummary:
-        scope = Scope(TAHUN, TAHAP, kode_skpd, full)
+        scope = Scope(self.tahun_anggaran, TAHAP, kode_skpd, full)
         run_id = create_run(self.sessions, scope, trigger="test")
         return asyncio.run(
             execute_run(run_id, settings=self.settings, session_factory=self.sessions, **kw)
@@ -61,7 +62,7 @@ class World:
     def manual_edit(self, key: tuple[str, str], changes: dict[str, Any]) -> dict[str, Any]:
         body = {
             "key": {
-                "tahun_anggaran": TAHUN,
+                "tahun_anggaran": self.tahun_anggaran,
                 "tahap": TAHAP,
                 "kode_sub_skpd": key[0],
                 "kode_sub_kegiatan": key[1],
@@ -79,12 +80,20 @@ class World:
 
 
 def make_world(
-    sessions: sessionmaker[Session], database_url: str, dataset: EProgramDataset
+    sessions: sessionmaker[Session],
+    database_url: str,
+    dataset: EProgramDataset,
+    *,
+    tahun_anggaran: int = TAHUN,
+    items: list[dict[str, Any]] | None = None,
 ) -> Iterator[World]:
-    items = nomenklatur.load_sample()["items"]
+    """The world of one tahun anggaran; E-Planning validates against ``items``
+    (default: the stand-ins' sample nomenclature)."""
+    if items is None:
+        items = nomenklatur.load_sample()["items"]
     source = eprogram.create_app(dataset, api_key=API_KEY)
     target = eplanning.create_app(
-        nomenklatur={TAHUN: items}, perangkat_daerah=dataset.eplanning_perangkat_daerah()
+        nomenklatur={tahun_anggaran: items}, perangkat_daerah=dataset.eplanning_perangkat_daerah()
     )
     with ServerThread(source) as source_server, ServerThread(target) as target_server:
         settings = Settings(
@@ -100,7 +109,7 @@ def make_world(
             retry_max_attempts=8,
             http_timeout_seconds=10,
         )
-        yield World(dataset, source_server, target_server, settings, sessions)
+        yield World(dataset, source_server, target_server, settings, sessions, tahun_anggaran)
 
 
 @pytest.fixture

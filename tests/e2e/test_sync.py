@@ -126,10 +126,14 @@ def test_a_422_becomes_rejected_with_eplannings_reason(world: World) -> None:
     assert "tidak_ada_di_nomenklatur" in (outcome.message or "")
     assert (raw["kode_sub_skpd"], dropped["kode_sub_giat"]) not in world.eplanning_records()
     with session_scope(world.sessions) as session:
-        mismatch = session.scalars(select(Mismatch).where(Mismatch.source_id == "990001")).one()
-        assert mismatch.kategori == "kode_tidak_di_nomenklatur"
+        rows = session.scalars(select(Mismatch).where(Mismatch.source_id == "990001")).all()
+        by_kategori = {m.kategori: m for m in rows}
+        # The code, and the pagu E-Planning therefore lacks: one row each.
+        assert sorted(by_kategori) == ["kode_tidak_di_nomenklatur", "pagu_berbeda"]
+        mismatch = by_kategori["kode_tidak_di_nomenklatur"]
         assert mismatch.field == "kode_sub_kegiatan"
         assert mismatch.nilai_eprogram == dropped["kode_sub_giat"]
+        assert by_kategori["pagu_berbeda"].nilai_eplanning is None
 
 
 def test_a_planners_edit_is_a_conflict_and_is_not_overwritten(world: World) -> None:
