@@ -266,7 +266,7 @@ def test_a_dead_pid_on_this_host_is_stale_at_once(session_factory: sessionmaker[
 
 def test_live_or_foreign_holders_are_not_stale(session_factory: sessionmaker[Session]) -> None:
     me = lease.holder_id()
-    assert me == f"{socket.gethostname()}:{os.getpid()}"
+    assert me.startswith(f"{socket.gethostname()}:{os.getpid()}:")
     assert acquire(session_factory, me) == 1
     assert not lease.is_stale(current(session_factory), T0)
     assert acquire(session_factory, A, T0 + timedelta(seconds=1)) is None
@@ -277,6 +277,20 @@ def test_live_or_foreign_holders_are_not_stale(session_factory: sessionmaker[Ses
     assert not lease.is_stale(foreign_lease, T0)
     assert lease.is_stale(foreign_lease, T0 + TTL + timedelta(seconds=1))
     assert lease.is_stale(None, T0)
+
+
+def test_a_restarted_process_with_the_same_host_and_pid_is_another_holder(
+    session_factory: sessionmaker[Session],
+) -> None:
+    # A container restarted with the same hostname and pid: its predecessor's
+    # lease is free at once, not after the TTL.
+    me = lease.holder_id()
+    before_restart = f"{socket.gethostname()}:{os.getpid()}:0123abcd"
+    assert me != before_restart
+    assert acquire(session_factory, before_restart) == 1
+    assert lease.is_stale(current(session_factory), T0)
+    assert acquire(session_factory, me, T0 + timedelta(seconds=1)) == 2
+    assert not lease.is_stale(current(session_factory), T0 + timedelta(seconds=1))
 
 
 # -- interrupted runs -----------------------------------------------------------------------
