@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     retry_max_attempts: int = Field(default=6, ge=1, le=20)
     retry_initial_wait: float = Field(default=0.5, ge=0)
     retry_max_wait: float = Field(default=30.0, ge=0)
+    # Pushes to E-Planning that fail in a row (each after its retries) before the
+    # run stops as failed: an outage, not a pile of dead letters (promise 8).
+    outage_batches: int = Field(default=3, ge=1, le=100)
 
     # The service: nightly schedule (cron, WIB) over these scopes, e.g. "2026:renja,2026:apbd".
     schedule: str = "0 1 * * *"

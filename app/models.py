@@ -332,6 +332,10 @@ class AuditEvent(Base):
     status_code: Mapped[int | None]
     client: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[dict[str, Any] | None]
+    # Repeated denials from one address within a short window are one row:
+    # how many there were, and when the last one came.
+    count: Mapped[int] = mapped_column(default=1, server_default="1")
+    last_at: Mapped[datetime | None]
 
 
 class SourceRecord(Base):
@@ -360,3 +364,14 @@ class SourceRecord(Base):
             "ix_source_record_key", "tahun_anggaran", "tahap", "kode_sub_skpd", "kode_sub_kegiatan"
         ),
     )
+
+
+class UpstreamContact(Base):
+    """How the last call to E-Program or E-Planning went, as every replica sees it."""
+
+    __tablename__ = "upstream_contact"
+
+    system: Mapped[str] = mapped_column(String(20), primary_key=True)
+    reachable: Mapped[bool]
+    checked_at: Mapped[datetime]
+    detail: Mapped[str | None] = mapped_column(Text)

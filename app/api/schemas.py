@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
 
 from app.sync.scope import KODE_SKPD
 
@@ -33,6 +33,16 @@ class RunOut(BaseModel):
     error: str | None
     cancel_requested: bool
     scheduled_for: datetime | None
+
+    @computed_field(description="Ada data yang belum sampai di E-Planning (dead letter).")
+    def peringatan(self) -> str | None:
+        dead = self.outcome_counts.get("dead_letter", 0)
+        if not dead:
+            return None
+        return (
+            f"{dead} data gagal dikirim ke E-Planning dan menjadi dead letter; "
+            "run berikutnya mengirimnya ulang, atau kirim ulang lewat /api/v1/dead-letters/retry"
+        )
 
 
 class RunPage(BaseModel):
@@ -91,10 +101,11 @@ class ScopeStatus(BaseModel):
     tahun_anggaran: int
     tahap: str
     last_run: RunOut
+    open_dead_letters: int = Field(description="Dead letter yang masih terbuka di cakupan ini.")
 
 
 class SystemContact(BaseModel):
-    reachable: bool | None = Field(description="null: belum pernah dihubungi sejak layanan mulai")
+    reachable: bool | None = Field(description="null: belum pernah dihubungi")
     checked_at: datetime | None
     detail: str | None
 
@@ -106,6 +117,7 @@ class StatusOut(BaseModel):
     schedule: str | None
     eprogram: SystemContact
     eplanning: SystemContact
+    open_dead_letters: int = Field(description="Semua dead letter yang masih terbuka.")
 
 
 class DeadLetterOut(BaseModel):

@@ -228,10 +228,11 @@ def test_dead_letters_are_replayed_with_their_original_keys(
 ) -> None:
     admin = api_keys["admin"]
     world.settings = world.settings.model_copy(update={"retry_max_attempts": 2})
-    world.faults(world.target, drop_after_apply_rate=1.0)  # applied, but never answered
+    # E-Planning is up; every write is applied, but answered 503 on its own.
+    world.faults(world.target, item_error_after_apply_rate=1.0)
     first = world.sync(full=True)
     assert first.counts == {"dead_letter": 160}
-    world.faults(world.target, drop_after_apply_rate=0.0)
+    world.faults(world.target, item_error_after_apply_rate=0.0)
     writes_before = world.eplanning_stats()["writes_applied"]
 
     listed = call(service, "GET", "/api/v1/dead-letters?limit=500", admin).json()
