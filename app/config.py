@@ -56,6 +56,23 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
 
+    # Abuse limits of the REST API (design.md, promise 9).
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Requests per minute per API key and per client address, on every route;
+    # POST routes (triggers, replays, decisions) also count against the second,
+    # stricter limit. In-process buckets: each replica counts on its own.
+    rate_limit_per_minute: int = Field(default=300, ge=1)
+    rate_limit_post_per_minute: int = Field(default=20, ge=1)
+    # Addresses of reverse proxies whose X-Forwarded-For is believed, comma
+    # separated; none by default, so the peer address is what is logged.
+    trusted_proxies: str = ""
+    # Denials from one address within this many seconds are one audit row with a count.
+    audit_fold_seconds: float = Field(default=60.0, ge=0)
+
+    @property
+    def trusted_proxy_set(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:

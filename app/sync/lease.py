@@ -24,6 +24,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Lease, RunStatus, SyncRun
+from app.repositories import runs
 from app.repositories.upsert import affected, insert_missing
 
 SYNC = "sync"
@@ -206,6 +207,8 @@ def mark_interrupted(session: Session, *, now: datetime, name: str = SYNC) -> li
     for run_id, run_token in candidates:
         if not stale and run_token is not None and run_token == live_token:
             continue
+        # What the run recorded before its process died is its real outcome.
+        counts = runs.outcome_counts(session, run_id)
         result = session.execute(
             update(SyncRun)
             .where(
@@ -218,6 +221,8 @@ def mark_interrupted(session: Session, *, now: datetime, name: str = SYNC) -> li
                 finished_at=now,
                 stage="selesai",
                 error=INTERRUPTED_MESSAGE,
+                outcome_counts=counts,
+                records_pulled=sum(counts.values()),
             ),
             execution_options={"synchronize_session": False},
         )

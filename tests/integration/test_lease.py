@@ -15,7 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import session_scope
-from app.models import Lease, RunStatus, SyncRun
+from app.models import Lease, Outcome, RunStatus, SyncRun
+from app.repositories import outcomes
+from app.repositories.outcomes import OutcomeRow
 from app.sync import lease
 from app.sync.lease import LeaseLost
 
@@ -335,6 +337,31 @@ def test_mark_interrupted_only_touches_runs_whose_holder_lost_the_lease(
     # Nothing more to do the second time.
     with session_scope(session_factory) as session:
         assert lease.mark_interrupted(session, now=now) == []
+
+
+def test_an_interrupted_run_reports_the_outcomes_it_recorded(
+    session_factory: sessionmaker[Session],
+) -> None:
+    old = acquire(session_factory, A)
+    orphan = add_run(session_factory, status=RunStatus.RUNNING, token=old, holder=A)
+    with session_scope(session_factory) as session:
+        outcomes.save(
+            session,
+            orphan,
+            [
+                OutcomeRow(str(i), Outcome.CREATED if i < 28 else Outcome.REJECTED)
+                for i in range(30)
+            ],
+        )
+
+    with session_scope(session_factory) as session:
+        assert lease.mark_interrupted(session, now=T0 + TTL + timedelta(seconds=1)) == [orphan]
+
+    with session_scope(session_factory) as session:
+        run = session.get(SyncRun, orphan)
+        assert run is not None
+        assert run.outcome_counts == {"created": 28, "rejected": 2}
+        assert run.records_pulled == 30
 
 
 def test_mark_interrupted_when_the_holder_process_died(
