@@ -249,3 +249,22 @@ def test_dead_letters_are_replayed_with_their_original_keys(
     # What the replays learnt is remembered: the next sync finds nothing to do.
     assert world.sync().counts == {}
     assert world.sync(full=True).counts == {"unchanged": 160}
+
+
+def test_cancel_is_honoured_within_seconds_while_reading_eplanning(
+    world: World, service: ServerThread, api_keys: dict[str, str]
+) -> None:
+    admin = api_keys["admin"]
+    world.faults(world.target, latency_ms=8000)  # one slow read of E-Planning
+    run = call(service, "POST", "/api/v1/runs", admin, json={**SAMPLE_BODY, "full": True}).json()
+    wait_for(service, admin, run["id"], {"running"})
+    time.sleep(0.5)
+
+    started = time.monotonic()
+    assert call(service, "POST", f"/api/v1/runs/{run['id']}/cancel", admin).status_code == 202
+    done = wait_for(service, admin, run["id"], {"cancelled", "succeeded", "failed"}, timeout=20)
+
+    assert done["status"] == "cancelled"
+    assert time.monotonic() - started < 4
+    world.faults(world.target, latency_ms=0)
+    assert done["records_pulled"] == 0 and done["outcome_counts"] == {}
