@@ -268,3 +268,24 @@ def test_cancel_is_honoured_within_seconds_while_reading_eplanning(
     assert time.monotonic() - started < 4
     world.faults(world.target, latency_ms=0)
     assert done["records_pulled"] == 0 and done["outcome_counts"] == {}
+
+
+def test_a_dead_letter_replay_waits_for_the_run_lease(
+    world: World, service: ServerThread, api_keys: dict[str, str]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.sync import lease
+
+    with session_scope(world.sessions) as session:
+        token = lease.acquire(
+            session, holder="replika-lain:1:abcd", ttl=timedelta(minutes=5), now=datetime.now(UTC)
+        )
+    assert token is not None
+
+    busy = call(service, "POST", "/api/v1/dead-letters/retry", api_keys["admin"])
+
+    assert busy.status_code == 409 and busy.json()["error"] == "run_berjalan"
+    with session_scope(world.sessions) as session:
+        lease.release(session, token=token)
+    assert call(service, "POST", "/api/v1/dead-letters/retry", api_keys["admin"]).status_code == 200
