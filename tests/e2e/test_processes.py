@@ -245,3 +245,25 @@ def test_sigterm_stops_a_run_reading_eplanning_within_seconds_and_it_resumes(
     assert finished.status == "succeeded", finished.error
     assert stopped.records_pulled + finished.records_pulled == 160
     assert len(world.eplanning_records()) == 160
+
+
+def test_every_replica_shows_the_last_contact_whoever_made_it(
+    world: World, services: list[Service]
+) -> None:
+    key = admin_key(world)
+    replica = Service(world)  # never runs the job below
+    services.append(replica)
+    world.faults(world.target, error_rate=1.0, retry_after=0)
+    world.settings = world.settings.model_copy(update={"retry_max_attempts": 2})
+
+    failed = world.sync(full=True)  # this process, not the replica
+
+    assert failed.status is RunStatus.FAILED
+    status = httpx.get(f"{replica.url}/api/v1/status", headers={"X-API-Key": key}).json()
+    assert status["eplanning"]["reachable"] is False
+    assert status["eplanning"]["detail"].startswith("E-Planning di ")
+    world.faults(world.target, error_rate=0.0)
+    assert world.sync(full=True).status is RunStatus.SUCCEEDED
+    status = httpx.get(f"{replica.url}/api/v1/status", headers={"X-API-Key": key}).json()
+    assert status["eplanning"]["reachable"] is True
+    assert status["eprogram"]["reachable"] is True
