@@ -30,7 +30,12 @@ def api_keys(world: World) -> dict[str, str]:
 
 @pytest.fixture
 def service(world: World, engine: Engine) -> Iterator[ServerThread]:
-    settings = world.settings.model_copy(update={"worker_poll_seconds": 0.2, "sync_scopes": ""})
+    # Tests poll runs ten times a second; the rate limits have tests of their own.
+    # The worker wakes on every trigger; it does not poll, so it never takes a
+    # pending run that a test's World.sync() is about to carry out itself.
+    settings = world.settings.model_copy(
+        update={"worker_poll_seconds": 3600, "sync_scopes": "", "rate_limit_per_minute": 6000}
+    )
     with ServerThread(create_app(settings, engine, background=True)) as server:
         yield server
 
