@@ -15,7 +15,7 @@ from app.api.schemas import DeadLetterOut, DeadLetterPage, DeadLetterStatus, Ret
 from app.db import session_scope
 from app.models import DeadLetter, utcnow
 from app.repositories import dead_letters
-from app.sync import lease, replay
+from app.sync import contacts, lease, replay
 
 router = APIRouter(prefix="/api/v1/dead-letters", tags=["dead-letters"])
 
@@ -62,6 +62,9 @@ def _retry(request: Request, letters: list[DeadLetter]) -> RetryOut:
         raise Conflict("run sedang berjalan; kirim ulang setelah run selesai", code="run_berjalan")
     try:
         results = asyncio.run(replay.send(settings, letters)) if letters else []
+        if results:
+            failure = next((r.error for r in results if r.result is None and r.error), None)
+            contacts.note(sessions, "eplanning", ok=failure is None, detail=failure)
         with session_scope(sessions) as session:
             lease.renew(session, token=token, ttl=ttl, now=utcnow())
             recorded = replay.apply(session, letters, results)

@@ -17,6 +17,7 @@ from app.models import DeadLetter, PushKey, utcnow
 from app.observability import metrics
 from app.repositories import push_state
 from app.sync.policy import retry_policy
+from app.sync.upstream import explain
 from connectors.eplanning import EPlanningClient, Operation, OperationResult
 from connectors.http import ConnectorError
 from mappings.eplanning import NaturalKey
@@ -61,7 +62,8 @@ async def send(settings: Settings, letters: Sequence[DeadLetter]) -> list[Replay
         except ConnectorError as exc:
             # Transient or not (a rotated token, say): every letter stays open
             # with the reason, and the admin sees it in the answer.
-            return [ReplayResult(letter.id, None, str(exc)) for letter in letters]
+            reason = explain("eplanning", settings.eplanning_url, exc)
+            return [ReplayResult(letter.id, None, reason) for letter in letters]
 
 
 def apply(

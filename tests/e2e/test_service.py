@@ -294,3 +294,23 @@ def test_a_dead_letter_replay_waits_for_the_run_lease(
     with session_scope(world.sessions) as session:
         lease.release(session, token=token)
     assert call(service, "POST", "/api/v1/dead-letters/retry", api_keys["admin"]).status_code == 200
+
+
+def test_a_replay_while_eplanning_is_down_keeps_the_letters_and_says_so(
+    world: World, service: ServerThread, api_keys: dict[str, str]
+) -> None:
+    admin = api_keys["admin"]
+    world.settings = world.settings.model_copy(update={"retry_max_attempts": 2})
+    world.faults(world.target, item_error_rate=1.0)
+    assert world.sync(full=True).counts == {"dead_letter": 160}
+    world.faults(world.target, item_error_rate=0.0, error_rate=1.0, retry_after=0)
+
+    replayed = call(service, "POST", "/api/v1/dead-letters/retry", admin).json()
+
+    assert replayed["still_open"] == 160 and replayed["resolved"] == 0
+    assert replayed["items"][0]["error"].startswith("E-Planning di ")
+    status = call(service, "GET", "/api/v1/status", admin).json()
+    assert status["eplanning"]["reachable"] is False
+    assert status["open_dead_letters"] == 160
+    assert status["scopes"][0]["open_dead_letters"] == 160
+    assert status["scopes"][0]["last_run"]["peringatan"].startswith("160 data gagal dikirim")
