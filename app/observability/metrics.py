@@ -265,7 +265,10 @@ def _families(snapshot: RunsSnapshot, *, now: float) -> Iterator[Metric]:
         "Dead letters still open (pushes that have not reached E-Planning), per scope.",
         labels=scope_labels,
     )
-    for (tahun, tahap), count in sorted(snapshot.open_dead_letters.items()):
+    # Every scope gets a value, 0 included, so an alert on it can also clear.
+    known = {(s.tahun_anggaran, s.tahap) for s in snapshot.scopes}
+    for tahun, tahap in sorted(known | set(snapshot.open_dead_letters)):
+        count = snapshot.open_dead_letters.get((tahun, tahap), 0)
         open_letters.add_metric([str(tahun), tahap], count)
     yield open_letters
 

@@ -112,7 +112,7 @@ def test_dead_letters_are_sent_again_by_the_next_run_and_said_out_loud(world: Wo
     assert world.eplanning_stats()["writes_applied"] == writes_before  # original keys
     held = world.eplanning_records()
     assert all(held[key_of(raw)]["pagu"] == "5000000.00" for raw in touched)
-    assert 'sinkron_dead_letters_open{tahap="renja",tahun_anggaran="2026"}' not in scrape(world)
+    assert 'sinkron_dead_letters_open{tahap="renja",tahun_anggaran="2026"} 0.0' in scrape(world)
 
 
 def test_a_later_rejection_closes_the_dead_letter_of_the_same_record(world: World) -> None:
