@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope
-from app.models import Outcome, PushKey, RunStatus
+from app.models import DeadLetter, Outcome, PushKey, RunStatus
 from app.observability import metrics
 from app.repositories import checkpoints, mismatches, outcomes, push_state, runs, source_records
 from app.repositories import dead_letters as dead_letter_repo
@@ -31,7 +31,7 @@ from app.sync.scope import Scope
 from app.sync.upstream import System, UpstreamUnavailable, explain, outage
 from connectors.eplanning import EPlanningClient
 from connectors.eprogram import EProgramClient, Page
-from connectors.http import ConnectorError
+from connectors.http import ConnectorError, TransientError
 from mappings.eplanning import NaturalKey
 from mappings.normalise import WIB, parse_wib
 from mappings.subkegiatan import Mapped, Unmappable, map_sub_kegiatan, recency
@@ -281,7 +281,10 @@ class Pipeline:
         done: list[PushResult] = []
         remaining = writes
         while remaining:
-            pushed = await push_writes(self.eplanning, remaining)
+            try:
+                pushed = await push_writes(self.eplanning, remaining)
+            except ConnectorError as exc:  # refused for good (a revoked token): no retry helps
+                raise self._refused(exc) from exc
             missing = [p for p in pushed if p.unanswered]
             done += [p for p in pushed if not p.unanswered]
             if len(missing) < len(pushed):
@@ -334,14 +337,19 @@ class Pipeline:
                 self.fence(session)
                 replay.apply(session, letters, results)
 
+    def _refused(self, exc: ConnectorError) -> UpstreamUnavailable:
+        message = explain("eplanning", self.settings.eplanning_url, exc)
+        contacts.note(self.sessions, "eplanning", ok=False, detail=message)
+        return UpstreamUnavailable("eplanning", message)
+
     async def _replay_batch(
-        self, letters: list[Any], state: _PassState
+        self, letters: list[DeadLetter], state: _PassState
     ) -> list[replay.ReplayResult]:
         url = self.settings.eplanning_url
         while True:
             try:
                 results = await replay.send_with(self.eplanning, letters)
-            except ConnectorError as exc:
+            except TransientError as exc:
                 state.failed_batches += 1
                 detail = explain("eplanning", url, exc)
                 contacts.note(self.sessions, "eplanning", ok=False, detail=detail)
@@ -350,6 +358,8 @@ class Pipeline:
                     raise UpstreamUnavailable("eplanning", message) from exc
                 await asyncio.sleep(self._pause(state.failed_batches))
                 continue
+            except ConnectorError as exc:
+                raise self._refused(exc) from exc
             state.failed_batches = 0
             contacts.note(self.sessions, "eplanning", ok=True)
             return results

@@ -131,3 +131,18 @@ def test_a_later_rejection_closes_the_dead_letter_of_the_same_record(world: Worl
 
     assert later.counts.get("rejected") == 1
     assert letter_statuses(world) == Counter({"rejected": 1})
+
+
+def test_a_refused_token_says_which_setting_to_check(world: World) -> None:
+    from pydantic import SecretStr
+
+    world.settings = world.settings.model_copy(update={"eplanning_token": SecretStr("salah")})
+
+    summary = world.sync(full=True)
+
+    assert summary.status is RunStatus.FAILED
+    assert summary.error is not None
+    assert summary.error.startswith(
+        f"E-Planning di {world.settings.eplanning_url} menolak kredensial Sinkron (HTTP 401); "
+        "periksa SINKRON_EPLANNING_TOKEN"
+    )
