@@ -245,7 +245,17 @@ def serve(
     except OperationalError as exc:
         raise fail(f"basis data tidak dapat dihubungi: {exc.orig}") from None
     app = create_app(settings, engine, background=True)
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1;
+    # the service's guard believes it only from SINKRON_TRUSTED_PROXIES.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=5,
+    )
 
 
 @keys_cli.command("create")

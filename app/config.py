@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     retry_max_attempts: int = Field(default=6, ge=1, le=20)
     retry_initial_wait: float = Field(default=0.5, ge=0)
     retry_max_wait: float = Field(default=30.0, ge=0)
+    # Pushes to E-Planning that fail in a row (each after its retries) before the
+    # run stops as failed: an outage, not a pile of dead letters (promise 8).
+    outage_batches: int = Field(default=3, ge=1, le=100)
 
     # The service: nightly schedule (cron, WIB) over these scopes, e.g. "2026:renja,2026:apbd".
     schedule: str = "0 1 * * *"
@@ -52,6 +55,23 @@ class Settings(BaseSettings):
     lease_ttl_seconds: float = Field(default=120.0, gt=0)
     worker_poll_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
+
+    # Abuse limits of the REST API (design.md, promise 9).
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Requests per minute per API key and per client address, on every route;
+    # POST routes (triggers, replays, decisions) also count against the second,
+    # stricter limit. In-process buckets: each replica counts on its own.
+    rate_limit_per_minute: int = Field(default=300, ge=1)
+    rate_limit_post_per_minute: int = Field(default=20, ge=1)
+    # Addresses of reverse proxies whose X-Forwarded-For is believed, comma
+    # separated; none by default, so the peer address is what is logged.
+    trusted_proxies: str = ""
+    # Denials from one address within this many seconds are one audit row with a count.
+    audit_fold_seconds: float = Field(default=60.0, ge=0)
+
+    @property
+    def trusted_proxy_set(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
 
     @field_validator("database_url")
     @classmethod

@@ -443,6 +443,10 @@ class AuditEvent(Base):
     status_code: Mapped[int | None]
     client: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[dict[str, Any] | None]
+    # Repeated denials from one address within a short window are one row:
+    # how many there were, and when the last one came.
+    count: Mapped[int] = mapped_column(default=1, server_default="1")
+    last_at: Mapped[datetime | None]
 
 
 class SourceRecord(Base):
@@ -484,3 +488,14 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+class UpstreamContact(Base):
+    """How the last call to E-Program or E-Planning went, as every replica sees it."""
+
+    __tablename__ = "upstream_contact"
+
+    system: Mapped[str] = mapped_column(String(20), primary_key=True)
+    reachable: Mapped[bool]
+    checked_at: Mapped[datetime]
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -241,7 +241,7 @@ def create_app(
     app.state.faults = injector
     app.state.stats = stats
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
-    api = _api_router(store, dict(DEFAULT_TOKENS if tokens is None else tokens), units)
+    api = _api_router(store, dict(DEFAULT_TOKENS if tokens is None else tokens), units, injector)
     app.include_router(api)
     app.include_router(
         control_router(injector, stats, render_error=_render_error, counters=store.stats)
@@ -257,7 +257,10 @@ async def _api_error(request: Request, exc: ApiError) -> Response:
 
 
 def _api_router(
-    store: RenjaStore, tokens: dict[str, str], units: list[dict[str, Any]]
+    store: RenjaStore,
+    tokens: dict[str, str],
+    units: list[dict[str, Any]],
+    injector: FaultInjector,
 ) -> APIRouter:
     """The endpoints of the contract."""
     router = APIRouter(prefix="/api/v1")
@@ -326,7 +329,7 @@ def _api_router(
                 "terlalu_banyak",
                 f"paling banyak {MAX_BATCH} operasi per batch ({len(operations)} dikirim)",
             )
-        results = [await _batch_item(store, user, op) for op in operations]
+        results = [await _faulty_item(injector, store, user, op) for op in operations]
         return JSONResponse({"results": results})
 
     @router.get("/referensi/nomenklatur")
@@ -378,6 +381,28 @@ def _store_router(store: RenjaStore, stats: RequestStats, injector: FaultInjecto
         return JSONResponse(store.manual_edit(key, changes, user))
 
     return router
+
+
+ITEM_FAULT = {
+    "status": 503,
+    "errors": [{"field": None, "code": "gangguan_server", "message": "gangguan, coba lagi"}],
+}
+
+
+async def _faulty_item(
+    injector: FaultInjector, store: RenjaStore, user: str, op: Any
+) -> dict[str, Any]:
+    """One batch item, or a 503 for it alone (before or after applying it)."""
+    settings = injector.settings
+    if settings.item_error_rate and injector.rng.random() < settings.item_error_rate:
+        injector.injected["item_error"] += 1
+        return dict(ITEM_FAULT)
+    answer = await _batch_item(store, user, op)
+    rate = settings.item_error_after_apply_rate
+    if rate and injector.rng.random() < rate:
+        injector.injected["item_error_after_apply"] += 1
+        return dict(ITEM_FAULT)
+    return answer
 
 
 async def _batch_item(store: RenjaStore, user: str, op: Any) -> dict[str, Any]:

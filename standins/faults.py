@@ -49,6 +49,12 @@ class FaultSettings(BaseModel):
     drop_after_apply_rate: float = Field(
         0.0, ge=0, le=1, description="writes only: applied, then the connection drops"
     )
+    item_error_rate: float = Field(
+        0.0, ge=0, le=1, description="E-Planning batch items: answered 503, not applied"
+    )
+    item_error_after_apply_rate: float = Field(
+        0.0, ge=0, le=1, description="E-Planning batch items: applied, then answered 503"
+    )
     processing_ms: int = Field(
         0, ge=0, description="E-Planning: how long a write holds its idempotency key"
     )

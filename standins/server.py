@@ -38,7 +38,11 @@ class ServerThread:
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind((host, port))
         self.port: int = self.socket.getsockname()[1]
-        config = uvicorn.Config(app, log_level=log_level, lifespan="auto", access_log=False)
+        # No X-Forwarded-For rewriting here: the Sinkron service decides itself
+        # whom to believe (SINKRON_TRUSTED_PROXIES), as under `sinkron serve`.
+        config = uvicorn.Config(
+            app, log_level=log_level, lifespan="auto", access_log=False, proxy_headers=False
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run,

@@ -3,31 +3,37 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from app.api.deps import PrincipalDep, SessionDep, audit_action
 from app.api.errors import Conflict, NotFound
-from app.api.pagination import Limit, cut, decode_cursor
-from app.api.schemas import DeadLetterOut, DeadLetterPage, RetryOut
-from app.models import DeadLetter
+from app.api.pagination import Limit, cut, decode_cursor, id_max
+from app.api.schemas import DeadLetterOut, DeadLetterPage, DeadLetterStatus, RetryOut
+from app.db import session_scope
+from app.models import DeadLetter, utcnow
 from app.repositories import dead_letters
-from app.sync import replay
+from app.sync import contacts, lease, replay
 
 router = APIRouter(prefix="/api/v1/dead-letters", tags=["dead-letters"])
 
 
 @router.get("", response_model=DeadLetterPage, summary="Operasi yang gagal dikirim")
 def list_dead_letters(
+    request: Request,
     session: SessionDep,
     _principal: PrincipalDep,
-    status: Annotated[str | None, Query(description="open, resolved, rejected")] = "open",
+    status: Annotated[DeadLetterStatus | None, Query()] = DeadLetterStatus.OPEN,
     limit: Limit = 100,
     cursor: Annotated[str | None, Query()] = None,
 ) -> DeadLetterPage:
     rows = dead_letters.page(
-        session, status=status, after_id=decode_cursor(cursor), limit=limit + 1
+        session,
+        status=status,
+        after_id=decode_cursor(cursor, maximum=id_max(request)),
+        limit=limit + 1,
     )
     page, next_cursor = cut(rows, limit)
     return DeadLetterPage(
@@ -35,23 +41,52 @@ def list_dead_letters(
     )
 
 
-def _retry(request: Request, session: SessionDep, letters: list[DeadLetter]) -> RetryOut:
+def _letter_id(request: Request, letter_id: int) -> int:
+    if not 1 <= letter_id <= id_max(request):
+        raise NotFound(f"dead letter {letter_id} tidak ada")
+    return letter_id
+
+
+LetterId = Annotated[int, Depends(_letter_id)]
+
+
+def _retry(request: Request, letters: list[DeadLetter]) -> RetryOut:
+    """Send, then record: no transaction is open while E-Planning is called, and
+    the replay holds the run lease like any run, so it never races a run."""
     settings = request.app.state.settings
-    results = asyncio.run(replay.send(settings, letters)) if letters else []
-    replay.apply(session, letters, results)
+    sessions = request.app.state.session_factory
+    holder, ttl = lease.holder_id(), timedelta(seconds=settings.lease_ttl_seconds)
+    with session_scope(sessions) as session:
+        token = lease.acquire(session, holder=holder, ttl=ttl, now=utcnow())
+    if token is None:
+        raise Conflict("run sedang berjalan; kirim ulang setelah run selesai", code="run_berjalan")
+    try:
+        results = asyncio.run(replay.send(settings, letters)) if letters else []
+        if results:
+            failure = next((r.error for r in results if r.result is None and r.error), None)
+            contacts.note(sessions, "eplanning", ok=failure is None, detail=failure)
+        with session_scope(sessions) as session:
+            lease.renew(session, token=token, ttl=ttl, now=utcnow())
+            recorded = replay.apply(session, letters, results)
+    except lease.LeaseLost:
+        raise Conflict("lease diambil proses lain; coba lagi", code="run_berjalan") from None
+    finally:
+        with session_scope(sessions) as session:
+            lease.release(session, token=token)
     return RetryOut(
-        retried=len(letters),
-        resolved=sum(1 for d in letters if d.status == "resolved"),
-        still_open=sum(1 for d in letters if d.status == "open"),
-        rejected=sum(1 for d in letters if d.status == "rejected"),
-        items=[DeadLetterOut.model_validate(d) for d in letters],
+        retried=len(recorded),
+        resolved=sum(1 for d in recorded if d.status == "resolved"),
+        still_open=sum(1 for d in recorded if d.status == "open"),
+        rejected=sum(1 for d in recorded if d.status == "rejected"),
+        items=[DeadLetterOut.model_validate(d) for d in recorded],
     )
 
 
 @router.post("/retry", response_model=RetryOut, summary="Kirim ulang semua (200 per panggilan)")
 def retry_all(request: Request, session: SessionDep, principal: PrincipalDep) -> RetryOut:
     letters = list(dead_letters.open_letters(session, limit=200))
-    outcome = _retry(request, session, letters)
+    session.commit()  # end the read before E-Planning is called
+    outcome = _retry(request, letters)
     audit_action(
         request,
         session,
@@ -65,20 +100,21 @@ def retry_all(request: Request, session: SessionDep, principal: PrincipalDep) ->
 
 @router.post("/{letter_id}/retry", response_model=RetryOut, summary="Kirim ulang satu operasi")
 def retry_one(
-    letter_id: int, request: Request, session: SessionDep, principal: PrincipalDep
+    letter_id: LetterId, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> RetryOut:
     letter = dead_letters.get(session, letter_id)
     if letter is None:
         raise NotFound(f"dead letter {letter_id} tidak ada")
     if letter.status != "open":
         raise Conflict(f"dead letter {letter_id} sudah {letter.status}", code="sudah_selesai")
-    outcome = _retry(request, session, [letter])
+    session.commit()  # end the read before E-Planning is called
+    outcome = _retry(request, [letter])
     audit_action(
         request,
         session,
         action="dead_letter.kirim_ulang",
         target=f"dead letter {letter_id}",
         status_code=200,
-        detail={"status": letter.status},
+        detail={"status": outcome.items[0].status if outcome.items else letter.status},
     )
     return outcome

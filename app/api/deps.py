@@ -1,19 +1,18 @@
-"""Request-scoped dependencies: the session owns the transaction of one request,
-and every request passes the route policy before anything else runs."""
+"""Request-scoped dependencies: the session owns the transaction of one request;
+the principal is the one app.api.guard admitted before any work was done."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
-from fastapi.routing import APIRoute
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
-from app.access import audit, keys
-from app.access.keys import ANONYMOUS, Principal
-from app.access.policy import PUBLIC, required
-from app.api.errors import Forbidden, Unauthorized
+from app.access import audit
+from app.access.keys import Principal
+from app.api.errors import Unauthorized
 from app.db import session_scope
 
 
@@ -26,50 +25,36 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def client_address(request: Request) -> str | None:
+    """The caller's address as the guard decided it (trusted proxies only)."""
+    client = getattr(request.state, "client", None)
+    if client is not None:
+        return str(client)
     return request.client.host if request.client else None
 
 
-def authorize(request: Request) -> Principal:
-    """Authenticate the X-API-Key and check the route's role (app.access.policy)."""
-    route = request.scope.get("route")
-    path = route.path_format if isinstance(route, APIRoute) else request.url.path
-    needed = required(request.method, path)
-    if needed == PUBLIC:
-        request.state.principal = ANONYMOUS
-        return ANONYMOUS
-    key = request.headers.get("X-API-Key")
-    with session_scope(request.app.state.session_factory) as session:
-        principal = keys.authenticate(session, key) if key else None
-        if needed is None or principal is None or not principal.can(needed):
-            status = 401 if principal is None else 403
-            audit.record(
-                session,
-                principal=principal or ANONYMOUS,
-                action="akses.ditolak",
-                target=f"{request.method} {request.url.path}",
-                status_code=status,
-                client=client_address(request),
-                detail={"alasan": _reason(key, principal, needed)},
-            )
-    if principal is None:
-        raise Unauthorized(_reason(key, principal, needed))
-    if needed is None or not principal.can(needed):
-        raise Forbidden(_reason(key, principal, needed))
-    request.state.principal = principal
+# Declared so the OpenAPI document (and /docs "Authorize") sends X-API-Key; the
+# key itself is checked by app.api.guard before the request reaches a route.
+API_KEY = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="Kunci API Sinkron (skr_...)"
+)
+
+
+def authorize(request: Request, _key: Annotated[str | None, Security(API_KEY)] = None) -> Principal:
+    """The principal the guard admitted for this request."""
+    principal = getattr(request.state, "principal", None)
+    if not isinstance(principal, Principal) or principal.role is None:
+        raise Unauthorized("header X-API-Key wajib diisi")
     return principal
 
 
-def _reason(key: str | None, principal: Principal | None, needed: object) -> str:
-    if needed is None:
-        return "rute ini belum punya kebijakan akses"
-    if not key:
-        return "header X-API-Key wajib diisi"
-    if principal is None:
-        return "kunci API tidak dikenal atau sudah dicabut"
-    return f"peran '{principal.role}' tidak boleh memakai rute ini (perlu '{needed}')"
-
-
 PrincipalDep = Annotated[Principal, Depends(authorize)]
+
+
+def admitted(request: Request) -> None:
+    """Every route: the guard found it in the access policy. A route missing
+    there is refused to everyone, so adding one means deciding who may call it."""
+    if not getattr(request.state, "admitted", False):
+        raise Unauthorized("rute ini belum punya kebijakan akses")
 
 
 def audit_action(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,33 @@ class Conflict(ApiError):
     code = "konflik"
 
 
+class Invalid(ApiError):
+    status_code = 422
+    code = "validasi"
+
+
+class PayloadTooLarge(ApiError):
+    status_code = 413
+    code = "isi_terlalu_besar"
+
+
+class TooManyRequests(ApiError):
+    status_code = 429
+    code = "terlalu_banyak_permintaan"
+
+    def __init__(self, detail: str, *, retry_after: float) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, math.ceil(retry_after))
+
+
+class Unavailable(ApiError):
+    status_code = 503
+    code = "basis_data_tidak_tersedia"
+
+
+DATABASE_DOWN = "basis data tidak dapat dihubungi; coba lagi sebentar lagi"
+
+
 def _responses() -> dict[int | str, dict[str, Any]]:
     from app.api.schemas import ErrorOut
 
@@ -58,7 +87,10 @@ def _responses() -> dict[int | str, dict[str, Any]]:
         401: "Tanpa kunci API atau kunci tidak dikenal",
         403: "Peran tidak cukup",
         404: "Tidak ditemukan",
+        413: "Isi permintaan terlalu besar",
         422: "Isi permintaan tidak valid",
+        429: "Terlalu banyak permintaan; tunggu sesuai Retry-After",
+        503: "Basis data tidak dapat dihubungi",
     }
     return {code: {"model": ErrorOut, "description": text} for code, text in described.items()}
 
@@ -75,6 +107,27 @@ _MESSAGES = {
     "json_invalid": "JSON tidak valid",
     "model_attributes_type": "harus objek JSON",
     "dict_type": "harus objek JSON",
+    "finite_number": "harus bilangan terhingga",
+    "float_parsing": "harus bilangan",
+    "float_type": "harus bilangan",
+    "int_from_float": "harus bilangan bulat, tanpa pecahan",
+    "int_parsing_size": "bilangan terlalu besar",
+    "decimal_parsing": "harus bilangan desimal",
+    "decimal_type": "harus bilangan desimal",
+    "date_parsing": "harus tanggal (YYYY-MM-DD)",
+    "date_type": "harus tanggal (YYYY-MM-DD)",
+    "datetime_parsing": "harus waktu ISO 8601",
+    "datetime_type": "harus waktu ISO 8601",
+    "json_type": "harus JSON",
+    "string_unicode": "harus teks Unicode yang sah",
+    "bytes_type": "harus teks",
+    "none_required": "harus kosong (null)",
+    "list_type_or_tuple": "harus daftar",
+    "set_type": "harus daftar",
+    "tuple_type": "harus daftar",
+    "is_instance_of": "jenis nilai tidak sesuai",
+    "url_parsing": "harus URL",
+    "uuid_parsing": "harus UUID",
 }
 
 
@@ -88,7 +141,12 @@ _WITH_CONTEXT = {
     "string_pattern_mismatch": "format tidak sesuai",
     "too_short": "terlalu sedikit isinya",
     "too_long": "terlalu banyak isinya",
-    "string_too_long": "terlalu panjang",
+    "string_too_long": "terlalu panjang (paling banyak {max_length} karakter)",
+    "string_too_short": "terlalu pendek (paling sedikit {min_length} karakter)",
+    "value_error": "{error}",
+    "multiple_of": "harus kelipatan {multiple_of}",
+    "decimal_max_digits": "paling banyak {max_digits} digit",
+    "decimal_max_places": "paling banyak {decimal_places} angka di belakang koma",
 }
 
 
@@ -104,7 +162,9 @@ def _in_indonesian(err: Any) -> str:
         return _MESSAGES[kind]
     if kind in _WITH_CONTEXT:
         return _WITH_CONTEXT[kind].format_map(_Context(err.get("ctx") or {}))
-    return str(err.get("msg"))
+    # Never pydantic's English: a type we have not translated gets a plain answer.
+    log.info("pesan validasi belum diterjemahkan: %s (%s)", kind, err.get("msg"))
+    return "nilai tidak valid"
 
 
 def _body(code: str, detail: str) -> dict[str, str]:
@@ -114,13 +174,28 @@ def _body(code: str, detail: str) -> dict[str, str]:
 ERROR_RESPONSES = _responses()
 
 
+def render(exc: ApiError) -> JSONResponse:
+    """The one shape of an error answer (also used by the access guard)."""
+    headers: dict[str, str] = {}
+    if exc.status_code == 401:
+        headers["WWW-Authenticate"] = "X-API-Key"
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+    return JSONResponse(
+        _body(exc.code, exc.detail), status_code=exc.status_code, headers=headers or None
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "X-API-Key"} if exc.status_code == 401 else None
-        return JSONResponse(
-            _body(exc.code, exc.detail), status_code=exc.status_code, headers=headers
-        )
+        return render(exc)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("basis data tidak dapat dihubungi: %s", exc)
+        return render(Unavailable(DATABASE_DOWN))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

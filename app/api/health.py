@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
@@ -9,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import migrate
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger(__name__)
 
 
 @router.get("/healthz")
@@ -21,8 +24,10 @@ def readyz(request: Request) -> JSONResponse:
     try:
         ready = migrate.is_at_head(request.app.state.engine)
     except SQLAlchemyError as exc:
+        # Public route: the address, port and name of the database stay in the log.
+        log.error("readyz: basis data tidak dapat dihubungi: %s", exc)
         return JSONResponse(
-            {"error": "basis_data", "detail": f"basis data tidak dapat dihubungi: {exc}"}, 503
+            {"error": "basis_data", "detail": "basis data tidak dapat dihubungi"}, 503
         )
     if not ready:
         return JSONResponse({"error": "migrasi", "detail": "migrasi belum di versi terbaru"}, 503)

@@ -10,7 +10,9 @@ from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from app.api import audit_log, dead_letters, errors, health, runs, status
-from app.api.deps import authorize
+from app.api.deps import admitted
+from app.api.guard import Guard
+from app.api.known_opd import KnownOpd
 from app.config import Settings
 from app.db import make_session_factory
 from app.observability import metrics
@@ -46,15 +48,17 @@ def create_app(settings: Settings, engine: Engine, *, background: bool = False) 
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        dependencies=[Depends(authorize)],
+        dependencies=[Depends(admitted)],
         responses=errors.ERROR_RESPONSES,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
+    app.state.known_opd = KnownOpd(settings)
     app.state.worker = worker.worker if worker else None
     app.state.scheduler = worker.scheduler if worker else None
     errors.install(app)
+    app.add_middleware(Guard, settings=settings, session_factory=session_factory)
     for module in (health, status, runs, dead_letters, audit_log):
         app.include_router(module.router)
     app.include_router(metrics.router)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 
 from app.api.deps import PrincipalDep, SessionDep, audit_action
-from app.api.errors import ApiError, Conflict, NotFound
-from app.api.pagination import Limit, cut, decode_cursor
+from app.api.errors import ApiError, Conflict, Invalid, NotFound
+from app.api.known_opd import KnownOpd, OpdListUnavailable
+from app.api.pagination import Limit, cut, decode_cursor, id_max
 from app.api.schemas import (
     ErrorOut,
     RecordOutcomeOut,
@@ -17,12 +18,25 @@ from app.api.schemas import (
     RunCreate,
     RunOut,
     RunPage,
+    RunSummaryOut,
+    Tahap,
+    Trigger,
 )
 from app.models import Outcome, RunStatus, SyncRun
 from app.repositories import outcomes, runs
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
 CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut}}
+
+
+def _run_id(request: Request, run_id: int) -> int:
+    """A run id the database could hold; any other cannot exist (404)."""
+    if not 1 <= run_id <= id_max(request):
+        raise NotFound(f"run {run_id} tidak ada")
+    return run_id
+
+
+RunId = Annotated[int, Depends(_run_id)]
 
 
 def _get(session: SessionDep, run_id: int) -> SyncRun:
@@ -34,26 +48,27 @@ def _get(session: SessionDep, run_id: int) -> SyncRun:
 
 @router.get("", response_model=RunPage, summary="Riwayat run, terbaru dulu")
 def list_runs(
+    request: Request,
     session: SessionDep,
     _principal: PrincipalDep,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(description="next_cursor halaman sebelumnya")] = None,
     status: Annotated[RunStatus | None, Query()] = None,
-    tahun: Annotated[int | None, Query()] = None,
-    tahap: Annotated[str | None, Query()] = None,
-    trigger: Annotated[str | None, Query(description="cli, api, schedule, demo")] = None,
+    tahun: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    tahap: Annotated[Tahap | None, Query()] = None,
+    trigger: Annotated[Trigger | None, Query()] = None,
 ) -> RunPage:
     rows = runs.page(
         session,
         limit=limit,
-        before_id=decode_cursor(cursor),
+        before_id=decode_cursor(cursor, maximum=id_max(request)),
         status=status,
         tahun_anggaran=tahun,
         tahap=tahap,
         trigger=trigger,
     )
     page, next_cursor = cut(rows, limit)
-    return RunPage(items=[RunOut.model_validate(r) for r in page], next_cursor=next_cursor)
+    return RunPage(items=[RunSummaryOut.of(r) for r in page], next_cursor=next_cursor)
 
 
 @router.post(
@@ -71,9 +86,13 @@ def create_run(
     principal: PrincipalDep,
     idempotency_key: Annotated[
         str | None,
-        Header(max_length=255, description="Klik ganda dengan kunci yang sama memulai satu run."),
+        Header(
+            pattern=r"^[\x21-\x7e]{1,255}$",
+            description="Klik ganda dengan kunci yang sama memulai satu run (ASCII, ≤ 255).",
+        ),
     ] = None,
 ) -> RunOut:
+    _refuse_unknown_opd(request, body)
     runs.lock_triggers(session)
     if idempotency_key:
         earlier = runs.by_idempotency_key(session, idempotency_key)
@@ -124,8 +143,31 @@ def create_run(
     return RunOut.model_validate(run)
 
 
+def _refuse_unknown_opd(request: Request, body: RunCreate) -> None:
+    """Every kode_skpd must be an OPD E-Planning knows for the year (422 naming the rest)."""
+    if not body.kode_skpd:
+        return
+    known_opd: KnownOpd = request.app.state.known_opd
+    try:
+        known = known_opd.codes(body.tahun_anggaran)
+    except OpdListUnavailable as exc:
+        raise ApiError(
+            f"daftar perangkat daerah tidak dapat dibaca: {exc}",
+            code="eplanning_tidak_tersedia",
+            status_code=503,
+        ) from None
+    unknown = [code for code in body.kode_skpd if code not in known]
+    if unknown:
+        shown = ", ".join(unknown[:20]) + (
+            f" (dan {len(unknown) - 20} lainnya)" if len(unknown) > 20 else ""
+        )
+        raise Invalid(
+            f"kode_skpd: tidak dikenal E-Planning untuk tahun {body.tahun_anggaran}: {shown}"
+        )
+
+
 @router.get("/{run_id}", response_model=RunOut, summary="Satu run")
-def get_run(run_id: int, session: SessionDep, _principal: PrincipalDep) -> RunOut:
+def get_run(run_id: RunId, session: SessionDep, _principal: PrincipalDep) -> RunOut:
     return RunOut.model_validate(_get(session, run_id))
 
 
@@ -135,7 +177,8 @@ def get_run(run_id: int, session: SessionDep, _principal: PrincipalDep) -> RunOu
     summary="Hasil per data E-Program dalam satu run",
 )
 def list_records(
-    run_id: int,
+    request: Request,
+    run_id: RunId,
     session: SessionDep,
     _principal: PrincipalDep,
     outcome: Annotated[Outcome | None, Query()] = None,
@@ -144,7 +187,11 @@ def list_records(
 ) -> RecordOutcomePage:
     _get(session, run_id)
     rows = outcomes.for_run(
-        session, run_id, outcome=outcome, after_id=decode_cursor(cursor), limit=limit + 1
+        session,
+        run_id,
+        outcome=outcome,
+        after_id=decode_cursor(cursor, maximum=id_max(request, big=True)),
+        limit=limit + 1,
     )
     page, next_cursor = cut(rows, limit)
     return RecordOutcomePage(
@@ -160,7 +207,7 @@ def list_records(
     summary="Batalkan run pada batas halaman berikutnya",
 )
 def cancel_run(
-    run_id: int, request: Request, session: SessionDep, principal: PrincipalDep
+    run_id: RunId, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> RunOut:
     run = _get(session, run_id)
     if run.status not in (RunStatus.PENDING, RunStatus.RUNNING):

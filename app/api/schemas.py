@@ -2,24 +2,55 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    computed_field,
+    field_validator,
+)
 
 from app.sync.scope import KODE_SKPD
 
 TahapIn = Literal["renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan"]
+# At most this many OPD in one trigger: a kabupaten has a few dozen.
+MAX_KODE_SKPD = 100
 
 
-class RunOut(BaseModel):
+class Tahap(enum.StrEnum):
+    RENJA = "renja"
+    RKPD = "rkpd"
+    KUA_PPAS = "kua_ppas"
+    APBD = "apbd"
+    APBD_PERUBAHAN = "apbd_perubahan"
+
+
+class Trigger(enum.StrEnum):
+    CLI = "cli"
+    API = "api"
+    SCHEDULE = "schedule"
+    DEMO = "demo"
+
+
+class DeadLetterStatus(enum.StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+
+
+class _RunBase(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
     status: Literal["pending", "running", "succeeded", "failed", "cancelled", "interrupted"]
     tahun_anggaran: int
     tahap: str
-    kode_skpd: list[str] | None
     full: bool
     trigger: str
     triggered_by: str | None
@@ -34,9 +65,35 @@ class RunOut(BaseModel):
     cancel_requested: bool
     scheduled_for: datetime | None
 
+    @computed_field(description="Ada data yang belum sampai di E-Planning (dead letter).")
+    def peringatan(self) -> str | None:
+        dead = self.outcome_counts.get("dead_letter", 0)
+        if not dead:
+            return None
+        return (
+            f"{dead} data gagal dikirim ke E-Planning dan menjadi dead letter; "
+            "run berikutnya mengirimnya ulang, atau kirim ulang lewat /api/v1/dead-letters/retry"
+        )
+
+
+class RunOut(_RunBase):
+    kode_skpd: list[str] | None
+
+
+class RunSummaryOut(_RunBase):
+    """A run in a list: the OPD it covers are counted, not listed."""
+
+    jumlah_kode_skpd: int | None = Field(default=None, description="null: semua OPD")
+
+    @classmethod
+    def of(cls, run: Any) -> Self:
+        summary = cls.model_validate(run)
+        summary.jumlah_kode_skpd = len(run.kode_skpd) if run.kode_skpd else None
+        return summary
+
 
 class RunPage(BaseModel):
-    items: list[RunOut]
+    items: list[RunSummaryOut]
     next_cursor: str | None
 
 
@@ -45,12 +102,28 @@ class RunCreate(BaseModel):
 
     tahun_anggaran: int = Field(ge=2000, le=2100, examples=[2026])
     tahap: TahapIn = Field(examples=["renja"])
-    kode_skpd: list[Annotated[str, StringConstraints(pattern=KODE_SKPD)]] | None = Field(
-        default=None,
-        min_length=1,
-        description="Hanya OPD ini (kode_skpd, 8 segmen); tidak diisi = semua OPD.",
-        examples=[["1.02.0.00.0.00.01.0000"]],
+    kode_skpd: list[Annotated[str, StringConstraints(pattern=KODE_SKPD, max_length=40)]] | None = (
+        Field(
+            default=None,
+            min_length=1,
+            max_length=MAX_KODE_SKPD,
+            description=(
+                "Hanya OPD ini (kode_skpd, 8 segmen, yang dikenal E-Planning; kode ganda "
+                f"dihitung sekali; paling banyak {MAX_KODE_SKPD}); tidak diisi = semua OPD."
+            ),
+            examples=[["1.02.0.00.0.00.01.0000"]],
+        )
     )
+
+    @field_validator("kode_skpd", mode="before")
+    @classmethod
+    def _once_each(cls, value: Any) -> Any:
+        """Each code once, before the length is checked: a list that repeats one
+        OPD 500 times names one OPD."""
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return list(dict.fromkeys(value))
+        return value
+
     full: bool = Field(default=False, description="Tarik semua data, bukan hanya yang berubah.")
 
 
@@ -91,10 +164,11 @@ class ScopeStatus(BaseModel):
     tahun_anggaran: int
     tahap: str
     last_run: RunOut
+    open_dead_letters: int = Field(description="Dead letter yang masih terbuka di cakupan ini.")
 
 
 class SystemContact(BaseModel):
-    reachable: bool | None = Field(description="null: belum pernah dihubungi sejak layanan mulai")
+    reachable: bool | None = Field(description="null: belum pernah dihubungi")
     checked_at: datetime | None
     detail: str | None
 
@@ -106,6 +180,7 @@ class StatusOut(BaseModel):
     schedule: str | None
     eprogram: SystemContact
     eplanning: SystemContact
+    open_dead_letters: int = Field(description="Semua dead letter yang masih terbuka.")
 
 
 class DeadLetterOut(BaseModel):
@@ -152,6 +227,8 @@ class AuditOut(BaseModel):
     status_code: int | None
     client: str | None
     detail: dict[str, Any] | None
+    count: int = Field(description="Penolakan serupa dari alamat yang sama, digabung")
+    last_at: datetime | None
 
 
 class AuditPage(BaseModel):

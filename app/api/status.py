@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from app.api.deps import PrincipalDep, SessionDep
 from app.api.schemas import CurrentRun, RunOut, ScopeStatus, StatusOut, SystemContact
 from app.models import RunStatus
-from app.repositories import runs
+from app.repositories import dead_letters, runs
 from app.sync import contacts
 
 router = APIRouter(prefix="/api/v1", tags=["status"])
@@ -31,6 +31,7 @@ def status(request: Request, session: SessionDep, _principal: PrincipalDep) -> S
             started_at=active.started_at if active.status == RunStatus.RUNNING else None,
         )
     scheduler = getattr(request.app.state, "scheduler", None)
+    open_letters = dead_letters.count_open(session)
     return StatusOut(
         current_run=current,
         scopes=[
@@ -38,11 +39,13 @@ def status(request: Request, session: SessionDep, _principal: PrincipalDep) -> S
                 tahun_anggaran=run.tahun_anggaran,
                 tahap=run.tahap,
                 last_run=RunOut.model_validate(run),
+                open_dead_letters=open_letters.get((run.tahun_anggaran, run.tahap), 0),
             )
             for run in runs.last_per_scope(session)
         ],
         next_scheduled_run=scheduler.next_fire() if scheduler is not None else None,
         schedule=scheduler.schedule.expression if scheduler is not None else None,
-        eprogram=SystemContact(**vars(contacts.last("eprogram"))),
-        eplanning=SystemContact(**vars(contacts.last("eplanning"))),
+        eprogram=SystemContact(**vars(contacts.last(session, "eprogram"))),
+        eplanning=SystemContact(**vars(contacts.last(session, "eplanning"))),
+        open_dead_letters=sum(open_letters.values()),
     )

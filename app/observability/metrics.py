@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import session_scope
 from app.models import Outcome, RunStatus, SyncRun
+from app.repositories import dead_letters
 from connectors.errors import TransientError
 from connectors.retry import OnRetry
 
@@ -142,6 +143,7 @@ class ScopeSnapshot:
 class RunsSnapshot:
     by_status: dict[str, int]
     scopes: list[ScopeSnapshot]
+    open_dead_letters: dict[tuple[int, str], int] = field(default_factory=dict)
 
 
 def read_runs_snapshot(session: Session) -> RunsSnapshot:
@@ -177,7 +179,9 @@ def read_runs_snapshot(session: Session) -> RunsSnapshot:
         scopes[tahun, tahap] = ScopeSnapshot(
             tahun, tahap, known.last_status, known.last_counts, finished_at
         )
-    return RunsSnapshot(by_status, [scopes[k] for k in sorted(scopes)])
+    return RunsSnapshot(
+        by_status, [scopes[k] for k in sorted(scopes)], dead_letters.count_open(session)
+    )
 
 
 def _int_counts(counts: Any) -> dict[str, int]:
@@ -256,6 +260,17 @@ def _families(snapshot: RunsSnapshot, *, now: float) -> Iterator[Metric]:
             last_success.add_metric(labels, finished)
             since_success.add_metric(labels, max(now - finished, 0.0))
     yield from (records, failed, last_success, since_success)
+    open_letters = GaugeMetricFamily(
+        "sinkron_dead_letters_open",
+        "Dead letters still open (pushes that have not reached E-Planning), per scope.",
+        labels=scope_labels,
+    )
+    # Every scope gets a value, 0 included, so an alert on it can also clear.
+    known = {(s.tahun_anggaran, s.tahap) for s in snapshot.scopes}
+    for tahun, tahap in sorted(known | set(snapshot.open_dead_letters)):
+        count = snapshot.open_dead_letters.get((tahun, tahap), 0)
+        open_letters.add_metric([str(tahun), tahap], count)
+    yield open_letters
 
 
 def database_collector(session_factory: sessionmaker[Session]) -> Collector:

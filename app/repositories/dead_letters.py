@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from app.models import DeadLetter, utcnow
@@ -39,9 +39,13 @@ def get(session: Session, letter_id: int) -> DeadLetter | None:
     return session.get(DeadLetter, letter_id)
 
 
-def supersede(session: Session, keys: Iterable[NaturalKey], *, run_id: int) -> int:
-    """Close open letters of earlier runs for keys this run has written: replaying
-    them would put old content over newer content (or over a planner's edit)."""
+def supersede(
+    session: Session, keys: Iterable[NaturalKey], *, run_id: int, status: str = "superseded"
+) -> int:
+    """Close open letters of earlier runs for keys this run settled for good
+    (written, rejected, unchanged, a conflict...): replaying them would put old
+    content over newer content (or over a planner's edit), or ask again what
+    E-Planning already answered."""
     wanted = [tuple(k) for k in keys]
     closed = 0
     cols = (
@@ -58,7 +62,35 @@ def supersede(session: Session, keys: Iterable[NaturalKey], *, run_id: int) -> i
                 DeadLetter.run_id < run_id,
                 tuple_(*cols).in_(wanted[start : start + 200]),
             )
-            .values(status="superseded", resolved_at=utcnow())
+            .values(status=status, resolved_at=utcnow())
         )
         closed += affected(result)
     return closed
+
+
+def open_of_scope(
+    session: Session, *, tahun_anggaran: int, tahap: str, before_run: int, after_id: int, limit: int
+) -> Sequence[DeadLetter]:
+    """Open letters of one tahun/tahap left by earlier runs, oldest first."""
+    return session.scalars(
+        select(DeadLetter)
+        .where(
+            DeadLetter.status == "open",
+            DeadLetter.tahun_anggaran == tahun_anggaran,
+            DeadLetter.tahap == tahap,
+            DeadLetter.run_id < before_run,
+            DeadLetter.id > after_id,
+        )
+        .order_by(DeadLetter.id)
+        .limit(limit)
+    ).all()
+
+
+def count_open(session: Session) -> dict[tuple[int, str], int]:
+    """Open letters per (tahun_anggaran, tahap)."""
+    rows = session.execute(
+        select(DeadLetter.tahun_anggaran, DeadLetter.tahap, func.count())
+        .where(DeadLetter.status == "open")
+        .group_by(DeadLetter.tahun_anggaran, DeadLetter.tahap)
+    )
+    return {(tahun, tahap): count for tahun, tahap, count in rows}

@@ -1,13 +1,24 @@
-"""Whether E-Program and E-Planning answered at their last contact (this process)."""
+"""Whether E-Program and E-Planning answered at their last contact.
+
+Kept in the database, not in the process, so every replica's /status says the
+same thing, whichever replica made the call.
+"""
 
 from __future__ import annotations
 
-import threading
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import session_scope
+from app.repositories import contacts as repo
+
 System = Literal["eprogram", "eplanning"]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -17,15 +28,19 @@ class Contact:
     detail: str | None
 
 
-_lock = threading.Lock()
-_contacts: dict[str, Contact] = {}
+def note(
+    sessions: sessionmaker[Session], system: System, *, ok: bool, detail: str | None = None
+) -> None:
+    """Record a contact in its own short transaction; never fails the caller."""
+    try:
+        with session_scope(sessions) as session:
+            repo.note(session, system, reachable=ok, at=datetime.now(UTC), detail=detail)
+    except SQLAlchemyError as exc:
+        log.warning("kontak %s tidak tercatat: %s", system, exc)
 
 
-def note(system: System, *, ok: bool, detail: str | None = None) -> None:
-    with _lock:
-        _contacts[system] = Contact(ok, datetime.now(UTC), detail)
-
-
-def last(system: System) -> Contact:
-    with _lock:
-        return _contacts.get(system, Contact(None, None, None))
+def last(session: Session, system: System) -> Contact:
+    row = repo.get(session, system)
+    if row is None:
+        return Contact(None, None, None)
+    return Contact(row.reachable, row.checked_at, row.detail)

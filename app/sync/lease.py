@@ -16,6 +16,7 @@ the clock.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from datetime import datetime, timedelta
 
@@ -23,6 +24,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Lease, RunStatus, SyncRun
+from app.repositories import runs
 from app.repositories.upsert import affected, insert_missing
 
 SYNC = "sync"
@@ -35,26 +37,45 @@ class LeaseLost(Exception):
     """Our token is no longer the current one: stop writing."""
 
 
+# Drawn once per process: a container restarted with the same hostname and pid
+# is still a different holder, and sees its predecessor as dead at once.
+_INCARNATION = secrets.token_hex(4)
+
+
 def holder_id() -> str:
-    """This process as a lease holder: ``"<hostname>:<pid>"``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process as a lease holder: ``"<hostname>:<pid>:<random>"``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_INCARNATION}"
+
+
+def _parse_holder(holder: str) -> tuple[str, int, str | None] | None:
+    """(host, pid, incarnation) of ``host:pid[:incarnation]``; None when unparsable."""
+    head, sep, last = holder.rpartition(":")
+    if not sep:
+        return None
+    if last.isdigit():
+        return head, int(last), None
+    host, sep, pid_text = head.rpartition(":")
+    if not sep or not pid_text.isdigit():
+        return None
+    return host, int(pid_text), last
 
 
 def _dead_local_holder(holder: str | None) -> bool:
     """True when ``holder`` is a process of this host that no longer exists.
 
     Holders on other hosts, unparsable holders and processes we may not signal
-    count as alive: only the lease's expiry frees those.
+    count as alive: only the lease's expiry frees those. A holder with our own
+    pid but another incarnation is an earlier process that had our pid.
     """
-    if not holder:
+    parsed = _parse_holder(holder) if holder else None
+    if parsed is None:
         return False
-    host, sep, pid_text = holder.rpartition(":")
-    if not sep or host != socket.gethostname() or not pid_text.isdigit():
+    host, pid, incarnation = parsed
+    if host != socket.gethostname() or pid <= 0:
+        # pid 0 would signal our whole process group.
         return False
-    pid = int(pid_text)
-    if pid <= 0 or pid == os.getpid():
-        # pid 0 would signal our whole process group; our own pid is alive.
-        return False
+    if pid == os.getpid():
+        return incarnation is not None and incarnation != _INCARNATION
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -186,6 +207,8 @@ def mark_interrupted(session: Session, *, now: datetime, name: str = SYNC) -> li
     for run_id, run_token in candidates:
         if not stale and run_token is not None and run_token == live_token:
             continue
+        # What the run recorded before its process died is its real outcome.
+        counts = runs.outcome_counts(session, run_id)
         result = session.execute(
             update(SyncRun)
             .where(
@@ -198,6 +221,8 @@ def mark_interrupted(session: Session, *, now: datetime, name: str = SYNC) -> li
                 finished_at=now,
                 stage="selesai",
                 error=INTERRUPTED_MESSAGE,
+                outcome_counts=counts,
+                records_pulled=sum(counts.values()),
             ),
             execution_options={"synchronize_session": False},
         )

@@ -7,18 +7,19 @@ at most the page in hand (design.md, promise 3).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope
-from app.models import PushKey, RunStatus
+from app.models import DeadLetter, Outcome, PushKey, RunStatus
 from app.nomenklatur import store as nomenklatur_store
 from app.observability import metrics
 from app.repositories import (
@@ -31,24 +32,43 @@ from app.repositories import (
     source_records,
 )
 from app.repositories import dead_letters as dead_letter_repo
-from app.sync import contacts, records, standing
+from app.sync import contacts, records, replay, standing
 from app.sync.lease import LeaseLost
-from app.sync.push import PlannedWrite, push_writes
+from app.sync.push import PlannedWrite, PushResult, push_writes
 from app.sync.reconcile import Action, LastWrite, RemoteEntry, decide, remote_entry, sync_hash
 from app.sync.scope import Scope
+from app.sync.upstream import System, UpstreamUnavailable, explain, outage
 from connectors.eplanning import EPlanningClient
 from connectors.eprogram import EProgramClient, Page
-from connectors.http import ConnectorError
+from connectors.http import ConnectorError, TransientError
 from mappings.eplanning import NaturalKey
 from mappings.nomenklatur import Nomenklatur
 from mappings.normalise import WIB, parse_wib
 from mappings.subkegiatan import Mapped, Unmappable, map_sub_kegiatan, recency
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+# How often a run looks for a cancel request or a shutdown while it waits on a
+# request: the stop is honoured within about this long, in every stage.
+WATCH_SECONDS = 1.0
+REPLAY_BATCH = 200
+
+StopReason = Literal["cancel", "shutdown"]
+_STOPPED: dict[StopReason, tuple[RunStatus, str]] = {
+    "cancel": (RunStatus.CANCELLED, "dibatalkan oleh admin"),
+    "shutdown": (
+        RunStatus.INTERRUPTED,
+        "layanan dihentikan saat run berjalan; run berikutnya melanjutkan dari checkpoint",
+    ),
+}
 
 
 class RunCancelled(Exception):
-    """An admin asked the run to stop; it stops at the next page boundary."""
+    """An admin asked the run to stop."""
+
+
+class RunStopped(Exception):
+    """The process is shutting down; the run stops where the next run can resume."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +105,8 @@ class _PassState:
     # and the keys an active E-Program record speaks for (hanya_di_eplanning).
     nomenklatur: Nomenklatur | None = None
     in_eprogram: set[NaturalKey] = field(default_factory=set)
+    failed_batches: int = 0  # pushes in a row that got no answer at all
+    stop_reason: StopReason | None = None
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -105,6 +127,7 @@ class Pipeline:
         eplanning: EPlanningClient,
         progress: Callable[[Progress], None] | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        should_stop: Callable[[], bool] | None = None,
         fence: Callable[[Session], None] | None = None,
     ) -> None:
         self.settings = settings
@@ -113,6 +136,7 @@ class Pipeline:
         self.eplanning = eplanning
         self.progress = progress or (lambda _p: None)
         self.should_cancel = should_cancel or (lambda: False)
+        self.should_stop = should_stop or (lambda: False)
         # Called inside every transaction that records results: raises LeaseLost
         # when another process has taken over, so this one's writes roll back.
         self.fence = fence or (lambda _session: None)
@@ -130,32 +154,76 @@ class Pipeline:
             )
         state = _PassState(nomenklatur=nomenklatur)
         status, error = RunStatus.SUCCEEDED, None
+        work = asyncio.ensure_future(self._work(run_id, scope, state))
+        watcher = asyncio.ensure_future(self._watch(work, state))
         try:
-            with state.timed("baca_eplanning"):
-                self._set_stage(run_id, "baca_eplanning", state)
-                try:
-                    remote = await self._read_target(scope)
-                except ConnectorError as exc:
-                    contacts.note("eplanning", ok=False, detail=str(exc))
-                    raise
-                contacts.note("eplanning", ok=True)
-            await self._pull_pass(run_id, scope, remote, state)
-            if scope.full and not scope.partial:
-                self._only_in_eplanning(run_id, scope, remote, state)
+            await work
+        except asyncio.CancelledError:
+            # Stopped by the watcher mid-request: the page in hand is not
+            # recorded, so the next run redoes it with the same idempotency keys.
+            if state.stop_reason is None:
+                raise
+            status, error = _STOPPED[state.stop_reason]
         except RunCancelled:
-            status, error = RunStatus.CANCELLED, "dibatalkan oleh admin"
+            status, error = _STOPPED["cancel"]
+        except RunStopped:
+            status, error = _STOPPED["shutdown"]
         except LeaseLost:
             return self._lost(run_id, state)
+        except UpstreamUnavailable as exc:
+            status, error = RunStatus.FAILED, str(exc)
+            log.error("run %s gagal: %s", run_id, exc)
         except ConnectorError as exc:
             status, error = RunStatus.FAILED, str(exc)
             log.error("run %s gagal: %s", run_id, exc)
         except Exception as exc:  # a bug or a database outage must still end the run
             log.exception("run %s gagal karena galat tak terduga", run_id)
             status, error = RunStatus.FAILED, f"galat tak terduga: {type(exc).__name__}: {exc}"
+        finally:
+            watcher.cancel()
         try:
             return self._finish(run_id, scope, state, status, error)
         except LeaseLost:
             return self._lost(run_id, state)
+
+    async def _work(self, run_id: int, scope: Scope, state: _PassState) -> None:
+        with state.timed("baca_eplanning"):
+            self._set_stage(run_id, "baca_eplanning", state)
+            remote = await self._upstream("eplanning", self._read_target(scope))
+        await self._pull_pass(run_id, scope, remote, state)
+        if scope.full and not scope.partial:
+            self._only_in_eplanning(run_id, scope, remote, state)
+        if not scope.partial:
+            with state.timed("kirim_ulang"):
+                self._set_stage(run_id, "kirim_ulang", state)
+                await self._replay_open_letters(run_id, scope, state)
+
+    async def _watch(self, work: asyncio.Future[None], state: _PassState) -> None:
+        """Cancel or shut down within a second or so, in any stage: also while a
+        request to E-Program or E-Planning waits or is being retried."""
+        while not work.done():
+            await asyncio.sleep(WATCH_SECONDS)
+            if self.should_stop():
+                state.stop_reason = "shutdown"
+            elif await asyncio.to_thread(self.should_cancel):
+                state.stop_reason = "cancel"
+            else:
+                continue
+            work.cancel()
+            return
+
+    async def _upstream(self, system: System, call: Awaitable[T]) -> T:
+        """Await a read from E-Program or E-Planning, noting the contact; a failure
+        that outlived its retries stops the run with a message an admin can act on."""
+        url = self.settings.eprogram_url if system == "eprogram" else self.settings.eplanning_url
+        try:
+            value = await call
+        except ConnectorError as exc:
+            message = explain(system, url, exc)
+            contacts.note(self.sessions, system, ok=False, detail=message)
+            raise UpstreamUnavailable(system, message) from exc
+        contacts.note(self.sessions, system, ok=True)
+        return value
 
     @staticmethod
     def _lost(run_id: int, state: _PassState) -> RunSummary:
@@ -172,6 +240,7 @@ class Pipeline:
             async for items in self.eplanning.current_pages(
                 tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap, kode_skpd=kode_skpd
             ):
+                self._check_stop()
                 for item in items:
                     try:
                         entry = remote_entry(item)
@@ -195,16 +264,10 @@ class Pipeline:
         )
         self._set_stage(run_id, "tarik", state)
         while True:
-            if self.should_cancel():
-                raise RunCancelled
+            self._check_stop()
             with state.timed("tarik"):
                 started = time.perf_counter()
-                try:
-                    page = await anext(pages, None)
-                except ConnectorError as exc:
-                    contacts.note("eprogram", ok=False, detail=str(exc))
-                    raise
-                contacts.note("eprogram", ok=True)
+                page = await self._upstream("eprogram", anext(pages, None))
             if page is None:
                 break
             metrics.observe_pull(time.perf_counter() - started)
@@ -220,6 +283,105 @@ class Pipeline:
             self.progress(
                 Progress(run_id, "tarik", page_no, len(state.seen_ids), dict(state.counts))
             )
+
+    def _check_stop(self) -> None:
+        if self.should_stop():
+            raise RunStopped
+        if self.should_cancel():
+            raise RunCancelled
+
+    async def _push(self, writes: list[PlannedWrite], state: _PassState) -> list[PushResult]:
+        """Push a page's writes; what got no answer at all is sent again (same keys).
+
+        ``outage_batches`` pushes in a row without any answer stop the run as
+        failed: the page in hand is then not recorded, so the checkpoint stays
+        where the records are, and nothing becomes a dead letter for an outage.
+        """
+        done: list[PushResult] = []
+        remaining = writes
+        while remaining:
+            try:
+                pushed = await push_writes(self.eplanning, remaining)
+            except ConnectorError as exc:  # refused for good (a revoked token): no retry helps
+                raise self._refused(exc) from exc
+            missing = [p for p in pushed if p.unanswered]
+            done += [p for p in pushed if not p.unanswered]
+            if len(missing) < len(pushed):
+                state.failed_batches = 0
+                contacts.note(self.sessions, "eplanning", ok=True)
+            if not missing:
+                break
+            state.failed_batches += 1
+            cause = missing[0].cause
+            url = self.settings.eplanning_url
+            detail = explain("eplanning", url, cause) if cause else "E-Planning tidak menjawab"
+            contacts.note(self.sessions, "eplanning", ok=False, detail=detail)
+            log.warning("kiriman ke E-Planning gagal (%s berturut-turut): %s",
+                        state.failed_batches, cause)  # fmt: skip
+            if state.failed_batches >= self.settings.outage_batches:
+                assert cause is not None
+                message = outage("eplanning", url, cause, batches=state.failed_batches)
+                raise UpstreamUnavailable("eplanning", message)
+            await asyncio.sleep(self._pause(state.failed_batches))
+            remaining = [p.write for p in missing]
+        return done
+
+    def _pause(self, failures: int) -> float:
+        wait = self.settings.retry_initial_wait * 2 ** (failures - 1)
+        return float(min(wait, self.settings.retry_max_wait))
+
+    async def _replay_open_letters(self, run_id: int, scope: Scope, state: _PassState) -> None:
+        """Send the scope's dead letters of earlier runs again, with their own keys,
+        so E-Planning comes right with no admin action (promise 8). Sent first and
+        recorded after, in short transactions, under this run's lease."""
+        after_id = 0
+        while True:
+            self._check_stop()
+            with session_scope(self.sessions) as session:
+                letters = list(
+                    dead_letter_repo.open_of_scope(
+                        session,
+                        tahun_anggaran=scope.tahun_anggaran,
+                        tahap=scope.tahap,
+                        before_run=run_id,
+                        after_id=after_id,
+                        limit=REPLAY_BATCH,
+                    )
+                )
+            if not letters:
+                return
+            after_id = letters[-1].id
+            results = await self._replay_batch(letters, state)
+            with session_scope(self.sessions) as session:
+                self.fence(session)
+                replay.apply(session, letters, results)
+
+    def _refused(self, exc: ConnectorError) -> UpstreamUnavailable:
+        message = explain("eplanning", self.settings.eplanning_url, exc)
+        contacts.note(self.sessions, "eplanning", ok=False, detail=message)
+        return UpstreamUnavailable("eplanning", message)
+
+    async def _replay_batch(
+        self, letters: list[DeadLetter], state: _PassState
+    ) -> list[replay.ReplayResult]:
+        url = self.settings.eplanning_url
+        while True:
+            try:
+                results = await replay.send_with(self.eplanning, letters)
+            except TransientError as exc:
+                state.failed_batches += 1
+                detail = explain("eplanning", url, exc)
+                contacts.note(self.sessions, "eplanning", ok=False, detail=detail)
+                if state.failed_batches >= self.settings.outage_batches:
+                    message = outage("eplanning", url, exc, batches=state.failed_batches)
+                    raise UpstreamUnavailable("eplanning", message) from exc
+                await asyncio.sleep(self._pause(state.failed_batches))
+                continue
+            except ConnectorError as exc:
+                raise self._refused(exc) from exc
+            state.failed_batches = 0
+            contacts.note(self.sessions, "eplanning", ok=True)
+            return results
 
     def _start_position(self, scope: Scope, state: _PassState) -> tuple[str | None, str | None]:
         if scope.partial or scope.full:
@@ -257,7 +419,7 @@ class Pipeline:
         with state.timed("kirim"):
             self._remember_keys(run_id, writes)  # fenced: a stale holder pushes nothing
             started = time.perf_counter()
-            pushed = await push_writes(self.eplanning, writes)
+            pushed = await self._push(writes, state)
             if writes:
                 metrics.observe_push(time.perf_counter() - started)
             for result in pushed:
@@ -456,7 +618,9 @@ class Pipeline:
                 outcomes.mark_superseded(session, run_id, loser_id, winner_id)
             push_state.record_writes(session, page_record.written, run_id=run_id)
             source_records.save(session, page_record.sources, run_id=run_id)
-            dead_letter_repo.supersede(session, (w.key for w in page_record.written), run_id=run_id)
+            settled, rejected = _settled_keys(scope, page_record)
+            dead_letter_repo.supersede(session, settled, run_id=run_id)
+            dead_letter_repo.supersede(session, rejected, run_id=run_id, status="rejected")
             push_state.note_attempts(session, page_record.attempts)
             for letter in page_record.dead_letters:
                 dead_letter_repo.add(session, letter)
@@ -559,6 +723,24 @@ class Pipeline:
         summary = RunSummary(run_id, status, pulled, counts, error, dict(state.timings))
         self.progress(Progress(run_id, "selesai", 0, pulled, counts))
         return summary
+
+
+def _settled_keys(
+    scope: Scope, page_record: records.PageRecord
+) -> tuple[set[NaturalKey], set[NaturalKey]]:
+    """Keys this page settled for good, and of those the ones E-Planning rejected."""
+    settled = {w.key for w in page_record.written}
+    rejected: set[NaturalKey] = set()
+    for row in page_record.outcomes:
+        if row.outcome is Outcome.DEAD_LETTER or not row.kode_sub_skpd:
+            continue
+        if not row.kode_sub_kegiatan:
+            continue
+        key = NaturalKey(
+            scope.tahun_anggaran, scope.tahap, row.kode_sub_skpd, row.kode_sub_kegiatan
+        )
+        (rejected if row.outcome is Outcome.REJECTED else settled).add(key)
+    return settled - rejected, rejected
 
 
 def feed_time(value: object) -> str | None:

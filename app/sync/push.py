@@ -49,31 +49,38 @@ class PlannedWrite:
 class PushResult:
     write: PlannedWrite
     operation: Operation
-    result: OperationResult | None  # None: outlived its retries (dead letter)
+    result: OperationResult | None  # None: outlived its retries
     error: str | None = None
+    # True when E-Planning gave no answer at all (the request itself failed):
+    # an outage, not a record failing on its own.
+    unanswered: bool = False
+    cause: TransientError | None = None
 
 
 async def push_writes(client: EPlanningClient, writes: Sequence[PlannedWrite]) -> list[PushResult]:
     """Send every write in batches and pair each with E-Planning's answer.
 
     The client retries whole requests and items answered with a transient status
-    (same idempotency keys); what is still transient after that comes back with
-    ``result=None`` and goes to the dead-letter table, and the run goes on.
+    (same idempotency keys). An item still answered with a transient status comes
+    back with ``result=None`` (a dead letter); an operation whose request got no
+    answer at all comes back ``unanswered`` for the caller to send again or to
+    call an outage.
     """
     operations = [w.operation for w in writes]
+    cause: TransientError | None
     try:
         results = await client.batch(operations)
     except PartialBatchError as exc:
-        results = exc.results
-        failure: str | None = str(exc)
+        results, cause = exc.results, exc
     except TransientError as exc:
-        results, failure = [], str(exc)
+        results, cause = [], exc
     else:
-        failure = None
+        cause = None
     done: list[PushResult] = []
     for index, (write, op) in enumerate(zip(writes, operations, strict=True)):
         if index >= len(results):
-            done.append(PushResult(write, op, None, failure or "tidak ada jawaban"))
+            error = "E-Planning tidak menjawab kiriman ini"
+            done.append(PushResult(write, op, None, error, unanswered=True, cause=cause))
         elif results[index].retryable:
             status = results[index].status
             codes = results[index].error_codes

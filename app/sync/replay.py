@@ -1,4 +1,8 @@
-"""Replay dead letters with their original idempotency keys."""
+"""Replay dead letters with their original idempotency keys.
+
+Send first, record after: nothing holds a database transaction open while
+E-Planning is called and retried. Callers hold the run lease, as any run does.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ from app.config import Settings
 from app.models import DeadLetter, PushKey, utcnow
 from app.observability import metrics
 from app.repositories import push_state
-from app.sync.runner import retry_policy
+from app.sync.policy import retry_policy
+from app.sync.upstream import explain
 from connectors.eplanning import EPlanningClient, Operation, OperationResult
 from connectors.http import ConnectorError
 from mappings.eplanning import NaturalKey
@@ -37,9 +42,14 @@ def operation_of(letter: DeadLetter) -> Operation:
     )
 
 
+async def send_with(client: EPlanningClient, letters: Sequence[DeadLetter]) -> list[ReplayResult]:
+    """One batch; raises the ConnectorError when E-Planning gave no answer at all."""
+    results = await client.batch([operation_of(letter) for letter in letters])
+    return [ReplayResult(letter.id, r, None) for letter, r in zip(letters, results, strict=True)]
+
+
 async def send(settings: Settings, letters: Sequence[DeadLetter]) -> list[ReplayResult]:
     """One batch to E-Planning; a whole-request failure leaves every letter open."""
-    operations = [operation_of(letter) for letter in letters]
     async with EPlanningClient(
         settings.eplanning_url,
         settings.secret("eplanning_token"),
@@ -48,19 +58,32 @@ async def send(settings: Settings, letters: Sequence[DeadLetter]) -> list[Replay
         on_retry=metrics.retry_hook("eplanning"),
     ) as client:
         try:
-            results = await client.batch(operations)
+            return await send_with(client, letters)
         except ConnectorError as exc:
             # Transient or not (a rotated token, say): every letter stays open
             # with the reason, and the admin sees it in the answer.
-            return [ReplayResult(letter.id, None, str(exc)) for letter in letters]
-    return [ReplayResult(letter.id, r, None) for letter, r in zip(letters, results, strict=True)]
+            reason = explain("eplanning", settings.eplanning_url, exc)
+            return [ReplayResult(letter.id, None, reason) for letter in letters]
 
 
-def apply(session: Session, letters: Sequence[DeadLetter], results: Sequence[ReplayResult]) -> None:
-    """Record what E-Planning said: resolved, still open, or rejected for good."""
+def apply(
+    session: Session, letters: Sequence[DeadLetter], results: Sequence[ReplayResult]
+) -> list[DeadLetter]:
+    """Record what E-Planning said: resolved, still open, or rejected for good.
+
+    ``letters`` may come from an earlier, finished transaction: each is read
+    again here, and one that another replay closed meanwhile is left alone.
+    Returns the letters as recorded.
+    """
+    recorded: list[DeadLetter] = []
     by_id = {letter.id: letter for letter in letters}
     for item in results:
-        letter = by_id[item.letter_id]
+        letter = session.get(DeadLetter, by_id[item.letter_id].id)
+        if letter is None:
+            continue
+        recorded.append(letter)
+        if letter.status != "open":
+            continue
         letter.attempts += 1
         result = item.result
         if result is None or result.retryable:
@@ -75,6 +98,7 @@ def apply(session: Session, letters: Sequence[DeadLetter], results: Sequence[Rep
             letter.resolved_at = utcnow()
             letter.error = f"E-Planning menjawab {result.status}: {result.error_codes}"
     session.flush()
+    return recorded
 
 
 def _remember(session: Session, letter: DeadLetter, result: OperationResult) -> None:

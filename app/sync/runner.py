@@ -13,10 +13,10 @@ from app.observability import metrics
 from app.observability.logs import bind_run
 from app.repositories import runs
 from app.sync.pipeline import Pipeline, Progress, RunSummary
+from app.sync.policy import retry_policy
 from app.sync.scope import Scope
 from connectors.eplanning import EPlanningClient
 from connectors.eprogram import EProgramClient
-from connectors.http import RetryPolicy
 
 
 def create_run(
@@ -39,14 +39,6 @@ def create_run(
         return run.id
 
 
-def retry_policy(settings: Settings) -> RetryPolicy:
-    return RetryPolicy(
-        max_attempts=settings.retry_max_attempts,
-        initial_wait=settings.retry_initial_wait,
-        max_wait=settings.retry_max_wait,
-    )
-
-
 async def execute_run(
     run_id: int,
     *,
@@ -54,6 +46,7 @@ async def execute_run(
     session_factory: sessionmaker[Session],
     progress: Callable[[Progress], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    should_stop: Callable[[], bool] | None = None,
     fence: Callable[[Session], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> RunSummary:
@@ -85,6 +78,7 @@ async def execute_run(
                 eplanning=eplanning,
                 progress=progress,
                 should_cancel=should_cancel,
+                should_stop=should_stop,
                 fence=fence,
             )
             return await pipeline.execute(run_id)

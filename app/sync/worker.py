@@ -156,6 +156,7 @@ class RunWorker:
                     session_factory=self.sessions,
                     progress=lambda event: self._progress(event, progress),
                     should_cancel=lambda: self._cancel_requested(run_id),
+                    should_stop=self._stop.is_set,
                     fence=lambda session: lease.renew(
                         session, token=token, ttl=self.ttl, now=self.clock()
                     ),

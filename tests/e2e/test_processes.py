@@ -198,3 +198,73 @@ def test_a_killed_run_is_marked_interrupted_and_the_next_run_resumes(
     store = world.eplanning_records()
     assert len(store) == 160
     assert {r["sumber"]["id"] for r in store.values()} == {r["id"] for r in world.dataset.records}
+
+
+def test_sigterm_stops_a_run_reading_eplanning_within_seconds_and_it_resumes(
+    world: World, services: list[Service]
+) -> None:
+    key = admin_key(world)
+    first = Service(world)
+    services.append(first)
+    created = httpx.post(
+        f"{first.url}/api/v1/runs",
+        json={"tahun_anggaran": TAHUN, "tahap": TAHAP},
+        headers={"X-API-Key": key},
+    )
+    run_id = created.json()["id"]
+    wait_until(lambda: run_row(world, run_id).records_pulled >= 40, 60, "two pages recorded")
+    # E-Program now answers slowly: the run is waiting on a request.
+    world.faults(world.source, latency_ms=8000)
+    time.sleep(0.5)
+
+    started = time.monotonic()
+    first.process.send_signal(signal.SIGTERM)
+    first.process.wait(20)
+    stopped_in = time.monotonic() - started
+
+    assert stopped_in < 8, f"SIGTERM took {stopped_in:.1f} s"
+    stopped = run_row(world, run_id)
+    assert stopped.status == "interrupted", stopped.error
+    assert sum(stopped.outcome_counts.values()) == stopped.records_pulled >= 40
+    world.faults(world.source, latency_ms=0)
+    second = Service(world)
+    services.append(second)
+    resumed = httpx.post(
+        f"{second.url}/api/v1/runs",
+        json={"tahun_anggaran": TAHUN, "tahap": TAHAP},
+        headers={"X-API-Key": key},
+    ).json()
+    finished = wait_until(
+        lambda: (
+            run_row(world, resumed["id"]).status in ("succeeded", "failed")
+            and run_row(world, resumed["id"])
+        ),
+        60,
+        "the resumed run",
+    )
+    assert finished.status == "succeeded", finished.error
+    assert stopped.records_pulled + finished.records_pulled == 160
+    assert len(world.eplanning_records()) == 160
+
+
+def test_every_replica_shows_the_last_contact_whoever_made_it(
+    world: World, services: list[Service]
+) -> None:
+    key = admin_key(world)
+    # Never runs the job below: it does not poll for pending runs.
+    replica = Service(world, SINKRON_WORKER_POLL_SECONDS="3600")
+    services.append(replica)
+    world.faults(world.target, error_rate=1.0, retry_after=0)
+    world.settings = world.settings.model_copy(update={"retry_max_attempts": 2})
+
+    failed = world.sync(full=True)  # this process, not the replica
+
+    assert failed.status is RunStatus.FAILED
+    status = httpx.get(f"{replica.url}/api/v1/status", headers={"X-API-Key": key}).json()
+    assert status["eplanning"]["reachable"] is False
+    assert status["eplanning"]["detail"].startswith("E-Planning di ")
+    world.faults(world.target, error_rate=0.0)
+    assert world.sync(full=True).status is RunStatus.SUCCEEDED
+    status = httpx.get(f"{replica.url}/api/v1/status", headers={"X-API-Key": key}).json()
+    assert status["eplanning"]["reachable"] is True
+    assert status["eprogram"]["reachable"] is True

@@ -30,7 +30,12 @@ def api_keys(world: World) -> dict[str, str]:
 
 @pytest.fixture
 def service(world: World, engine: Engine) -> Iterator[ServerThread]:
-    settings = world.settings.model_copy(update={"worker_poll_seconds": 0.2, "sync_scopes": ""})
+    # Tests poll runs ten times a second; the rate limits have tests of their own.
+    # The worker wakes on every trigger; it does not poll, so it never takes a
+    # pending run that a test's World.sync() is about to carry out itself.
+    settings = world.settings.model_copy(
+        update={"worker_poll_seconds": 3600, "sync_scopes": "", "rate_limit_per_minute": 6000}
+    )
     with ServerThread(create_app(settings, engine, background=True)) as server:
         yield server
 
@@ -228,10 +233,11 @@ def test_dead_letters_are_replayed_with_their_original_keys(
 ) -> None:
     admin = api_keys["admin"]
     world.settings = world.settings.model_copy(update={"retry_max_attempts": 2})
-    world.faults(world.target, drop_after_apply_rate=1.0)  # applied, but never answered
+    # E-Planning is up; every write is applied, but answered 503 on its own.
+    world.faults(world.target, item_error_after_apply_rate=1.0)
     first = world.sync(full=True)
     assert first.counts == {"dead_letter": 160}
-    world.faults(world.target, drop_after_apply_rate=0.0)
+    world.faults(world.target, item_error_after_apply_rate=0.0)
     writes_before = world.eplanning_stats()["writes_applied"]
 
     listed = call(service, "GET", "/api/v1/dead-letters?limit=500", admin).json()
@@ -248,3 +254,63 @@ def test_dead_letters_are_replayed_with_their_original_keys(
     # What the replays learnt is remembered: the next sync finds nothing to do.
     assert world.sync().counts == {}
     assert world.sync(full=True).counts == {"unchanged": 160}
+
+
+def test_cancel_is_honoured_within_seconds_while_reading_eplanning(
+    world: World, service: ServerThread, api_keys: dict[str, str]
+) -> None:
+    admin = api_keys["admin"]
+    world.faults(world.target, latency_ms=8000)  # one slow read of E-Planning
+    run = call(service, "POST", "/api/v1/runs", admin, json={**SAMPLE_BODY, "full": True}).json()
+    wait_for(service, admin, run["id"], {"running"})
+    time.sleep(0.5)
+
+    started = time.monotonic()
+    assert call(service, "POST", f"/api/v1/runs/{run['id']}/cancel", admin).status_code == 202
+    done = wait_for(service, admin, run["id"], {"cancelled", "succeeded", "failed"}, timeout=20)
+
+    assert done["status"] == "cancelled"
+    assert time.monotonic() - started < 4
+    world.faults(world.target, latency_ms=0)
+    assert done["records_pulled"] == 0 and done["outcome_counts"] == {}
+
+
+def test_a_dead_letter_replay_waits_for_the_run_lease(
+    world: World, service: ServerThread, api_keys: dict[str, str]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.sync import lease
+
+    with session_scope(world.sessions) as session:
+        token = lease.acquire(
+            session, holder="replika-lain:1:abcd", ttl=timedelta(minutes=5), now=datetime.now(UTC)
+        )
+    assert token is not None
+
+    busy = call(service, "POST", "/api/v1/dead-letters/retry", api_keys["admin"])
+
+    assert busy.status_code == 409 and busy.json()["error"] == "run_berjalan"
+    with session_scope(world.sessions) as session:
+        lease.release(session, token=token)
+    assert call(service, "POST", "/api/v1/dead-letters/retry", api_keys["admin"]).status_code == 200
+
+
+def test_a_replay_while_eplanning_is_down_keeps_the_letters_and_says_so(
+    world: World, service: ServerThread, api_keys: dict[str, str]
+) -> None:
+    admin = api_keys["admin"]
+    world.settings = world.settings.model_copy(update={"retry_max_attempts": 2})
+    world.faults(world.target, item_error_rate=1.0)
+    assert world.sync(full=True).counts == {"dead_letter": 160}
+    world.faults(world.target, item_error_rate=0.0, error_rate=1.0, retry_after=0)
+
+    replayed = call(service, "POST", "/api/v1/dead-letters/retry", admin).json()
+
+    assert replayed["still_open"] == 160 and replayed["resolved"] == 0
+    assert replayed["items"][0]["error"].startswith("E-Planning di ")
+    status = call(service, "GET", "/api/v1/status", admin).json()
+    assert status["eplanning"]["reachable"] is False
+    assert status["open_dead_letters"] == 160
+    assert status["scopes"][0]["open_dead_letters"] == 160
+    assert status["scopes"][0]["last_run"]["peringatan"].startswith("160 data gagal dikirim")

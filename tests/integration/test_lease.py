@@ -15,7 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import session_scope
-from app.models import Lease, RunStatus, SyncRun
+from app.models import Lease, Outcome, RunStatus, SyncRun
+from app.repositories import outcomes
+from app.repositories.outcomes import OutcomeRow
 from app.sync import lease
 from app.sync.lease import LeaseLost
 
@@ -266,7 +268,7 @@ def test_a_dead_pid_on_this_host_is_stale_at_once(session_factory: sessionmaker[
 
 def test_live_or_foreign_holders_are_not_stale(session_factory: sessionmaker[Session]) -> None:
     me = lease.holder_id()
-    assert me == f"{socket.gethostname()}:{os.getpid()}"
+    assert me.startswith(f"{socket.gethostname()}:{os.getpid()}:")
     assert acquire(session_factory, me) == 1
     assert not lease.is_stale(current(session_factory), T0)
     assert acquire(session_factory, A, T0 + timedelta(seconds=1)) is None
@@ -277,6 +279,20 @@ def test_live_or_foreign_holders_are_not_stale(session_factory: sessionmaker[Ses
     assert not lease.is_stale(foreign_lease, T0)
     assert lease.is_stale(foreign_lease, T0 + TTL + timedelta(seconds=1))
     assert lease.is_stale(None, T0)
+
+
+def test_a_restarted_process_with_the_same_host_and_pid_is_another_holder(
+    session_factory: sessionmaker[Session],
+) -> None:
+    # A container restarted with the same hostname and pid: its predecessor's
+    # lease is free at once, not after the TTL.
+    me = lease.holder_id()
+    before_restart = f"{socket.gethostname()}:{os.getpid()}:0123abcd"
+    assert me != before_restart
+    assert acquire(session_factory, before_restart) == 1
+    assert lease.is_stale(current(session_factory), T0)
+    assert acquire(session_factory, me, T0 + timedelta(seconds=1)) == 2
+    assert not lease.is_stale(current(session_factory), T0 + timedelta(seconds=1))
 
 
 # -- interrupted runs -----------------------------------------------------------------------
@@ -321,6 +337,31 @@ def test_mark_interrupted_only_touches_runs_whose_holder_lost_the_lease(
     # Nothing more to do the second time.
     with session_scope(session_factory) as session:
         assert lease.mark_interrupted(session, now=now) == []
+
+
+def test_an_interrupted_run_reports_the_outcomes_it_recorded(
+    session_factory: sessionmaker[Session],
+) -> None:
+    old = acquire(session_factory, A)
+    orphan = add_run(session_factory, status=RunStatus.RUNNING, token=old, holder=A)
+    with session_scope(session_factory) as session:
+        outcomes.save(
+            session,
+            orphan,
+            [
+                OutcomeRow(str(i), Outcome.CREATED if i < 28 else Outcome.REJECTED)
+                for i in range(30)
+            ],
+        )
+
+    with session_scope(session_factory) as session:
+        assert lease.mark_interrupted(session, now=T0 + TTL + timedelta(seconds=1)) == [orphan]
+
+    with session_scope(session_factory) as session:
+        run = session.get(SyncRun, orphan)
+        assert run is not None
+        assert run.outcome_counts == {"created": 28, "rejected": 2}
+        assert run.records_pulled == 30
 
 
 def test_mark_interrupted_when_the_holder_process_died(
