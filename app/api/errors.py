@@ -161,10 +161,19 @@ def _in_indonesian(err: Any) -> str:
     if kind in _MESSAGES:
         return _MESSAGES[kind]
     if kind in _WITH_CONTEXT:
-        return _WITH_CONTEXT[kind].format_map(_Context(err.get("ctx") or {}))
+        context = _Context(err.get("ctx") or {})
+        if kind == "string_too_short" and context.get("min_length") == 1:
+            return "tidak boleh kosong"
+        if isinstance(context.get("expected"), str):
+            # pydantic lists the choices as "'a', 'b' or 'c'".
+            context["expected"] = context["expected"].replace("' or '", "' atau '")
+        return _WITH_CONTEXT[kind].format_map(context)
     # Never pydantic's English: a type we have not translated gets a plain answer.
     log.info("pesan validasi belum diterjemahkan: %s (%s)", kind, err.get("msg"))
     return "nilai tidak valid"
+
+
+_PLACES = frozenset({"body", "query", "path"})
 
 
 def _body(code: str, detail: str) -> dict[str, str]:
@@ -201,7 +210,8 @@ def install(app: FastAPI) -> None:
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         parts = []
         for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            # "kategori", not "query.kategori": people name the field, not its place.
+            where = ".".join(str(p) for p in err.get("loc", ()) if p not in _PLACES)
             parts.append(f"{where}: {_in_indonesian(err)}")
         return JSONResponse(_body("validasi", "; ".join(parts)), status_code=422)
 

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
-from app.api import audit_log, dead_letters, errors, health, runs, status
+from app.api import audit_log, dead_letters, errors, health, mismatches, ringkasan, runs, status
 from app.api.deps import admitted
 from app.api.guard import Guard
 from app.api.known_opd import KnownOpd
@@ -22,8 +22,10 @@ DESCRIPTION = """
 Integrasi E-Program → E-Planning Kabupaten Kepulauan Meranti.
 
 Kirim kunci API di header `X-API-Key`. Peran `planner` boleh membaca status dan
-riwayat run; peran `admin` boleh semuanya (memulai dan membatalkan run, mengirim
-ulang dead letter, membaca jejak audit). Setiap galat berbentuk
+riwayat run, membaca dan memutuskan mismatch, membaca ringkasan dan mengunduh
+laporan (kunci planner dapat dibatasi ke OPD tertentu); peran `admin` boleh
+semuanya (memulai dan membatalkan run, mengirim ulang dead letter, membaca jejak
+audit). Setiap galat berbentuk
 `{"error": "<kode>", "detail": "<pesan>"}`.
 """
 
@@ -59,7 +61,7 @@ def create_app(settings: Settings, engine: Engine, *, background: bool = False) 
     app.state.scheduler = worker.scheduler if worker else None
     errors.install(app)
     app.add_middleware(Guard, settings=settings, session_factory=session_factory)
-    for module in (health, status, runs, dead_letters, audit_log):
+    for module in (health, status, runs, dead_letters, audit_log, mismatches, ringkasan):
         app.include_router(module.router)
     app.include_router(metrics.router)
     return app
