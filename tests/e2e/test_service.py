@@ -40,7 +40,12 @@ def service(world: World, engine: Engine) -> Iterator[ServerThread]:
     # The worker wakes on every trigger; it does not poll, so it never takes a
     # pending run that a test's World.sync() is about to carry out itself.
     settings = world.settings.model_copy(
-        update={"worker_poll_seconds": 3600, "sync_scopes": "", "rate_limit_per_minute": 6000}
+        update={
+            "worker_poll_seconds": 3600,
+            "sync_scopes": "",
+            "rate_limit_per_minute": 6000,
+            "rate_limit_post_per_minute": 6000,
+        }
     )
     with ServerThread(create_app(settings, engine, background=True)) as server:
         yield server
