@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
 
+    # The report pages (/laporan): how long a sign-in lasts, and whether the
+    # session cookie is sent over HTTPS only (set it behind a TLS proxy).
+    laporan_session_hours: float = Field(default=8.0, gt=0, le=168)
+    laporan_cookie_secure: bool = False
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:

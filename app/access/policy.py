@@ -12,8 +12,12 @@ from app.access.keys import Role
 
 Public = Literal["publik"]
 PUBLIC: Final[Public] = "publik"
+# The planners' report pages: no X-API-Key; the page itself requires a signed-in
+# browser session (app.web.sessions), made from a key of any role.
+Sesi = Literal["sesi"]
+SESI: Final[Sesi] = "sesi"
 
-POLICY: Final[dict[tuple[str, str], Role | Public]] = {
+POLICY: Final[dict[tuple[str, str], Role | Public | Sesi]] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
     # Counts and timings only, no planning data: scrapers usually carry no key.
@@ -28,9 +32,19 @@ POLICY: Final[dict[tuple[str, str], Role | Public]] = {
     ("POST", "/api/v1/dead-letters/{letter_id}/retry"): Role.ADMIN,
     ("POST", "/api/v1/dead-letters/retry"): Role.ADMIN,
     ("GET", "/api/v1/audit"): Role.ADMIN,
+    # The sign-in form and its stylesheet come before any session; the form
+    # checks the key typed into it.
+    ("GET", "/laporan/masuk"): PUBLIC,
+    ("POST", "/laporan/masuk"): PUBLIC,
+    ("GET", "/laporan/aset/{nama}"): PUBLIC,
+    ("POST", "/laporan/keluar"): SESI,
+    ("GET", "/laporan"): SESI,
+    ("GET", "/laporan/opd/{kode_skpd}"): SESI,
+    ("GET", "/laporan/mismatch/{mismatch_id}"): SESI,
+    ("POST", "/laporan/mismatch/{mismatch_id}/{keputusan}"): SESI,
 }
 
 
-def required(method: str, path: str) -> Role | Public | None:
+def required(method: str, path: str) -> Role | Public | Sesi | None:
     """The role a route needs; None when the route has no policy (refused)."""
     return POLICY.get((method.upper(), path))

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
+from app import web
 from app.api import audit_log, dead_letters, errors, health, runs, status
 from app.api.deps import authorize
 from app.config import Settings
@@ -58,4 +59,5 @@ def create_app(settings: Settings, engine: Engine, *, background: bool = False) 
     for module in (health, status, runs, dead_letters, audit_log):
         app.include_router(module.router)
     app.include_router(metrics.router)
+    web.install(app)
     return app
