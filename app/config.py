@@ -38,6 +38,8 @@ class Settings(BaseSettings):
 
     conflict_policy: ConflictPolicy = "manual"
     jenis_pemda: Literal["KABKOT", "PROV"] = "KABKOT"
+    # The pemda's name, as the title of the planners' reports shows it.
+    pemda: str = "Kabupaten Kepulauan Meranti"
 
     page_size: int = Field(default=500, ge=1, le=1000)
     push_batch_size: int = Field(default=200, ge=1, le=200)

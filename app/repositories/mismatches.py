@@ -424,3 +424,50 @@ def ids_matching(session: Session, f: MismatchFilter, *, limit: int) -> list[int
             _select(f).with_only_columns(Mismatch.id).order_by(Mismatch.id).limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class KategoriStats:
+    """How many rows of one kategori match, and the longest text of each column
+    (so an export can size its columns before it writes the first row)."""
+
+    kategori: str
+    jumlah: int
+    longest: dict[str, int]
+
+
+# The text columns whose length an export needs to know.
+_MEASURED = (
+    "kode_skpd",
+    "kode_sub_skpd",
+    "kode_sub_kegiatan",
+    "nama_sub_kegiatan",
+    "field",
+    "nilai_eprogram",
+    "nilai_eplanning",
+    "keterangan",
+    "diputuskan_oleh",
+    "catatan",
+)
+
+
+def kategori_stats(session: Session, f: MismatchFilter) -> list[KategoriStats]:
+    """Per kategori of the matches: the count and the longest value per text column."""
+    columns = [getattr(Mismatch, name) for name in _MEASURED]
+    rows = session.execute(
+        select(
+            Mismatch.kategori,
+            func.count(),
+            *(func.max(func.length(column)) for column in columns),
+        )
+        .where(*f.where())
+        .group_by(Mismatch.kategori)
+    ).all()
+    return [
+        KategoriStats(
+            kategori=row[0],
+            jumlah=int(row[1]),
+            longest={name: int(n or 0) for name, n in zip(_MEASURED, row[2:], strict=True)},
+        )
+        for row in rows
+    ]

@@ -1,0 +1,457 @@
+"""The mismatch report as files planners open in Excel.
+
+XLSX: a ``Ringkasan`` sheet (per OPD) and one sheet per kategori, each under a
+title block. CSV: UTF-8 with a BOM and ``;`` between fields, as Excel in an
+Indonesian locale opens it. Both are written row by row from
+:func:`app.repositories.mismatches.stream`, so 100,000 mismatches never sit in
+memory (openpyxl's write-only mode spools each sheet to a temporary file).
+
+The API, the web pages and ``sinkron laporan`` call the same three functions:
+:func:`write_xlsx`, :func:`csv_chunks` and :func:`filename`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from sqlalchemy.orm import Session
+
+from app.models import Mismatch
+from app.report import KATEGORI, MISMATCH_STATUS_LABELS, waktu_wib
+from app.repositories import mismatches, ringkasan
+from app.repositories.mismatches import KategoriStats, MismatchFilter
+from mappings.normalise import WIB, parse_money
+
+# Excel shows these with the reader's separators; the [$Rp-421] tag is the
+# Indonesian Rupiah symbol, so LibreOffice and Excel both show "Rp 1.250.000".
+RUPIAH = "[$Rp-421] #,##0;[Red]-[$Rp-421] #,##0"
+WAKTU = "[$-421]d mmmm yyyy hh.mm"
+PERSEN = "0.0%"
+
+TAHAP_LABELS = {
+    "renja": "Renja",
+    "rkpd": "RKPD",
+    "kua_ppas": "KUA-PPAS",
+    "apbd": "APBD",
+    "apbd_perubahan": "APBD Perubahan",
+}
+
+# Sheet names: at most 31 characters, none of []:*?/\ (Excel's rules).
+SHEET_NAMES = {
+    "kode_tidak_di_nomenklatur": "Kode tidak di nomenklatur",
+    "format_kode": "Format kode salah",
+    "nama_berbeda": "Nama berbeda",
+    "pagu_berbeda": "Pagu berbeda",
+    "sumber_dana_tidak_sama": "Sumber dana ≠ pagu",
+    "indikator_tidak_lengkap": "Indikator tidak lengkap",
+    "skpd_tidak_dikenal": "Perangkat daerah tak dikenal",
+    "duplikat": "Data ganda",
+    "hanya_di_eplanning": "Hanya di E-Planning",
+    "diubah_manual": "Diubah di E-Planning",
+    "ditolak": "Ditolak E-Planning",
+    "data_tidak_valid": "Data tidak valid",
+}
+RINGKASAN_SHEET = "Ringkasan"
+
+# Kategori whose two values are amounts: written as numbers in Rupiah format.
+_MONEY_KATEGORI = frozenset({"pagu_berbeda", "sumber_dana_tidak_sama"})
+_XLSX_TEXT_MAX = 32_767
+_WIDTH_MAX = 60
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+_TITLE_FONT = Font(bold=True, size=14)
+_BOLD = Font(bold=True)
+
+
+class ExportProblem(ValueError):
+    """The filter cannot make a report (tahun anggaran and tahap are required)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    # Mismatch attribute whose longest value sizes the column (see kategori_stats).
+    measured: str | None = None
+    width: int = 12
+
+
+# One row per mismatch, in the kategori sheets and (with kategori and saran) in the CSV.
+_COLUMNS = (
+    Column("No", width=7),
+    Column("Kode SKPD", "kode_skpd"),
+    Column("Kode sub unit", "kode_sub_skpd"),
+    Column("Kode sub kegiatan", "kode_sub_kegiatan"),
+    Column("Nama sub kegiatan", "nama_sub_kegiatan"),
+    Column("Field", "field"),
+    Column("Nilai E-Program", "nilai_eprogram", width=16),
+    Column("Nilai E-Planning / nomenklatur", "nilai_eplanning", width=16),
+    Column("Keterangan", "keterangan"),
+    Column("Status", width=13),
+    Column("Pertama ditemukan (WIB)", width=22),
+    Column("Terakhir ditemukan (WIB)", width=22),
+    Column("Diputuskan oleh", "diputuskan_oleh"),
+    Column("Catatan", "catatan"),
+    Column("ID", width=9),
+)
+
+CSV_HEADER = (
+    "id",
+    "kode_skpd",
+    "kode_sub_skpd",
+    "kode_sub_kegiatan",
+    "nama_sub_kegiatan",
+    "kategori",
+    "kategori_label",
+    "field",
+    "nilai_eprogram",
+    "nilai_eplanning",
+    "keterangan",
+    "saran",
+    "status",
+    "pertama_ditemukan_wib",
+    "terakhir_ditemukan_wib",
+    "diputuskan_oleh",
+    "diputuskan_pada_wib",
+    "catatan",
+)
+
+
+def filename(f: MismatchFilter, ext: str) -> str:
+    """``sinkron-mismatch-2026-renja[-<kode_skpd>].<ext>``."""
+    parts = ["sinkron-mismatch", str(f.tahun_anggaran or "semua"), f.tahap or "semua"]
+    if f.kode_skpd:
+        parts.append(f.kode_skpd)
+    return "-".join(parts) + "." + ext
+
+
+def kategori_label(kategori: str) -> str:
+    info = KATEGORI.get(kategori)
+    return info.label if info else kategori
+
+
+# -- XLSX -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Written:
+    """What an export wrote: mismatch rows and the sheets, in order."""
+
+    rows: int
+    sheets: list[str]
+
+
+def write_xlsx(
+    session: Session,
+    f: MismatchFilter,
+    out: BinaryIO | Path,
+    *,
+    pemda: str,
+    made_at: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> Written:
+    """Write the report of the mismatches ``f`` selects to ``out``.
+
+    ``f`` must name a tahun anggaran and a tahap (the summary is per tahun/tahap).
+    ``progress`` is told the number of rows written every 10,000 rows.
+    """
+    tahun, tahap = _required_scope(f)
+    wb = Workbook(write_only=True)
+    title = _title_lines(f, pemda=pemda, made_at=made_at)
+    _write_ringkasan(wb, session, f, tahun=tahun, tahap=tahap, title=title)
+    written = 0
+    stats = {s.kategori: s for s in mismatches.kategori_stats(session, f)}
+    for kategori in _ordered(stats):
+        ws = wb.create_sheet(_sheet_name(kategori))
+        info = KATEGORI.get(kategori)
+        lines = [*title, f"Kategori: {kategori_label(kategori)}"]
+        if info:
+            lines.append(f"Saran: {info.saran}")
+        header_row = _start_sheet(ws, lines, _widths(stats[kategori]))
+        _header(ws, [c.header for c in _COLUMNS])
+        money = kategori in _MONEY_KATEGORI
+        n = 0
+        for m in mismatches.stream(session, replace(f, kategori=kategori)):
+            n += 1
+            ws.append(_xlsx_row(ws, n, m, money=money))
+            written += 1
+            if progress is not None and written % 10_000 == 0:
+                progress(written)
+        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(_COLUMNS))}{header_row + n}"
+    wb.save(out)
+    if progress is not None:
+        progress(written)
+    return Written(rows=written, sheets=list(wb.sheetnames))
+
+
+def _required_scope(f: MismatchFilter) -> tuple[int, str]:
+    if f.tahun_anggaran is None or f.tahap is None:
+        raise ExportProblem("laporan memerlukan tahun anggaran dan tahap")
+    return f.tahun_anggaran, f.tahap
+
+
+def _ordered(stats: dict[str, KategoriStats]) -> list[str]:
+    """Kategori with matches, in the order of the design's table; unknown ones last."""
+    known = [k for k in KATEGORI if k in stats]
+    return known + sorted(k for k in stats if k not in KATEGORI)
+
+
+def _sheet_name(kategori: str) -> str:
+    name = SHEET_NAMES.get(kategori) or kategori
+    for bad in "[]:*?/\\":
+        name = name.replace(bad, " ")
+    return name[:31]
+
+
+def _title_lines(f: MismatchFilter, *, pemda: str, made_at: datetime) -> list[str]:
+    return [
+        "Laporan ketidaksesuaian data E-Program → E-Planning",
+        pemda,
+        f"Tahun anggaran {f.tahun_anggaran} · tahap {TAHAP_LABELS.get(f.tahap or '', f.tahap)}",
+        f"Dibuat {waktu_wib(made_at)}",
+        f"Filter: {describe(f)}",
+    ]
+
+
+def describe(f: MismatchFilter) -> str:
+    """The filter in words, for the title block ("semua" when none)."""
+    parts = []
+    if f.kode_skpd:
+        parts.append(f"OPD {f.kode_skpd}")
+    elif f.opd is not None:
+        parts.append("OPD " + ", ".join(sorted(f.opd)))
+    if f.kategori:
+        parts.append(f"kategori {kategori_label(f.kategori)}")
+    if f.status:
+        parts.append(f"status {f.status}")
+    if f.q:
+        parts.append(f"pencarian “{f.q}”")
+    return ", ".join(parts) or "semua mismatch"
+
+
+def _start_sheet(ws: WriteOnlyWorksheet, lines: Sequence[str], widths: Sequence[int]) -> int:
+    """Write the title block, size and freeze the columns; returns the header's row.
+
+    Widths and the frozen pane go into the sheet's head, so they are set before
+    the first row; the autofilter goes into its tail, after the last.
+    """
+    for index, width in enumerate(widths, 1):
+        # Set up by openpyxl for write-only sheets too; its type stubs omit it.
+        ws.column_dimensions[get_column_letter(index)].width = width  # type: ignore[attr-defined]
+    header_row = len(lines) + 2
+    ws.freeze_panes = f"A{header_row + 1}"
+    for i, line in enumerate(lines):
+        cell = WriteOnlyCell(ws, value=_clean(line))
+        cell.font = _TITLE_FONT if i == 0 else _BOLD if i == 1 else Font()
+        ws.append([cell])
+    ws.append([])
+    return header_row
+
+
+def _header(ws: WriteOnlyWorksheet, names: Sequence[str]) -> None:
+    cells = []
+    for name in names:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        cells.append(cell)
+    ws.append(cells)
+
+
+def _widths(stats: KategoriStats) -> list[int]:
+    widths = []
+    for column in _COLUMNS:
+        longest = stats.longest.get(column.measured, 0) if column.measured else 0
+        widths.append(min(max(column.width, len(column.header) + 2, longest + 2), _WIDTH_MAX))
+    return widths
+
+
+def _xlsx_row(ws: WriteOnlyWorksheet, n: int, m: Mismatch, *, money: bool) -> list[Any]:
+    return [
+        n,
+        _text(ws, m.kode_skpd),
+        _text(ws, m.kode_sub_skpd),
+        _text(ws, m.kode_sub_kegiatan),
+        _text(ws, m.nama_sub_kegiatan),
+        _text(ws, m.field),
+        _value(ws, m.nilai_eprogram, money=money),
+        _value(ws, m.nilai_eplanning, money=money),
+        _text(ws, m.keterangan),
+        MISMATCH_STATUS_LABELS.get(m.status, m.status),
+        _moment(ws, m.first_seen_at),
+        _moment(ws, m.last_seen_at),
+        _text(ws, m.diputuskan_oleh),
+        _text(ws, m.catatan),
+        m.id,
+    ]
+
+
+def _text(ws: WriteOnlyWorksheet, value: str | None) -> Any:
+    """Text as a cell holds it: no control characters Excel refuses, within
+    Excel's length limit, and never a formula (E-Program text may start with '=')."""
+    if value is None:
+        return None
+    text = _clean(value)
+    if text.startswith("="):
+        cell = WriteOnlyCell(ws, value=text)
+        cell.data_type = "s"
+        return cell
+    return text
+
+
+def _clean(text: str) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", text)[:_XLSX_TEXT_MAX]
+
+
+def _value(ws: WriteOnlyWorksheet, value: str | None, *, money: bool) -> Any:
+    if value is None or not money:
+        return _text(ws, value)
+    try:
+        amount = parse_money(value)
+    except ValueError:
+        return _text(ws, value)
+    return _formatted(ws, amount, RUPIAH)
+
+
+def _moment(ws: WriteOnlyWorksheet, moment: datetime | None) -> Any:
+    if moment is None:
+        return None
+    # Excel has no time zones: the WIB wall-clock time, as people here read it.
+    return _formatted(ws, moment.astimezone(WIB).replace(tzinfo=None), WAKTU)
+
+
+def _formatted(ws: WriteOnlyWorksheet, value: Any, number_format: str) -> Cell:
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = number_format
+    return cell
+
+
+_RINGKASAN_COLUMNS = (
+    Column("Kode SKPD", width=24),
+    Column("Perangkat daerah", width=40),
+    Column("Sub kegiatan", width=13),
+    Column("Tepat di E-Planning", width=13),
+    Column("Siap SAKIP", width=12),
+    Column("Kesiapan SAKIP", width=12),
+    Column("Mismatch terbuka", width=12),
+    *(Column(SHEET_NAMES[k], width=12) for k in KATEGORI),
+    Column("Pagu E-Program", width=22),
+    Column("Pagu E-Planning", width=22),
+    Column("Selisih pagu", width=22),
+)
+
+
+def _write_ringkasan(
+    wb: Workbook, session: Session, f: MismatchFilter, *, tahun: int, tahap: str, title: list[str]
+) -> None:
+    ws = wb.create_sheet(RINGKASAN_SHEET)
+    opd = f.opd
+    if f.kode_skpd is not None:
+        opd = frozenset({f.kode_skpd}) & (f.opd if f.opd is not None else {f.kode_skpd})
+    rows = ringkasan.per_opd(session, tahun_anggaran=tahun, tahap=tahap, opd=opd)
+    lines = [*title, "Ringkasan per perangkat daerah: mismatch terbuka (baru dan diakui)"]
+    header_row = _start_sheet(ws, lines, [c.width for c in _RINGKASAN_COLUMNS])
+    _header(ws, [c.header for c in _RINGKASAN_COLUMNS])
+    for row in rows:
+        ws.append(_ringkasan_row(ws, row))
+    last = get_column_letter(len(_RINGKASAN_COLUMNS))
+    ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(rows)}"
+    # The pemda's total after a blank row, outside the filtered range.
+    ws.append([])
+    ws.append(_ringkasan_row(ws, ringkasan.total(rows)))
+
+
+def _ringkasan_row(ws: WriteOnlyWorksheet, row: ringkasan.OpdFigures) -> list[Any]:
+    kesiapan = row.kesiapan
+    return [
+        _text(ws, row.kode_skpd) if row.kode_skpd else "Total",
+        _text(ws, row.nama_skpd),
+        row.jumlah,
+        row.tepat,
+        row.siap_sakip,
+        _formatted(ws, kesiapan, PERSEN) if kesiapan is not None else None,
+        row.mismatch_terbuka,
+        *(row.mismatch.get(k, 0) for k in KATEGORI),
+        _formatted(ws, row.pagu_eprogram, RUPIAH),
+        _formatted(ws, row.pagu_eplanning, RUPIAH),
+        _formatted(ws, row.selisih_pagu, RUPIAH),
+    ]
+
+
+# -- CSV --------------------------------------------------------------------------
+
+
+def csv_chunks(
+    session: Session, f: MismatchFilter, *, rows_per_chunk: int = 500
+) -> Iterator[bytes]:
+    """The CSV of the mismatches ``f`` selects, a few hundred rows per chunk.
+
+    The caller keeps ``session`` open until the iterator is exhausted.
+    """
+    buffer = io.StringIO()
+    # The BOM tells Excel the file is UTF-8; ';' is the list separator of the
+    # Indonesian locale, so the columns split when the file is double-clicked.
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for n, m in enumerate(mismatches.stream(session, f), 1):
+        writer.writerow(_csv_row(m))
+        if n % rows_per_chunk == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def _csv_row(m: Mismatch) -> list[str]:
+    info = KATEGORI.get(m.kategori)
+    return [
+        str(m.id),
+        *(
+            _csv_safe(v)
+            for v in (m.kode_skpd, m.kode_sub_skpd, m.kode_sub_kegiatan, m.nama_sub_kegiatan)
+        ),
+        m.kategori,
+        kategori_label(m.kategori),
+        *(_csv_safe(v) for v in (m.field, m.nilai_eprogram, m.nilai_eplanning, m.keterangan)),
+        info.saran if info else "",
+        MISMATCH_STATUS_LABELS.get(m.status, m.status),
+        _csv_time(m.first_seen_at),
+        _csv_time(m.last_seen_at),
+        _csv_safe(m.diputuskan_oleh),
+        _csv_time(m.diputuskan_pada),
+        _csv_safe(m.catatan),
+    ]
+
+
+def _csv_time(moment: datetime | None) -> str:
+    # A form Excel reads as a date in any locale, in WIB.
+    return "" if moment is None else f"{moment.astimezone(WIB):%Y-%m-%d %H:%M}"
+
+
+def _csv_safe(value: str | None) -> str:
+    """Text Excel will not run as a formula (CSV injection), numbers untouched."""
+    if not value:
+        return ""
+    if value[0] in "=+-@\t\r" and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text.replace(",", "."))
+    except ArithmeticError:
+        return False
+    return True
