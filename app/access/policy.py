@@ -40,6 +40,8 @@ POLICY: Final[dict[tuple[str, str], Role | Public | Sesi]] = {
     ("POST", "/laporan/keluar"): SESI,
     ("GET", "/laporan"): SESI,
     ("GET", "/laporan/opd/{kode_skpd}"): SESI,
+    ("GET", "/laporan/opd/{kode_skpd}/ekspor.xlsx"): SESI,
+    ("GET", "/laporan/opd/{kode_skpd}/ekspor.csv"): SESI,
     ("GET", "/laporan/mismatch/{mismatch_id}"): SESI,
     ("POST", "/laporan/mismatch/{mismatch_id}/{keputusan}"): SESI,
 }

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from app.web import aset, errors, keputusan, masuk, pages
+from app.web import aset, ekspor, errors, keputusan, masuk, pages
+
+ROUTERS = tuple(module.router for module in (aset, masuk, pages, keputusan, ekspor))
 
 
 def install(app: FastAPI) -> None:
     errors.install(app)
-    for module in (aset, masuk, pages, keputusan):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import SessionDep
 from app.repositories import mismatches, ringkasan
-from app.repositories.ringkasan import OpdFigures
+from app.repositories.ringkasan import OpdFigures, PaguRollup
 from app.web.errors import HalamanGalat, TidakDitemukan
 from app.web.grafik import garis
 from app.web.render import page
 from app.web.scope import (
     STATUS_PILIHAN,
     TANPA_OPD,
-    Saringan,
+    Cakupan,
+    TabelDep,
+    Teks,
     cakupan,
-    opd_scope,
     url,
 )
 from app.web.sessions import PenggunaDep
@@ -26,7 +25,7 @@ from app.web.sessions import PenggunaDep
 router = APIRouter(prefix="/laporan", include_in_schema=False)
 
 PAGE_SIZE = 50
-Teks = Annotated[str | None, Query(max_length=300)]
+ROLLUP_LEVELS = ("program", "kegiatan")
 
 
 @router.get("", response_class=HTMLResponse)
@@ -72,63 +71,45 @@ def _top_kategori(figures: OpdFigures, n: int = 3) -> list[tuple[str, int]]:
 @router.get("/opd/{kode_skpd}", response_class=HTMLResponse)
 def opd_page(
     request: Request,
-    *,
-    kode_skpd: str,
+    tabel: TabelDep,
     session: SessionDep,
-    pengguna: PenggunaDep,
-    tahun_anggaran: Teks = None,
-    tahap: Teks = None,
-    kategori: Teks = None,
-    status: Teks = None,
-    q: Teks = None,
     setelah: Teks = None,
 ) -> HTMLResponse:
-    principal = pengguna.principal
-    opd_scope(principal, kode_skpd)
-    where = cakupan(session, tahun_anggaran, tahap)
-    saringan = Saringan.read(kategori, status, q)
+    where, saringan, kode_skpd = tabel.cakupan, tabel.saringan, tabel.kode_skpd
     after_id = _after(setelah)
-    f = saringan.mismatch_filter(where, kode_skpd, principal)
-    found = mismatches.page(session, f, after_id=after_id, limit=PAGE_SIZE + 1)
+    found = mismatches.page(session, tabel.filter, after_id=after_id, limit=PAGE_SIZE + 1)
     rows, more = found[:PAGE_SIZE], len(found) > PAGE_SIZE
-    figures = _figures(session, where.tahun_anggaran, where.tahap, kode_skpd)
-    path = f"/laporan/opd/{kode_skpd}"
-    here = url(path, where.query(), saringan.query(), {"setelah": setelah} if setelah else {})
-    rollups = {
-        level: []
-        if kode_skpd == TANPA_OPD
-        else ringkasan.pagu_rollup(
-            session,
-            tahun_anggaran=where.tahun_anggaran,
-            tahap=where.tahap,
-            kode_skpd=kode_skpd,
-            level=level,
-        )
-        for level in ("program", "kegiatan")
-    }
+    path = tabel.path
     return page(
         request,
         "opd.html",
         cakupan=where,
         kode_skpd=kode_skpd,
-        opd=figures,
+        opd=_figures(session, where.tahun_anggaran, where.tahap, kode_skpd),
         saringan=saringan,
         status_pilihan=STATUS_PILIHAN,
         rows=rows,
-        jumlah=mismatches.count(session, f),
-        here=here,
+        jumlah=mismatches.count(session, tabel.filter),
+        here=url(path, tabel.query(), {"setelah": setelah} if setelah else {}),
         path=path,
         ringkasan_url=url("/laporan", where.query()),
         reset_url=url(path, where.query()),
-        berikutnya=url(path, where.query(), saringan.query(), {"setelah": str(rows[-1].id)})
-        if more
-        else None,
-        awal=url(path, where.query(), saringan.query()) if after_id else None,
-        ekspor={
-            ext: url(f"{path}/ekspor.{ext}", where.query(), saringan.query())
-            for ext in ("xlsx", "csv")
-        },
-        rollups=rollups,
+        berikutnya=url(path, tabel.query(), {"setelah": str(rows[-1].id)}) if more else None,
+        awal=url(path, tabel.query()) if after_id else None,
+        ekspor={ext: url(f"{path}/ekspor.{ext}", tabel.query()) for ext in ("xlsx", "csv")},
+        rollups={level: _rollup(session, where, kode_skpd, level) for level in ROLLUP_LEVELS},
+    )
+
+
+def _rollup(session: SessionDep, where: Cakupan, kode_skpd: str, level: str) -> list[PaguRollup]:
+    if kode_skpd == TANPA_OPD:
+        return []
+    return ringkasan.pagu_rollup(
+        session,
+        tahun_anggaran=where.tahun_anggaran,
+        tahap=where.tahap,
+        kode_skpd=kode_skpd,
+        level=level,
     )
 
 

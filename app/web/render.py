@@ -11,20 +11,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from app.laporan.export import TAHAP_LABELS
 from app.models import utcnow
 from app.report import KATEGORI, MISMATCH_STATUS_LABELS, angka, persen, rupiah, waktu_wib
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-PEMDA = "Kabupaten Kepulauan Meranti"
-
-TAHAP_LABELS = {
-    "renja": "Renja",
-    "rkpd": "RKPD",
-    "kua_ppas": "KUA-PPAS",
-    "apbd": "APBD",
-    "apbd_perubahan": "APBD Perubahan",
-}
 
 # Only what the service itself serves; no inline script, no other origin.
 SECURITY_HEADERS = {
@@ -86,7 +78,7 @@ def _environment() -> Environment:
         status=lambda code: MISMATCH_STATUS_LABELS.get(code, code),
         tahap=lambda code: TAHAP_LABELS.get(code, code),
     )
-    env.globals.update(KATEGORI=KATEGORI, TAHAP_LABELS=TAHAP_LABELS, PEMDA=PEMDA)
+    env.globals.update(KATEGORI=KATEGORI, TAHAP_LABELS=TAHAP_LABELS)
     return env
 
 
@@ -98,5 +90,10 @@ def page(
 ) -> HTMLResponse:
     """Render a page with the signed-in reader (if any) and their form token."""
     pengguna = getattr(request.state, "pengguna", None)
-    html = ENV.get_template(template).render(pengguna=pengguna, dibuat=utcnow(), **context)
+    html = ENV.get_template(template).render(
+        pengguna=pengguna,
+        PEMDA=request.app.state.settings.pemda,
+        dibuat=utcnow(),
+        **context,
+    )
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)

@@ -5,23 +5,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 from urllib.parse import urlencode
 
+from fastapi import Depends, Query
 from sqlalchemy.orm import Session
 
 from app.access.keys import Principal
+from app.api.deps import SessionDep
 from app.models import MismatchStatus
 from app.report import KATEGORI
 from app.repositories import ringkasan
 from app.repositories.mismatches import MismatchFilter
 from app.sync.scope import TAHAP
 from app.web.errors import HalamanGalat, TidakDitemukan
+from app.web.sessions import PenggunaDep
 from mappings.normalise import WIB
 
 # The path segment of the OPD page for problems filed under no OPD.
 TANPA_OPD = "-"
 STATUS_PILIHAN = ("terbuka", *(s.value for s in MismatchStatus), "semua")
 _Q_MAX = 200
+Teks = Annotated[str | None, Query(max_length=300)]
 
 
 @dataclass(frozen=True)
@@ -112,3 +117,43 @@ def url(path: str, *parts: dict[str, str]) -> str:
     for part in parts:
         merged.update(part)
     return f"{path}?{urlencode(merged)}" if merged else path
+
+
+@dataclass(frozen=True)
+class TabelOpd:
+    """One OPD's mismatch table as asked: the page and its exports read the same."""
+
+    kode_skpd: str
+    cakupan: Cakupan
+    saringan: Saringan
+    filter: MismatchFilter
+
+    @property
+    def path(self) -> str:
+        return f"/laporan/opd/{self.kode_skpd}"
+
+    def query(self) -> dict[str, str]:
+        return {**self.cakupan.query(), **self.saringan.query()}
+
+
+def tabel_opd(
+    *,
+    kode_skpd: str,
+    session: SessionDep,
+    pengguna: PenggunaDep,
+    tahun_anggaran: Teks = None,
+    tahap: Teks = None,
+    kategori: Teks = None,
+    status: Teks = None,
+    q: Teks = None,
+) -> TabelOpd:
+    principal = pengguna.principal
+    opd_scope(principal, kode_skpd)
+    where = cakupan(session, tahun_anggaran, tahap)
+    saringan = Saringan.read(kategori, status, q)
+    return TabelOpd(
+        kode_skpd, where, saringan, saringan.mismatch_filter(where, kode_skpd, principal)
+    )
+
+
+TabelDep = Annotated[TabelOpd, Depends(tabel_opd)]
