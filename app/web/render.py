@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from app.laporan.export import TAHAP_LABELS
 from app.models import utcnow
@@ -34,17 +35,19 @@ _PLAIN_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 _MONEY_FIELDS = ("pagu", "pagu_dana")
 
 
-def nilai(value: str | None, field: str | None) -> str:
+def nilai(value: str | None, field: str | None) -> str | Markup:
     """A mismatch's value as a planner reads it: pagu in Rupiah when it is a
-    number; anything else (including unreadable money like '12O.000.000') as is."""
+    number (kept on one line); anything else, including unreadable money like
+    '12O.000.000', as it was written."""
     if value is None or value == "":
         return "-"
     last = (field or "").rsplit(".", 1)[-1]
     if last in _MONEY_FIELDS and _PLAIN_DECIMAL.fullmatch(value.strip()):
         try:
-            return rupiah(Decimal(value.strip()))
+            amount = rupiah(Decimal(value.strip()))
         except InvalidOperation:
             return value
+        return Markup('<span class="uang">{}</span>').format(amount)
     return value
 
 
