@@ -21,7 +21,7 @@ from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.models import Mismatch, MismatchEvent
 from standins.server import ServerThread
-from tests.e2e.laporan_data import NAMA, PU, seed
+from tests.e2e.laporan_halaman_data import NAMA, PU, seed
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"

@@ -27,7 +27,7 @@ from app.models import AuditEvent, Mismatch, MismatchEvent, WebSession
 from app.repositories import mismatches
 from app.repositories.mismatches import MismatchRow
 from app.web import ROUTERS
-from tests.e2e.laporan_data import BAPPEDA, DINKES, NAMA, PU, TAHAP, TAHUN, seed
+from tests.e2e.laporan_halaman_data import BAPPEDA, DINKES, NAMA, PU, TAHAP, TAHUN, seed
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
