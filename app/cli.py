@@ -21,11 +21,13 @@ from app.access import keys as access_keys
 from app.access.keys import Principal, Role
 from app.config import ConfigError, Settings, get_settings
 from app.db import make_engine, make_session_factory, normalise_url, session_scope
-from app.models import RunStatus
+from app.laporan import export
+from app.models import RunStatus, utcnow
 from app.nomenklatur import reader, store
 from app.observability import logs
 from app.report import OUTCOME_LABELS, STATUS_LABELS, angka, outcome_table
-from app.repositories import runs
+from app.repositories import mismatches, runs
+from app.repositories.mismatches import MismatchFilter, StatusFilter
 from app.sync import schedule
 from app.sync.pipeline import Progress
 from app.sync.scope import KODE_SKPD, TAHAP, Scope
@@ -135,14 +137,12 @@ def sync(
     """
     if tahap not in TAHAP:
         raise fail(f"tahap '{tahap}' tidak dikenal; pilih salah satu: {', '.join(TAHAP)}")
-    for kode in opd or ():
-        if not re.fullmatch(KODE_SKPD, kode):
-            raise fail(f"--opd '{kode}' bukan kode_skpd (8 segmen, mis. 1.02.0.00.0.00.01.0000)")
+    kode_skpd = _checked_opd(opd)
     settings = settings_or_exit()
     try:
         settings.require_secrets()
         start_logging(settings)
-        code = run_sync(settings, Scope(tahun, tahap, tuple(opd or ()), full))
+        code = run_sync(settings, Scope(tahun, tahap, tuple(kode_skpd), full))
     except ConfigError as exc:
         raise fail(str(exc)) from None
     except OperationalError as exc:
@@ -150,6 +150,53 @@ def sync(
             f"basis data tidak dapat dihubungi ({shown_url(settings.database_url)}): {exc.orig}"
         ) from None
     raise typer.Exit(code)
+
+
+@cli.command()
+def laporan(
+    tahun: Annotated[int, typer.Option(help="Tahun anggaran, mis. 2026.")],
+    tahap: Annotated[str, typer.Option(help="renja, rkpd, kua_ppas, apbd atau apbd_perubahan.")],
+    opd: Annotated[
+        list[str] | None, typer.Option(help="Hanya OPD ini (kode_skpd); boleh diulang.")
+    ] = None,
+    status: Annotated[
+        StatusFilter | None, typer.Option(help="Hanya mismatch berstatus ini.")
+    ] = None,
+    xlsx: Annotated[Path | None, typer.Option(help="Tulis laporan Excel ke berkas ini.")] = None,
+    csv: Annotated[Path | None, typer.Option(help="Tulis CSV (UTF-8, ';') ke berkas ini.")] = None,
+) -> None:
+    """Tulis laporan mismatch (Excel dan/atau CSV), sama dengan unduhan di layanan."""
+    if tahap not in TAHAP:
+        raise fail(f"tahap '{tahap}' tidak dikenal; pilih salah satu: {', '.join(TAHAP)}")
+    if xlsx is None and csv is None:
+        raise fail("sebutkan --xlsx BERKAS dan/atau --csv BERKAS")
+    kode_skpd = _checked_opd(opd)
+    f = MismatchFilter(
+        tahun_anggaran=tahun,
+        tahap=tahap,
+        status=status,
+        opd=frozenset(kode_skpd) if kode_skpd else None,
+    )
+    settings = settings_or_exit()
+    with _session() as session:
+        if xlsx is not None:
+            written = export.write_xlsx(
+                session,
+                f,
+                xlsx,
+                pemda=settings.pemda,
+                made_at=utcnow(),
+                progress=lambda n: typer.echo(f"… {angka(n)} baris", err=True),
+            )
+            typer.echo(
+                f"{xlsx}: {angka(written.rows)} mismatch, lembar {', '.join(written.sheets)}"
+            )
+        if csv is not None:
+            rows = mismatches.count(session, f)
+            with csv.open("wb") as out:
+                for chunk in export.csv_chunks(session, f):
+                    out.write(chunk)
+            typer.echo(f"{csv}: {angka(rows)} mismatch")
 
 
 @db_cli.command("upgrade")
@@ -252,29 +299,46 @@ def serve(
 def keys_create(
     name: Annotated[str, typer.Option(help="Nama pemegang kunci, mis. 'operator-diskominfo'.")],
     role: Annotated[Role, typer.Option(help="admin atau planner.")],
+    opd: Annotated[
+        list[str] | None,
+        typer.Option(help="Batasi kunci planner ke OPD ini (kode_skpd); boleh diulang."),
+    ] = None,
 ) -> None:
     """Buat kunci API; kunci dicetak sekali ini saja (yang disimpan hanya hash-nya)."""
+    kode_skpd = _checked_opd(opd)
     with _session() as session:
         try:
-            key = access_keys.create(session, name=name, role=role)
+            key = access_keys.create(session, name=name, role=role, kode_skpd=kode_skpd)
         except access_keys.KeyProblem as exc:
             raise fail(str(exc)) from None
-        audit.record(
-            session, principal=CLI, action="kunci.buat", target=name, detail={"role": role}
-        )
+        detail: dict[str, object] = {"role": role}
+        if kode_skpd:
+            detail["opd"] = sorted(set(kode_skpd))
+        audit.record(session, principal=CLI, action="kunci.buat", target=name, detail=detail)
     typer.echo(key)
+    scope = f", OPD {', '.join(sorted(set(kode_skpd)))}" if kode_skpd else ""
     typer.echo(
-        f"kunci '{name}' ({role}) dibuat; simpan sekarang, tidak akan ditampilkan lagi", err=True
+        f"kunci '{name}' ({role}{scope}) dibuat; simpan sekarang, tidak akan ditampilkan lagi",
+        err=True,
     )
+
+
+def _checked_opd(opd: list[str] | None) -> list[str]:
+    """The --opd values, each a kode_skpd (8 segmen), or a clear exit."""
+    for kode in opd or ():
+        if not re.fullmatch(KODE_SKPD, kode):
+            raise fail(f"--opd '{kode}' bukan kode_skpd (8 segmen, mis. 1.02.0.00.0.00.01.0000)")
+    return list(opd or ())
 
 
 @keys_cli.command("list")
 def keys_list() -> None:
-    """Daftar kunci API (tanpa kuncinya)."""
+    """Daftar kunci API (tanpa kuncinya) dan OPD yang boleh dilihatnya."""
     with _session() as session:
         for row in access_keys.all_keys(session):
             state = "dicabut" if row.revoked_at else "aktif"
-            typer.echo(f"{row.name:<30} {row.role:<8} {row.prefix}…  {state}")
+            scope = ", ".join(row.kode_skpd) if row.kode_skpd else "semua OPD"
+            typer.echo(f"{row.name:<30} {row.role:<8} {row.prefix}…  {state:<8} {scope}")
 
 
 @keys_cli.command("revoke")

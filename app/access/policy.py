@@ -32,6 +32,17 @@ POLICY: Final[dict[tuple[str, str], Role | Public | Sesi]] = {
     ("POST", "/api/v1/dead-letters/{letter_id}/retry"): Role.ADMIN,
     ("POST", "/api/v1/dead-letters/retry"): Role.ADMIN,
     ("GET", "/api/v1/audit"): Role.ADMIN,
+    # Planners read and decide mismatches; a key scoped to OPDs only theirs.
+    ("GET", "/api/v1/mismatches"): Role.PLANNER,
+    ("GET", "/api/v1/mismatches/export.xlsx"): Role.PLANNER,
+    ("GET", "/api/v1/mismatches/export.csv"): Role.PLANNER,
+    ("GET", "/api/v1/mismatches/{mismatch_id}"): Role.PLANNER,
+    ("POST", "/api/v1/mismatches/{mismatch_id}/akui"): Role.PLANNER,
+    ("POST", "/api/v1/mismatches/{mismatch_id}/kecualikan"): Role.PLANNER,
+    ("POST", "/api/v1/mismatches/{mismatch_id}/buka-kembali"): Role.PLANNER,
+    ("POST", "/api/v1/mismatches/keputusan"): Role.PLANNER,
+    ("GET", "/api/v1/ringkasan"): Role.PLANNER,
+    ("GET", "/api/v1/ringkasan/{kode_skpd}/pagu"): Role.PLANNER,
     # The sign-in form and its stylesheet come before any session; the form
     # checks the key typed into it.
     ("GET", "/laporan/masuk"): PUBLIC,

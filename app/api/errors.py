@@ -89,6 +89,7 @@ _WITH_CONTEXT = {
     "too_short": "terlalu sedikit isinya",
     "too_long": "terlalu banyak isinya",
     "string_too_long": "terlalu panjang",
+    "string_too_short": "tidak boleh kosong",
 }
 
 
@@ -103,8 +104,15 @@ def _in_indonesian(err: Any) -> str:
     if kind in _MESSAGES:
         return _MESSAGES[kind]
     if kind in _WITH_CONTEXT:
-        return _WITH_CONTEXT[kind].format_map(_Context(err.get("ctx") or {}))
+        context = _Context(err.get("ctx") or {})
+        if isinstance(context.get("expected"), str):
+            # pydantic lists the choices as "'a', 'b' or 'c'".
+            context["expected"] = context["expected"].replace("' or '", "' atau '")
+        return _WITH_CONTEXT[kind].format_map(context)
     return str(err.get("msg"))
+
+
+_PLACES = frozenset({"body", "query", "path"})
 
 
 def _body(code: str, detail: str) -> dict[str, str]:
@@ -126,7 +134,8 @@ def install(app: FastAPI) -> None:
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         parts = []
         for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            # "kategori", not "query.kategori": people name the field, not its place.
+            where = ".".join(str(p) for p in err.get("loc", ()) if p not in _PLACES)
             parts.append(f"{where}: {_in_indonesian(err)}")
         return JSONResponse(_body("validasi", "; ".join(parts)), status_code=422)
 

@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from app import web
-from app.api import audit_log, dead_letters, errors, health, runs, status
+from app.api import audit_log, dead_letters, errors, health, mismatches, ringkasan, runs, status
 from app.api.deps import authorize
 from app.config import Settings
 from app.db import make_session_factory
@@ -21,8 +21,10 @@ DESCRIPTION = """
 Integrasi E-Program → E-Planning Kabupaten Kepulauan Meranti.
 
 Kirim kunci API di header `X-API-Key`. Peran `planner` boleh membaca status dan
-riwayat run; peran `admin` boleh semuanya (memulai dan membatalkan run, mengirim
-ulang dead letter, membaca jejak audit). Setiap galat berbentuk
+riwayat run, membaca dan memutuskan mismatch, membaca ringkasan dan mengunduh
+laporan (kunci planner dapat dibatasi ke OPD tertentu); peran `admin` boleh
+semuanya (memulai dan membatalkan run, mengirim ulang dead letter, membaca jejak
+audit). Setiap galat berbentuk
 `{"error": "<kode>", "detail": "<pesan>"}`.
 """
 
@@ -56,7 +58,7 @@ def create_app(settings: Settings, engine: Engine, *, background: bool = False) 
     app.state.worker = worker.worker if worker else None
     app.state.scheduler = worker.scheduler if worker else None
     errors.install(app)
-    for module in (health, status, runs, dead_letters, audit_log):
+    for module in (health, status, runs, dead_letters, audit_log, mismatches, ringkasan):
         app.include_router(module.router)
     app.include_router(metrics.router)
     web.install(app)

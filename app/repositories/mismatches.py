@@ -281,26 +281,25 @@ def decide(
     session: Session, mismatch: Mismatch, keputusan: Keputusan, *, oleh: str, catatan: str | None
 ) -> None:
     """Apply one person's decision, keeping who, when, from, to and why."""
-    catatan = (catatan or "").strip() or None
-    allowed, to = _TRANSITIONS[keputusan]
-    if keputusan is Keputusan.KECUALIKAN and catatan is None:
-        raise DecisionRefused("alasan wajib diisi untuk mengecualikan")
-    if mismatch.status not in allowed:
+    if decide_many(session, [mismatch], keputusan, oleh=oleh, catatan=catatan).diubah == 0:
+        allowed, _ = _TRANSITIONS[keputusan]
         raise DecisionRefused(
             f"mismatch {mismatch.id} berstatus '{mismatch.status}'; "
             f"'{keputusan}' hanya untuk status {', '.join(sorted(allowed))}"
         )
-    now = utcnow()
-    session.execute(
-        insert(MismatchEvent),
-        [_event(mismatch.id, mismatch.status, to, catatan, run_id=None, at=now, oleh=oleh)],
-    )
-    mismatch.status = to
-    mismatch.diputuskan_oleh, mismatch.diputuskan_pada, mismatch.catatan = oleh, now, catatan
-    session.flush()
 
 
 # -- what planners read ------------------------------------------------------------
+
+
+class StatusFilter(enum.StrEnum):
+    """A status a planner may filter on, or ``terbuka`` (baru and diakui)."""
+
+    BARU = "baru"
+    DIAKUI = "diakui"
+    SELESAI = "selesai"
+    DIKECUALIKAN = "dikecualikan"
+    TERBUKA = "terbuka"
 
 
 @dataclass(frozen=True)
@@ -471,3 +470,57 @@ def kategori_stats(session: Session, f: MismatchFilter) -> list[KategoriStats]:
         )
         for row in rows
     ]
+
+
+def by_ids(
+    session: Session, ids: Sequence[int], *, opd: frozenset[str] | None
+) -> dict[int, Mismatch]:
+    """The mismatches with these ids that lie inside ``opd`` (None: all)."""
+    found: dict[int, Mismatch] = {}
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), _CHUNK):
+        stmt = select(Mismatch).where(Mismatch.id.in_(wanted[start : start + _CHUNK]))
+        if opd is not None:
+            stmt = stmt.where(Mismatch.kode_skpd.in_(sorted(opd)))
+        found.update((m.id, m) for m in session.scalars(stmt))
+    return found
+
+
+@dataclass(frozen=True)
+class ManyDecided:
+    """A decision on many at once: how many moved, and the rest by their status."""
+
+    diubah: int
+    dilewati: dict[str, int]
+
+
+def decide_many(
+    session: Session,
+    rows: Iterable[Mismatch],
+    keputusan: Keputusan,
+    *,
+    oleh: str,
+    catatan: str | None,
+) -> ManyDecided:
+    """Apply one decision to every row whose status it applies to; the others
+    are skipped and counted by status. Same rules and history as :func:`decide`."""
+    catatan = (catatan or "").strip() or None
+    if keputusan is Keputusan.KECUALIKAN and catatan is None:
+        raise DecisionRefused("alasan wajib diisi untuk mengecualikan")
+    allowed, to = _TRANSITIONS[keputusan]
+    now = utcnow()
+    events: list[dict[str, Any]] = []
+    dilewati: dict[str, int] = {}
+    for mismatch in rows:
+        if mismatch.status not in allowed:
+            dilewati[mismatch.status] = dilewati.get(mismatch.status, 0) + 1
+            continue
+        events.append(
+            _event(mismatch.id, mismatch.status, to, catatan, run_id=None, at=now, oleh=oleh)
+        )
+        mismatch.status = to
+        mismatch.diputuskan_oleh, mismatch.diputuskan_pada, mismatch.catatan = oleh, now, catatan
+    if events:
+        session.execute(insert(MismatchEvent), events)
+    session.flush()
+    return ManyDecided(diubah=len(events), dilewati=dilewati)

@@ -25,6 +25,12 @@ def api_keys(world: World) -> dict[str, str]:
         return {
             "admin": keys.create(session, name="admin-uji", role=Role.ADMIN),
             "planner": keys.create(session, name="perencana-uji", role=Role.PLANNER),
+            "scoped planner": keys.create(
+                session,
+                name="perencana-opd-uji",
+                role=Role.PLANNER,
+                kode_skpd=["1.02.0.00.0.00.01.0000"],
+            ),
         }
 
 
@@ -56,6 +62,12 @@ def wait_for(
 
 
 SAMPLE_BODY = {"tahun_anggaran": 2026, "tahap": "renja"}
+PATH_SAMPLES = {
+    "{run_id}": "999999",
+    "{letter_id}": "999999",
+    "{mismatch_id}": "999999",
+    "{kode_skpd}": "1.02.0.00.0.00.01.0000",
+}
 
 
 def test_every_route_answers_exactly_as_its_policy_says(
@@ -73,13 +85,17 @@ def test_every_route_answers_exactly_as_its_policy_says(
     assert not missing, f"routes without an access policy: {missing}"
 
     for method, template in routes:
-        path = template.replace("{run_id}", "999999").replace("{letter_id}", "999999")
+        path = template
+        for name, value in PATH_SAMPLES.items():
+            path = path.replace(name, value)
+        assert "{" not in path, f"no sample value for {template}"
         body = SAMPLE_BODY if (method, template) == ("POST", "/api/v1/runs") else None
         needed = POLICY[(method, template)]
         for who, key in (
             ("no key", None),
             ("wrong key", "skr_salah"),
             ("planner", api_keys["planner"]),
+            ("scoped planner", api_keys["scoped planner"]),
             ("admin", api_keys["admin"]),
         ):
             status = call(service, method, path, key, json=body).status_code
@@ -87,7 +103,7 @@ def test_every_route_answers_exactly_as_its_policy_says(
                 expected_denied = None
             elif who in ("no key", "wrong key"):
                 expected_denied = 401
-            elif who == "planner" and needed is Role.ADMIN:
+            elif who in ("planner", "scoped planner") and needed is Role.ADMIN:
                 expected_denied = 403
             else:
                 expected_denied = None

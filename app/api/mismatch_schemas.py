@@ -1,0 +1,229 @@
+"""Request and response models of the planners' report: mismatches, decisions,
+the per-OPD summary. Money is Decimal, sent as a string ("1250000000.00")."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.api.schemas import TahapIn
+from app.models import Mismatch, MismatchEvent
+from app.report import KATEGORI
+from app.repositories.mismatches import Keputusan, StatusFilter
+from app.repositories.ringkasan import OpdFigures
+from app.sync.scope import KODE_SKPD
+
+# The members are the keys of report.KATEGORI, the one list of categories; mypy
+# cannot see members made from a dict, so it sees an enum without members.
+Kategori = enum.StrEnum("Kategori", {k: k for k in KATEGORI})  # type: ignore[misc]
+
+KodeSkpd = Annotated[str, StringConstraints(pattern=KODE_SKPD)]
+Catatan = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+# A reason must say something: blank or whitespace only is refused.
+Alasan = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+BULK_MAX = 5000
+
+
+class KeputusanOut(BaseModel):
+    oleh: str
+    pada: datetime
+    catatan: str | None
+
+
+class MismatchOut(BaseModel):
+    id: int
+    tahun_anggaran: int
+    tahap: str
+    kode_skpd: str | None
+    kode_sub_skpd: str | None
+    kode_sub_kegiatan: str | None
+    nama_sub_kegiatan: str | None
+    source_id: str | None
+    kategori: str
+    kategori_label: str
+    field: str | None
+    nilai_eprogram: str | None
+    nilai_eplanning: str | None = Field(description="Nilai di E-Planning atau di nomenklatur.")
+    keterangan: str | None
+    saran: str | None = Field(description="Apa yang perlu dilakukan.")
+    status: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+    first_run_id: int | None
+    last_run_id: int | None
+    keputusan_terakhir: KeputusanOut | None
+
+    @classmethod
+    def of(cls, m: Mismatch) -> MismatchOut:
+        info = KATEGORI.get(m.kategori)
+        decided = (
+            KeputusanOut(oleh=m.diputuskan_oleh, pada=m.diputuskan_pada, catatan=m.catatan)
+            if m.diputuskan_oleh and m.diputuskan_pada
+            else None
+        )
+        return cls(
+            id=m.id,
+            tahun_anggaran=m.tahun_anggaran,
+            tahap=m.tahap,
+            kode_skpd=m.kode_skpd,
+            kode_sub_skpd=m.kode_sub_skpd,
+            kode_sub_kegiatan=m.kode_sub_kegiatan,
+            nama_sub_kegiatan=m.nama_sub_kegiatan,
+            source_id=m.source_id,
+            kategori=m.kategori,
+            kategori_label=info.label if info else m.kategori,
+            field=m.field,
+            nilai_eprogram=m.nilai_eprogram,
+            nilai_eplanning=m.nilai_eplanning,
+            keterangan=m.keterangan,
+            saran=info.saran if info else None,
+            status=m.status,
+            first_seen_at=m.first_seen_at,
+            last_seen_at=m.last_seen_at,
+            first_run_id=m.first_run_id,
+            last_run_id=m.last_run_id,
+            keputusan_terakhir=decided,
+        )
+
+
+class MismatchPage(BaseModel):
+    items: list[MismatchOut]
+    next_cursor: str | None
+
+
+class MismatchEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    oleh: str
+    dari: str | None
+    ke: str
+    catatan: str | None
+    run_id: int | None
+
+
+class MismatchDetail(MismatchOut):
+    riwayat: list[MismatchEventOut]
+
+    @classmethod
+    def with_history(cls, m: Mismatch, events: list[MismatchEvent]) -> MismatchDetail:
+        return cls(
+            **MismatchOut.of(m).model_dump(),
+            riwayat=[MismatchEventOut.model_validate(e) for e in events],
+        )
+
+
+class AkuiIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    catatan: Catatan | None = None
+
+
+class KecualikanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    alasan: Alasan = Field(description="Wajib: mengapa perbedaan ini diterima.")
+
+
+class BukaKembaliIn(AkuiIn):
+    pass
+
+
+class KeputusanMassalIn(BaseModel):
+    """A decision on many mismatches: by ``ids``, or by a filter within one tahun/tahap."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    keputusan: Keputusan
+    catatan: Catatan | None = None
+    alasan: Catatan | None = Field(default=None, description="Wajib untuk 'kecualikan'.")
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(
+        default=None, min_length=1, max_length=BULK_MAX
+    )
+    tahun_anggaran: int | None = Field(default=None, ge=2000, le=2100)
+    tahap: TahapIn | None = None
+    kode_skpd: KodeSkpd | None = None
+    kategori: Kategori | None = None
+    status: StatusFilter | None = None
+    q: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
+class KeputusanMassalOut(BaseModel):
+    keputusan: str
+    cocok: int = Field(description="Mismatch yang dipilih.")
+    diubah: int
+    dilewati: int = Field(description="Berstatus yang tidak berlaku untuk keputusan ini.")
+    dilewati_per_status: dict[str, int]
+
+
+class TrenOut(BaseModel):
+    run_id: int
+    at: datetime
+    jumlah: int
+    tepat: int
+    siap_sakip: int
+    kesiapan_sakip: float | None
+    mismatch_terbuka: int
+    pagu_eprogram: Decimal
+    pagu_eplanning: Decimal
+    selisih_pagu: Decimal
+
+
+class OpdRingkasanOut(BaseModel):
+    kode_skpd: str | None = Field(description="null: seluruh pemda (total).")
+    nama_skpd: str | None
+    jumlah: int = Field(description="Sub kegiatan dalam lingkup (aktif, bukan salinan).")
+    tepat: int = Field(description="Tiba di E-Planning persis sama.")
+    siap_sakip: int
+    kesiapan_sakip: float | None = Field(description="Bagian yang siap SAKIP, 0..1.")
+    mismatch_terbuka: int
+    mismatch_per_kategori: dict[str, int]
+    pagu_eprogram: Decimal
+    pagu_eplanning: Decimal
+    selisih_pagu: Decimal
+    tren: list[TrenOut] = Field(description="Angka yang sama pada 30 run terakhir, terlama dulu.")
+
+    @classmethod
+    def of(cls, f: OpdFigures, tren: list[TrenOut]) -> OpdRingkasanOut:
+        return cls(
+            kode_skpd=f.kode_skpd,
+            nama_skpd=f.nama_skpd,
+            jumlah=f.jumlah,
+            tepat=f.tepat,
+            siap_sakip=f.siap_sakip,
+            kesiapan_sakip=f.kesiapan,
+            mismatch_terbuka=f.mismatch_terbuka,
+            mismatch_per_kategori={k: f.mismatch.get(k, 0) for k in KATEGORI}
+            | {k: n for k, n in f.mismatch.items() if k not in KATEGORI},
+            pagu_eprogram=f.pagu_eprogram,
+            pagu_eplanning=f.pagu_eplanning,
+            selisih_pagu=f.selisih_pagu,
+            tren=tren,
+        )
+
+
+class RingkasanOut(BaseModel):
+    tahun_anggaran: int
+    tahap: str
+    total: OpdRingkasanOut
+    opd: list[OpdRingkasanOut] = Field(description="Diurutkan dari mismatch terbuka terbanyak.")
+
+
+class PaguRollupOut(BaseModel):
+    kode: str
+    jumlah: int
+    pagu_eprogram: Decimal
+    pagu_eplanning: Decimal
+    selisih_pagu: Decimal
+
+
+class PaguOut(BaseModel):
+    tahun_anggaran: int
+    tahap: str
+    kode_skpd: str
+    tingkat: str
+    items: list[PaguRollupOut] = Field(description="Hanya yang pagunya berbeda.")

@@ -1,0 +1,317 @@
+"""Mismatches for planners: the list, one with its history, decisions on one or
+many, and the report files. A key scoped to OPDs sees only theirs; any other
+mismatch answers 404, as if it did not exist."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import FileResponse, StreamingResponse
+from starlette.background import BackgroundTask
+
+from app.access.keys import Principal
+from app.api.deps import PrincipalDep, SessionDep, audit_action
+from app.api.errors import ApiError, Conflict, NotFound
+from app.api.mismatch_schemas import (
+    BULK_MAX,
+    AkuiIn,
+    BukaKembaliIn,
+    Kategori,
+    KecualikanIn,
+    KeputusanMassalIn,
+    KeputusanMassalOut,
+    MismatchDetail,
+    MismatchOut,
+    MismatchPage,
+)
+from app.api.pagination import Limit, cut, decode_cursor
+from app.api.schemas import ErrorOut, TahapIn
+from app.laporan import export
+from app.models import Mismatch, utcnow
+from app.report import angka
+from app.repositories import mismatches
+from app.repositories.mismatches import DecisionRefused, Keputusan, MismatchFilter, StatusFilter
+from app.sync.scope import KODE_SKPD
+
+router = APIRouter(prefix="/api/v1/mismatches", tags=["mismatches"])
+
+# Integer primary keys: a larger id cannot exist (and PostgreSQL would refuse it).
+MismatchId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut}}
+
+
+def mismatch_filter(
+    principal: PrincipalDep,
+    tahun_anggaran: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    tahap: Annotated[TahapIn | None, Query()] = None,
+    kode_skpd: Annotated[str | None, Query(pattern=KODE_SKPD)] = None,
+    kategori: Annotated[Kategori | None, Query()] = None,
+    status: Annotated[StatusFilter | None, Query(description="terbuka: baru dan diakui")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=100, description="Cari di kode, nama dan nilai (tanpa beda huruf besar)"),
+    ] = None,
+) -> MismatchFilter:
+    """The query's filter, always within the caller's OPDs."""
+    return MismatchFilter(
+        tahun_anggaran=tahun_anggaran,
+        tahap=tahap,
+        kode_skpd=kode_skpd,
+        kategori=kategori.value if kategori else None,
+        status=status.value if status else None,
+        q=(q or "").strip() or None,
+        opd=principal.opd,
+    )
+
+
+FilterDep = Annotated[MismatchFilter, Depends(mismatch_filter)]
+
+
+@router.get("", response_model=MismatchPage, summary="Daftar mismatch, terlama dulu")
+def list_mismatches(
+    session: SessionDep,
+    f: FilterDep,
+    limit: Limit = 100,
+    cursor: Annotated[str | None, Query(description="next_cursor halaman sebelumnya")] = None,
+) -> MismatchPage:
+    rows = mismatches.page(session, f, after_id=decode_cursor(cursor), limit=limit + 1)
+    page, next_cursor = cut(rows, limit)
+    return MismatchPage(items=[MismatchOut.of(m) for m in page], next_cursor=next_cursor)
+
+
+def _report_filter(f: MismatchFilter) -> MismatchFilter:
+    if f.tahun_anggaran is None or f.tahap is None:
+        raise ApiError(
+            "tahun_anggaran dan tahap wajib diisi untuk laporan", code="validasi", status_code=422
+        )
+    return f
+
+
+@router.get(
+    "/export.xlsx",
+    response_class=FileResponse,
+    responses={200: {"content": {XLSX: {}}, "description": "Laporan Excel"}},
+    summary="Laporan Excel: ringkasan per OPD dan satu lembar per kategori",
+)
+def export_xlsx(request: Request, session: SessionDep, f: FilterDep) -> FileResponse:
+    f = _report_filter(f)
+    # openpyxl's write-only mode needs a seekable file for the zip: a temporary
+    # file on disk keeps memory flat, and is removed once it has been sent.
+    fd, name = tempfile.mkstemp(prefix="sinkron-", suffix=".xlsx")
+    os.close(fd)
+    path = FilePath(name)
+    try:
+        export.write_xlsx(
+            session, f, path, pemda=request.app.state.settings.pemda, made_at=utcnow()
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return FileResponse(
+        path,
+        media_type=XLSX,
+        filename=export.filename(f, "xlsx"),
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
+
+
+@router.get(
+    "/export.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "CSV (UTF-8 dengan BOM, ';')"}},
+    summary="Mismatch sebagai CSV untuk Excel berbahasa Indonesia",
+)
+def export_csv(session: SessionDep, f: FilterDep) -> StreamingResponse:
+    f = _report_filter(f)
+    # The request's session stays open until the response is sent (FastAPI ends
+    # yield dependencies after the response), so the rows stream from it.
+    return StreamingResponse(
+        export.csv_chunks(session, f),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{export.filename(f, "csv")}"'},
+    )
+
+
+def _get(session: SessionDep, mismatch_id: int, principal: Principal) -> Mismatch:
+    mismatch = mismatches.get(session, mismatch_id, opd=principal.opd)
+    if mismatch is None:
+        # The same answer for another OPD's mismatch: its existence does not leak.
+        raise NotFound(f"mismatch {mismatch_id} tidak ada")
+    return mismatch
+
+
+@router.get("/{mismatch_id}", response_model=MismatchDetail, summary="Satu mismatch dan riwayatnya")
+def get_mismatch(
+    mismatch_id: MismatchId, session: SessionDep, principal: PrincipalDep
+) -> MismatchDetail:
+    mismatch = _get(session, mismatch_id, principal)
+    return MismatchDetail.with_history(mismatch, list(mismatch.events))
+
+
+def _decide(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    mismatch_id: int,
+    keputusan: Keputusan,
+    catatan: str | None,
+) -> MismatchDetail:
+    mismatch = _get(session, mismatch_id, principal)
+    dari = mismatch.status
+    try:
+        mismatches.decide(session, mismatch, keputusan, oleh=principal.name, catatan=catatan)
+    except DecisionRefused as exc:
+        raise Conflict(str(exc), code="keputusan_ditolak") from None
+    audit_action(
+        request,
+        session,
+        action=f"mismatch.{keputusan.value}",
+        target=f"mismatch {mismatch_id}",
+        status_code=200,
+        detail={"dari": dari, "ke": mismatch.status, "catatan": mismatch.catatan},
+    )
+    # Durable before the answer: yield dependencies end after the response is sent.
+    session.commit()
+    # The decision's event was inserted beside the loaded history: read it again.
+    session.expire(mismatch, ["events"])
+    return MismatchDetail.with_history(mismatch, list(mismatch.events))
+
+
+@router.post(
+    "/{mismatch_id}/akui",
+    response_model=MismatchDetail,
+    responses=CONFLICT,
+    summary="Akui mismatch (baru → diakui)",
+)
+def akui(
+    mismatch_id: MismatchId,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    body: AkuiIn | None = None,
+) -> MismatchDetail:
+    catatan = body.catatan if body else None
+    return _decide(request, session, principal, mismatch_id, Keputusan.AKUI, catatan)
+
+
+@router.post(
+    "/{mismatch_id}/kecualikan",
+    response_model=MismatchDetail,
+    responses=CONFLICT,
+    summary="Kecualikan mismatch dengan alasan (baru/diakui → dikecualikan)",
+)
+def kecualikan(
+    mismatch_id: MismatchId,
+    body: KecualikanIn,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> MismatchDetail:
+    return _decide(request, session, principal, mismatch_id, Keputusan.KECUALIKAN, body.alasan)
+
+
+@router.post(
+    "/{mismatch_id}/buka-kembali",
+    response_model=MismatchDetail,
+    responses=CONFLICT,
+    summary="Buka kembali keputusan (diakui/dikecualikan → baru)",
+)
+def buka_kembali(
+    mismatch_id: MismatchId,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    body: BukaKembaliIn | None = None,
+) -> MismatchDetail:
+    catatan = body.catatan if body else None
+    return _decide(request, session, principal, mismatch_id, Keputusan.BUKA_KEMBALI, catatan)
+
+
+@router.post(
+    "/keputusan",
+    response_model=KeputusanMassalOut,
+    summary=f"Satu keputusan untuk banyak mismatch (ids atau filter, paling banyak {BULK_MAX})",
+)
+def decide_many(
+    body: KeputusanMassalIn, request: Request, session: SessionDep, principal: PrincipalDep
+) -> KeputusanMassalOut:
+    catatan = body.alasan if body.keputusan is Keputusan.KECUALIKAN else body.catatan
+    if body.keputusan is Keputusan.KECUALIKAN and not catatan:
+        raise ApiError("alasan: wajib diisi untuk 'kecualikan'", code="validasi", status_code=422)
+    rows = _chosen(session, body, principal)
+    result = mismatches.decide_many(
+        session, rows, body.keputusan, oleh=principal.name, catatan=catatan
+    )
+    skipped = sum(result.dilewati.values())
+    audit_action(
+        request,
+        session,
+        action="mismatch.keputusan_massal",
+        target=f"{len(rows)} mismatch",
+        status_code=200,
+        detail={
+            "keputusan": body.keputusan.value,
+            "diubah": result.diubah,
+            "dilewati": skipped,
+            "catatan": catatan,
+            "pilihan": body.model_dump(
+                mode="json", exclude={"keputusan", "catatan", "alasan", "ids"}, exclude_none=True
+            )
+            or {"ids": len(body.ids or ())},
+        },
+    )
+    session.commit()  # durable before the answer, as for one decision
+    return KeputusanMassalOut(
+        keputusan=body.keputusan.value,
+        cocok=len(rows),
+        diubah=result.diubah,
+        dilewati=skipped,
+        dilewati_per_status=result.dilewati,
+    )
+
+
+def _chosen(session: SessionDep, body: KeputusanMassalIn, principal: Principal) -> list[Mismatch]:
+    """The mismatches a decision on many names, all within the caller's OPDs."""
+    by_filter = body.model_dump(
+        include={"tahun_anggaran", "tahap", "kode_skpd", "kategori", "status", "q"},
+        exclude_none=True,
+    )
+    if body.ids is not None:
+        if by_filter:
+            raise _invalid("pilih dengan ids atau dengan filter, tidak keduanya")
+        found = mismatches.by_ids(session, body.ids, opd=principal.opd)
+        missing = sorted(set(body.ids) - set(found))
+        if missing:
+            shown = ", ".join(str(i) for i in missing[:20]) + (" …" if len(missing) > 20 else "")
+            raise NotFound(f"mismatch tidak ada: {shown}; tidak ada yang diubah")
+        return list(found.values())
+    if body.tahun_anggaran is None or body.tahap is None:
+        raise _invalid("isi ids, atau filter dengan tahun_anggaran dan tahap")
+    f = MismatchFilter(
+        tahun_anggaran=body.tahun_anggaran,
+        tahap=body.tahap,
+        kode_skpd=body.kode_skpd,
+        kategori=body.kategori.value if body.kategori else None,
+        status=body.status.value if body.status else None,
+        q=(body.q or "").strip() or None,
+        opd=principal.opd,
+    )
+    matched = mismatches.count(session, f)
+    if matched > BULK_MAX:
+        raise ApiError(
+            f"filter cocok dengan {angka(matched)} mismatch; paling banyak {angka(BULK_MAX)} "
+            "per keputusan: persempit filternya",
+            code="terlalu_banyak",
+            status_code=422,
+        )
+    ids = mismatches.ids_matching(session, f, limit=BULK_MAX)
+    return list(mismatches.by_ids(session, ids, opd=principal.opd).values())
+
+
+def _invalid(detail: str) -> ApiError:
+    return ApiError(detail, code="validasi", status_code=422)

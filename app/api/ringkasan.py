@@ -1,0 +1,104 @@
+"""The planners' scoreboard: per OPD and for the whole pemda, with each OPD's
+trend over the last runs, and the pagu rolled up per program or kegiatan."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from app.api.deps import PrincipalDep, SessionDep
+from app.api.errors import NotFound
+from app.api.mismatch_schemas import (
+    OpdRingkasanOut,
+    PaguOut,
+    PaguRollupOut,
+    RingkasanOut,
+    TrenOut,
+)
+from app.api.schemas import TahapIn
+from app.models import OpdSnapshot
+from app.repositories import ringkasan
+from app.sync.scope import KODE_SKPD
+
+router = APIRouter(prefix="/api/v1/ringkasan", tags=["ringkasan"])
+
+Tahun = Annotated[int, Query(ge=2000, le=2100)]
+Tahap = Annotated[TahapIn, Query()]
+
+
+def _tren(points: list[OpdSnapshot]) -> list[TrenOut]:
+    return [
+        TrenOut(
+            run_id=p.run_id,
+            at=p.at,
+            jumlah=p.jumlah,
+            tepat=p.tepat,
+            siap_sakip=p.siap_sakip,
+            kesiapan_sakip=p.siap_sakip / p.jumlah if p.jumlah else None,
+            mismatch_terbuka=p.mismatch_terbuka,
+            pagu_eprogram=p.pagu_eprogram,
+            pagu_eplanning=p.pagu_eplanning,
+            selisih_pagu=p.pagu_eprogram - p.pagu_eplanning,
+        )
+        for p in points
+    ]
+
+
+@router.get("", response_model=RingkasanOut, summary="Ringkasan per OPD dan seluruh pemda")
+def get_ringkasan(
+    session: SessionDep, principal: PrincipalDep, tahun_anggaran: Tahun, tahap: Tahap
+) -> RingkasanOut:
+    rows = ringkasan.per_opd(session, tahun_anggaran=tahun_anggaran, tahap=tahap, opd=principal.opd)
+    series = ringkasan.trend(session, tahun_anggaran=tahun_anggaran, tahap=tahap, opd=principal.opd)
+    return RingkasanOut(
+        tahun_anggaran=tahun_anggaran,
+        tahap=tahap,
+        total=OpdRingkasanOut.of(ringkasan.total(rows), _tren(series.get(None, []))),
+        # Under None the trend holds the pemda's figures: an OPD without a code
+        # (records whose OPD could not be read) has no trend of its own.
+        opd=[
+            OpdRingkasanOut.of(r, _tren(series.get(r.kode_skpd, [])) if r.kode_skpd else [])
+            for r in rows
+        ],
+    )
+
+
+@router.get(
+    "/{kode_skpd}/pagu",
+    response_model=PaguOut,
+    summary="Pagu E-Program dan E-Planning per program atau kegiatan satu OPD (yang berbeda)",
+)
+def get_pagu(
+    kode_skpd: Annotated[str, Path(pattern=KODE_SKPD)],
+    session: SessionDep,
+    principal: PrincipalDep,
+    tahun_anggaran: Tahun,
+    tahap: Tahap,
+    tingkat: Annotated[Literal["program", "kegiatan"], Query()] = "program",
+) -> PaguOut:
+    known = (principal.opd is None or kode_skpd in principal.opd) and ringkasan.per_opd(
+        session, tahun_anggaran=tahun_anggaran, tahap=tahap, opd=frozenset({kode_skpd})
+    )
+    if not known:
+        # The same answer outside the caller's OPDs: another OPD's data does not leak.
+        raise NotFound(f"tidak ada data OPD {kode_skpd} untuk {tahun_anggaran}/{tahap}")
+    rollups = ringkasan.pagu_rollup(
+        session, tahun_anggaran=tahun_anggaran, tahap=tahap, kode_skpd=kode_skpd, level=tingkat
+    )
+    return PaguOut(
+        tahun_anggaran=tahun_anggaran,
+        tahap=tahap,
+        kode_skpd=kode_skpd,
+        tingkat=tingkat,
+        items=[
+            PaguRollupOut(
+                kode=r.kode,
+                jumlah=r.jumlah,
+                pagu_eprogram=r.pagu_eprogram,
+                pagu_eplanning=r.pagu_eplanning,
+                selisih_pagu=r.selisih,
+            )
+            for r in rollups
+        ],
+    )
