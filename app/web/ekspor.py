@@ -12,12 +12,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
-from app.api.deps import SessionDep, audit_action
+from app.api.deps import audit_action
 from app.db import session_scope
 from app.laporan import export
 from app.models import utcnow
 from app.repositories.mismatches import MismatchFilter
 from app.web.scope import TabelDep
+from app.web.sessions import DbDep
 
 router = APIRouter(prefix="/laporan", include_in_schema=False)
 
@@ -28,7 +29,7 @@ def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
 
 
-def _audit(request: Request, session: SessionDep, f: MismatchFilter, ext: str) -> None:
+def _audit(request: Request, session: DbDep, f: MismatchFilter, ext: str) -> None:
     audit_action(
         request,
         session,
@@ -40,7 +41,7 @@ def _audit(request: Request, session: SessionDep, f: MismatchFilter, ext: str) -
 
 
 @router.get("/opd/{kode_skpd}/ekspor.xlsx")
-def ekspor_xlsx(request: Request, tabel: TabelDep, session: SessionDep) -> FileResponse:
+def ekspor_xlsx(request: Request, tabel: TabelDep, session: DbDep) -> FileResponse:
     # An XLSX is a zip, finished only at its end: it is written to a temporary
     # file (flat memory whatever the row count) and sent from there.
     handle, path = tempfile.mkstemp(prefix="sinkron-laporan-", suffix=".xlsx")
@@ -66,7 +67,7 @@ def ekspor_xlsx(request: Request, tabel: TabelDep, session: SessionDep) -> FileR
 
 
 @router.get("/opd/{kode_skpd}/ekspor.csv")
-def ekspor_csv(request: Request, tabel: TabelDep, session: SessionDep) -> StreamingResponse:
+def ekspor_csv(request: Request, tabel: TabelDep, session: DbDep) -> StreamingResponse:
     _audit(request, session, tabel.filter, "csv")
     factory = request.app.state.session_factory
 

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
-from app.api.deps import SessionDep, audit_action
+from app.api.deps import audit_action
 from app.repositories import mismatches
 from app.repositories.mismatches import DecisionRefused, Keputusan
 from app.web.errors import HalamanGalat, TidakDitemukan
 from app.web.forms import form_fields
-from app.web.sessions import CSRF_FIELD, PenggunaDep, check_csrf, safe_next
+from app.web.sessions import CSRF_FIELD, DbDep, PenggunaDep, check_csrf, safe_next
 
 router = APIRouter(prefix="/laporan", include_in_schema=False)
 
@@ -27,7 +27,7 @@ def decide(
     *,
     mismatch_id: int,
     keputusan: str,
-    session: SessionDep,
+    session: DbDep,
     pengguna: PenggunaDep,
     form: FormDep,
 ) -> RedirectResponse:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.access import audit, keys
 from app.access.keys import ANONYMOUS, Principal
-from app.api.deps import SessionDep, audit_action, client_address
+from app.api.deps import audit_action, client_address
 from app.web.forms import form_fields
 from app.web.render import page
 from app.web.scope import TANPA_OPD
@@ -17,6 +17,7 @@ from app.web.sessions import (
     COOKIE,
     CSRF_FIELD,
     SIGN_IN_COOKIE,
+    DbDep,
     PenggunaDep,
     check_csrf,
     clear_cookie,
@@ -55,7 +56,7 @@ def sign_in_form(
 
 
 @router.post("/masuk")
-def sign_in_post(request: Request, session: SessionDep, form: FormDep) -> Response:
+def sign_in_post(request: Request, session: DbDep, form: FormDep) -> Response:
     check_csrf(request, request.cookies.get(SIGN_IN_COOKIE), form.get(CSRF_FIELD))
     key = form.get("kunci", "").strip()
     principal = keys.authenticate(session, key) if key and len(key) <= _KEY_MAX else None
@@ -95,9 +96,7 @@ def _landing(principal: Principal) -> str:
 
 
 @router.post("/keluar")
-def sign_out(
-    request: Request, session: SessionDep, pengguna: PenggunaDep, form: FormDep
-) -> Response:
+def sign_out(request: Request, session: DbDep, pengguna: PenggunaDep, form: FormDep) -> Response:
     check_csrf(request, pengguna.csrf, form.get(CSRF_FIELD))
     sign_out_session(session, pengguna)
     audit_action(request, session, action="laporan.keluar", target="/laporan", status_code=303)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import SessionDep
 from app.repositories import mismatches, ringkasan
 from app.repositories.ringkasan import OpdFigures, PaguRollup
 from app.web.errors import HalamanGalat, TidakDitemukan
@@ -20,7 +19,7 @@ from app.web.scope import (
     cakupan,
     url,
 )
-from app.web.sessions import PenggunaDep
+from app.web.sessions import DbDep, PenggunaDep
 
 router = APIRouter(prefix="/laporan", include_in_schema=False)
 
@@ -31,7 +30,7 @@ ROLLUP_LEVELS = ("program", "kegiatan")
 @router.get("", response_class=HTMLResponse)
 def overview(
     request: Request,
-    session: SessionDep,
+    session: DbDep,
     pengguna: PenggunaDep,
     tahun_anggaran: Teks = None,
     tahap: Teks = None,
@@ -72,7 +71,7 @@ def _top_kategori(figures: OpdFigures, n: int = 3) -> list[tuple[str, int]]:
 def opd_page(
     request: Request,
     tabel: TabelDep,
-    session: SessionDep,
+    session: DbDep,
     setelah: Teks = None,
 ) -> HTMLResponse:
     where, saringan, kode_skpd = tabel.cakupan, tabel.saringan, tabel.kode_skpd
@@ -101,7 +100,7 @@ def opd_page(
     )
 
 
-def _rollup(session: SessionDep, where: Cakupan, kode_skpd: str, level: str) -> list[PaguRollup]:
+def _rollup(session: DbDep, where: Cakupan, kode_skpd: str, level: str) -> list[PaguRollup]:
     if kode_skpd == TANPA_OPD:
         return []
     return ringkasan.pagu_rollup(
@@ -121,7 +120,7 @@ def _after(setelah: str | None) -> int | None:
     return int(setelah)
 
 
-def _figures(session: SessionDep, tahun: int, tahap: str, kode_skpd: str) -> OpdFigures:
+def _figures(session: DbDep, tahun: int, tahap: str, kode_skpd: str) -> OpdFigures:
     if kode_skpd == TANPA_OPD:
         rows = ringkasan.per_opd(session, tahun_anggaran=tahun, tahap=tahap)
         none = [r for r in rows if r.kode_skpd is None]
@@ -132,7 +131,7 @@ def _figures(session: SessionDep, tahun: int, tahap: str, kode_skpd: str) -> Opd
 
 @router.get("/mismatch/{mismatch_id}", response_class=HTMLResponse)
 def mismatch_page(
-    request: Request, mismatch_id: int, session: SessionDep, pengguna: PenggunaDep
+    request: Request, mismatch_id: int, session: DbDep, pengguna: PenggunaDep
 ) -> HTMLResponse:
     found = mismatches.get(session, mismatch_id, opd=pengguna.principal.opd)
     if found is None:

@@ -12,14 +12,13 @@ from fastapi import Depends, Query
 from sqlalchemy.orm import Session
 
 from app.access.keys import Principal
-from app.api.deps import SessionDep
 from app.models import MismatchStatus
 from app.report import KATEGORI
 from app.repositories import ringkasan
 from app.repositories.mismatches import MismatchFilter
 from app.sync.scope import TAHAP
 from app.web.errors import HalamanGalat, TidakDitemukan
-from app.web.sessions import PenggunaDep
+from app.web.sessions import DbDep, PenggunaDep
 from mappings.normalise import WIB
 
 # The path segment of the OPD page for problems filed under no OPD.
@@ -139,7 +138,7 @@ class TabelOpd:
 def tabel_opd(
     *,
     kode_skpd: str,
-    session: SessionDep,
+    session: DbDep,
     pengguna: PenggunaDep,
     tahun_anggaran: Teks = None,
     tahap: Teks = None,

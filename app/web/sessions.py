@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.access import audit
 from app.access.keys import ANONYMOUS, Principal, hash_key, principal_of
-from app.api.deps import SessionDep, client_address
+from app.api.deps import client_address, get_session
 from app.config import Settings
 from app.db import session_scope
 from app.models import utcnow
@@ -32,6 +32,12 @@ COOKIE = "sinkron_sesi"
 SIGN_IN_COOKIE = "sinkron_masuk"
 PATH = "/laporan"
 CSRF_FIELD = "csrf"
+
+
+# A page's transaction is committed when the page function returns, before
+# the answer leaves (scope="function"): the browser follows a redirect at once
+# and must find the sign-in or the decision already there.
+DbDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ def current(request: Request, session: Session) -> Pengguna | None:
     return Pengguna(principal_of(key), row.csrf_token, row.token_hash)
 
 
-def signed_in(request: Request, session: SessionDep) -> Pengguna:
+def signed_in(request: Request, session: DbDep) -> Pengguna:
     """The page's reader; the audit log names them for what they do."""
     pengguna = current(request, session)
     if pengguna is None:
