@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, StreamingResponse
@@ -21,8 +18,6 @@ from app.web.scope import TabelDep
 from app.web.sessions import DbDep
 
 router = APIRouter(prefix="/laporan", include_in_schema=False)
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -42,27 +37,15 @@ def _audit(request: Request, session: DbDep, f: MismatchFilter, ext: str) -> Non
 
 @router.get("/opd/{kode_skpd}/ekspor.xlsx")
 def ekspor_xlsx(request: Request, tabel: TabelDep, session: DbDep) -> FileResponse:
-    # An XLSX is a zip, finished only at its end: it is written to a temporary
-    # file (flat memory whatever the row count) and sent from there.
-    handle, path = tempfile.mkstemp(prefix="sinkron-laporan-", suffix=".xlsx")
-    os.close(handle)
-    try:
-        export.write_xlsx(
-            session,
-            tabel.filter,
-            Path(path),
-            pemda=request.app.state.settings.pemda,
-            made_at=utcnow(),
-        )
-    except BaseException:
-        os.unlink(path)
-        raise
+    path = export.xlsx_file(
+        session, tabel.filter, pemda=request.app.state.settings.pemda, made_at=utcnow()
+    )
     _audit(request, session, tabel.filter, "xlsx")
     return FileResponse(
         path,
-        media_type=XLSX,
+        media_type=export.XLSX_MEDIA_TYPE,
         headers=_attachment(export.filename(tabel.filter, "xlsx")),
-        background=BackgroundTask(os.unlink, path),
+        background=BackgroundTask(path.unlink, missing_ok=True),
     )
 
 

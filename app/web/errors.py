@@ -6,18 +6,17 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.api.errors import ApiError
 
-class HalamanGalat(Exception):
-    """A page-level error that knows its HTTP status; one handler renders them."""
 
-    status_code = 400
+class HalamanGalat(ApiError):
+    """An error of the pages: the API's domain error with a title for the page;
+    its own handler (more specific than the API's) renders it as HTML."""
+
     judul = "Permintaan tidak dapat diproses"
 
     def __init__(self, pesan: str, *, status_code: int | None = None, judul: str | None = None):
-        super().__init__(pesan)
-        self.pesan = pesan
-        if status_code is not None:
-            self.status_code = status_code
+        super().__init__(pesan, status_code=status_code)
         if judul is not None:
             self.judul = judul
 
@@ -53,5 +52,5 @@ def install(app: FastAPI) -> None:
             "galat.html",
             status_code=exc.status_code,
             judul=exc.judul,
-            pesan=exc.pesan,
+            pesan=exc.detail,
         )

@@ -54,7 +54,7 @@ def decide(
         request,
         session,
         action=f"mismatch.{chosen.value}",
-        target=f"mismatch/{mismatch_id}",
+        target=f"mismatch {mismatch_id}",
         status_code=303,
         detail={"dari": dari, "ke": found.status, "catatan": found.catatan, "lewat": "laporan"},
     )

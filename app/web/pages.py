@@ -14,9 +14,9 @@ from app.web.scope import (
     STATUS_PILIHAN,
     TANPA_OPD,
     Cakupan,
+    CakupanDep,
     TabelDep,
     Teks,
-    cakupan,
     url,
 )
 from app.web.sessions import DbDep, PenggunaDep
@@ -29,13 +29,8 @@ ROLLUP_LEVELS = ("program", "kegiatan")
 
 @router.get("", response_class=HTMLResponse)
 def overview(
-    request: Request,
-    session: DbDep,
-    pengguna: PenggunaDep,
-    tahun_anggaran: Teks = None,
-    tahap: Teks = None,
+    request: Request, session: DbDep, pengguna: PenggunaDep, where: CakupanDep
 ) -> HTMLResponse:
-    where = cakupan(session, tahun_anggaran, tahap)
     opd = pengguna.principal.opd
     rows = ringkasan.per_opd(
         session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd

@@ -135,20 +135,24 @@ class TabelOpd:
         return {**self.cakupan.query(), **self.saringan.query()}
 
 
+def _cakupan_asked(session: DbDep, tahun_anggaran: Teks = None, tahap: Teks = None) -> Cakupan:
+    return cakupan(session, tahun_anggaran, tahap)
+
+
+CakupanDep = Annotated[Cakupan, Depends(_cakupan_asked)]
+
+
 def tabel_opd(
     *,
     kode_skpd: str,
-    session: DbDep,
+    where: CakupanDep,
     pengguna: PenggunaDep,
-    tahun_anggaran: Teks = None,
-    tahap: Teks = None,
     kategori: Teks = None,
     status: Teks = None,
     q: Teks = None,
 ) -> TabelOpd:
     principal = pengguna.principal
     opd_scope(principal, kode_skpd)
-    where = cakupan(session, tahun_anggaran, tahap)
     saringan = Saringan.read(kategori, status, q)
     return TabelOpd(
         kode_skpd, where, saringan, saringan.mismatch_filter(where, kode_skpd, principal)

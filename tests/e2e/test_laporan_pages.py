@@ -411,9 +411,9 @@ def test_decisions_with_notes_are_kept_as_events_and_audited(site: Site) -> None
             select(AuditEvent).where(AuditEvent.action.like("mismatch.%")).order_by(AuditEvent.id)
         ).all()
         assert [(a.action, a.actor, a.target) for a in audited] == [
-            ("mismatch.akui", "perencana-bappeda", f"mismatch/{pagu.id}"),
-            ("mismatch.kecualikan", "perencana-bappeda", f"mismatch/{nama.id}"),
-            ("mismatch.buka-kembali", "perencana-bappeda", f"mismatch/{pagu.id}"),
+            ("mismatch.akui", "perencana-bappeda", f"mismatch {pagu.id}"),
+            ("mismatch.kecualikan", "perencana-bappeda", f"mismatch {nama.id}"),
+            ("mismatch.buka-kembali", "perencana-bappeda", f"mismatch {pagu.id}"),
         ]
         assert audited[1].detail is not None
         assert audited[1].detail["catatan"] == "nama lama dipakai sampai APBD-P"
