@@ -78,7 +78,7 @@ def sign_in_post(request: Request, session: DbDep, form: FormDep) -> Response:
             status_code=401,
         )
     settings = request.app.state.settings
-    token = sign_in(session, principal, settings)
+    token = sign_in(session, principal, settings, replaces=request.cookies.get(COOKIE))
     request.state.principal = principal
     audit_action(request, session, action="laporan.masuk", target="/laporan", status_code=303)
     response = RedirectResponse(safe_next(lanjut) or _landing(principal), status_code=303)

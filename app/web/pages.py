@@ -38,8 +38,12 @@ def overview(
     series = ringkasan.trend(
         session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd
     )
+    # Under None the trend holds the pemda's series; problems filed under no
+    # OPD have no snapshots, hence no line of their own.
     trends = {
         row.kode_skpd: garis([s.mismatch_terbuka for s in series.get(row.kode_skpd, [])])
+        if row.kode_skpd is not None
+        else None
         for row in rows
     }
     pemda = ringkasan.total(rows)

@@ -72,12 +72,17 @@ def clear_cookie(response: Response, name: str, settings: Settings) -> None:
     )
 
 
-def sign_in(session: Session, principal: Principal, settings: Settings) -> str:
-    """Open a session for a key that authenticated; returns the cookie's token."""
+def sign_in(
+    session: Session, principal: Principal, settings: Settings, *, replaces: str | None
+) -> str:
+    """Open a session for a key that authenticated; returns the cookie's token.
+    The browser's previous session (``replaces``, its old token) ends here."""
     if principal.key_id is None:
         raise ValueError("only a stored key can sign in")
     now = utcnow()
     web_sessions.remove_expired(session, now=now)
+    if replaces:
+        web_sessions.remove(session, hash_key(replaces))
     token = new_token()
     web_sessions.create(
         session,

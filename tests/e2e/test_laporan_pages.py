@@ -135,9 +135,15 @@ def test_the_session_cookie_is_strict_httponly_and_only_its_hash_is_stored(site:
         lifetime = row.expires_at - row.created_at
         assert timedelta(hours=7.9) < lifetime <= timedelta(hours=8)
 
+    # Signing in again (another key) replaces the browser's session.
+    assert site.sign_in("admin") == "/laporan"
+    with session_scope(site.sessions) as session:
+        assert [r.token_hash == hash_key(token) for r in session.scalars(select(WebSession))] == [
+            False
+        ]
     overview = site.client.get("/laporan")
     assert overview.status_code == 200
-    assert "Masuk sebagai" in overview.text and "perencana-bappeda" in overview.text
+    assert "Masuk sebagai" in overview.text and "admin-bappeda" in overview.text
     assert overview.headers["cache-control"] == "no-store"
     assert "default-src 'none'" in overview.headers["content-security-policy"]
 
@@ -305,6 +311,33 @@ def test_names_are_escaped(site: Site) -> None:
     # A search term is echoed back escaped too.
     html = site.client.get(f"/laporan/opd/{PU}", params={"q": '"><script>x</script>'}).text
     assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+def test_problems_filed_under_no_opd_have_a_page_for_unscoped_keys(site: Site) -> None:
+    with session_scope(site.sessions) as session:
+        mismatches.record(
+            session,
+            1,
+            [
+                MismatchRow(
+                    tahun_anggaran=TAHUN,
+                    tahap=TAHAP,
+                    source_id="tanpa-opd-1",
+                    kategori="data_tidak_valid",
+                    field="kode_skpd",
+                    nilai_eprogram="1.0X.0.00",
+                    nilai_eplanning=None,
+                    keterangan="kode perangkat daerah tidak terbaca",
+                )
+            ],
+        )
+    site.sign_in()
+    overview = site.client.get("/laporan").text
+    assert "Tanpa perangkat daerah" in overview
+    assert overview.count("<polyline") == 4  # no line of its own (it has no snapshots)
+    page = site.client.get("/laporan/opd/-")
+    assert page.status_code == 200
+    assert "1.0X.0.00" in page.text and page.text.count('<tr id="m-') == 1
 
 
 def test_pagu_reads_in_rupiah_and_times_in_wib(site: Site) -> None:
