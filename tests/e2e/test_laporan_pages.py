@@ -340,6 +340,37 @@ def test_problems_filed_under_no_opd_have_a_page_for_unscoped_keys(site: Site) -
     assert "1.0X.0.00" in page.text and page.text.count('<tr id="m-') == 1
 
 
+def test_a_long_table_comes_in_pages_that_keep_the_filters(site: Site) -> None:
+    with session_scope(site.sessions) as session:
+        mismatches.record(
+            session,
+            1,
+            [
+                MismatchRow(
+                    tahun_anggaran=TAHUN,
+                    tahap=TAHAP,
+                    source_id=f"banyak-{i}",
+                    kategori="indikator_tidak_lengkap",
+                    field="indikator[0].satuan",
+                    nilai_eprogram=None,
+                    nilai_eplanning="Dokumen",
+                    keterangan="satuan kosong",
+                    kode_skpd=PU,
+                )
+                for i in range(60)
+            ],
+        )
+    site.sign_in()
+    first = site.client.get(f"/laporan/opd/{PU}", params={"kategori": "indikator_tidak_lengkap"})
+    assert first.text.count('<tr id="m-') == 50
+    assert "61 baris" in first.text and "halaman ini memuat 50 baris" in first.text
+    following = re.search(r'href="([^"]+setelah=\d+)"', first.text)
+    assert following and "kategori=indikator_tidak_lengkap" in following.group(1)
+    second = site.client.get(following.group(1).replace("&amp;", "&"))
+    assert second.text.count('<tr id="m-') == 11
+    assert site.client.get(f"/laporan/opd/{PU}?setelah=abc").status_code == 400
+
+
 def test_pagu_reads_in_rupiah_and_times_in_wib(site: Site) -> None:
     pagu = site.mismatch("pagu_berbeda")
     with session_scope(site.sessions) as session:
