@@ -81,7 +81,7 @@ def test_a_planner_signs_in_decides_and_downloads_the_report(
 ) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     context = browser.new_context(
-        accept_downloads=True, viewport={"width": 1440, "height": 900}, locale="id-ID"
+        accept_downloads=True, viewport={"width": 1366, "height": 768}, locale="id-ID"
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
