@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from app.api.deps import audit_action
 from app.repositories import mismatches
 from app.repositories.mismatches import DecisionRefused, Keputusan
+from app.web import scope
 from app.web.errors import HalamanGalat, TidakDitemukan
 from app.web.forms import form_fields
 from app.web.sessions import CSRF_FIELD, DbDep, PenggunaDep, check_csrf, safe_next
@@ -25,7 +26,7 @@ FormDep = Annotated[dict[str, str], Depends(form_fields)]
 def decide(
     request: Request,
     *,
-    mismatch_id: int,
+    mismatch_id: str,
     keputusan: str,
     session: DbDep,
     pengguna: PenggunaDep,
@@ -40,9 +41,9 @@ def decide(
     catatan = form.get("alasan" if chosen is Keputusan.KECUALIKAN else "catatan", "")
     if len(catatan) > CATATAN_MAX:
         raise HalamanGalat(f"catatan paling panjang {CATATAN_MAX} karakter")
-    found = mismatches.get(session, mismatch_id, opd=pengguna.principal.opd)
+    found = mismatches.get(session, scope.mismatch_id(mismatch_id), opd=pengguna.principal.opd)
     if found is None:
-        raise TidakDitemukan(f"mismatch #{mismatch_id} tidak ada dalam laporan Anda")
+        raise TidakDitemukan(f"ketidaksesuaian #{mismatch_id} tidak ada dalam laporan Anda")
     dari = found.status
     try:
         mismatches.decide(session, found, chosen, oleh=pengguna.principal.name, catatan=catatan)

@@ -49,9 +49,7 @@ def _form(request: Request, *, lanjut: str | None, pesan: str | None, status_cod
 
 
 @router.get("/masuk", response_class=HTMLResponse)
-def sign_in_form(
-    request: Request, lanjut: Annotated[str | None, Query(max_length=500)] = None
-) -> Response:
+def sign_in_form(request: Request, lanjut: Annotated[str | None, Query()] = None) -> Response:
     return _form(request, lanjut=lanjut, pesan=None, status_code=200)
 
 

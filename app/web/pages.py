@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from app.repositories import mismatches, ringkasan
 from app.repositories.ringkasan import OpdFigures, PaguRollup
+from app.web import scope
 from app.web.errors import HalamanGalat, TidakDitemukan
 from app.web.grafik import garis
 from app.web.render import page
@@ -130,16 +131,16 @@ def _figures(session: DbDep, tahun: int, tahap: str, kode_skpd: str) -> OpdFigur
 
 @router.get("/mismatch/{mismatch_id}", response_class=HTMLResponse)
 def mismatch_page(
-    request: Request, mismatch_id: int, session: DbDep, pengguna: PenggunaDep
+    request: Request, mismatch_id: str, session: DbDep, pengguna: PenggunaDep
 ) -> HTMLResponse:
-    found = mismatches.get(session, mismatch_id, opd=pengguna.principal.opd)
+    found = mismatches.get(session, scope.mismatch_id(mismatch_id), opd=pengguna.principal.opd)
     if found is None:
-        raise TidakDitemukan(f"mismatch #{mismatch_id} tidak ada dalam laporan Anda")
-    scope = {"tahun_anggaran": str(found.tahun_anggaran), "tahap": found.tahap}
+        raise TidakDitemukan(f"ketidaksesuaian #{mismatch_id} tidak ada dalam laporan Anda")
+    asked = {"tahun_anggaran": str(found.tahun_anggaran), "tahap": found.tahap}
     return page(
         request,
         "mismatch.html",
         m=found,
-        opd_url=url(f"/laporan/opd/{found.kode_skpd or TANPA_OPD}", scope),
+        opd_url=url(f"/laporan/opd/{found.kode_skpd or TANPA_OPD}", asked),
         here=request.url.path,
     )

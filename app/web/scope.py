@@ -25,7 +25,8 @@ from mappings.normalise import WIB
 TANPA_OPD = "-"
 STATUS_PILIHAN = ("terbuka", *(s.value for s in MismatchStatus), "semua")
 _Q_MAX = 200
-Teks = Annotated[str | None, Query(max_length=300)]
+# Checked by the page (a 4xx page in Bahasa Indonesia), not by FastAPI (JSON).
+Teks = Annotated[str | None, Query()]
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,13 @@ class Saringan:
             q=self.q or None,
             opd=principal.opd,
         )
+
+
+def mismatch_id(text: str) -> int:
+    """A mismatch's number from the path; anything else is a page that is not there."""
+    if not text.isdigit() or len(text) > 18:
+        raise TidakDitemukan(f"tidak ada ketidaksesuaian bernomor '{text}'")
+    return int(text)
 
 
 def url(path: str, *parts: dict[str, str]) -> str:

@@ -148,7 +148,7 @@ def check_csrf(request: Request, expected: str | None, given: str | None) -> Non
 def safe_next(target: str | None) -> str | None:
     """A place on the report pages to go back to; anything else (another site,
     ``//host``, a scheme) is dropped."""
-    if not target or not target.startswith(PATH) or target.startswith("//"):
+    if not target or len(target) > 2000 or not target.startswith(PATH) or target.startswith("//"):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or "\\" in target:

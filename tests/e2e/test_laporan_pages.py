@@ -423,6 +423,17 @@ def test_filters_narrow_the_table_and_travel_with_the_export_links(site: Site) -
     ) in html
     wrong = site.client.get(f"/laporan/opd/{PU}?kategori=bukan_kategori")
     assert wrong.status_code == 400 and "kategori" in wrong.text
+    # Bad input is answered by a page, never the API's JSON.
+    for path, status in (
+        (f"/laporan/opd/{PU}?q={'x' * 500}", 400),
+        (f"/laporan/opd/{PU}?tahun_anggaran=dua-ribu", 400),
+        (f"/laporan/opd/{PU}?status=hilang", 400),
+        ("/laporan/mismatch/abc", 404),
+        ("/laporan/mismatch/99999999999999999999999", 404),
+    ):
+        answer = site.client.get(path)
+        assert answer.status_code == status, path
+        assert answer.headers["content-type"].startswith("text/html"), path
 
     export = site.client.get(
         f"/laporan/opd/{PU}/ekspor.xlsx",
