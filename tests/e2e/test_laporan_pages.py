@@ -51,6 +51,16 @@ class Site:
         assert answer.status_code == 303, answer.text
         return str(answer.headers["location"])
 
+    def found(self, *rows: dict[str, object]) -> None:
+        """Mismatches found by a run, beyond the seeded ones (unset values are None)."""
+        empty = dict.fromkeys(("field", "nilai_eprogram", "nilai_eplanning", "keterangan"))
+        with session_scope(self.sessions) as session:
+            mismatches.record(
+                session,
+                1,
+                [MismatchRow(tahun_anggaran=TAHUN, tahap=TAHAP, **{**empty, **r}) for r in rows],
+            )
+
     def mismatch(self, kategori: str, opd: str = PU) -> Mismatch:
         with session_scope(self.sessions) as session:
             found = session.scalars(
@@ -281,27 +291,19 @@ def test_a_revoked_key_or_an_expired_session_signs_the_browser_out(site: Site) -
 
 
 def test_names_are_escaped(site: Site) -> None:
-    with session_scope(site.sessions) as session:
-        mismatches.record(
-            session,
-            1,
-            [
-                MismatchRow(
-                    tahun_anggaran=TAHUN,
-                    tahap=TAHAP,
-                    source_id="xss-1",
-                    kategori="nama_berbeda",
-                    field="nama_sub_kegiatan",
-                    nilai_eprogram="<script>alert('E-Program')</script>",
-                    nilai_eplanning="<img src=x onerror=alert(1)>",
-                    keterangan="<b>tebal</b>",
-                    kode_skpd=PU,
-                    kode_sub_skpd=PU,
-                    kode_sub_kegiatan="1.03.02.2.01.0099",
-                    nama_sub_kegiatan="<script>alert('nama')</script>",
-                )
-            ],
-        )
+    site.found(
+        {
+            "source_id": "xss-1",
+            "kategori": "nama_berbeda",
+            "field": "nama_sub_kegiatan",
+            "nilai_eprogram": "<script>alert('E-Program')</script>",
+            "nilai_eplanning": "<img src=x onerror=alert(1)>",
+            "keterangan": "<b>tebal</b>",
+            "kode_skpd": PU,
+            "kode_sub_kegiatan": "1.03.02.2.01.0099",
+            "nama_sub_kegiatan": "<script>alert('nama')</script>",
+        }
+    )
     site.sign_in()
     for path in (f"/laporan/opd/{PU}?q=xss", f"/laporan/opd/{PU}?kategori=nama_berbeda"):
         html = site.client.get(path).text
@@ -314,23 +316,15 @@ def test_names_are_escaped(site: Site) -> None:
 
 
 def test_problems_filed_under_no_opd_have_a_page_for_unscoped_keys(site: Site) -> None:
-    with session_scope(site.sessions) as session:
-        mismatches.record(
-            session,
-            1,
-            [
-                MismatchRow(
-                    tahun_anggaran=TAHUN,
-                    tahap=TAHAP,
-                    source_id="tanpa-opd-1",
-                    kategori="data_tidak_valid",
-                    field="kode_skpd",
-                    nilai_eprogram="1.0X.0.00",
-                    nilai_eplanning=None,
-                    keterangan="kode perangkat daerah tidak terbaca",
-                )
-            ],
-        )
+    site.found(
+        {
+            "source_id": "tanpa-opd-1",
+            "kategori": "data_tidak_valid",
+            "field": "kode_skpd",
+            "nilai_eprogram": "1.0X.0.00",
+            "keterangan": "kode perangkat daerah tidak terbaca",
+        }
+    )
     site.sign_in()
     overview = site.client.get("/laporan").text
     assert "Tanpa perangkat daerah" in overview
@@ -341,25 +335,19 @@ def test_problems_filed_under_no_opd_have_a_page_for_unscoped_keys(site: Site) -
 
 
 def test_a_long_table_comes_in_pages_that_keep_the_filters(site: Site) -> None:
-    with session_scope(site.sessions) as session:
-        mismatches.record(
-            session,
-            1,
-            [
-                MismatchRow(
-                    tahun_anggaran=TAHUN,
-                    tahap=TAHAP,
-                    source_id=f"banyak-{i}",
-                    kategori="indikator_tidak_lengkap",
-                    field="indikator[0].satuan",
-                    nilai_eprogram=None,
-                    nilai_eplanning="Dokumen",
-                    keterangan="satuan kosong",
-                    kode_skpd=PU,
-                )
-                for i in range(60)
-            ],
+    site.found(
+        *(
+            {
+                "source_id": f"banyak-{i}",
+                "kategori": "indikator_tidak_lengkap",
+                "field": "indikator[0].satuan",
+                "nilai_eplanning": "Dokumen",
+                "keterangan": "satuan kosong",
+                "kode_skpd": PU,
+            }
+            for i in range(60)
         )
+    )
     site.sign_in()
     first = site.client.get(f"/laporan/opd/{PU}", params={"kategori": "indikator_tidak_lengkap"})
     assert first.text.count('<tr id="m-') == 50
