@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: demo test lint check bench clean
+.PHONY: demo test lint check bench bench-report clean
 
 $(BIN)/sinkron: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ lint: $(BIN)/sinkron
 	$(BIN)/mypy
 
 check: lint test
+
+bench-report: $(BIN)/sinkron  ## the planners' report at 100,000 mismatches; BENCH_ARGS="--postgres URL" for PostgreSQL
+	$(BIN)/python bench/report_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache sinkron.db sinkron.db-*

@@ -265,6 +265,20 @@ class Mismatch(Base):
         Index("ix_mismatch_scope", "tahun_anggaran", "tahap", "kode_skpd", "status"),
         Index("ix_mismatch_record", "tahun_anggaran", "tahap", "source_id"),
         Index("ix_mismatch_kategori", "tahun_anggaran", "tahap", "kategori", "status"),
+        # The list's order within a tahun/tahap: pages and searches (q) walk it by
+        # id and stop at a full page, never sorting the whole tahun/tahap.
+        Index("ix_mismatch_list", "tahun_anggaran", "tahap", "id"),
+        # The exports' order (mismatches.stream) and the summary's open counts per
+        # OPD and kategori, read from the index alone.
+        Index(
+            "ix_mismatch_opd_kategori",
+            "tahun_anggaran",
+            "tahap",
+            "kode_skpd",
+            "kategori",
+            "status",
+            "id",
+        ),
     )
 
 

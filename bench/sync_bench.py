@@ -42,18 +42,26 @@ def wait_until_up(url: str, timeout: float = 120.0) -> None:
     raise SystemExit(f"stand-in at {url} did not start")
 
 
-def timed_sync(env: dict[str, str], *extra: str) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in MiB, last lines of output) of one `sinkron sync`."""
-    sinkron = str(BIN / "sinkron")
-    cmd = ["/usr/bin/time", "-v", sinkron, "sync", "--tahun", "2027", "--tahap", "renja"]
-    done = subprocess.run([*cmd, *extra], env=env, capture_output=True, text=True, check=False)
+def time_v(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    """(wall seconds, peak RSS in MiB, output) of one command under /usr/bin/time -v."""
+    done = subprocess.run(
+        ["/usr/bin/time", "-v", *cmd], env=env, capture_output=True, text=True, check=False
+    )
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     if done.returncode != 0 or wall is None or rss is None:
-        raise SystemExit(f"sync failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-3000:]}")
+        raise SystemExit(
+            f"{cmd[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-3000:]}"
+        )
     hours, minutes, seconds = wall.groups()
     total = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
     return total, int(rss.group(1)) // 1024, done.stdout
+
+
+def timed_sync(env: dict[str, str], *extra: str) -> tuple[float, int, str]:
+    """(wall seconds, peak RSS in MiB, last lines of output) of one `sinkron sync`."""
+    cmd = [str(BIN / "sinkron"), "sync", "--tahun", "2027", "--tahap", "renja"]
+    return time_v([*cmd, *extra], env)
 
 
 def bench(size: int, seed: int) -> None:

@@ -13,8 +13,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import Boolean, Select, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.models import OPEN_MISMATCH, Mismatch, MismatchEvent, MismatchStatus, utcnow
 
@@ -339,20 +342,42 @@ class MismatchFilter:
             conditions.append(
                 or_(
                     *(
-                        func.lower(column).like(pattern, escape="\\")
+                        _ContainsFolded(column, literal(pattern))
+                        # Codes and names only: a search over the whole
+                        # tahun/tahap reads every row, and each column costs.
                         for column in (
                             Mismatch.kode_sub_kegiatan,
                             Mismatch.nama_sub_kegiatan,
                             Mismatch.kode_sub_skpd,
                             Mismatch.kode_skpd,
-                            Mismatch.source_id,
-                            Mismatch.nilai_eprogram,
-                            Mismatch.nilai_eplanning,
                         )
                     )
                 )
             )
         return conditions
+
+
+class _ContainsFolded(FunctionElement[bool]):
+    """``column LIKE pattern`` ignoring case (the pattern is lower case)."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "contains_folded"
+
+
+@compiles(_ContainsFolded)
+def _contains_folded(element: _ContainsFolded, compiler: SQLCompiler, **kw: Any) -> str:
+    # lower() LIKE rather than ILIKE: on PostgreSQL it takes half the time.
+    column, pattern = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(lower({column}) LIKE {pattern} ESCAPE '\\')"
+
+
+@compiles(_ContainsFolded, "sqlite")
+def _contains_folded_sqlite(element: _ContainsFolded, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite's LIKE already ignores (ASCII) case, as its lower() does: no lower()
+    # on every row halves the cost of a search that scans the table.
+    column, pattern = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({column} LIKE {pattern} ESCAPE '\\')"
 
 
 def _escape_like(text: str) -> str:
@@ -374,31 +399,39 @@ def page(
 
 
 def stream(session: Session, f: MismatchFilter, *, chunk: int = 1000) -> Iterator[Mismatch]:
-    """Every match, OPD by OPD and kategori by kategori, a chunk at a time
-    (exports: never the whole list in memory)."""
-    after: tuple[str, str, int] | None = None
+    """Every match, OPD by OPD, kategori by kategori and status by status (rows
+    without an OPD first), a chunk at a time (exports: never the whole list in
+    memory)."""
+    # Keyset pages over plain columns with a row-value comparison: the index
+    # ix_mismatch_opd_kategori is walked from where the last chunk ended, never
+    # sorted again (the NULL OPD has no place in a row-value order, so it goes first).
+    yield from _keyset(
+        session,
+        _select(f).where(Mismatch.kode_skpd.is_(None)),
+        (Mismatch.kategori, Mismatch.status, Mismatch.id),
+        chunk,
+    )
+    yield from _keyset(
+        session,
+        _select(f).where(Mismatch.kode_skpd.is_not(None)),
+        (Mismatch.kode_skpd, Mismatch.kategori, Mismatch.status, Mismatch.id),
+        chunk,
+    )
+
+
+def _keyset(
+    session: Session, stmt: Select[Mismatch], key: tuple[Any, ...], chunk: int
+) -> Iterator[Mismatch]:
+    after: tuple[Any, ...] | None = None
     while True:
-        stmt = (
-            _select(f)
-            .order_by(func.coalesce(Mismatch.kode_skpd, ""), Mismatch.kategori, Mismatch.id)
-            .limit(chunk)
-        )
+        page = stmt.order_by(*key).limit(chunk)
         if after is not None:
-            kode, kategori, last_id = after
-            key = func.coalesce(Mismatch.kode_skpd, "")
-            stmt = stmt.where(
-                or_(
-                    key > kode,
-                    (key == kode) & (Mismatch.kategori > kategori),
-                    (key == kode) & (Mismatch.kategori == kategori) & (Mismatch.id > last_id),
-                )
-            )
-        rows = session.scalars(stmt).all()
+            page = page.where(tuple_(*key) > tuple_(*after))
+        rows = session.scalars(page).all()
         yield from rows
         if len(rows) < chunk:
             return
-        last = rows[-1]
-        after = (last.kode_skpd or "", last.kategori, last.id)
+        after = tuple(getattr(rows[-1], column.key) for column in key)
         session.expunge_all()
 
 

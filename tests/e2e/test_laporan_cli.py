@@ -30,11 +30,12 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def test_a_planner_key_can_be_scoped_to_opds_and_the_list_shows_them(env: None) -> None:
-    code, output = run(
-        "keys", "create", "--name", "dinkes", "--role", "planner", "--opd", OPD_A, "--opd", OPD_B
+    created = CliRunner().invoke(
+        cli,
+        ["keys", "create", "--name", "dinkes", "--role", "planner", "--opd", OPD_A, "--opd", OPD_B],
     )
-    assert code == 0, output
-    assert output.splitlines()[0].startswith("skr_")
+    assert created.exit_code == 0, created.output
+    assert created.stdout.strip().startswith("skr_")
 
     bad_code, bad = run("keys", "create", "--name", "x", "--role", "planner", "--opd", "1.02")
     admin_code, admin = run("keys", "create", "--name", "y", "--role", "admin", "--opd", OPD_A)
