@@ -24,7 +24,7 @@ from mappings.normalise import WIB
 # The path segment of the OPD page for problems filed under no OPD.
 TANPA_OPD = "-"
 STATUS_PILIHAN = ("terbuka", *(s.value for s in MismatchStatus), "semua")
-_Q_MAX = 200
+_Q_MAX = 100  # as the API: a search reads every row of the tahun/tahap
 # Checked by the page (a 4xx page in Bahasa Indonesia), not by FastAPI (JSON).
 Teks = Annotated[str | None, Query()]
 
