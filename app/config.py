@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     def trusted_proxy_set(self) -> frozenset[str]:
         return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
 
+    # The report pages (/laporan): how long a sign-in lasts, and whether the
+    # session cookie is sent over HTTPS only (set it behind a TLS proxy).
+    laporan_session_hours: float = Field(default=8.0, gt=0, le=168)
+    laporan_cookie_secure: bool = False
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:

@@ -12,8 +12,12 @@ from app.access.keys import Role
 
 Public = Literal["publik"]
 PUBLIC: Final[Public] = "publik"
+# The planners' report pages: no X-API-Key; the page itself requires a signed-in
+# browser session (app.web.sessions), made from a key of any role.
+Sesi = Literal["sesi"]
+SESI: Final[Sesi] = "sesi"
 
-POLICY: Final[dict[tuple[str, str], Role | Public]] = {
+POLICY: Final[dict[tuple[str, str], Role | Public | Sesi]] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
     # Counts and timings only, no planning data: scrapers usually carry no key.
@@ -39,9 +43,21 @@ POLICY: Final[dict[tuple[str, str], Role | Public]] = {
     ("POST", "/api/v1/mismatches/keputusan"): Role.PLANNER,
     ("GET", "/api/v1/ringkasan"): Role.PLANNER,
     ("GET", "/api/v1/ringkasan/{kode_skpd}/pagu"): Role.PLANNER,
+    # The sign-in form and its stylesheet come before any session; the form
+    # checks the key typed into it.
+    ("GET", "/laporan/masuk"): PUBLIC,
+    ("POST", "/laporan/masuk"): PUBLIC,
+    ("GET", "/laporan/aset/{nama}"): PUBLIC,
+    ("POST", "/laporan/keluar"): SESI,
+    ("GET", "/laporan"): SESI,
+    ("GET", "/laporan/opd/{kode_skpd}"): SESI,
+    ("GET", "/laporan/opd/{kode_skpd}/ekspor.xlsx"): SESI,
+    ("GET", "/laporan/opd/{kode_skpd}/ekspor.csv"): SESI,
+    ("GET", "/laporan/mismatch/{mismatch_id}"): SESI,
+    ("POST", "/laporan/mismatch/{mismatch_id}/{keputusan}"): SESI,
 }
 
 
-def required(method: str, path: str) -> Role | Public | None:
+def required(method: str, path: str) -> Role | Public | Sesi | None:
     """The role a route needs; None when the route has no policy (refused)."""
     return POLICY.get((method.upper(), path))

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.access import audit, keys
 from app.access.keys import ANONYMOUS, Principal, Role
-from app.access.policy import POLICY, PUBLIC, required
+from app.access.policy import POLICY, PUBLIC, SESI, required
 from app.access.ratelimit import RateLimiter
 from app.api.errors import (
     DATABASE_DOWN,
@@ -99,7 +99,8 @@ class Guard:
         if template is None:
             return ANONYMOUS  # the router answers 404/405; no work is done
         needed = required(scope["method"], template)
-        if needed == PUBLIC:
+        if needed in (PUBLIC, SESI):
+            # A report page checks its own session cookie (app.web.sessions).
             return ANONYMOUS
         key = next(iter(_headers(scope, b"x-api-key")), None)
         target = f"{scope['method']} {scope.get('path', '')}"

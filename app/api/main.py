@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
+from app import web
 from app.api import audit_log, dead_letters, errors, health, mismatches, ringkasan, runs, status
 from app.api.deps import admitted
 from app.api.guard import Guard
@@ -64,4 +65,5 @@ def create_app(settings: Settings, engine: Engine, *, background: bool = False) 
     for module in (health, status, runs, dead_letters, audit_log, mismatches, ringkasan):
         app.include_router(module.router)
     app.include_router(metrics.router)
+    web.install(app)
     return app

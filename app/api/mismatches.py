@@ -4,9 +4,6 @@ mismatch answers 404, as if it did not exist."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -41,7 +38,7 @@ router = APIRouter(prefix="/api/v1/mismatches", tags=["mismatches"])
 
 # Integer primary keys: a larger id cannot exist (and PostgreSQL would refuse it).
 MismatchId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = export.XLSX_MEDIA_TYPE
 CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut}}
 
 
@@ -100,18 +97,7 @@ def _report_filter(f: MismatchFilter) -> MismatchFilter:
 )
 def export_xlsx(request: Request, session: SessionDep, f: FilterDep) -> FileResponse:
     f = _report_filter(f)
-    # openpyxl's write-only mode needs a seekable file for the zip: a temporary
-    # file on disk keeps memory flat, and is removed once it has been sent.
-    fd, name = tempfile.mkstemp(prefix="sinkron-", suffix=".xlsx")
-    os.close(fd)
-    path = FilePath(name)
-    try:
-        export.write_xlsx(
-            session, f, path, pemda=request.app.state.settings.pemda, made_at=utcnow()
-        )
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    path = export.xlsx_file(session, f, pemda=request.app.state.settings.pemda, made_at=utcnow())
     return FileResponse(
         path,
         media_type=XLSX,

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -64,6 +66,7 @@ SHEET_NAMES = {
     "data_tidak_valid": "Data tidak valid",
 }
 RINGKASAN_SHEET = "Ringkasan"
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Kategori whose two values are amounts: written as numbers in Rupiah format.
 _MONEY_KATEGORI = frozenset({"pagu_berbeda", "sumber_dana_tidak_sama"})
@@ -193,6 +196,21 @@ def write_xlsx(
     if progress is not None:
         progress(written)
     return Written(rows=written, sheets=list(wb.sheetnames))
+
+
+def xlsx_file(session: Session, f: MismatchFilter, *, pemda: str, made_at: datetime) -> Path:
+    """The report written to a new temporary file, for a response to send and
+    then remove. An XLSX is a zip finished only at its end, and openpyxl's
+    write-only mode needs a seekable file: on disk, memory stays flat."""
+    fd, name = tempfile.mkstemp(prefix="sinkron-", suffix=".xlsx")
+    os.close(fd)
+    path = Path(name)
+    try:
+        write_xlsx(session, f, path, pemda=pemda, made_at=made_at)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _required_scope(f: MismatchFilter) -> tuple[int, str]:

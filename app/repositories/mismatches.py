@@ -334,6 +334,8 @@ class MismatchFilter:
     status: str | None = None
     q: str | None = None
     opd: frozenset[str] | None = field(default=None)
+    # Only problems filed under no OPD (a record whose OPD could not be read).
+    tanpa_opd: bool = False
 
     def where(self) -> list[Any]:
         conditions: list[Any] = []
@@ -345,6 +347,8 @@ class MismatchFilter:
             conditions.append(Mismatch.kode_skpd == self.kode_skpd)
         if self.opd is not None:
             conditions.append(Mismatch.kode_skpd.in_(sorted(self.opd)))
+        if self.tanpa_opd:
+            conditions.append(Mismatch.kode_skpd.is_(None))
         if self.kategori is not None:
             conditions.append(Mismatch.kategori == self.kategori)
         if self.status == "terbuka":

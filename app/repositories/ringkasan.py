@@ -288,3 +288,14 @@ def trend(
         agg.mismatch_terbuka += row.mismatch_terbuka
     series[None] = [pemda[run] for run in sorted(pemda)]
     return series
+
+
+def scopes(session: Session) -> list[tuple[int, str]]:
+    """The (tahun anggaran, tahap) pairs that have records or mismatches, newest
+    tahun first: what the report pages offer to choose from."""
+    pairs = session.execute(
+        select(RecordState.tahun_anggaran, RecordState.tahap)
+        .distinct()
+        .union(select(Mismatch.tahun_anggaran, Mismatch.tahap).distinct())
+    ).all()
+    return sorted(((int(t), str(p)) for t, p in pairs), key=lambda s: (-s[0], s[1]))

@@ -1,0 +1,36 @@
+"""Read an HTML form post (application/x-www-form-urlencoded) with the standard
+library: the pages' forms are a few short fields, so python-multipart (which
+FastAPI's ``Form`` needs) would add a dependency for nothing."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from fastapi import Request
+
+from app.web.errors import HalamanGalat
+
+MAX_FORM_BYTES = 16 * 1024
+_MAX_FIELDS = 20
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The posted fields (the last value wins); a bounded body, UTF-8 only."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        raise HalamanGalat("formulir harus dikirim dari halaman laporan", status_code=415)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise HalamanGalat("isi formulir terlalu panjang", status_code=413)
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8"),
+            keep_blank_values=True,
+            strict_parsing=False,
+            max_num_fields=_MAX_FIELDS,
+        )
+    except (UnicodeDecodeError, ValueError):
+        raise HalamanGalat("isi formulir tidak dapat dibaca") from None
+    return dict(pairs)

@@ -1,0 +1,170 @@
+"""What a report page is asked for: the tahun/tahap, the OPD and the table's
+filters, read from the query string and checked (a clear 4xx page, not JSON)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import Depends, Query
+from sqlalchemy.orm import Session
+
+from app.access.keys import Principal
+from app.models import MismatchStatus
+from app.report import KATEGORI
+from app.repositories import ringkasan
+from app.repositories.mismatches import MismatchFilter
+from app.sync.scope import TAHAP
+from app.web.errors import HalamanGalat, TidakDitemukan
+from app.web.sessions import DbDep, PenggunaDep
+from mappings.normalise import WIB
+
+# The path segment of the OPD page for problems filed under no OPD.
+TANPA_OPD = "-"
+STATUS_PILIHAN = ("terbuka", *(s.value for s in MismatchStatus), "semua")
+_Q_MAX = 100  # as the API: a search reads every row of the tahun/tahap
+# Checked by the page (a 4xx page in Bahasa Indonesia), not by FastAPI (JSON).
+Teks = Annotated[str | None, Query()]
+
+
+@dataclass(frozen=True)
+class Cakupan:
+    """The tahun anggaran and tahap a page shows, and the others on offer."""
+
+    tahun_anggaran: int
+    tahap: str
+    pilihan: tuple[tuple[int, str], ...]
+
+    def query(self) -> dict[str, str]:
+        return {"tahun_anggaran": str(self.tahun_anggaran), "tahap": self.tahap}
+
+
+def cakupan(session: Session, tahun_anggaran: str | None, tahap: str | None) -> Cakupan:
+    """The asked scope, else the newest one with data (else this year's Renja)."""
+    if tahap is not None and tahap not in TAHAP:
+        raise HalamanGalat(f"tahap '{tahap}' tidak dikenal; pilih {', '.join(TAHAP)}")
+    tahun = _tahun(tahun_anggaran)
+    pilihan = tuple(sorted(ringkasan.scopes(session), key=lambda s: (-s[0], _tahap_order(s[1]))))
+    fitting = [s for s in pilihan if tahun in (None, s[0]) and tahap in (None, s[1])]
+    chosen = fitting[0] if fitting else (tahun or datetime.now(WIB).year, tahap or TAHAP[0])
+    return Cakupan(chosen[0], chosen[1], pilihan)
+
+
+def _tahap_order(tahap: str) -> int:
+    return TAHAP.index(tahap) if tahap in TAHAP else len(TAHAP)
+
+
+def _tahun(text: str | None) -> int | None:
+    if text is None or text == "":
+        return None
+    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        raise HalamanGalat(f"tahun anggaran '{text}' tidak valid; tulis tahun empat angka")
+    return int(text)
+
+
+def opd_scope(principal: Principal, kode_skpd: str) -> None:
+    """Another OPD's page answers as if it did not exist."""
+    if principal.opd is not None and kode_skpd not in principal.opd:
+        raise TidakDitemukan("perangkat daerah ini tidak ada dalam laporan Anda")
+
+
+@dataclass(frozen=True)
+class Saringan:
+    """The OPD table's filters, as the form and the export links carry them."""
+
+    kategori: str = ""
+    status: str = "terbuka"
+    q: str = ""
+
+    @classmethod
+    def read(cls, kategori: str | None, status: str | None, q: str | None) -> Saringan:
+        kategori, status, q = kategori or "", status or "terbuka", (q or "").strip()
+        if kategori and kategori not in KATEGORI:
+            raise HalamanGalat(f"kategori '{kategori}' tidak dikenal")
+        if status not in STATUS_PILIHAN:
+            raise HalamanGalat(
+                f"status '{status}' tidak dikenal; pilih {', '.join(STATUS_PILIHAN)}"
+            )
+        if len(q) > _Q_MAX:
+            raise HalamanGalat(f"teks pencarian paling panjang {_Q_MAX} karakter")
+        return cls(kategori, status, q)
+
+    def query(self) -> dict[str, str]:
+        asked = {"kategori": self.kategori, "status": self.status, "q": self.q}
+        return {k: v for k, v in asked.items() if v}
+
+    def mismatch_filter(
+        self, where: Cakupan, kode_skpd: str, principal: Principal
+    ) -> MismatchFilter:
+        tanpa_opd = kode_skpd == TANPA_OPD
+        return MismatchFilter(
+            tahun_anggaran=where.tahun_anggaran,
+            tahap=where.tahap,
+            kode_skpd=None if tanpa_opd else kode_skpd,
+            tanpa_opd=tanpa_opd,
+            kategori=self.kategori or None,
+            status=None if self.status == "semua" else self.status,
+            q=self.q or None,
+            opd=principal.opd,
+        )
+
+
+def mismatch_id(text: str) -> int:
+    """A mismatch's number from the path; anything else is a page that is not there."""
+    if not text.isdigit() or len(text) > 18:
+        raise TidakDitemukan(f"tidak ada ketidaksesuaian bernomor '{text}'")
+    return int(text)
+
+
+def url(path: str, *parts: dict[str, str]) -> str:
+    """``path`` with the merged query parts (later parts win)."""
+    merged: dict[str, str] = {}
+    for part in parts:
+        merged.update(part)
+    return f"{path}?{urlencode(merged)}" if merged else path
+
+
+@dataclass(frozen=True)
+class TabelOpd:
+    """One OPD's mismatch table as asked: the page and its exports read the same."""
+
+    kode_skpd: str
+    cakupan: Cakupan
+    saringan: Saringan
+    filter: MismatchFilter
+
+    @property
+    def path(self) -> str:
+        return f"/laporan/opd/{self.kode_skpd}"
+
+    def query(self) -> dict[str, str]:
+        return {**self.cakupan.query(), **self.saringan.query()}
+
+
+def _cakupan_asked(session: DbDep, tahun_anggaran: Teks = None, tahap: Teks = None) -> Cakupan:
+    return cakupan(session, tahun_anggaran, tahap)
+
+
+CakupanDep = Annotated[Cakupan, Depends(_cakupan_asked)]
+
+
+def tabel_opd(
+    *,
+    kode_skpd: str,
+    where: CakupanDep,
+    pengguna: PenggunaDep,
+    kategori: Teks = None,
+    status: Teks = None,
+    q: Teks = None,
+) -> TabelOpd:
+    principal = pengguna.principal
+    opd_scope(principal, kode_skpd)
+    saringan = Saringan.read(kategori, status, q)
+    return TabelOpd(
+        kode_skpd, where, saringan, saringan.mismatch_filter(where, kode_skpd, principal)
+    )
+
+
+TabelDep = Annotated[TabelOpd, Depends(tabel_opd)]
