@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope
-from app.models import DeadLetter, Outcome, PushKey, RunStatus
+from app.models import DeadLetter, DeadLetterStatus, Outcome, PushKey, RunStatus, Stage
 from app.nomenklatur import store as nomenklatur_store
 from app.observability import metrics
 from app.repositories import (
@@ -74,7 +74,7 @@ class RunStopped(Exception):
 @dataclass(frozen=True)
 class Progress:
     run_id: int
-    stage: str
+    stage: Stage
     page: int
     pulled: int
     counts: dict[str, int]
@@ -109,7 +109,7 @@ class _PassState:
     stop_reason: StopReason | None = None
 
     @contextmanager
-    def timed(self, stage: str) -> Iterator[None]:
+    def timed(self, stage: Stage) -> Iterator[None]:
         start = time.perf_counter()
         try:
             yield
@@ -187,15 +187,15 @@ class Pipeline:
             return self._lost(run_id, state)
 
     async def _work(self, run_id: int, scope: Scope, state: _PassState) -> None:
-        with state.timed("baca_eplanning"):
-            self._set_stage(run_id, "baca_eplanning", state)
+        with state.timed(Stage.BACA_EPLANNING):
+            self._set_stage(run_id, Stage.BACA_EPLANNING, state)
             remote = await self._upstream("eplanning", self._read_target(scope))
         await self._pull_pass(run_id, scope, remote, state)
         if scope.full and not scope.partial:
             self._only_in_eplanning(run_id, scope, remote, state)
         if not scope.partial:
-            with state.timed("kirim_ulang"):
-                self._set_stage(run_id, "kirim_ulang", state)
+            with state.timed(Stage.KIRIM_ULANG):
+                self._set_stage(run_id, Stage.KIRIM_ULANG, state)
                 await self._replay_open_letters(run_id, scope, state)
 
     async def _watch(self, work: asyncio.Future[None], state: _PassState) -> None:
@@ -262,10 +262,10 @@ class Pipeline:
             after=after,
             limit=self.settings.page_size,
         )
-        self._set_stage(run_id, "tarik", state)
+        self._set_stage(run_id, Stage.TARIK, state)
         while True:
             self._check_stop()
-            with state.timed("tarik"):
+            with state.timed(Stage.TARIK):
                 started = time.perf_counter()
                 page = await self._upstream("eprogram", anext(pages, None))
             if page is None:
@@ -281,7 +281,7 @@ class Pipeline:
                 updated_since=updated_since,
             )
             self.progress(
-                Progress(run_id, "tarik", page_no, len(state.seen_ids), dict(state.counts))
+                Progress(run_id, Stage.TARIK, page_no, len(state.seen_ids), dict(state.counts))
             )
 
     def _check_stop(self) -> None:
@@ -411,12 +411,12 @@ class Pipeline:
         updated_since: str | None,
     ) -> None:
         page_record = records.PageRecord()
-        with state.timed("petakan"):
+        with state.timed(Stage.PETAKAN):
             fresh = self._select(scope, page.records, state)
             mapped = self._map(scope, fresh, page_record, state)
-        with state.timed("bandingkan"):
+        with state.timed(Stage.BANDINGKAN):
             writes, by_source = self._reconcile(scope, mapped, remote, page_record)
-        with state.timed("kirim"):
+        with state.timed(Stage.KIRIM):
             self._remember_keys(run_id, writes)  # fenced: a stale holder pushes nothing
             started = time.perf_counter()
             pushed = await self._push(writes, state)
@@ -437,7 +437,7 @@ class Pipeline:
                 tahap=scope.tahap,
                 run_id=run_id,
             )
-        with state.timed("catat"):
+        with state.timed(Stage.CATAT):
             self._record(
                 run_id=run_id,
                 scope=scope,
@@ -620,7 +620,9 @@ class Pipeline:
             source_records.save(session, page_record.sources, run_id=run_id)
             settled, rejected = _settled_keys(scope, page_record)
             dead_letter_repo.supersede(session, settled, run_id=run_id)
-            dead_letter_repo.supersede(session, rejected, run_id=run_id, status="rejected")
+            dead_letter_repo.supersede(
+                session, rejected, run_id=run_id, status=DeadLetterStatus.REJECTED
+            )
             push_state.note_attempts(session, page_record.attempts)
             for letter in page_record.dead_letters:
                 dead_letter_repo.add(session, letter)
@@ -658,12 +660,12 @@ class Pipeline:
             runs.set_progress(
                 session,
                 run_id,
-                stage="tarik",
+                stage=Stage.TARIK,
                 records_pulled=len(state.seen_ids | page_record.source_ids),
                 stage_seconds=state.timings,
             )
 
-    def _set_stage(self, run_id: int, stage: str, state: _PassState) -> None:
+    def _set_stage(self, run_id: int, stage: Stage, state: _PassState) -> None:
         with session_scope(self.sessions) as session:
             runs.set_progress(session, run_id, stage=stage, stage_seconds=state.timings)
         self.progress(Progress(run_id, stage, 0, len(state.seen_ids), dict(state.counts)))
@@ -711,7 +713,11 @@ class Pipeline:
                     f"selisih {recorded - pulled}"
                 )
             runs.set_progress(
-                session, run_id, stage="selesai", records_pulled=pulled, stage_seconds=state.timings
+                session,
+                run_id,
+                stage=Stage.SELESAI,
+                records_pulled=pulled,
+                stage_seconds=state.timings,
             )
             runs.finish(session, run_id, status=status, counts=counts, error=error)
             if status is not RunStatus.FAILED:
@@ -721,7 +727,7 @@ class Pipeline:
                 )
         metrics.count_outcomes(counts)
         summary = RunSummary(run_id, status, pulled, counts, error, dict(state.timings))
-        self.progress(Progress(run_id, "selesai", 0, pulled, counts))
+        self.progress(Progress(run_id, Stage.SELESAI, 0, pulled, counts))
         return summary
 
 

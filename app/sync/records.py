@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from app.models import DeadLetter, Outcome
+from app.models import DeadLetter, DeadLetterStatus, Outcome
 from app.repositories.mismatches import MismatchRow
 from app.repositories.outcomes import OutcomeRow
 from app.repositories.push_state import Write
@@ -420,7 +420,7 @@ def _dead_letter(write: PlannedWrite, pushed: PushResult, run_id: int) -> DeadLe
         if_match=op.if_match,
         payload=op.to_json(),
         error=pushed.error or "tidak diketahui",
-        status="open",
+        status=DeadLetterStatus.OPEN,
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.models import DeadLetter, PushKey, utcnow
+from app.models import DeadLetter, DeadLetterStatus, PushKey, utcnow
 from app.observability import metrics
 from app.repositories import push_state
 from app.sync.policy import retry_policy
@@ -82,7 +82,7 @@ def apply(
         if letter is None:
             continue
         recorded.append(letter)
-        if letter.status != "open":
+        if letter.status != DeadLetterStatus.OPEN:
             continue
         letter.attempts += 1
         result = item.result
@@ -90,11 +90,11 @@ def apply(
             letter.error = item.error or f"E-Planning masih menjawab {result and result.status}"
             continue
         if 200 <= result.status < 300 or (result.status == 404 and letter.op == "delete"):
-            letter.status = "resolved"
+            letter.status = DeadLetterStatus.RESOLVED
             letter.resolved_at = utcnow()
             _remember(session, letter, result)
         else:
-            letter.status = "rejected"
+            letter.status = DeadLetterStatus.REJECTED
             letter.resolved_at = utcnow()
             letter.error = f"E-Planning menjawab {result.status}: {result.error_codes}"
     session.flush()

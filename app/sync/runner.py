@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope
+from app.models import Trigger
 from app.observability import metrics
 from app.observability.logs import bind_run
 from app.repositories import runs
@@ -23,7 +24,7 @@ def create_run(
     session_factory: sessionmaker[Session],
     scope: Scope,
     *,
-    trigger: str,
+    trigger: Trigger,
     triggered_by: str | None = None,
 ) -> int:
     with session_scope(session_factory) as session:
