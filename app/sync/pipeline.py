@@ -247,7 +247,7 @@ class Pipeline:
                     except ValueError as exc:
                         log.warning("data E-Planning tidak terbaca, dilewati: %s", exc)
                         continue
-                    remote[_key_of(item)] = entry
+                    remote[NaturalKey.of(item)] = entry
         return remote
 
     async def _pull_pass(
@@ -756,15 +756,6 @@ def feed_time(value: object) -> str | None:
         return parse_wib(str(value).strip()).astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S")
     except ValueError:
         return None
-
-
-def _key_of(body: dict[str, Any]) -> NaturalKey:
-    return NaturalKey(
-        int(body["tahun_anggaran"]),
-        str(body["tahap"]),
-        str(body["kode_sub_skpd"]),
-        str(body["kode_sub_kegiatan"]),
-    )
 
 
 def _with_best_copy(item: Mapped, others: list[source_records.Copy]) -> Mapped:
