@@ -22,7 +22,7 @@ from app.access.keys import Principal, Role
 from app.config import ConfigError, Settings, get_settings
 from app.db import make_engine, make_session_factory, normalise_url, session_scope
 from app.laporan import export
-from app.models import RunStatus, utcnow
+from app.models import RunStatus, Stage, Trigger, utcnow
 from app.nomenklatur import reader, store
 from app.observability import logs
 from app.report import OUTCOME_LABELS, STATUS_LABELS, angka, outcome_table
@@ -85,17 +85,17 @@ def print_progress(event: Progress) -> None:
     counts = " · ".join(
         f"{OUTCOME_LABELS[k]} {angka(v)}" for k, v in sorted(event.counts.items()) if v
     )
-    if event.stage == "tarik" and event.page:
+    if event.stage == Stage.TARIK and event.page:
         typer.echo(
             f"[run {event.run_id}] halaman {event.page}: {angka(event.pulled)} data ditarik"
             + (f" · {counts}" if counts else ""),
             err=True,
         )
-    elif event.stage != "selesai":
+    elif event.stage != Stage.SELESAI:
         typer.echo(f"[run {event.run_id}] tahap: {event.stage}", err=True)
 
 
-def run_sync(settings: Settings, scope: Scope, *, trigger: str = "cli") -> int:
+def run_sync(settings: Settings, scope: Scope, *, trigger: Trigger = Trigger.CLI) -> int:
     """Create and carry out one run, print its outcome table; returns the exit code."""
     engine = make_engine(settings.database_url)
     try:

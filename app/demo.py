@@ -21,6 +21,7 @@ from app.api.main import create_app
 from app.cli import run_sync
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
+from app.models import Trigger
 from app.nomenklatur import store
 from app.report import KATEGORI, angka
 from app.repositories import outcomes, ringkasan, runs
@@ -207,7 +208,7 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
             return 2
         try:
             seeded = _seed_eplanning(target_server.url, dataset, items, tahun, tahap)
-            code = run_sync(settings, Scope(tahun, tahap, full=True), trigger="demo")
+            code = run_sync(settings, Scope(tahun, tahap, full=True), trigger=Trigger.DEMO)
             total, active = _eplanning_holdings(target_server.url, tahun, tahap)
             expected = _expected_in_eplanning(settings, seeded)
             verdict = "cocok" if total == expected else f"TIDAK cocok (harusnya {angka(expected)})"

@@ -74,6 +74,42 @@ class RunStatus(enum.StrEnum):
     INTERRUPTED = "interrupted"
 
 
+class Trigger(enum.StrEnum):
+    """Who or what started a run."""
+
+    CLI = "cli"
+    API = "api"
+    SCHEDULE = "schedule"
+    DEMO = "demo"
+
+
+class Stage(enum.StrEnum):
+    """Where a run is (sync_run.stage), and the stage its seconds are counted
+    under (stage_seconds): a page of ``tarik`` is mapped (``petakan``),
+    compared (``bandingkan``), pushed (``kirim``) and recorded (``catat``)."""
+
+    MULAI = "mulai"
+    BACA_EPLANNING = "baca_eplanning"
+    TARIK = "tarik"
+    PETAKAN = "petakan"
+    BANDINGKAN = "bandingkan"
+    KIRIM = "kirim"
+    CATAT = "catat"
+    KIRIM_ULANG = "kirim_ulang"
+    SELESAI = "selesai"
+
+
+class DeadLetterStatus(enum.StrEnum):
+    """``open`` until a replay or a later run settles it: ``resolved`` (it
+    landed), ``rejected`` (E-Planning refused it for good) or ``superseded`` (a
+    later outcome for the same record made it moot)."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+
+
 class Outcome(enum.StrEnum):
     CREATED = "created"
     UPDATED = "updated"
@@ -373,7 +409,7 @@ class DeadLetter(Base):
     payload: Mapped[dict[str, Any] | None]
     error: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=DeadLetterStatus.OPEN, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
 

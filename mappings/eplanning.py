@@ -42,6 +42,22 @@ class NaturalKey(NamedTuple):
     kode_sub_skpd: str
     kode_sub_kegiatan: str
 
+    @classmethod
+    def of(cls, source: Mapping[str, Any] | object) -> "NaturalKey":
+        """The key a body carries as items, or a row (a stored push, source
+        record or dead letter) as attributes."""
+        values = (
+            source
+            if isinstance(source, Mapping)
+            else {name: getattr(source, name) for name in cls._fields}
+        )
+        return cls(
+            int(values["tahun_anggaran"]),
+            str(values["tahap"]),
+            str(values["kode_sub_skpd"]),
+            str(values["kode_sub_kegiatan"]),
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return dict(self._asdict())
 

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from app.api.deps import PrincipalDep, SessionDep, audit_action
 from app.api.errors import Conflict, NotFound
 from app.api.pagination import Limit, cut, decode_cursor, id_max
-from app.api.schemas import DeadLetterOut, DeadLetterPage, DeadLetterStatus, RetryOut
+from app.api.schemas import DeadLetterOut, DeadLetterPage, RetryOut
 from app.db import session_scope
-from app.models import DeadLetter, utcnow
+from app.models import DeadLetter, DeadLetterStatus, utcnow
 from app.repositories import dead_letters
 from app.sync import contacts, lease, replay
 
@@ -75,9 +75,9 @@ def _retry(request: Request, letters: list[DeadLetter]) -> RetryOut:
             lease.release(session, token=token)
     return RetryOut(
         retried=len(recorded),
-        resolved=sum(1 for d in recorded if d.status == "resolved"),
-        still_open=sum(1 for d in recorded if d.status == "open"),
-        rejected=sum(1 for d in recorded if d.status == "rejected"),
+        resolved=sum(1 for d in recorded if d.status == DeadLetterStatus.RESOLVED),
+        still_open=sum(1 for d in recorded if d.status == DeadLetterStatus.OPEN),
+        rejected=sum(1 for d in recorded if d.status == DeadLetterStatus.REJECTED),
         items=[DeadLetterOut.model_validate(d) for d in recorded],
     )
 
@@ -105,7 +105,7 @@ def retry_one(
     letter = dead_letters.get(session, letter_id)
     if letter is None:
         raise NotFound(f"dead letter {letter_id} tidak ada")
-    if letter.status != "open":
+    if letter.status != DeadLetterStatus.OPEN:
         raise Conflict(f"dead letter {letter_id} sudah {letter.status}", code="sudah_selesai")
     session.commit()  # end the read before E-Planning is called
     outcome = _retry(request, [letter])

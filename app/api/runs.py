@@ -20,9 +20,8 @@ from app.api.schemas import (
     RunPage,
     RunSummaryOut,
     Tahap,
-    Trigger,
 )
-from app.models import Outcome, RunStatus, SyncRun
+from app.models import Outcome, RunStatus, SyncRun, Trigger
 from app.repositories import outcomes, runs
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
@@ -121,7 +120,7 @@ def create_run(
                 tahap=body.tahap,
                 kode_skpd=body.kode_skpd or (),
                 full=body.full,
-                trigger="api",
+                trigger=Trigger.API,
                 triggered_by=principal.name,
                 idempotency_key=idempotency_key,
             )

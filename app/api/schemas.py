@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from app.models import DeadLetterStatus, Outcome, RunStatus, Stage
 from app.sync.scope import KODE_SKPD
 
 TahapIn = Literal["renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan"]
@@ -30,31 +31,17 @@ class Tahap(enum.StrEnum):
     APBD_PERUBAHAN = "apbd_perubahan"
 
 
-class Trigger(enum.StrEnum):
-    CLI = "cli"
-    API = "api"
-    SCHEDULE = "schedule"
-    DEMO = "demo"
-
-
-class DeadLetterStatus(enum.StrEnum):
-    OPEN = "open"
-    RESOLVED = "resolved"
-    REJECTED = "rejected"
-    SUPERSEDED = "superseded"
-
-
 class _RunBase(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    status: Literal["pending", "running", "succeeded", "failed", "cancelled", "interrupted"]
+    status: RunStatus
     tahun_anggaran: int
     tahap: str
     full: bool
-    trigger: str
+    trigger: str  # a Trigger; tests and older rows may carry other words
     triggered_by: str | None
-    stage: str | None
+    stage: Stage | None
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -132,7 +119,7 @@ class RecordOutcomeOut(BaseModel):
 
     id: int
     source_id: str
-    outcome: str
+    outcome: Outcome
     kode_skpd: str | None
     kode_sub_skpd: str | None
     kode_sub_kegiatan: str | None
@@ -154,8 +141,8 @@ class CurrentRun(BaseModel):
     tahun_anggaran: int
     tahap: str
     kode_skpd: list[str] | None
-    status: str
-    stage: str | None
+    status: RunStatus
+    stage: Stage | None
     records_so_far: int
     started_at: datetime | None
 
@@ -197,7 +184,7 @@ class DeadLetterOut(BaseModel):
     idempotency_key: str
     error: str
     attempts: int
-    status: str
+    status: DeadLetterStatus
     created_at: datetime
     resolved_at: datetime | None
 

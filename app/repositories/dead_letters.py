@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from app.models import DeadLetter, utcnow
+from app.models import DeadLetter, DeadLetterStatus, utcnow
 from app.repositories.upsert import affected
 from mappings.eplanning import NaturalKey
 
@@ -19,12 +19,15 @@ def add(session: Session, letter: DeadLetter) -> None:
 
 def open_letters(session: Session, *, limit: int = 100) -> Sequence[DeadLetter]:
     return session.scalars(
-        select(DeadLetter).where(DeadLetter.status == "open").order_by(DeadLetter.id).limit(limit)
+        select(DeadLetter)
+        .where(DeadLetter.status == DeadLetterStatus.OPEN)
+        .order_by(DeadLetter.id)
+        .limit(limit)
     ).all()
 
 
 def page(
-    session: Session, *, status: str | None, after_id: int | None, limit: int
+    session: Session, *, status: DeadLetterStatus | None, after_id: int | None, limit: int
 ) -> Sequence[DeadLetter]:
     """Oldest first, ``limit`` rows after ``after_id``."""
     stmt = select(DeadLetter).order_by(DeadLetter.id).limit(limit)
@@ -40,7 +43,11 @@ def get(session: Session, letter_id: int) -> DeadLetter | None:
 
 
 def supersede(
-    session: Session, keys: Iterable[NaturalKey], *, run_id: int, status: str = "superseded"
+    session: Session,
+    keys: Iterable[NaturalKey],
+    *,
+    run_id: int,
+    status: DeadLetterStatus = DeadLetterStatus.SUPERSEDED,
 ) -> int:
     """Close open letters of earlier runs for keys this run settled for good
     (written, rejected, unchanged, a conflict...): replaying them would put old
@@ -58,7 +65,7 @@ def supersede(
         result = session.execute(
             update(DeadLetter)
             .where(
-                DeadLetter.status == "open",
+                DeadLetter.status == DeadLetterStatus.OPEN,
                 DeadLetter.run_id < run_id,
                 tuple_(*cols).in_(wanted[start : start + 200]),
             )
@@ -75,7 +82,7 @@ def open_of_scope(
     return session.scalars(
         select(DeadLetter)
         .where(
-            DeadLetter.status == "open",
+            DeadLetter.status == DeadLetterStatus.OPEN,
             DeadLetter.tahun_anggaran == tahun_anggaran,
             DeadLetter.tahap == tahap,
             DeadLetter.run_id < before_run,
@@ -90,7 +97,7 @@ def count_open(session: Session) -> dict[tuple[int, str], int]:
     """Open letters per (tahun_anggaran, tahap)."""
     rows = session.execute(
         select(DeadLetter.tahun_anggaran, DeadLetter.tahap, func.count())
-        .where(DeadLetter.status == "open")
+        .where(DeadLetter.status == DeadLetterStatus.OPEN)
         .group_by(DeadLetter.tahun_anggaran, DeadLetter.tahap)
     )
     return {(tahun, tahap): count for tahun, tahap, count in rows}

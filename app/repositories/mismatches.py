@@ -316,10 +316,10 @@ def decide(
 class StatusFilter(enum.StrEnum):
     """A status a planner may filter on, or ``terbuka`` (baru and diakui)."""
 
-    BARU = "baru"
-    DIAKUI = "diakui"
-    SELESAI = "selesai"
-    DIKECUALIKAN = "dikecualikan"
+    BARU = MismatchStatus.BARU.value
+    DIAKUI = MismatchStatus.DIAKUI.value
+    SELESAI = MismatchStatus.SELESAI.value
+    DIKECUALIKAN = MismatchStatus.DIKECUALIKAN.value
     TERBUKA = "terbuka"
 
 
@@ -351,7 +351,7 @@ class MismatchFilter:
             conditions.append(Mismatch.kode_skpd.is_(None))
         if self.kategori is not None:
             conditions.append(Mismatch.kategori == self.kategori)
-        if self.status == "terbuka":
+        if self.status == StatusFilter.TERBUKA:
             conditions.append(Mismatch.status.in_(OPEN_MISMATCH))
         elif self.status is not None:
             conditions.append(Mismatch.status == self.status)

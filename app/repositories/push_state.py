@@ -14,19 +14,8 @@ from app.repositories.upsert import upsert
 from mappings.eplanning import NaturalKey
 
 
-def _pk(key: NaturalKey) -> tuple[int, str, str, str]:
-    return (key.tahun_anggaran, key.tahap, key.kode_sub_skpd, key.kode_sub_kegiatan)
-
-
 def load(session: Session, keys: Iterable[NaturalKey]) -> dict[NaturalKey, PushedState]:
-    found: dict[NaturalKey, PushedState] = {}
-    for row in rows_for_keys(session, PushedState, keys):
-        found[NaturalKey(*_pk_of(row))] = row
-    return found
-
-
-def _pk_of(row: PushedState) -> tuple[int, str, str, str]:
-    return (row.tahun_anggaran, row.tahap, row.kode_sub_skpd, row.kode_sub_kegiatan)
+    return {NaturalKey.of(row): row for row in rows_for_keys(session, PushedState, keys)}
 
 
 @dataclass(frozen=True)
@@ -43,7 +32,7 @@ class Write:
 def record_writes(session: Session, writes: Iterable[Write], *, run_id: int) -> None:
     now = utcnow()
     rows = {
-        _pk(w.key): {
+        w.key: {
             "tahun_anggaran": w.key.tahun_anggaran,
             "tahap": w.key.tahap,
             "kode_sub_skpd": w.key.kode_sub_skpd,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Lease, RecordOutcome, RunStatus, SyncRun, utcnow
+from app.models import Lease, RecordOutcome, RunStatus, Stage, SyncRun, Trigger, utcnow
 from app.repositories.upsert import affected, insert_missing
 
 
@@ -20,7 +20,7 @@ def create(
     tahap: str,
     kode_skpd: Sequence[str] = (),
     full: bool,
-    trigger: str,
+    trigger: Trigger,
     triggered_by: str | None = None,
     idempotency_key: str | None = None,
     scheduled_for: datetime | None = None,
@@ -52,7 +52,7 @@ def mark_running(session: Session, run_id: int) -> None:
     session.execute(
         update(SyncRun)
         .where(SyncRun.id == run_id, SyncRun.status.in_(ACTIVE))
-        .values(status=RunStatus.RUNNING, started_at=utcnow(), stage="mulai")
+        .values(status=RunStatus.RUNNING, started_at=utcnow(), stage=Stage.MULAI)
     )
 
 
@@ -64,7 +64,7 @@ def cancel_pending(session: Session, run_id: int) -> bool:
         .values(
             status=RunStatus.CANCELLED,
             error="dibatalkan oleh admin",
-            stage="selesai",
+            stage=Stage.SELESAI,
             finished_at=utcnow(),
             outcome_counts={},
         )
@@ -76,7 +76,7 @@ def set_progress(
     session: Session,
     run_id: int,
     *,
-    stage: str,
+    stage: Stage,
     records_pulled: int | None = None,
     stage_seconds: dict[str, float] | None = None,
 ) -> None:
@@ -113,7 +113,7 @@ def finish(
             status=status,
             outcome_counts=counts,
             error=error,
-            stage="selesai",
+            stage=Stage.SELESAI,
             finished_at=finished_at or utcnow(),
         )
     )
@@ -172,10 +172,10 @@ def page(
     *,
     limit: int,
     before_id: int | None = None,
-    status: str | None = None,
+    status: RunStatus | None = None,
     tahun_anggaran: int | None = None,
     tahap: str | None = None,
-    trigger: str | None = None,
+    trigger: Trigger | None = None,
 ) -> list[SyncRun]:
     """Newest first; one row more than `limit` tells the caller another page exists."""
     stmt = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit + 1)

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy.orm import Session
 
 from app.models import SourceRecord
 from app.repositories.natural_keys import rows_for_keys
 from app.repositories.upsert import upsert
-from mappings.eplanning import NaturalKey, RenjaSubKegiatan
+from app.sync.copies import Copy
+from mappings.eplanning import NaturalKey
 from mappings.subkegiatan import Mapped
-
-
-@dataclass(frozen=True)
-class Copy:
-    source_id: str
-    aktif: bool
-    updated_at: datetime
-    body: str
-
-    def record(self) -> RenjaSubKegiatan:
-        return RenjaSubKegiatan.model_validate(json.loads(self.body))
 
 
 def save(session: Session, items: Iterable[Mapped], *, run_id: int) -> None:
@@ -58,12 +46,13 @@ def save(session: Session, items: Iterable[Mapped], *, run_id: int) -> None:
     )
 
 
-def copies_of(session: Session, keys: Iterable[NaturalKey]) -> dict[NaturalKey, list[Copy]]:
-    """Every source record seen so far under each of these natural keys."""
+def copies_of(session: Session, in_hand: Mapping[NaturalKey, str]) -> dict[NaturalKey, list[Copy]]:
+    """The other source records seen so far under each of these natural keys
+    (natural key → the source id in hand, which is left out)."""
     found: dict[NaturalKey, list[Copy]] = {}
-    for row in rows_for_keys(session, SourceRecord, keys):
-        key = NaturalKey(row.tahun_anggaran, row.tahap, row.kode_sub_skpd, row.kode_sub_kegiatan)
-        found.setdefault(key, []).append(
-            Copy(row.source_id, row.aktif, row.source_updated_at, row.body)
-        )
+    for row in rows_for_keys(session, SourceRecord, in_hand):
+        key = NaturalKey.of(row)
+        if row.source_id != in_hand.get(key):
+            copy = Copy.stored(row.source_id, row.source_updated_at, row.aktif, row.body)
+            found.setdefault(key, []).append(copy)
     return found

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Lease, RunStatus, SyncRun
+from app.models import Lease, RunStatus, Stage, SyncRun
 from app.repositories import runs
 from app.repositories.upsert import affected, insert_missing
 
@@ -219,7 +219,7 @@ def mark_interrupted(session: Session, *, now: datetime, name: str = SYNC) -> li
             .values(
                 status=RunStatus.INTERRUPTED,
                 finished_at=now,
-                stage="selesai",
+                stage=Stage.SELESAI,
                 error=INTERRUPTED_MESSAGE,
                 outcome_counts=counts,
                 records_pulled=sum(counts.values()),

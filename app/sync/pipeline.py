@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -19,32 +19,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope
-from app.models import DeadLetter, Outcome, PushKey, RunStatus
+from app.models import DeadLetter, RunStatus, Stage
 from app.nomenklatur import store as nomenklatur_store
 from app.observability import metrics
-from app.repositories import (
-    checkpoints,
-    mismatches,
-    outcomes,
-    push_state,
-    ringkasan,
-    runs,
-    source_records,
-)
+from app.repositories import checkpoints, mismatches, push_state, ringkasan, runs, source_records
 from app.repositories import dead_letters as dead_letter_repo
-from app.sync import contacts, records, replay, standing
+from app.sync import contacts, copies, ledger, recording, replay, standing, watermark
+from app.sync.copies import Winners
 from app.sync.lease import LeaseLost
+from app.sync.ledger import Ledger
 from app.sync.push import PlannedWrite, PushResult, push_writes
 from app.sync.reconcile import Action, LastWrite, RemoteEntry, decide, remote_entry, sync_hash
 from app.sync.scope import Scope
 from app.sync.upstream import System, UpstreamUnavailable, explain, outage
+from app.sync.watermark import Watermark
 from connectors.eplanning import EPlanningClient
 from connectors.eprogram import EProgramClient, Page
 from connectors.http import ConnectorError, TransientError
 from mappings.eplanning import NaturalKey
 from mappings.nomenklatur import Nomenklatur
-from mappings.normalise import WIB, parse_wib
-from mappings.subkegiatan import Mapped, Unmappable, map_sub_kegiatan, recency
+from mappings.subkegiatan import Mapped, Unmappable, map_sub_kegiatan
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -74,7 +68,7 @@ class RunStopped(Exception):
 @dataclass(frozen=True)
 class Progress:
     run_id: int
-    stage: str
+    stage: Stage
     page: int
     pulled: int
     counts: dict[str, int]
@@ -95,11 +89,10 @@ class _PassState:
     """What the pipeline must remember across pages of one pass."""
 
     seen_ids: set[str] = field(default_factory=set)
-    winners: dict[NaturalKey, records.Seen] = field(default_factory=dict)
+    winners: Winners = field(default_factory=Winners)
     counts: dict[str, int] = field(default_factory=dict)
-    watermark: str | None = None
-    watermark_ids: set[str] = field(default_factory=set)
-    skip_at_watermark: set[str] = field(default_factory=set)
+    start: watermark.Start = field(default_factory=watermark.Start)
+    watermark: Watermark = field(default_factory=Watermark)
     timings: dict[str, float] = field(default_factory=dict)
     # The nomenclature imported for the year (None: none, its checks are skipped)
     # and the keys an active E-Program record speaks for (hanya_di_eplanning).
@@ -109,7 +102,7 @@ class _PassState:
     stop_reason: StopReason | None = None
 
     @contextmanager
-    def timed(self, stage: str) -> Iterator[None]:
+    def timed(self, stage: Stage) -> Iterator[None]:
         start = time.perf_counter()
         try:
             yield
@@ -187,15 +180,15 @@ class Pipeline:
             return self._lost(run_id, state)
 
     async def _work(self, run_id: int, scope: Scope, state: _PassState) -> None:
-        with state.timed("baca_eplanning"):
-            self._set_stage(run_id, "baca_eplanning", state)
+        with state.timed(Stage.BACA_EPLANNING):
+            self._set_stage(run_id, Stage.BACA_EPLANNING, state)
             remote = await self._upstream("eplanning", self._read_target(scope))
         await self._pull_pass(run_id, scope, remote, state)
         if scope.full and not scope.partial:
             self._only_in_eplanning(run_id, scope, remote, state)
         if not scope.partial:
-            with state.timed("kirim_ulang"):
-                self._set_stage(run_id, "kirim_ulang", state)
+            with state.timed(Stage.KIRIM_ULANG):
+                self._set_stage(run_id, Stage.KIRIM_ULANG, state)
                 await self._replay_open_letters(run_id, scope, state)
 
     async def _watch(self, work: asyncio.Future[None], state: _PassState) -> None:
@@ -247,25 +240,26 @@ class Pipeline:
                     except ValueError as exc:
                         log.warning("data E-Planning tidak terbaca, dilewati: %s", exc)
                         continue
-                    remote[_key_of(item)] = entry
+                    remote[NaturalKey.of(item)] = entry
         return remote
 
     async def _pull_pass(
         self, run_id: int, scope: Scope, remote: dict[NaturalKey, RemoteEntry], state: _PassState
     ) -> None:
-        updated_since, after = self._start_position(scope, state)
+        start = state.start = self._start(scope)
+        state.watermark = start.watermark
         page_no = 0
         pages = self.eprogram.pages(
             tahun_anggaran=scope.tahun_anggaran,
             tahap=scope.tahap,
-            updated_since=updated_since,
-            after=after,
+            updated_since=start.updated_since,
+            after=start.after,
             limit=self.settings.page_size,
         )
-        self._set_stage(run_id, "tarik", state)
+        self._set_stage(run_id, Stage.TARIK, state)
         while True:
             self._check_stop()
-            with state.timed("tarik"):
+            with state.timed(Stage.TARIK):
                 started = time.perf_counter()
                 page = await self._upstream("eprogram", anext(pages, None))
             if page is None:
@@ -273,15 +267,10 @@ class Pipeline:
             metrics.observe_pull(time.perf_counter() - started)
             page_no += 1
             await self._process_page(
-                run_id=run_id,
-                scope=scope,
-                page=page,
-                remote=remote,
-                state=state,
-                updated_since=updated_since,
+                run_id=run_id, scope=scope, page=page, remote=remote, state=state
             )
             self.progress(
-                Progress(run_id, "tarik", page_no, len(state.seen_ids), dict(state.counts))
+                Progress(run_id, Stage.TARIK, page_no, len(state.seen_ids), dict(state.counts))
             )
 
     def _check_stop(self) -> None:
@@ -383,22 +372,16 @@ class Pipeline:
             contacts.note(self.sessions, "eplanning", ok=True)
             return results
 
-    def _start_position(self, scope: Scope, state: _PassState) -> tuple[str | None, str | None]:
+    def _start(self, scope: Scope) -> watermark.Start:
+        """Where the pass begins in E-Program's feed (promise 3)."""
         if scope.partial or scope.full:
-            return None, None
+            return watermark.Start()
         with session_scope(self.sessions) as session:
-            checkpoint = checkpoints.get(session, scope.tahun_anggaran, scope.tahap)
-            if checkpoint is None:
-                return None, None
-            state.watermark = checkpoint.watermark
-            state.watermark_ids = set(checkpoint.watermark_ids)
-            if checkpoint.pass_after:
-                log.info("melanjutkan dari checkpoint run %s", checkpoint.pass_run_id)
-                return checkpoint.pass_updated_since, checkpoint.pass_after
-            # updated_since is inclusive: the watermark second comes again, and
-            # the records of it we already recorded are skipped, not recounted.
-            state.skip_at_watermark = set(checkpoint.watermark_ids)
-            return checkpoint.watermark, None
+            saved = checkpoints.get(session, scope.tahun_anggaran, scope.tahap)
+            start = watermark.start(saved, incremental=True)
+            if start.resumed and saved is not None:
+                log.info("melanjutkan dari checkpoint run %s", saved.pass_run_id)
+        return start
 
     async def _process_page(
         self,
@@ -408,137 +391,97 @@ class Pipeline:
         page: Page,
         remote: dict[NaturalKey, RemoteEntry],
         state: _PassState,
-        updated_since: str | None,
     ) -> None:
-        page_record = records.PageRecord()
-        with state.timed("petakan"):
-            fresh = self._select(scope, page.records, state)
-            mapped = self._map(scope, fresh, page_record, state)
-        with state.timed("bandingkan"):
-            writes, by_source = self._reconcile(scope, mapped, remote, page_record)
-        with state.timed("kirim"):
+        book = Ledger()
+        with state.timed(Stage.PETAKAN):
+            in_scope = [raw for raw in page.records if scope.covers(raw)]
+            fresh = watermark.fresh(in_scope, state.start.recorded)
+            mapped = self._map(scope, fresh, book, state)
+        with state.timed(Stage.BANDINGKAN):
+            writes, by_source = self._reconcile(mapped, remote, book)
+        with state.timed(Stage.KIRIM):
             self._remember_keys(run_id, writes)  # fenced: a stale holder pushes nothing
             started = time.perf_counter()
             pushed = await self._push(writes, state)
             if writes:
                 metrics.observe_push(time.perf_counter() - started)
-            for result in pushed:
-                body = records.push_rows(
-                    page_record, result, by_source[result.write.source_id], run_id
-                )
-                if body is not None:
-                    remote[result.write.key] = remote_entry(body)
-            standing.add_successors(page_record, state.nomenklatur)
-            standing.pagu_rows(page_record, remote)
-            standing.state_rows(
-                page_record,
+            for answer in pushed:
+                entry = ledger.pushed(answer, by_source[answer.write.source_id], run_id)
+                book.add(entry)
+                if entry.held is not None:
+                    remote[answer.write.key] = remote_entry(entry.held)
+            book.mismatches = standing.with_successors(book.mismatches, state.nomenklatur)
+            book.mismatches += standing.pagu_rows(book, remote)
+            book.states += standing.state_rows(
+                book,
                 remote,
                 tahun_anggaran=scope.tahun_anggaran,
                 tahap=scope.tahap,
                 run_id=run_id,
             )
-        with state.timed("catat"):
-            self._record(
-                run_id=run_id,
-                scope=scope,
-                page=page,
-                page_record=page_record,
-                state=state,
-                updated_since=updated_since,
-            )
-        # Counted as pulled only once recorded: a page that failed halfway left
-        # nothing behind and is pulled again by the next run.
-        state.seen_ids |= page_record.source_ids
-
-    def _select(
-        self, scope: Scope, raw_records: list[dict[str, Any]], state: _PassState
-    ) -> list[dict[str, Any]]:
-        """Records of this run's scope, minus the overlap second already recorded."""
-        chosen = []
-        for raw in raw_records:
-            source_id = str(raw.get("id", "")).strip()
-            update_at = feed_time(raw.get("update_at"))
-            if scope.kode_skpd and str(raw.get("kode_skpd", "")).strip() not in scope.kode_skpd:
-                continue
-            if update_at == state.watermark and source_id in state.skip_at_watermark:
-                continue
-            chosen.append(raw)
-            if update_at is None:
-                continue  # unreadable: the mapping reports it; it never moves the watermark
-            if state.watermark is None or update_at > state.watermark:
-                state.watermark, state.watermark_ids = update_at, {source_id}
-            elif update_at == state.watermark:
-                state.watermark_ids.add(source_id)
-        return chosen
+        with state.timed(Stage.CATAT):
+            moved = state.watermark.moved_by(fresh)
+            self._record(run_id=run_id, scope=scope, page=page, book=book, moved=moved, state=state)
+        # Past the watermark and counted as pulled only once recorded: a page that
+        # failed halfway left nothing behind and is pulled again by the next run.
+        state.watermark = moved
+        state.seen_ids |= book.source_ids
 
     def _map(
-        self,
-        scope: Scope,
-        raw_records: list[dict[str, Any]],
-        page_record: records.PageRecord,
-        state: _PassState,
+        self, scope: Scope, raw_records: list[Mapping[str, Any]], book: Ledger, state: _PassState
     ) -> list[Mapped]:
+        """Map each record; of two copies of one key the better goes on (copies.py)."""
         page_winners: dict[str, Mapped] = {}
         for raw in raw_records:
             result = map_sub_kegiatan(raw, jenis_pemda=self.settings.jenis_pemda)
-            source_id = result.source_id or "?"
-            page_record.source_ids.add(source_id)
+            book.source_ids.add(result.source_id or "?")
             if isinstance(result, Unmappable):
-                records.unmappable_rows(
-                    page_record, result, tahun=scope.tahun_anggaran, tahap=scope.tahap
-                )
+                book.unmappable.append(result)
+                book.add(ledger.unmappable(result, tahun=scope.tahun_anggaran, tahap=scope.tahap))
                 if result.natural_key is not None:
                     state.in_eprogram.add(result.natural_key)
                 continue
-            page_record.sources.append(result)
-            records.note_rows(page_record, result)
-            records.nomenklatur_rows(page_record, result, state.nomenklatur)
-            key = result.record.natural_key()
+            book.sources.append(result)
+            book.add(ledger.notes(result, state.nomenklatur))
             if result.record.aktif:
-                state.in_eprogram.add(key)
-            earlier = state.winners.get(key)
-            if earlier is not None and earlier.source_id != result.source_id:
-                if recency(earlier.aktif, earlier.updated_at, earlier.source_id) >= recency(
-                    result.record.aktif, result.updated_at, result.source_id
-                ):
-                    records.duplicate_rows(page_record, result, earlier.source_id)
-                    continue
-                in_page = page_winners.pop(earlier.source_id, None)
+                state.in_eprogram.add(result.record.natural_key())
+            contest = state.winners.enter(result)
+            if contest.lost_to is not None:
+                book.add(ledger.duplicate(result, contest.lost_to))
+                continue
+            if contest.beat is not None:
+                in_page = page_winners.pop(contest.beat.source_id, None)
                 if in_page is not None:
-                    records.duplicate_rows(page_record, in_page, result.source_id)
+                    book.add(ledger.duplicate(in_page, result.source_id))
                 else:  # already recorded on an earlier page
-                    records.superseded_rows(page_record, earlier, result.source_id)
-            state.winners[key] = records.Seen.of(result)
+                    book.add(ledger.superseded(contest.beat, result.source_id))
             page_winners[result.source_id] = result
         return list(page_winners.values())
 
     def _reconcile(
-        self,
-        scope: Scope,
-        mapped: list[Mapped],
-        remote: dict[NaturalKey, RemoteEntry],
-        page_record: records.PageRecord,
+        self, mapped: list[Mapped], remote: dict[NaturalKey, RemoteEntry], book: Ledger
     ) -> tuple[list[PlannedWrite], dict[str, Mapped]]:
-        keys = [m.record.natural_key() for m in mapped]
+        in_hand = {m.record.natural_key(): m.source_id for m in mapped}
         with session_scope(self.sessions) as session:
             last = {
                 k: LastWrite(versi=row.versi, sync_hash=row.content_hash)
-                for k, row in push_state.load(session, keys).items()
+                for k, row in push_state.load(session, in_hand).items()
             }
-            copies = source_records.copies_of(session, keys)
+            kept = source_records.copies_of(session, in_hand)
         writes: list[PlannedWrite] = []
         for pulled in mapped:
             key = pulled.record.natural_key()
             current = remote.get(key)
-            others = [c for c in copies.get(key, []) if c.source_id != pulled.source_id]
-            item = _with_best_copy(pulled, others)
-            if item is not pulled:
-                records.superseded_by_copy_rows(page_record, pulled, item.record)
-            elif current is not None and _older_than_remote_source(item, current, others):
-                records.duplicate_rows(page_record, item, current.sumber_id or "?")
+            verdict = copies.judge(pulled, kept.get(key, []), current)
+            item = pulled
+            if verdict.replaced_by is not None:
+                item = copies.in_place_of(pulled, verdict.replaced_by)
+                book.add(ledger.replaced_by_copy(pulled, item.record))
+            elif verdict.duplicate_of is not None:
+                book.add(ledger.duplicate(pulled, verdict.duplicate_of))
                 continue
             else:
-                records.outranked_rows(page_record, others, item.source_id)
+                book.add(ledger.outranked(verdict.outranks, pulled.source_id))
             decision = decide(
                 item.record,
                 current,
@@ -547,22 +490,20 @@ class Pipeline:
                 source_wins=self.settings.conflict_policy == "source_wins",
             )
             if decision.action is Action.UNCHANGED:
-                records.unchanged_row(
-                    page_record, item, current.versi if current else None, decision.reason
+                book.add(
+                    ledger.unchanged(item, current.versi if current else None, decision.reason)
                 )
                 if current is not None and current.diperbarui_oleh == self.settings.eplanning_user:
                     ours = last.get(key)
                     if ours is None or ours.versi != current.versi:
-                        page_record.written.append(
+                        book.written.append(
                             push_state.Write(
                                 key, current.sync_hash, current.versi, current.aktif, item.source_id
                             )
                         )
             elif decision.action is Action.CONFLICT:
                 assert current is not None
-                records.conflict_rows(
-                    page_record, item, current, decision.changed, decision.reason or ""
-                )
+                book.add(ledger.conflict(item, current, decision.changed, decision.reason or ""))
             else:
                 writes.append(
                     PlannedWrite(
@@ -578,28 +519,11 @@ class Pipeline:
         return writes, {m.source_id: m for m in mapped}
 
     def _remember_keys(self, run_id: int, writes: list[PlannedWrite]) -> None:
-        """Idempotency keys are durable before the first attempt (promise 2)."""
         if not writes:
             return
         with session_scope(self.sessions) as session:
             self.fence(session)
-            push_state.remember_keys(
-                session,
-                [
-                    PushKey(
-                        idempotency_key=w.operation.idempotency_key,
-                        tahun_anggaran=w.key.tahun_anggaran,
-                        tahap=w.key.tahap,
-                        kode_sub_skpd=w.key.kode_sub_skpd,
-                        kode_sub_kegiatan=w.key.kode_sub_kegiatan,
-                        op=w.operation.op,
-                        content_hash=w.sync_hash,
-                        base_versi=w.if_match,
-                        first_run_id=run_id,
-                    )
-                    for w in writes
-                ],
-            )
+            recording.remember_keys(session, run_id, writes)
 
     def _record(
         self,
@@ -607,63 +531,31 @@ class Pipeline:
         run_id: int,
         scope: Scope,
         page: Page,
-        page_record: records.PageRecord,
+        book: Ledger,
+        moved: Watermark,
         state: _PassState,
-        updated_since: str | None,
     ) -> None:
         with session_scope(self.sessions) as session:
             self.fence(session)
-            outcomes.save(session, run_id, page_record.outcomes)
-            for loser_id, winner_id in page_record.superseded:
-                outcomes.mark_superseded(session, run_id, loser_id, winner_id)
-            push_state.record_writes(session, page_record.written, run_id=run_id)
-            source_records.save(session, page_record.sources, run_id=run_id)
-            settled, rejected = _settled_keys(scope, page_record)
-            dead_letter_repo.supersede(session, settled, run_id=run_id)
-            dead_letter_repo.supersede(session, rejected, run_id=run_id, status="rejected")
-            push_state.note_attempts(session, page_record.attempts)
-            for letter in page_record.dead_letters:
-                dead_letter_repo.add(session, letter)
-            mismatches.record(session, run_id, page_record.mismatches)
-            # Every record the page went through loses the problems it no longer
-            # has, whatever its outcome; a record seen twice in one run keeps
-            # only what its latest copy has.
-            mismatches.resolve_for_sources(
+            recording.record_page(
                 session,
-                tahun_anggaran=scope.tahun_anggaran,
-                tahap=scope.tahap,
-                source_ids=page_record.source_ids,
+                book,
                 run_id=run_id,
-                found={row.identitas for row in page_record.mismatches},
+                scope=scope,
+                updated_since=state.start.updated_since,
+                next_after=page.next_after,
+                watermark=moved,
             )
-            ringkasan.save_states(session, page_record.states)
-            ringkasan.out_of_scope(
-                session,
-                tahun_anggaran=scope.tahun_anggaran,
-                tahap=scope.tahap,
-                source_ids=sorted(page_record.outranked),
-            )
-            if not scope.partial:
-                checkpoints.advance(
-                    session,
-                    tahun_anggaran=scope.tahun_anggaran,
-                    tahap=scope.tahap,
-                    run_id=run_id,
-                    pass_updated_since=updated_since,
-                    next_after=page.next_after,
-                    watermark=state.watermark,
-                    watermark_ids=sorted(state.watermark_ids),
-                )
             state.counts = runs.outcome_counts(session, run_id)
             runs.set_progress(
                 session,
                 run_id,
-                stage="tarik",
-                records_pulled=len(state.seen_ids | page_record.source_ids),
+                stage=Stage.TARIK,
+                records_pulled=len(state.seen_ids | book.source_ids),
                 stage_seconds=state.timings,
             )
 
-    def _set_stage(self, run_id: int, stage: str, state: _PassState) -> None:
+    def _set_stage(self, run_id: int, stage: Stage, state: _PassState) -> None:
         with session_scope(self.sessions) as session:
             runs.set_progress(session, run_id, stage=stage, stage_seconds=state.timings)
         self.progress(Progress(run_id, stage, 0, len(state.seen_ids), dict(state.counts)))
@@ -711,7 +603,11 @@ class Pipeline:
                     f"selisih {recorded - pulled}"
                 )
             runs.set_progress(
-                session, run_id, stage="selesai", records_pulled=pulled, stage_seconds=state.timings
+                session,
+                run_id,
+                stage=Stage.SELESAI,
+                records_pulled=pulled,
+                stage_seconds=state.timings,
             )
             runs.finish(session, run_id, status=status, counts=counts, error=error)
             if status is not RunStatus.FAILED:
@@ -721,74 +617,5 @@ class Pipeline:
                 )
         metrics.count_outcomes(counts)
         summary = RunSummary(run_id, status, pulled, counts, error, dict(state.timings))
-        self.progress(Progress(run_id, "selesai", 0, pulled, counts))
+        self.progress(Progress(run_id, Stage.SELESAI, 0, pulled, counts))
         return summary
-
-
-def _settled_keys(
-    scope: Scope, page_record: records.PageRecord
-) -> tuple[set[NaturalKey], set[NaturalKey]]:
-    """Keys this page settled for good, and of those the ones E-Planning rejected."""
-    settled = {w.key for w in page_record.written}
-    rejected: set[NaturalKey] = set()
-    for row in page_record.outcomes:
-        if row.outcome is Outcome.DEAD_LETTER or not row.kode_sub_skpd:
-            continue
-        if not row.kode_sub_kegiatan:
-            continue
-        key = NaturalKey(
-            scope.tahun_anggaran, scope.tahap, row.kode_sub_skpd, row.kode_sub_kegiatan
-        )
-        (rejected if row.outcome is Outcome.REJECTED else settled).add(key)
-    return settled - rejected, rejected
-
-
-def feed_time(value: object) -> str | None:
-    """A source `update_at` in the one format E-Program takes back as
-    `updated_since` (WIB, "YYYY-MM-DD HH:MM:SS"); None when unreadable."""
-    try:
-        return parse_wib(str(value).strip()).astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return None
-
-
-def _key_of(body: dict[str, Any]) -> NaturalKey:
-    return NaturalKey(
-        int(body["tahun_anggaran"]),
-        str(body["tahap"]),
-        str(body["kode_sub_skpd"]),
-        str(body["kode_sub_kegiatan"]),
-    )
-
-
-def _with_best_copy(item: Mapped, others: list[source_records.Copy]) -> Mapped:
-    """The record in hand, or, when a copy seen on an earlier run outranks it (an
-    active copy beats one switched off, then the later one wins), that copy's
-    content under the record in hand: its outcome is what the copy's content does."""
-    best = max(others, key=lambda c: recency(c.aktif, c.updated_at, c.source_id), default=None)
-    if best is None:
-        return item
-    ours = recency(item.record.aktif, item.updated_at, item.source_id)
-    if recency(best.aktif, best.updated_at, best.source_id) <= ours:
-        return item
-    return Mapped(
-        record=best.record(),
-        source_id=item.source_id,
-        updated_at=item.updated_at,
-        notes=(),
-        nama_skpd=item.nama_skpd,
-    )
-
-
-def _older_than_remote_source(
-    item: Mapped, current: RemoteEntry, known: list[source_records.Copy]
-) -> bool:
-    """E-Planning holds this key from another E-Program id that the source records
-    do not know (written before they were kept). The older of the two is the
-    duplicate."""
-    if current.sumber_id is None or current.sumber_diperbarui_pada is None:
-        return False
-    if current.sumber_id == item.source_id or any(c.source_id == current.sumber_id for c in known):
-        return False
-    theirs = recency(current.aktif, current.sumber_diperbarui_pada, current.sumber_id)
-    return recency(item.record.aktif, item.updated_at, item.source_id) < theirs

@@ -13,10 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.models import DeadLetter, PushKey, utcnow
-from app.observability import metrics
+from app.models import DeadLetter, DeadLetterStatus, PushKey, utcnow
 from app.repositories import push_state
-from app.sync.policy import retry_policy
+from app.sync import clients
 from app.sync.upstream import explain
 from connectors.eplanning import EPlanningClient, Operation, OperationResult
 from connectors.http import ConnectorError
@@ -32,7 +31,7 @@ class ReplayResult:
 
 def operation_of(letter: DeadLetter) -> Operation:
     payload = letter.payload or {}
-    key = _key(letter)
+    key = NaturalKey.of(letter)
     return Operation(
         op="delete" if letter.op == "delete" else "put",
         idempotency_key=letter.idempotency_key,
@@ -50,13 +49,7 @@ async def send_with(client: EPlanningClient, letters: Sequence[DeadLetter]) -> l
 
 async def send(settings: Settings, letters: Sequence[DeadLetter]) -> list[ReplayResult]:
     """One batch to E-Planning; a whole-request failure leaves every letter open."""
-    async with EPlanningClient(
-        settings.eplanning_url,
-        settings.secret("eplanning_token"),
-        policy=retry_policy(settings),
-        timeout=settings.http_timeout_seconds * 2,
-        on_retry=metrics.retry_hook("eplanning"),
-    ) as client:
+    async with clients.eplanning(settings) as client:
         try:
             return await send_with(client, letters)
         except ConnectorError as exc:
@@ -82,7 +75,7 @@ def apply(
         if letter is None:
             continue
         recorded.append(letter)
-        if letter.status != "open":
+        if letter.status != DeadLetterStatus.OPEN:
             continue
         letter.attempts += 1
         result = item.result
@@ -90,11 +83,11 @@ def apply(
             letter.error = item.error or f"E-Planning masih menjawab {result and result.status}"
             continue
         if 200 <= result.status < 300 or (result.status == 404 and letter.op == "delete"):
-            letter.status = "resolved"
+            letter.status = DeadLetterStatus.RESOLVED
             letter.resolved_at = utcnow()
             _remember(session, letter, result)
         else:
-            letter.status = "rejected"
+            letter.status = DeadLetterStatus.REJECTED
             letter.resolved_at = utcnow()
             letter.error = f"E-Planning menjawab {result.status}: {result.error_codes}"
     session.flush()
@@ -110,7 +103,7 @@ def _remember(session: Session, letter: DeadLetter, result: OperationResult) -> 
     ).first()
     if pushed is None:
         return
-    key = _key(letter)
+    key = NaturalKey.of(letter)
     push_state.record_writes(
         session,
         [
@@ -123,10 +116,4 @@ def _remember(session: Session, letter: DeadLetter, result: OperationResult) -> 
             )
         ],
         run_id=letter.run_id,
-    )
-
-
-def _key(letter: DeadLetter) -> NaturalKey:
-    return NaturalKey(
-        letter.tahun_anggaran, letter.tahap, letter.kode_sub_skpd, letter.kode_sub_kegiatan
     )

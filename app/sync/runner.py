@@ -9,21 +9,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope
-from app.observability import metrics
+from app.models import Trigger
 from app.observability.logs import bind_run
 from app.repositories import runs
+from app.sync import clients
 from app.sync.pipeline import Pipeline, Progress, RunSummary
-from app.sync.policy import retry_policy
 from app.sync.scope import Scope
-from connectors.eplanning import EPlanningClient
-from connectors.eprogram import EProgramClient
 
 
 def create_run(
     session_factory: sessionmaker[Session],
     scope: Scope,
     *,
-    trigger: str,
+    trigger: Trigger,
     triggered_by: str | None = None,
 ) -> int:
     with session_scope(session_factory) as session:
@@ -51,25 +49,10 @@ async def execute_run(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> RunSummary:
     """Carry out one created run against the configured E-Program and E-Planning."""
-    policy = retry_policy(settings)
     with bind_run(run_id):
         async with (
-            EProgramClient(
-                settings.eprogram_url,
-                settings.secret("eprogram_api_key"),
-                policy=policy,
-                timeout=settings.http_timeout_seconds,
-                transport=transport,
-                on_retry=metrics.retry_hook("eprogram"),
-            ) as eprogram,
-            EPlanningClient(
-                settings.eplanning_url,
-                settings.secret("eplanning_token"),
-                policy=policy,
-                timeout=settings.http_timeout_seconds * 2,
-                transport=transport,
-                on_retry=metrics.retry_hook("eplanning"),
-            ) as eplanning,
+            clients.eprogram(settings, transport=transport) as eprogram,
+            clients.eplanning(settings, transport=transport) as eplanning,
         ):
             pipeline = Pipeline(
                 settings=settings,

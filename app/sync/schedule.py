@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import ConfigError
 from app.db import session_scope
-from app.models import SyncRun
+from app.models import SyncRun, Trigger
 from app.repositories import runs
 from app.sync.scope import TAHAP
 from mappings.normalise import WIB
 
-TRIGGER = "schedule"
+TRIGGER = Trigger.SCHEDULE
 TRIGGERED_BY = "sistem-terjadwal"
 SCHEDULE_VARIABLE = "SINKRON_SCHEDULE"
 SCOPES_VARIABLE = "SINKRON_SYNC_SCOPES"

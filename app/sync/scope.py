@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 # kode_skpd: three urusan.bidang pairs, the OPD number, the unit number.
 KODE_SKPD = r"^\d+\.\d{2}\.\d+\.\d{2}\.\d+\.\d{2}\.\d{2}\.\d{4}$"
@@ -20,6 +22,10 @@ class Scope:
     def partial(self) -> bool:
         """A run for some OPD only: it reads everything but owns no checkpoint."""
         return bool(self.kode_skpd)
+
+    def covers(self, raw: Mapping[str, Any]) -> bool:
+        """A raw E-Program record of one of the run's OPD (any, when it names none)."""
+        return not self.kode_skpd or str(raw.get("kode_skpd", "")).strip() in self.kode_skpd
 
     def __str__(self) -> str:
         text = f"{self.tahun_anggaran}/{self.tahap}"

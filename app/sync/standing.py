@@ -3,7 +3,7 @@
 The pagu that differs because a record did not land, the code that replaced a
 dropped one, and where every record of the page stands for the planners'
 summary (record_state). Pure: the pipeline hands in E-Planning's current
-copies and the page, and records what comes back.
+copies and the page's ledger, and adds the rows that come back to it.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 from app.models import Outcome
 from app.report import OUTCOME_LABELS, rupiah
 from app.repositories.mismatches import MismatchRow
+from app.sync.ledger import Ledger, row_for
 from app.sync.reconcile import RemoteEntry, sync_hash
-from app.sync.records import PageRecord, row_for
 from mappings.eplanning import NaturalKey, RenjaSubKegiatan, format_money
 from mappings.nomenklatur import Nomenklatur, siap_sakip
 
@@ -42,35 +42,41 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else format_money(value)
 
 
-def add_successors(page: PageRecord, nomenklatur: Nomenklatur | None) -> None:
-    """A code E-Planning does not know: name the code that replaced it, when the
-    imported nomenclature links one through kode_sebelumnya."""
-    for n, row in enumerate(page.mismatches):
-        if row.kategori != KODE_TIDAK_DI_NOMENKLATUR or not row.kode_sub_kegiatan:
-            continue
-        kode = row.kode_sub_kegiatan
-        successor = nomenklatur.successor(kode) if nomenklatur else None
-        where = nomenklatur.label if nomenklatur else f"tahun {row.tahun_anggaran}"
-        keterangan = f"Kode {kode} tidak ada di nomenklatur {where}"
-        if successor is not None:
-            keterangan += f"; diganti dengan {successor}"
-        page.mismatches[n] = replace(row, nilai_eplanning=successor, keterangan=keterangan)
+def with_successors(
+    rows: Iterable[MismatchRow], nomenklatur: Nomenklatur | None
+) -> list[MismatchRow]:
+    """The rows again, where a code E-Planning does not know names the code that
+    replaced it, when the imported nomenclature links one through kode_sebelumnya."""
+    return [_with_successor(row, nomenklatur) for row in rows]
 
 
-def _contents(page: PageRecord) -> dict[str, RenjaSubKegiatan]:
+def _with_successor(row: MismatchRow, nomenklatur: Nomenklatur | None) -> MismatchRow:
+    if row.kategori != KODE_TIDAK_DI_NOMENKLATUR or not row.kode_sub_kegiatan:
+        return row
+    kode = row.kode_sub_kegiatan
+    successor = nomenklatur.successor(kode) if nomenklatur else None
+    where = nomenklatur.label if nomenklatur else f"tahun {row.tahun_anggaran}"
+    keterangan = f"Kode {kode} tidak ada di nomenklatur {where}"
+    if successor is not None:
+        keterangan += f"; diganti dengan {successor}"
+    return replace(row, nilai_eplanning=successor, keterangan=keterangan)
+
+
+def _contents(page: Ledger) -> dict[str, RenjaSubKegiatan]:
     """Each mapped record of the page by source id: the content meant for E-Planning."""
     contents = {item.source_id: item.record for item in page.sources}
     contents.update(page.replaced)
     return contents
 
 
-def _outcomes(page: PageRecord) -> dict[str, Outcome]:
+def _outcomes(page: Ledger) -> dict[str, Outcome]:
     return {row.source_id: row.outcome for row in page.outcomes}
 
 
-def pagu_rows(page: PageRecord, remote: Mapping[NaturalKey, RemoteEntry]) -> None:
+def pagu_rows(page: Ledger, remote: Mapping[NaturalKey, RemoteEntry]) -> list[MismatchRow]:
     """A record that did not land (conflict, rejection, dead letter) leaves
     E-Planning with another pagu than E-Program's: one row for the planners."""
+    rows = []
     contents = _contents(page)
     for source_id, outcome in _outcomes(page).items():
         record = contents.get(source_id)
@@ -81,7 +87,7 @@ def pagu_rows(page: PageRecord, remote: Mapping[NaturalKey, RemoteEntry]) -> Non
         if (ours or 0) == (theirs or 0):
             continue
         held = "tidak ada" if theirs is None else rupiah(theirs)
-        page.mismatches.append(
+        rows.append(
             row_for(
                 record,
                 source_id,
@@ -95,17 +101,20 @@ def pagu_rows(page: PageRecord, remote: Mapping[NaturalKey, RemoteEntry]) -> Non
                 ),
             )
         )
+    return rows
 
 
 def state_rows(
-    page: PageRecord,
+    page: Ledger,
     remote: Mapping[NaturalKey, RemoteEntry],
     *,
     tahun_anggaran: int,
     tahap: str,
     run_id: int,
-) -> None:
-    """One record_state row per record of the page."""
+) -> list[dict[str, Any]]:
+    """One record_state row per record of the page (and per copy that went to
+    E-Planning in a record's place)."""
+    states: list[dict[str, Any]] = []
     outcomes = _outcomes(page)
     base = {"tahun_anggaran": tahun_anggaran, "tahap": tahap, "run_id": run_id}
     for item in page.sources:
@@ -114,7 +123,7 @@ def state_rows(
             continue
         replaced_by = page.replaced.get(item.source_id)
         in_scope = outcome != Outcome.DUPLICATE and replaced_by is None
-        page.states.append(
+        states.append(
             base
             | _state(
                 item.source_id,
@@ -128,7 +137,7 @@ def state_rows(
         if replaced_by is not None and replaced_by.sumber is not None:
             # The copy whose content went in the record's place is what counts now.
             copy_id = replaced_by.sumber.id
-            page.states.append(
+            states.append(
                 base
                 | _state(
                     copy_id,
@@ -141,7 +150,7 @@ def state_rows(
             )
     for lost in page.unmappable:
         key = lost.natural_key
-        page.states.append(
+        states.append(
             {
                 **base,
                 **_where(lost.source_id or "?", lost.kode_skpd, lost.nama_skpd, key),
@@ -155,6 +164,7 @@ def state_rows(
                 "outcome": Outcome.UNMAPPABLE,
             }
         )
+    return states
 
 
 def _state(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope
+from app.models import Trigger
 from app.repositories import runs
 from app.sync import lease
 from app.sync.pipeline import Progress, RunSummary
@@ -118,7 +119,7 @@ class RunWorker:
         self,
         scope: Scope,
         *,
-        trigger: str,
+        trigger: Trigger,
         triggered_by: str | None = None,
         progress: Callable[[Progress], None] | None = None,
     ) -> RunSummary:

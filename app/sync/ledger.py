@@ -1,23 +1,23 @@
-"""Turn one page's decisions and push answers into rows to record: outcomes,
-mismatches, dead letters and the push state. Pure: no I/O."""
+"""A page's ledger: what one page's decisions and push answers leave to record
+(outcomes, mismatches, dead letters, the push state), written in one
+transaction. Pure: each function returns an entry; the pipeline adds it.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any, Protocol
 
-from app.models import DeadLetter, Outcome
+from app.models import DeadLetter, DeadLetterStatus, Outcome
 from app.repositories.mismatches import MismatchRow
 from app.repositories.outcomes import OutcomeRow
 from app.repositories.push_state import Write
-from app.repositories.source_records import Copy
+from app.sync.copies import Copy
 from app.sync.push import PlannedWrite, PushResult
 from app.sync.reconcile import Action, RemoteEntry
 from mappings.eplanning import RenjaSubKegiatan, StoredRenjaSubKegiatan
 from mappings.nomenklatur import Nomenklatur, check
+from mappings.problems import as_nilai
 from mappings.subkegiatan import Mapped, Unmappable
 
 # E-Planning's 422 codes → the mismatch categories planners see (design.md).
@@ -30,43 +30,23 @@ REJECTION_CATEGORY = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Seen:
-    """What a run keeps of a record it already recorded, to settle a later copy."""
+@dataclass(frozen=True)
+class Entry:
+    """What one decision about one record adds to the ledger."""
 
-    source_id: str
-    updated_at: datetime
-    tahun_anggaran: int
-    tahap: str
-    kode_skpd: str
-    kode_sub_skpd: str
-    kode_sub_kegiatan: str
-    nama_sub_skpd: str
-    aktif: bool
-    nama_sub_kegiatan: str
-
-    @classmethod
-    def of(cls, item: Mapped) -> Seen:
-        return cls.of_record(item.source_id, item.updated_at, item.record)
-
-    @classmethod
-    def of_record(cls, source_id: str, updated_at: datetime, r: RenjaSubKegiatan) -> Seen:
-        return cls(
-            source_id,
-            updated_at,
-            r.tahun_anggaran,
-            r.tahap,
-            r.kode_skpd,
-            r.kode_sub_skpd,
-            r.kode_sub_kegiatan,
-            r.nama_sub_skpd,
-            r.aktif,
-            r.nama_sub_kegiatan,
-        )
+    outcome: OutcomeRow | None = None
+    mismatches: tuple[MismatchRow, ...] = ()
+    written: Write | None = None
+    dead_letter: DeadLetter | None = None
+    attempt: tuple[str, int] | None = None  # (idempotency key, HTTP status)
+    superseded: tuple[str, str] | None = None  # (loser id, winner id): an earlier page's outcome
+    replaced: tuple[str, RenjaSubKegiatan] | None = None  # (source id, content in its place)
+    outranked: tuple[str, ...] = ()  # copies of earlier runs it outranks
+    held: dict[str, Any] | None = None  # E-Planning's copy after a push, when it sent one
 
 
 @dataclass
-class PageRecord:
+class Ledger:
     """Everything one page leaves behind, written in one transaction."""
 
     outcomes: list[OutcomeRow] = field(default_factory=list)
@@ -85,17 +65,23 @@ class PageRecord:
     outranked: set[str] = field(default_factory=set)
     states: list[dict[str, Any]] = field(default_factory=list)  # record_state rows
 
-    def outcome(self, row: OutcomeRow) -> None:
-        self.outcomes.append(row)
-
-
-def display(value: Any) -> str | None:
-    """A field value as planners will read it in the report."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)
+    def add(self, entry: Entry) -> None:
+        if entry.outcome is not None:
+            self.outcomes.append(entry.outcome)
+        self.mismatches.extend(entry.mismatches)
+        if entry.written is not None:
+            self.written.append(entry.written)
+        if entry.dead_letter is not None:
+            self.dead_letters.append(entry.dead_letter)
+        if entry.attempt is not None:
+            key, status = entry.attempt
+            self.attempts[key] = status
+        if entry.superseded is not None:
+            self.superseded.append(entry.superseded)
+        if entry.replaced is not None:
+            source_id, content = entry.replaced
+            self.replaced[source_id] = content
+        self.outranked.update(entry.outranked)
 
 
 class _Keyed(Protocol):
@@ -155,45 +141,45 @@ def _outcome(item: Mapped, outcome: Outcome, **extra: Any) -> OutcomeRow:
     )
 
 
-def unmappable_rows(page: PageRecord, item: Unmappable, *, tahun: int, tahap: str) -> None:
+def unmappable(item: Unmappable, *, tahun: int, tahap: str) -> Entry:
+    """A record the mapping refused: its outcome and one row per problem."""
     key = item.natural_key
     source_id = item.source_id or "?"
     reasons = "; ".join(f"{p.field}: {p.alasan}" for p in item.problems)
-    page.unmappable.append(item)
-    page.outcome(
-        OutcomeRow(
+    outcome = OutcomeRow(
+        source_id=source_id,
+        outcome=Outcome.UNMAPPABLE,
+        source_updated_at=item.updated_at,
+        kode_skpd=item.kode_skpd,
+        kode_sub_skpd=key.kode_sub_skpd if key else None,
+        kode_sub_kegiatan=key.kode_sub_kegiatan if key else None,
+        message=reasons,
+    )
+    rows = tuple(
+        MismatchRow(
+            tahun_anggaran=tahun,
+            tahap=tahap,
             source_id=source_id,
-            outcome=Outcome.UNMAPPABLE,
-            source_updated_at=item.updated_at,
+            kategori=problem.kategori,
+            field=problem.field,
+            nilai_eprogram=problem.nilai,
+            nilai_eplanning=None,
+            keterangan=problem.alasan,
             kode_skpd=item.kode_skpd,
             kode_sub_skpd=key.kode_sub_skpd if key else None,
             kode_sub_kegiatan=key.kode_sub_kegiatan if key else None,
-            message=reasons,
+            nama_sub_kegiatan=item.nama_sub_kegiatan,
         )
+        for problem in item.problems
     )
-    for problem in item.problems:
-        page.mismatches.append(
-            MismatchRow(
-                tahun_anggaran=tahun,
-                tahap=tahap,
-                source_id=source_id,
-                kategori=problem.kategori,
-                field=problem.field,
-                nilai_eprogram=problem.nilai,
-                nilai_eplanning=None,
-                keterangan=problem.alasan,
-                kode_skpd=item.kode_skpd,
-                kode_sub_skpd=key.kode_sub_skpd if key else None,
-                kode_sub_kegiatan=key.kode_sub_kegiatan if key else None,
-                nama_sub_kegiatan=item.nama_sub_kegiatan,
-            )
-        )
+    return Entry(outcome=outcome, mismatches=rows)
 
 
-def note_rows(page: PageRecord, item: Mapped) -> None:
+def notes(item: Mapped, nomenklatur: Nomenklatur | None) -> Entry:
     """Problems that do not stop a record (an indicator without a numeric target)
-    still belong in the planners' report."""
-    page.mismatches.extend(
+    and what it lacks against the nomenclature imported for its year still
+    belong in the planners' report."""
+    kept = (
         row_for(
             item.record,
             item.source_id,
@@ -205,11 +191,7 @@ def note_rows(page: PageRecord, item: Mapped) -> None:
         for note in item.notes
         if note.kategori != "catatan"
     )
-
-
-def nomenklatur_rows(page: PageRecord, item: Mapped, nomenklatur: Nomenklatur | None) -> None:
-    """What the record lacks against the nomenclature imported for its year."""
-    page.mismatches.extend(
+    found = (
         row_for(
             item.record,
             item.source_id,
@@ -221,15 +203,19 @@ def nomenklatur_rows(page: PageRecord, item: Mapped, nomenklatur: Nomenklatur | 
         )
         for temuan in check(item.record, nomenklatur)
     )
+    return Entry(mismatches=(*kept, *found))
 
 
-def duplicate_rows(page: PageRecord, loser: Mapped, winner_id: str) -> None:
+def duplicate(loser: Mapped, winner_id: str) -> Entry:
+    """A copy that lost to another one of its key in the page or in E-Planning."""
     message = f"salinan; yang dipakai data E-Program id {winner_id}"
-    page.outcome(_outcome(loser, Outcome.DUPLICATE, message=message))
-    page.mismatches.append(_duplicate_mismatch(Seen.of(loser), winner_id))
+    return Entry(
+        outcome=_outcome(loser, Outcome.DUPLICATE, message=message),
+        mismatches=(_duplicate_mismatch(Copy.of(loser), winner_id),),
+    )
 
 
-def _duplicate_mismatch(loser: Seen, winner_id: str) -> MismatchRow:
+def _duplicate_mismatch(loser: Copy, winner_id: str) -> MismatchRow:
     return row_for(
         loser,
         loser.source_id,
@@ -244,66 +230,65 @@ def _duplicate_mismatch(loser: Seen, winner_id: str) -> MismatchRow:
     )
 
 
-def superseded_by_copy_rows(page: PageRecord, pulled: Mapped, winner: RenjaSubKegiatan) -> None:
-    """The record in hand lost to a copy seen on an earlier run, whose content now
-    goes to E-Planning in its place."""
-    winner_id = winner.sumber.id if winner.sumber else "?"
-    page.replaced[pulled.source_id] = winner
-    page.mismatches.append(_duplicate_mismatch(Seen.of(pulled), winner_id))
-
-
-def outranked_rows(page: PageRecord, others: Iterable[Copy], winner_id: str) -> None:
-    """Copies seen on earlier runs that the record in hand now outranks."""
-    for other in others:
-        page.outranked.add(other.source_id)
-        loser = Seen.of_record(other.source_id, other.updated_at, other.record())
-        page.mismatches.append(_duplicate_mismatch(loser, winner_id))
-
-
-def superseded_rows(page: PageRecord, loser: Seen, winner_id: str) -> None:
-    page.superseded.append((loser.source_id, winner_id))
-    page.outranked.add(loser.source_id)
-    page.mismatches.append(_duplicate_mismatch(loser, winner_id))
-
-
-def conflict_rows(
-    page: PageRecord,
-    mapped: Mapped,
-    remote: RemoteEntry,
-    changed: list[str],
-    reason: str,
-) -> None:
-    page.outcome(
-        _outcome(
-            mapped, Outcome.CONFLICT, versi=remote.versi, changed_fields=changed, message=reason
-        )
+def replaced_by_copy(pulled: Mapped, content: RenjaSubKegiatan) -> Entry:
+    """The record in hand lost to a copy kept from an earlier run, whose content
+    now goes to E-Planning in its place."""
+    winner_id = content.sumber.id if content.sumber else "?"
+    return Entry(
+        replaced=(pulled.source_id, content),
+        mismatches=(_duplicate_mismatch(Copy.of(pulled), winner_id),),
     )
+
+
+def outranked(others: tuple[Copy, ...], winner_id: str) -> Entry:
+    """Copies kept from earlier runs that the record in hand now outranks."""
+    return Entry(
+        outranked=tuple(other.source_id for other in others),
+        mismatches=tuple(_duplicate_mismatch(other, winner_id) for other in others),
+    )
+
+
+def superseded(loser: Copy, winner_id: str) -> Entry:
+    """A copy recorded on an earlier page of this run that a later one outranks."""
+    return Entry(
+        superseded=(loser.source_id, winner_id),
+        outranked=(loser.source_id,),
+        mismatches=(_duplicate_mismatch(loser, winner_id),),
+    )
+
+
+def conflict(mapped: Mapped, remote: RemoteEntry, changed: list[str], reason: str) -> Entry:
+    """A planner's edit in E-Planning that the record in hand would overwrite."""
     ours = mapped.record.to_api()
     theirs = remote.api_body()
     fields: list[str | None] = list(changed) or [None]
-    page.mismatches.extend(
-        row_for(
-            mapped.record,
-            mapped.source_id,
-            "diubah_manual",
-            name,
-            nilai_eprogram=display(ours.get(name)) if name else None,
-            nilai_eplanning=display(theirs.get(name)) if name else None,
-            keterangan=reason,
-        )
-        for name in fields
+    return Entry(
+        outcome=_outcome(
+            mapped, Outcome.CONFLICT, versi=remote.versi, changed_fields=changed, message=reason
+        ),
+        mismatches=tuple(
+            row_for(
+                mapped.record,
+                mapped.source_id,
+                "diubah_manual",
+                name,
+                nilai_eprogram=as_nilai(ours.get(name)) if name else None,
+                nilai_eplanning=as_nilai(theirs.get(name)) if name else None,
+                keterangan=reason,
+            )
+            for name in fields
+        ),
     )
 
 
-def unchanged_row(page: PageRecord, mapped: Mapped, versi: int | None, reason: str | None) -> None:
-    page.outcome(_outcome(mapped, Outcome.UNCHANGED, versi=versi, message=reason))
+def unchanged(mapped: Mapped, versi: int | None, reason: str | None) -> Entry:
+    return Entry(outcome=_outcome(mapped, Outcome.UNCHANGED, versi=versi, message=reason))
 
 
-def push_rows(
-    page: PageRecord, pushed: PushResult, mapped: Mapped, run_id: int
-) -> dict[str, Any] | None:
-    """Record one push answer; returns E-Planning's new copy when there is one."""
-    write, op, result = pushed.write, pushed.operation, pushed.result
+def pushed(answer: PushResult, mapped: Mapped, run_id: int) -> Entry:
+    """One push and E-Planning's answer; ``held`` is E-Planning's new copy when
+    it sent one."""
+    write, op, result = answer.write, answer.operation, answer.result
     base = _outcome(
         mapped,
         Outcome.DEAD_LETTER,
@@ -311,48 +296,28 @@ def push_rows(
         changed_fields=write.changed or None,
     )
     if result is None:
-        page.outcome(_with(base, message=pushed.error))
-        page.dead_letters.append(_dead_letter(write, pushed, run_id))
-        return None
-    page.attempts[op.idempotency_key] = result.status
+        return Entry(
+            outcome=replace(base, message=answer.error),
+            dead_letter=_dead_letter(write, answer, run_id),
+        )
+    attempt = (op.idempotency_key, result.status)
     if result.status in (200, 201) and result.record is not None:
         stored = StoredRenjaSubKegiatan.from_api(result.record)
         outcome = _success_outcome(write, result.status, stored, result.berubah)
-        page.outcome(_with(base, outcome=outcome, versi=stored.versi))
-        page.written.append(
-            Write(write.key, write.sync_hash, stored.versi, stored.aktif, write.source_id)
+        return Entry(
+            outcome=replace(base, outcome=outcome, versi=stored.versi),
+            written=Write(write.key, write.sync_hash, stored.versi, stored.aktif, write.source_id),
+            attempt=attempt,
+            held=result.record,
         )
-        return result.record
     if result.status == 404 and write.action is Action.DEACTIVATE:
-        page.outcome(_with(base, outcome=Outcome.UNCHANGED, message="tidak ada di E-Planning"))
-        return None
-    if result.status == 409:
-        current = result.current
-        versi = current.get("versi") if current else None
-        page.outcome(
-            _with(
-                base,
-                outcome=Outcome.CONFLICT,
-                versi=versi,
-                message="versi di E-Planning berubah sejak dibaca (409 versi_berubah)",
-            )
+        return Entry(
+            outcome=replace(base, outcome=Outcome.UNCHANGED, message="tidak ada di E-Planning"),
+            attempt=attempt,
         )
-        if current is not None:
-            stored = StoredRenjaSubKegiatan.from_api(current)
-            page.mismatches.append(
-                row_for(
-                    write.record,
-                    write.source_id,
-                    "diubah_manual",
-                    None,
-                    nilai_eplanning=f"versi {stored.versi} oleh {stored.diperbarui_oleh}",
-                    keterangan="Data diubah di E-Planning saat sinkronisasi berjalan",
-                )
-            )
-            return current
-        return None
-    _rejected(page, base, write, result.status, result.errors)
-    return None
+    if result.status == 409:
+        return _conflict_409(base, write, result.current, attempt)
+    return _rejected(base, write, result.status, result.errors, attempt)
 
 
 def _success_outcome(
@@ -366,31 +331,63 @@ def _success_outcome(
     return Outcome.DEACTIVATED if write.action is Action.DEACTIVATE else Outcome.UPDATED
 
 
+def _conflict_409(
+    base: OutcomeRow,
+    write: PlannedWrite,
+    current: dict[str, Any] | None,
+    attempt: tuple[str, int],
+) -> Entry:
+    """The versi moved between reading and writing: someone edited it meanwhile."""
+    outcome = replace(
+        base,
+        outcome=Outcome.CONFLICT,
+        versi=current.get("versi") if current else None,
+        message="versi di E-Planning berubah sejak dibaca (409 versi_berubah)",
+    )
+    if current is None:
+        return Entry(outcome=outcome, attempt=attempt)
+    stored = StoredRenjaSubKegiatan.from_api(current)
+    row = row_for(
+        write.record,
+        write.source_id,
+        "diubah_manual",
+        None,
+        nilai_eplanning=f"versi {stored.versi} oleh {stored.diperbarui_oleh}",
+        keterangan="Data diubah di E-Planning saat sinkronisasi berjalan",
+    )
+    return Entry(outcome=outcome, mismatches=(row,), attempt=attempt, held=current)
+
+
 def _rejected(
-    page: PageRecord,
     base: OutcomeRow,
     write: PlannedWrite,
     status: int,
     errors: list[dict[str, Any]],
-) -> None:
+    attempt: tuple[str, int],
+) -> Entry:
     body = write.record.to_api()
     messages = (
         "; ".join(f"{e.get('field') or '-'}: {e.get('code')} ({e.get('message')})" for e in errors)
         or f"E-Planning menjawab {status}"
     )
-    page.outcome(_with(base, outcome=Outcome.REJECTED, message=messages))
+    rows = []
     for error in errors or [{"field": None, "code": None, "message": messages}]:
         name = error.get("field")
-        page.mismatches.append(
+        rows.append(
             row_for(
                 write.record,
                 write.source_id,
                 REJECTION_CATEGORY.get(str(error.get("code")), "ditolak"),
                 name,
-                nilai_eprogram=display(_lookup(body, name)) if name else None,
+                nilai_eprogram=as_nilai(_lookup(body, name)) if name else None,
                 keterangan=f"Ditolak E-Planning ({error.get('code')}): {error.get('message')}",
             )
         )
+    return Entry(
+        outcome=replace(base, outcome=Outcome.REJECTED, message=messages),
+        mismatches=tuple(rows),
+        attempt=attempt,
+    )
 
 
 def _lookup(body: dict[str, Any], name: str) -> Any:
@@ -406,8 +403,8 @@ def _lookup(body: dict[str, Any], name: str) -> Any:
     return value
 
 
-def _dead_letter(write: PlannedWrite, pushed: PushResult, run_id: int) -> DeadLetter:
-    op = pushed.operation
+def _dead_letter(write: PlannedWrite, answer: PushResult, run_id: int) -> DeadLetter:
+    op = answer.operation
     return DeadLetter(
         run_id=run_id,
         source_id=write.source_id,
@@ -419,10 +416,6 @@ def _dead_letter(write: PlannedWrite, pushed: PushResult, run_id: int) -> DeadLe
         idempotency_key=op.idempotency_key,
         if_match=op.if_match,
         payload=op.to_json(),
-        error=pushed.error or "tidak diketahui",
-        status="open",
+        error=answer.error or "tidak diketahui",
+        status=DeadLetterStatus.OPEN,
     )
-
-
-def _with(row: OutcomeRow, **changes: Any) -> OutcomeRow:
-    return replace(row, **changes)
