@@ -1,4 +1,4 @@
-"""E-Planning API client (the target): current state, pushes with idempotency keys, references.
+"""E-Planning API client (the target): current state, pushes with idempotency keys, OPD list.
 
 The operations and results are in `connectors.operations` (re-exported here).
 Because every operation carries its idempotency key, a whole batch can be
@@ -8,10 +8,7 @@ sent again after a transient failure without applying anything twice.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import replace
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -22,11 +19,9 @@ from connectors.paging import CursorPaginator, listing_problem
 __all__ = ["EPlanningClient", "Operation", "OperationResult", "PartialBatchError"]
 
 BATCH_PATH = f"{RECORDS_PATH}/batch"
-NOMENKLATUR_PATH = "/api/v1/referensi/nomenklatur"
 PERANGKAT_DAERAH_PATH = "/api/v1/referensi/perangkat-daerah"
 MAX_LIMIT = 1000
 CREDENTIAL_HINT = "SINKRON_EPLANNING_TOKEN"
-_WIB = ZoneInfo("Asia/Jakarta")
 
 
 class PartialBatchError(TransientError):
@@ -178,42 +173,6 @@ class EPlanningClient(ApiClient):
         )
         self._on_retry(error, attempt)
 
-    async def put(self, op: Operation) -> OperationResult:
-        """Create or replace one record; 409 and 422 come back as results."""
-        if op.op != "put" or op.record is None:
-            raise ValueError("put() needs a put operation")
-        return await self._single("PUT", op, expect=(200, 201, 409, 422), json=op.record)
-
-    async def delete(self, op: Operation) -> OperationResult:
-        """Deactivate one record; 404 (no such record), 409 and 422 come back as results."""
-        if op.op != "delete":
-            raise ValueError("delete() needs a delete operation")
-        return await self._single("DELETE", op, expect=(200, 204, 404, 409, 422))
-
-    async def _single(
-        self, method: str, op: Operation, *, expect: tuple[int, ...], json: Any = None
-    ) -> OperationResult:
-        def problem(status: int, body: Any) -> str | None:
-            result = OperationResult.from_response(status, body)
-            # Our own earlier attempt is still running: wait for its answer.
-            return "the first request is still being processed" if result.retryable else None
-
-        status, body, _ = await self._call(
-            method, op.path(), json=json, headers=op.headers(), expect=expect, check=problem
-        )
-        return OperationResult.from_response(status, body)
-
-    async def nomenklatur(self, *, tahun_anggaran: int) -> dict[str, Any]:
-        """The nomenclature E-Planning validates against: ``{"versi": ..., "items": [...]}``."""
-        _, body, _ = await self._call(
-            "GET",
-            NOMENKLATUR_PATH,
-            params={"tahun_anggaran": tahun_anggaran},
-            check=lambda _s, body: listing_problem(body, "items"),
-        )
-        nomenklatur: dict[str, Any] = body
-        return nomenklatur
-
     async def perangkat_daerah(self, *, tahun_anggaran: int) -> list[dict[str, Any]]:
         """The OPD and sub-units E-Planning knows: ``[{"kode", "nama", "kode_induk"}, ...]``."""
         _, body, _ = await self._call(
@@ -224,13 +183,3 @@ class EPlanningClient(ApiClient):
         )
         items: list[dict[str, Any]] = body["items"]
         return items
-
-    async def ping(self) -> None:
-        """Prove the token works with the cheapest call; at most two attempts, like E-Program's."""
-        policy = replace(self._policy, max_attempts=min(self._policy.max_attempts, 2))
-        await self._call(
-            "GET",
-            PERANGKAT_DAERAH_PATH,
-            params={"tahun_anggaran": datetime.now(_WIB).year},
-            policy=policy,
-        )
