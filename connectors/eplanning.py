@@ -15,6 +15,7 @@ import httpx
 from connectors.http import ApiClient, OnRetry, RetryPolicy, Sleep, TransientError, build_client
 from connectors.operations import RECORDS_PATH, Operation, OperationResult
 from connectors.paging import CursorPaginator, listing_problem
+from connectors.retry import retrying
 
 __all__ = ["EPlanningClient", "Operation", "OperationResult", "PartialBatchError"]
 
@@ -125,22 +126,38 @@ class EPlanningClient(ApiClient):
         return results
 
     async def _batch_chunk(self, chunk: Sequence[Operation]) -> list[OperationResult]:
-        results = await self._post_batch(chunk)
-        pending = [i for i, result in enumerate(results) if result.retryable]
-        attempt = 1
-        while pending and attempt < self._policy.max_attempts:
-            self._report_item_retry(results, pending, attempt)
-            await self._pause(self._policy.wait_before_retry(attempt))
-            try:
-                again = await self._post_batch([chunk[i] for i in pending])
-            except TransientError:
-                # Keep the answers we have; the pending ones stay `retryable`.
-                break
-            for i, result in zip(pending, again, strict=True):
-                results[i] = result
+        """Send `chunk`, then again (same keys) the items answered 429, 5xx or
+        ``sedang_diproses``, under the policy that governs whole requests."""
+        results: dict[int, OperationResult] = {}
+        pending = list(range(len(chunk)))
+
+        async def send_pending() -> list[int]:
+            nonlocal pending
+            answers = await self._post_batch([chunk[i] for i in pending])
+            results.update(zip(pending, answers, strict=True))
             pending = [i for i in pending if results[i].retryable]
-            attempt += 1
-        return results
+            return pending
+
+        def unfinished(still: list[int]) -> TransientError | None:
+            if not still:
+                return None
+            statuses = sorted({results[i].status for i in still})
+            return TransientError(
+                f"{len(still)} operations answered {statuses}; sending them again",
+                request=f"POST {BATCH_PATH}",
+                status_code=statuses[-1],
+            )
+
+        loop = retrying(
+            self._policy, on_retry=self._on_retry, sleep=self._sleep, unfinished=unfinished
+        )
+        try:
+            await loop(send_pending)
+        except TransientError:
+            if not results:
+                raise  # the chunk got no answer at all, after the request's own retries
+            # A resend got no answer: keep the answers we have; the pending ones stay `retryable`.
+        return [results[i] for i in range(len(chunk))]
 
     async def _post_batch(self, chunk: Sequence[Operation]) -> list[OperationResult]:
         def problem(_status: int, body: Any) -> str | None:
@@ -159,19 +176,6 @@ class EPlanningClient(ApiClient):
             "POST", BATCH_PATH, json={"operations": [op.to_json() for op in chunk]}, check=problem
         )
         return [OperationResult.from_item(item) for item in body["results"]]
-
-    def _report_item_retry(
-        self, results: list[OperationResult], pending: list[int], attempt: int
-    ) -> None:
-        if self._on_retry is None:
-            return
-        statuses = sorted({results[i].status for i in pending})
-        error = TransientError(
-            f"{len(pending)} operations answered {statuses}; sending them again",
-            request=f"POST {BATCH_PATH}",
-            status_code=statuses[-1],
-        )
-        self._on_retry(error, attempt)
 
     async def perangkat_daerah(self, *, tahun_anggaran: int) -> list[dict[str, Any]]:
         """The OPD and sub-units E-Planning knows: ``[{"kode", "nama", "kode_induk"}, ...]``."""

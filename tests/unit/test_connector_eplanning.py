@@ -195,6 +195,24 @@ async def test_items_that_stay_busy_come_back_retryable_after_the_policy_runs_ou
 
 
 @pytest.mark.anyio
+async def test_a_resend_that_gets_no_answer_keeps_the_answers_already_given() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if len(server.requests) > 1:
+            return httpx.Response(502)
+        results = [{"status": 201}, {"status": 503}]
+        return httpx.Response(200, json={"results": results})
+
+    retries: list[tuple[int | None, int]] = []
+    client, server = target(answer, on_retry=lambda e, n: retries.append((e.status_code, n)))
+    async with client:
+        created, busy = await client.batch([put(1), put(2)])
+    assert (created.status, busy.status, busy.retryable) == (201, 503, True)
+    # one resend of the busy item, itself retried by the request's own policy
+    assert len(server.requests) == 1 + FAST.max_attempts
+    assert retries[0] == (503, 1)
+
+
+@pytest.mark.anyio
 async def test_when_a_later_chunk_fails_the_earlier_answers_are_not_lost() -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         return created_for_each(request) if len(server.requests) == 1 else httpx.Response(504)
