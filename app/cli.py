@@ -243,25 +243,6 @@ def nomenklatur_list() -> None:
 
 
 @cli.command()
-def demo(
-    once: Annotated[
-        bool, typer.Option("--once", help="Jalankan satu sinkronisasi lalu keluar.")
-    ] = False,
-    size: Annotated[int, typer.Option(help="Jumlah sub kegiatan di E-Program tiruan.")] = 3000,
-    seed: Annotated[
-        int, typer.Option(help="Benih data tiruan (hasil sama untuk benih sama).")
-    ] = 2026,
-    tahun: Annotated[int, typer.Option(help="Tahun anggaran.")] = 2027,
-    tahap: Annotated[str, typer.Option(help="Tahap.")] = "renja",
-    port: Annotated[int, typer.Option(help="Port layanan Sinkron.")] = 8000,
-) -> None:
-    """Jalankan E-Program dan E-Planning tiruan, layanan Sinkron, dan satu sinkronisasi penuh."""
-    from app.demo import run_demo
-
-    raise typer.Exit(run_demo(once=once, size=size, seed=seed, tahun=tahun, tahap=tahap, port=port))
-
-
-@cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Alamat yang didengarkan.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
