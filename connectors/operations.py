@@ -1,7 +1,7 @@
 """The operations pushed to E-Planning and its answers to them, as plain data.
 
 An `Operation` carries its idempotency key, so sending it again after a
-dropped connection or a 5xx is safe (promise 2): E-Planning replays the
+dropped connection or a 5xx is safe (docs/design.md, promise 2): E-Planning replays the
 first answer instead of applying the change twice.
 """
 

@@ -1,6 +1,6 @@
 """How often and how long to retry: exponential backoff, full jitter, Retry-After.
 
-Only `TransientError` is retried (promise 5). Full jitter spreads the
+Only `TransientError` is retried (docs/design.md, promise 5). Full jitter spreads the
 retries of many requests that failed together (a 503 burst from a proxy)
 instead of sending them back in lockstep.
 """

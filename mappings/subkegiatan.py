@@ -134,7 +134,7 @@ def map_sub_kegiatan(
     except Exception as exc:
         # Bad data is handled above; this is the net for a bug in the mapping
         # itself, so that one record lands in the report instead of the run
-        # stopping (design promise 7).
+        # stopping (docs/design.md, promise 7).
         alasan = f"Kesalahan tak terduga saat memetakan ({exc!r})"
         return Unmappable(None, (MappingProblem(DATA_TIDAK_VALID, "", None, alasan),), None, None)
 
