@@ -96,7 +96,7 @@ def print_progress(event: Progress) -> None:
 
 
 def run_sync(settings: Settings, scope: Scope, *, trigger: str = "cli") -> int:
-    """Carry out one run here and print its outcome table; returns the exit code."""
+    """Create and carry out one run, print its outcome table; returns the exit code."""
     typer.echo(f"sinkronisasi {scope} {'penuh' if scope.full else 'inkremental'} dimulai", err=True)
     try:
         summary = oneshot.run_once(
