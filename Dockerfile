@@ -1,5 +1,5 @@
 # Production image: `sinkron` as the entry point, migrations applied at start,
-# running as an unprivileged user.
+# running as an unprivileged user. The stand-ins and the demo stay out of it.
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml constraints.txt README.md ./
@@ -7,7 +7,6 @@ COPY app ./app
 COPY connectors ./connectors
 COPY mappings ./mappings
 COPY migrations ./migrations
-COPY standins ./standins
 RUN python -m venv /opt/sinkron \
  && /opt/sinkron/bin/pip install --no-cache-dir --disable-pip-version-check \
         -c constraints.txt .

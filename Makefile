@@ -12,8 +12,10 @@ $(BIN)/sinkron: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $@
 
+# The demo lives in demo/ next to standins/, outside the product (app/), so it is
+# started from the checkout; DEMO_ARGS=--once runs the sync and exits.
 demo: $(BIN)/sinkron  ## stand-in E-Program and E-Planning, SQLite, a full sync, the service on :8000
-	$(BIN)/sinkron demo
+	$(BIN)/python -m demo $(DEMO_ARGS)
 
 test: $(BIN)/sinkron  ## the whole suite; PostgreSQL too when SINKRON_TEST_POSTGRES_URL is set
 	$(BIN)/pytest

@@ -28,10 +28,10 @@ from app.observability import logs
 from app.report import OUTCOME_LABELS, STATUS_LABELS, angka, outcome_table
 from app.repositories import mismatches, runs
 from app.repositories.mismatches import MismatchFilter, StatusFilter
-from app.sync import schedule
+from app.sync import oneshot, schedule
 from app.sync.pipeline import Progress
 from app.sync.scope import KODE_SKPD, TAHAP, Scope
-from app.sync.worker import Busy, RunWorker
+from app.sync.worker import Busy
 from mappings.normalise import WIB
 
 CLI = Principal("cli", Role.ADMIN)
@@ -97,22 +97,15 @@ def print_progress(event: Progress) -> None:
 
 def run_sync(settings: Settings, scope: Scope, *, trigger: Trigger = Trigger.CLI) -> int:
     """Create and carry out one run, print its outcome table; returns the exit code."""
-    engine = make_engine(settings.database_url)
+    typer.echo(f"sinkronisasi {scope} {'penuh' if scope.full else 'inkremental'} dimulai", err=True)
     try:
-        if not migrate.is_at_head(engine):
-            raise fail("basis data belum dimigrasi ke versi terbaru: jalankan `sinkron db upgrade`")
-        worker = RunWorker(settings=settings, session_factory=make_session_factory(engine))
-        typer.echo(
-            f"sinkronisasi {scope} {'penuh' if scope.full else 'inkremental'} dimulai", err=True
+        summary = oneshot.run_once(
+            settings, scope, trigger=trigger, principal=CLI, progress=print_progress
         )
-        try:
-            summary = worker.run_now(scope, trigger=trigger, progress=print_progress)
-        except Busy as exc:
-            raise fail(str(exc), code=1) from None
-        with session_scope(make_session_factory(engine)) as session:
-            audit.record(session, principal=CLI, action="run.buat", target=f"run {summary.run_id}")
-    finally:
-        engine.dispose()
+    except oneshot.NotMigrated as exc:
+        raise fail(str(exc)) from None
+    except Busy as exc:
+        raise fail(str(exc), code=1) from None
     typer.echo(f"\nRun {summary.run_id} · {scope} · {STATUS_LABELS[summary.status]}")
     typer.echo(outcome_table(summary.counts, summary.pulled))
     if summary.error:
@@ -247,25 +240,6 @@ def nomenklatur_list() -> None:
                 f"{v.id:>3}  TA {v.tahun_anggaran}  {angka(v.item_count):>6} item  "
                 f"{v.label}  ({v.source_file})"
             )
-
-
-@cli.command()
-def demo(
-    once: Annotated[
-        bool, typer.Option("--once", help="Jalankan satu sinkronisasi lalu keluar.")
-    ] = False,
-    size: Annotated[int, typer.Option(help="Jumlah sub kegiatan di E-Program tiruan.")] = 3000,
-    seed: Annotated[
-        int, typer.Option(help="Benih data tiruan (hasil sama untuk benih sama).")
-    ] = 2026,
-    tahun: Annotated[int, typer.Option(help="Tahun anggaran.")] = 2027,
-    tahap: Annotated[str, typer.Option(help="Tahap.")] = "renja",
-    port: Annotated[int, typer.Option(help="Port layanan Sinkron.")] = 8000,
-) -> None:
-    """Jalankan E-Program dan E-Planning tiruan, layanan Sinkron, dan satu sinkronisasi penuh."""
-    from app.demo import run_demo
-
-    raise typer.Exit(run_demo(once=once, size=size, seed=seed, tahun=tahun, tahap=tahap, port=port))
 
 
 @cli.command()

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     eplanning_url: str = "http://127.0.0.1:8102"
     eplanning_token: SecretStr | None = None
     # The user E-Planning records as `diperbarui_oleh` for our token. A record
-    # last written by anyone else was edited by hand (design.md, promise 6).
+    # last written by anyone else was edited by hand (docs/design.md, promise 6).
     eplanning_user: str = "integrasi-eprogram"
 
     conflict_policy: ConflictPolicy = "manual"
@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     retry_initial_wait: float = Field(default=0.5, ge=0)
     retry_max_wait: float = Field(default=30.0, ge=0)
     # Pushes to E-Planning that fail in a row (each after its retries) before the
-    # run stops as failed: an outage, not a pile of dead letters (promise 8).
+    # run stops as failed: an outage, not a pile of dead letters (docs/design.md, promise 8).
     outage_batches: int = Field(default=3, ge=1, le=100)
 
     # The service: nightly schedule (cron, WIB) over these scopes, e.g. "2026:renja,2026:apbd".
@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
 
-    # Abuse limits of the REST API (design.md, promise 9).
+    # Abuse limits of the REST API (docs/design.md, promise 9).
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Requests per minute per API key and per client address, on every route;
     # POST routes (triggers, replays, decisions) also count against the second,

@@ -175,7 +175,7 @@ class SyncRun(Base):
 
 
 class RecordOutcome(Base):
-    """Where one source record of a run ended (design.md, promise 1)."""
+    """Where one source record of a run ended (docs/design.md, promise 1)."""
 
     __tablename__ = "record_outcome"
 
@@ -202,7 +202,7 @@ class RecordOutcome(Base):
 
 
 class Checkpoint(Base):
-    """The pull position of one tahun/tahap (design.md, promise 3)."""
+    """The pull position of one tahun/tahap (docs/design.md, promise 3)."""
 
     __tablename__ = "checkpoint"
 
@@ -238,7 +238,7 @@ class PushedState(Base):
 
 
 class PushKey(Base):
-    """An idempotency key, stored before the first attempt (design.md, promise 2)."""
+    """An idempotency key, stored before the first attempt (docs/design.md, promise 2)."""
 
     __tablename__ = "push_key"
 
@@ -451,7 +451,7 @@ class NomenklaturItem(Base):
 
 class Lease(Base):
     """One row per exclusive job ("sync"): who holds it, until when, and a token
-    that grows on every acquisition (design.md, promise 4)."""
+    that grows on every acquisition (docs/design.md, promise 4)."""
 
     __tablename__ = "lease"
 

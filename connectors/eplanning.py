@@ -1,4 +1,4 @@
-"""E-Planning API client (the target): current state, pushes with idempotency keys, references.
+"""E-Planning API client (the target): current state, pushes with idempotency keys, OPD list.
 
 The operations and results are in `connectors.operations` (re-exported here).
 Because every operation carries its idempotency key, a whole batch can be
@@ -8,25 +8,21 @@ sent again after a transient failure without applying anything twice.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import replace
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 
 from connectors.http import ApiClient, OnRetry, RetryPolicy, Sleep, TransientError, build_client
 from connectors.operations import RECORDS_PATH, Operation, OperationResult
 from connectors.paging import CursorPaginator, listing_problem
+from connectors.retry import retrying
 
 __all__ = ["EPlanningClient", "Operation", "OperationResult", "PartialBatchError"]
 
 BATCH_PATH = f"{RECORDS_PATH}/batch"
-NOMENKLATUR_PATH = "/api/v1/referensi/nomenklatur"
 PERANGKAT_DAERAH_PATH = "/api/v1/referensi/perangkat-daerah"
 MAX_LIMIT = 1000
 CREDENTIAL_HINT = "SINKRON_EPLANNING_TOKEN"
-_WIB = ZoneInfo("Asia/Jakarta")
 
 
 class PartialBatchError(TransientError):
@@ -130,22 +126,38 @@ class EPlanningClient(ApiClient):
         return results
 
     async def _batch_chunk(self, chunk: Sequence[Operation]) -> list[OperationResult]:
-        results = await self._post_batch(chunk)
-        pending = [i for i, result in enumerate(results) if result.retryable]
-        attempt = 1
-        while pending and attempt < self._policy.max_attempts:
-            self._report_item_retry(results, pending, attempt)
-            await self._pause(self._policy.wait_before_retry(attempt))
-            try:
-                again = await self._post_batch([chunk[i] for i in pending])
-            except TransientError:
-                # Keep the answers we have; the pending ones stay `retryable`.
-                break
-            for i, result in zip(pending, again, strict=True):
-                results[i] = result
+        """Send `chunk`, then again (same keys) the items answered 429, 5xx or
+        ``sedang_diproses``, under the policy that governs whole requests."""
+        results: dict[int, OperationResult] = {}
+        pending = list(range(len(chunk)))
+
+        async def send_pending() -> list[int]:
+            nonlocal pending
+            answers = await self._post_batch([chunk[i] for i in pending])
+            results.update(zip(pending, answers, strict=True))
             pending = [i for i in pending if results[i].retryable]
-            attempt += 1
-        return results
+            return pending
+
+        def unfinished(still: list[int]) -> TransientError | None:
+            if not still:
+                return None
+            statuses = sorted({results[i].status for i in still})
+            return TransientError(
+                f"{len(still)} operations answered {statuses}; sending them again",
+                request=f"POST {BATCH_PATH}",
+                status_code=statuses[-1],
+            )
+
+        loop = retrying(
+            self._policy, on_retry=self._on_retry, sleep=self._sleep, unfinished=unfinished
+        )
+        try:
+            await loop(send_pending)
+        except TransientError:
+            if not results:
+                raise  # the chunk got no answer at all, after the request's own retries
+            # A resend got no answer: keep the answers we have; the pending ones stay `retryable`.
+        return [results[i] for i in range(len(chunk))]
 
     async def _post_batch(self, chunk: Sequence[Operation]) -> list[OperationResult]:
         def problem(_status: int, body: Any) -> str | None:
@@ -165,55 +177,6 @@ class EPlanningClient(ApiClient):
         )
         return [OperationResult.from_item(item) for item in body["results"]]
 
-    def _report_item_retry(
-        self, results: list[OperationResult], pending: list[int], attempt: int
-    ) -> None:
-        if self._on_retry is None:
-            return
-        statuses = sorted({results[i].status for i in pending})
-        error = TransientError(
-            f"{len(pending)} operations answered {statuses}; sending them again",
-            request=f"POST {BATCH_PATH}",
-            status_code=statuses[-1],
-        )
-        self._on_retry(error, attempt)
-
-    async def put(self, op: Operation) -> OperationResult:
-        """Create or replace one record; 409 and 422 come back as results."""
-        if op.op != "put" or op.record is None:
-            raise ValueError("put() needs a put operation")
-        return await self._single("PUT", op, expect=(200, 201, 409, 422), json=op.record)
-
-    async def delete(self, op: Operation) -> OperationResult:
-        """Deactivate one record; 404 (no such record), 409 and 422 come back as results."""
-        if op.op != "delete":
-            raise ValueError("delete() needs a delete operation")
-        return await self._single("DELETE", op, expect=(200, 204, 404, 409, 422))
-
-    async def _single(
-        self, method: str, op: Operation, *, expect: tuple[int, ...], json: Any = None
-    ) -> OperationResult:
-        def problem(status: int, body: Any) -> str | None:
-            result = OperationResult.from_response(status, body)
-            # Our own earlier attempt is still running: wait for its answer.
-            return "the first request is still being processed" if result.retryable else None
-
-        status, body, _ = await self._call(
-            method, op.path(), json=json, headers=op.headers(), expect=expect, check=problem
-        )
-        return OperationResult.from_response(status, body)
-
-    async def nomenklatur(self, *, tahun_anggaran: int) -> dict[str, Any]:
-        """The nomenclature E-Planning validates against: ``{"versi": ..., "items": [...]}``."""
-        _, body, _ = await self._call(
-            "GET",
-            NOMENKLATUR_PATH,
-            params={"tahun_anggaran": tahun_anggaran},
-            check=lambda _s, body: listing_problem(body, "items"),
-        )
-        nomenklatur: dict[str, Any] = body
-        return nomenklatur
-
     async def perangkat_daerah(self, *, tahun_anggaran: int) -> list[dict[str, Any]]:
         """The OPD and sub-units E-Planning knows: ``[{"kode", "nama", "kode_induk"}, ...]``."""
         _, body, _ = await self._call(
@@ -224,13 +187,3 @@ class EPlanningClient(ApiClient):
         )
         items: list[dict[str, Any]] = body["items"]
         return items
-
-    async def ping(self) -> None:
-        """Prove the token works with the cheapest call; at most two attempts, like E-Program's."""
-        policy = replace(self._policy, max_attempts=min(self._policy.max_attempts, 2))
-        await self._call(
-            "GET",
-            PERANGKAT_DAERAH_PATH,
-            params={"tahun_anggaran": datetime.now(_WIB).year},
-            policy=policy,
-        )

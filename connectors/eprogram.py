@@ -1,4 +1,4 @@
-"""E-Program API client (the source): OPD list and the sub kegiatan feed, raw JSON out.
+"""E-Program API client (the source): the sub kegiatan feed, raw JSON out.
 
 Records are returned exactly as received; making sense of their strings is
 the job of `mappings/`.
@@ -7,36 +7,29 @@ the job of `mappings/`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 
 from connectors.http import ApiClient, OnRetry, RetryPolicy, Sleep, build_client
-from connectors.paging import CursorPaginator, listing_problem
+from connectors.paging import CursorPaginator
 
-PERANGKAT_DAERAH_PATH = "/api/v1/perangkat-daerah"
 SUB_KEGIATAN_PATH = "/api/v1/sub-kegiatan"
 MAX_LIMIT = 1000
 CREDENTIAL_HINT = "SINKRON_EPROGRAM_API_KEY"
-_WIB = ZoneInfo("Asia/Jakarta")
 
 
 @dataclass(frozen=True)
 class Page:
     """One page of the sub kegiatan feed.
 
-    `after` is the cursor that fetched it (None for the first page) and
-    `next_after` the cursor of the next one (None on the last page): a
-    caller checkpoints `next_after` once the page's records are stored.
+    `next_after` is the cursor of the next page (None on the last page): a
+    caller checkpoints it once the page's records are stored.
     """
 
     records: list[dict[str, Any]]
-    after: str | None
     next_after: str | None
-    server_time: str | None
 
 
 class EProgramClient(ApiClient):
@@ -64,17 +57,6 @@ class EProgramClient(ApiClient):
             on_retry=on_retry,
             sleep=sleep,
         )
-
-    async def perangkat_daerah(self, *, tahun_anggaran: int) -> list[dict[str, Any]]:
-        """All OPD and sub-unit records of the year (a few dozen, one request)."""
-        _, body, _ = await self._call(
-            "GET",
-            PERANGKAT_DAERAH_PATH,
-            params={"tahun_anggaran": tahun_anggaran},
-            check=lambda _status, body: listing_problem(body, "data"),
-        )
-        records: list[dict[str, Any]] = body["data"]
-        return records
 
     def pages(
         self,
@@ -117,26 +99,5 @@ class EProgramClient(ApiClient):
                 params=params,
                 check=lambda _status, body: paginator.problem(body),
             )
-            fetched_with = paginator.cursor
             paginator.update_state(body)
-            server_time = body.get("server_time")
-            yield Page(
-                records=paginator.items(body),
-                after=fetched_with,
-                next_after=paginator.cursor,
-                server_time=server_time if isinstance(server_time, str) else None,
-            )
-
-    async def ping(self) -> None:
-        """Prove the key works with the cheapest call; raises `AuthError` on a bad key.
-
-        At most two attempts: a health check should answer in seconds, not
-        after the full backoff a nightly run can afford.
-        """
-        policy = replace(self._policy, max_attempts=min(self._policy.max_attempts, 2))
-        await self._call(
-            "GET",
-            PERANGKAT_DAERAH_PATH,
-            params={"tahun_anggaran": datetime.now(_WIB).year},
-            policy=policy,
-        )
+            yield Page(records=paginator.items(body), next_after=paginator.cursor)

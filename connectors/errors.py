@@ -2,7 +2,7 @@
 
 Like httpx's own exceptions, library errors are translated at the boundary
 into this small hierarchy, and the class alone decides what happens next:
-a `TransientError` is worth retrying (promise 5), a `PermanentError` never is.
+a `TransientError` is worth retrying (docs/design.md, promise 5), a `PermanentError` never is.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from collections.abc import Callable, Collection, Mapping
 from types import TracebackType
 from typing import Any, Self
 
-import anyio
 import httpx
 
 from connectors.errors import AuthError, ConnectorError, PermanentError, TransientError
@@ -195,10 +194,6 @@ class ApiClient:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-    async def _pause(self, seconds: float) -> None:
-        """Sleep between retries the connector runs itself (with the injected sleep, if any)."""
-        await (self._sleep or anyio.sleep)(seconds)
 
     async def _call(
         self,

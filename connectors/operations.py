@@ -1,7 +1,7 @@
 """The operations pushed to E-Planning and its answers to them, as plain data.
 
 An `Operation` carries its idempotency key, so sending it again after a
-dropped connection or a 5xx is safe (promise 2): E-Planning replays the
+dropped connection or a 5xx is safe (docs/design.md, promise 2): E-Planning replays the
 first answer instead of applying the change twice.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import quote
 
 RECORDS_PATH = "/api/v1/renja-sub-kegiatan"
 MAX_IDEMPOTENCY_KEY = 255
@@ -21,7 +20,7 @@ class Operation:
     """One push: put (create or replace) or delete (deactivate) one record.
 
     `key` is the natural key ``{tahun_anggaran, tahap, kode_sub_skpd,
-    kode_sub_kegiatan}``; it names the single-record URL. `if_match` is the
+    kode_sub_kegiatan}``; a delete sends it, a put sends `record`. `if_match` is the
     ``versi`` the push replaces, or None to skip the check.
     """
 
@@ -40,18 +39,10 @@ class Operation:
         if self.op == "put":
             if self.record is None:
                 raise ValueError("a put needs a record")
-            # The URL is built from `key` and the body is `record`: they must agree.
+            # Callers match answers by `key` and a put sends `record`: they must agree.
             differing = [n for n in KEY_FIELDS if self.record.get(n) != self.key[n]]
             if differing:
                 raise ValueError(f"key and record differ in {', '.join(differing)}")
-
-    @classmethod
-    def put_record(
-        cls, record: dict[str, Any], *, idempotency_key: str, if_match: int | None = None
-    ) -> Operation:
-        """A put whose key is read from the record's natural key fields."""
-        key = {name: record.get(name) for name in KEY_FIELDS}
-        return cls("put", idempotency_key, key, record, if_match)
 
     def to_json(self) -> dict[str, Any]:
         """The operation as the batch endpoint expects it."""
@@ -63,18 +54,6 @@ class Operation:
         else:
             body["key"] = self.key
         return body
-
-    def headers(self) -> dict[str, str]:
-        """Idempotency-Key and If-Match for the single-record endpoints."""
-        headers = {"Idempotency-Key": self.idempotency_key}
-        if self.if_match is not None:
-            headers["If-Match"] = str(self.if_match)
-        return headers
-
-    def path(self) -> str:
-        """The single-record URL path; each segment quoted, since codes are user data."""
-        segments = (quote(str(self.key[name]), safe="") for name in KEY_FIELDS)
-        return "/".join((RECORDS_PATH, *segments))
 
 
 @dataclass(frozen=True)
@@ -115,12 +94,6 @@ class OperationResult:
         """From one ``results`` item of a batch answer."""
         status: int = item["status"]
         return cls._build(status, item.get("record"), item)
-
-    @classmethod
-    def from_response(cls, status: int, body: Any) -> OperationResult:
-        """From a single-record answer: a stored record on 2xx, errors otherwise."""
-        body = body if isinstance(body, dict) else {}
-        return cls._build(status, body if 200 <= status < 300 else None, body)
 
     @classmethod
     def _build(cls, status: int, record: Any, body: dict[str, Any]) -> OperationResult:

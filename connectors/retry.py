@@ -1,6 +1,6 @@
 """How often and how long to retry: exponential backoff, full jitter, Retry-After.
 
-Only `TransientError` is retried (promise 5). Full jitter spreads the
+Only `TransientError` is retried (docs/design.md, promise 5). Full jitter spreads the
 retries of many requests that failed together (a 503 burst from a proxy)
 instead of sending them back in lockstep.
 """
@@ -12,9 +12,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import anyio
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_base,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_attempt,
+)
 
 from connectors.errors import TransientError
 
@@ -23,6 +31,9 @@ Sleep = Callable[[float], Awaitable[None]]
 
 OnRetry = Callable[[TransientError, int], None]
 """Called with the error and the number of the attempt that failed (1-based), before sleeping."""
+
+Unfinished = Callable[[Any], TransientError | None]
+"""What in a result must be sent again, as the error `OnRetry` is told; None when nothing."""
 
 # Past 2**64 the cap is max_wait anyway; bounding the exponent avoids an OverflowError.
 _MAX_EXPONENT = 64
@@ -91,29 +102,51 @@ def retrying(
     *,
     on_retry: OnRetry | None = None,
     sleep: Sleep | None = None,
+    unfinished: Unfinished | None = None,
 ) -> AsyncRetrying:
-    """A tenacity loop that retries `TransientError` under `policy` and re-raises the last one."""
+    """A tenacity loop under `policy`: backoff with full jitter, Retry-After honoured,
+    `on_retry` told before every sleep.
 
-    def failure(state: RetryCallState) -> BaseException | None:
-        return state.outcome.exception() if state.outcome is not None else None
+    Without `unfinished` it retries a raised `TransientError` and re-raises the
+    last one. With it, it retries a *result* that `unfinished` finds work left in
+    (the items of a batch answered 429 or 5xx), returns the last result when the
+    attempts run out, and lets exceptions through: each request inside has had
+    its own retries.
+    """
+
+    def failure(state: RetryCallState) -> TransientError | None:
+        outcome = state.outcome
+        if outcome is None:
+            return None
+        if outcome.failed:
+            exc = outcome.exception()
+            return exc if isinstance(exc, TransientError) else None
+        return unfinished(outcome.result()) if unfinished is not None else None
 
     def wait(state: RetryCallState) -> float:
         exc = failure(state)
-        retry_after = exc.retry_after if isinstance(exc, TransientError) else None
-        return policy.wait_before_retry(state.attempt_number, retry_after)
+        return policy.wait_before_retry(state.attempt_number, exc.retry_after if exc else None)
 
     def before_sleep(state: RetryCallState) -> None:
         exc = failure(state)
-        if on_retry is not None and isinstance(exc, TransientError):
+        if on_retry is not None and exc is not None:
             on_retry(exc, state.attempt_number)
 
+    def last_result(state: RetryCallState) -> Any:
+        assert state.outcome is not None  # tenacity stops only after an attempt
+        return state.outcome.result()
+
+    retry: retry_base = retry_if_exception_type(TransientError)
+    if unfinished is not None:
+        retry = retry_if_result(lambda result: unfinished(result) is not None)
     return AsyncRetrying(
         stop=stop_after_attempt(policy.max_attempts),
         wait=wait,
-        retry=retry_if_exception_type(TransientError),
+        retry=retry,
         before_sleep=before_sleep,
         # anyio.sleep works under asyncio and trio alike.
         sleep=sleep or anyio.sleep,
         # Callers catch our TransientError, not tenacity's RetryError.
         reraise=True,
+        retry_error_callback=last_result if unfinished is not None else None,
     )

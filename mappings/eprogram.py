@@ -80,18 +80,6 @@ class RawLokasi(_Raw):
     lurahteks: Text = None
 
 
-class RawPerangkatDaerah(_Raw):
-    """One OPD or sub-unit from ``GET /api/v1/perangkat-daerah``."""
-
-    id_skpd: Text = None
-    kode_skpd: Text = None
-    nama_skpd: Text = None
-    id_unit: Text = None
-    is_skpd: Text = None
-    active: Text = None
-    update_at: Text = None
-
-
 class RawSubKegiatan(_Raw):
     """One sub kegiatan of one sub-unit, as ``GET /api/v1/sub-kegiatan`` sends it."""
 

@@ -28,7 +28,7 @@ _NILAI_MAX = 500  # a whole list pasted into one report cell helps no one
 class MappingProblem:
     """One thing about a source record that did not fit (or, as a note, was repaired).
 
-    ``kategori`` is a mismatch code of design.md ("format_kode",
+    ``kategori`` is a mismatch code of docs/design.md ("format_kode",
     "indikator_tidak_lengkap", ...), "data_tidak_valid" for other unusable
     values, or "catatan" for a note. ``field`` is the E-Program field path
     ("pagu", "sumber_dana[0].pagu_dana"; "" for the record as a whole).

@@ -43,7 +43,7 @@ from mappings.problems import (
     at_least_one,
 )
 
-__all__ = ["Mapped", "MappingProblem", "Unmappable", "map_sub_kegiatan", "pick_latest"]
+__all__ = ["Mapped", "MappingProblem", "Unmappable", "map_sub_kegiatan", "recency"]
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def map_sub_kegiatan(
     except Exception as exc:
         # Bad data is handled above; this is the net for a bug in the mapping
         # itself, so that one record lands in the report instead of the run
-        # stopping (design promise 7).
+        # stopping (docs/design.md, promise 7).
         alasan = f"Kesalahan tak terduga saat memetakan ({exc!r})"
         return Unmappable(None, (MappingProblem(DATA_TIDAK_VALID, "", None, alasan),), None, None)
 
@@ -300,8 +300,11 @@ def _natural_key(values: Mapping[str, Any]) -> NaturalKey | None:
     return NaturalKey(*parts)
 
 
-def pick_latest(a: Mapped, b: Mapped) -> tuple[Mapped, Mapped]:
-    """Of two copies of the same natural key, return (winner, loser).
+def recency(
+    aktif: bool, updated_at: datetime, source_id: str
+) -> tuple[bool, datetime, int, int, str]:
+    """The order in which copies of one natural key supersede each other; usable
+    on what is left of a record seen earlier.
 
     An active copy beats an inactive one: switching a copy off is how an
     operator removes it, and that must not take the real record with it. Among
@@ -311,14 +314,5 @@ def pick_latest(a: Mapped, b: Mapped) -> tuple[Mapped, Mapped]:
     do, but it must give the same answer on every run and in either argument
     order, or the record would flip between the two copies night after night.
     """
-    ours = recency(a.record.aktif, a.updated_at, a.source_id)
-    return (a, b) if ours >= recency(b.record.aktif, b.updated_at, b.source_id) else (b, a)
-
-
-def recency(
-    aktif: bool, updated_at: datetime, source_id: str
-) -> tuple[bool, datetime, int, int, str]:
-    """The order in which copies of one natural key supersede each other (see
-    :func:`pick_latest`); usable on what is left of a record seen earlier."""
     numeric = source_id.isascii() and source_id.isdigit()
     return (aktif, updated_at, int(numeric), int(source_id) if numeric else 0, source_id)

@@ -7,11 +7,13 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session, sessionmaker
 
-from app.api.deps import PrincipalDep, SessionDep, audit_action
+from app.api.deps import PrincipalDep, SessionDep, SessionFactoryDep, SettingsDep, audit_action
 from app.api.errors import Conflict, NotFound
 from app.api.pagination import Limit, cut, decode_cursor, id_max
 from app.api.schemas import DeadLetterOut, DeadLetterPage, RetryOut
+from app.config import Settings
 from app.db import session_scope
 from app.models import DeadLetter, DeadLetterStatus, utcnow
 from app.repositories import dead_letters
@@ -50,11 +52,11 @@ def _letter_id(request: Request, letter_id: int) -> int:
 LetterId = Annotated[int, Depends(_letter_id)]
 
 
-def _retry(request: Request, letters: list[DeadLetter]) -> RetryOut:
+def _retry(
+    settings: Settings, sessions: sessionmaker[Session], letters: list[DeadLetter]
+) -> RetryOut:
     """Send, then record: no transaction is open while E-Planning is called, and
     the replay holds the run lease like any run, so it never races a run."""
-    settings = request.app.state.settings
-    sessions = request.app.state.session_factory
     holder, ttl = lease.holder_id(), timedelta(seconds=settings.lease_ttl_seconds)
     with session_scope(sessions) as session:
         token = lease.acquire(session, holder=holder, ttl=ttl, now=utcnow())
@@ -83,10 +85,16 @@ def _retry(request: Request, letters: list[DeadLetter]) -> RetryOut:
 
 
 @router.post("/retry", response_model=RetryOut, summary="Kirim ulang semua (200 per panggilan)")
-def retry_all(request: Request, session: SessionDep, principal: PrincipalDep) -> RetryOut:
+def retry_all(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    sessions: SessionFactoryDep,
+) -> RetryOut:
     letters = list(dead_letters.open_letters(session, limit=200))
     session.commit()  # end the read before E-Planning is called
-    outcome = _retry(request, letters)
+    outcome = _retry(settings, sessions, letters)
     audit_action(
         request,
         session,
@@ -100,7 +108,12 @@ def retry_all(request: Request, session: SessionDep, principal: PrincipalDep) ->
 
 @router.post("/{letter_id}/retry", response_model=RetryOut, summary="Kirim ulang satu operasi")
 def retry_one(
-    letter_id: LetterId, request: Request, session: SessionDep, principal: PrincipalDep
+    letter_id: LetterId,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    sessions: SessionFactoryDep,
 ) -> RetryOut:
     letter = dead_letters.get(session, letter_id)
     if letter is None:
@@ -108,7 +121,7 @@ def retry_one(
     if letter.status != DeadLetterStatus.OPEN:
         raise Conflict(f"dead letter {letter_id} sudah {letter.status}", code="sudah_selesai")
     session.commit()  # end the read before E-Planning is called
-    outcome = _retry(request, [letter])
+    outcome = _retry(settings, sessions, [letter])
     audit_action(
         request,
         session,

@@ -1,23 +1,77 @@
-"""Request-scoped dependencies: the session owns the transaction of one request;
-the principal is the one app.api.guard admitted before any work was done."""
+"""Request-scoped dependencies: the service's parts as create_app set them up,
+typed; the session owns the transaction of one request; the principal is the
+one app.api.guard admitted before any work was done."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.access import audit
 from app.access.keys import Principal
 from app.api.errors import Unauthorized
+from app.api.known_opd import KnownOpd
+from app.config import Settings
 from app.db import session_scope
+from app.sync.schedule import Scheduler
+from app.sync.worker import RunWorker
+
+T = TypeVar("T")
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.session_factory) as session:
+def _part(request: Request, name: str, kind: type[T]) -> T:
+    """What create_app put on ``app.state`` under `name`; the one untyped read."""
+    part = getattr(request.app.state, name, None)
+    if not isinstance(part, kind):
+        raise RuntimeError(f"app.state.{name} is not set up: build the service with create_app")
+    return part
+
+
+def _optional_part(request: Request, name: str, kind: type[T]) -> T | None:
+    """A part that only a service with background work has (None otherwise)."""
+    part = getattr(request.app.state, name, None)
+    return part if isinstance(part, kind) else None
+
+
+def get_settings(request: Request) -> Settings:
+    return _part(request, "settings", Settings)
+
+
+def get_engine(request: Request) -> Engine:
+    return _part(request, "engine", Engine)
+
+
+def get_session_factory(request: Request) -> sessionmaker[Session]:
+    return _part(request, "session_factory", sessionmaker)
+
+
+def get_known_opd(request: Request) -> KnownOpd:
+    return _part(request, "known_opd", KnownOpd)
+
+
+def get_worker(request: Request) -> RunWorker | None:
+    return _optional_part(request, "worker", RunWorker)
+
+
+def get_scheduler(request: Request) -> Scheduler | None:
+    return _optional_part(request, "scheduler", Scheduler)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
+KnownOpdDep = Annotated[KnownOpd, Depends(get_known_opd)]
+WorkerDep = Annotated[RunWorker | None, Depends(get_worker)]
+SchedulerDep = Annotated[Scheduler | None, Depends(get_scheduler)]
+
+
+def get_session(factory: SessionFactoryDep) -> Iterator[Session]:
+    with session_scope(factory) as session:
         yield session
 
 

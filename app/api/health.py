@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import migrate
+from app.api.deps import EngineDep
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -20,9 +21,9 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-def readyz(request: Request) -> JSONResponse:
+def readyz(engine: EngineDep) -> JSONResponse:
     try:
-        ready = migrate.is_at_head(request.app.state.engine)
+        ready = migrate.is_at_head(engine)
     except SQLAlchemyError as exc:
         # Public route: the address, port and name of the database stay in the log.
         log.error("readyz: basis data tidak dapat dihubungi: %s", exc)

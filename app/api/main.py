@@ -34,17 +34,17 @@ audit). Setiap galat berbentuk
 def create_app(settings: Settings, engine: Engine, *, background: bool = False) -> FastAPI:
     """The service. With ``background`` it also runs pending runs and the schedule."""
     session_factory = make_session_factory(engine)
-    worker = Background(settings, session_factory) if background else None
+    work = Background(settings, session_factory) if background else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if worker is not None:
-            worker.start()
+        if work is not None:
+            work.start()
         try:
             yield
         finally:
-            if worker is not None:
-                worker.stop()
+            if work is not None:
+                work.stop()
 
     app = FastAPI(
         title="Sinkron",
@@ -54,12 +54,13 @@ def create_app(settings: Settings, engine: Engine, *, background: bool = False) 
         dependencies=[Depends(admitted)],
         responses=errors.ERROR_RESPONSES,
     )
+    # Routes read these through the typed dependencies of app.api.deps.
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.known_opd = KnownOpd(settings)
-    app.state.worker = worker.worker if worker else None
-    app.state.scheduler = worker.scheduler if worker else None
+    app.state.worker = work.worker if work else None
+    app.state.scheduler = work.scheduler if work else None
     errors.install(app)
     app.add_middleware(Guard, settings=settings, session_factory=session_factory)
     for module in (health, status, runs, dead_letters, audit_log, mismatches, ringkasan):

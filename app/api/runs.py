@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 
-from app.api.deps import PrincipalDep, SessionDep, audit_action
+from app.api.deps import KnownOpdDep, PrincipalDep, SessionDep, WorkerDep, audit_action
 from app.api.errors import ApiError, Conflict, Invalid, NotFound
 from app.api.known_opd import KnownOpd, OpdListUnavailable
 from app.api.pagination import Limit, cut, decode_cursor, id_max
@@ -83,6 +83,8 @@ def create_run(
     response: Response,
     session: SessionDep,
     principal: PrincipalDep,
+    known_opd: KnownOpdDep,
+    worker: WorkerDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -91,7 +93,7 @@ def create_run(
         ),
     ] = None,
 ) -> RunOut:
-    _refuse_unknown_opd(request, body)
+    _refuse_unknown_opd(known_opd, body)
     runs.lock_triggers(session)
     if idempotency_key:
         earlier = runs.by_idempotency_key(session, idempotency_key)
@@ -136,17 +138,15 @@ def create_run(
     )
     response.headers["Location"] = f"/api/v1/runs/{run.id}"
     session.commit()
-    worker = getattr(request.app.state, "worker", None)
     if worker is not None:
         worker.wake()
     return RunOut.model_validate(run)
 
 
-def _refuse_unknown_opd(request: Request, body: RunCreate) -> None:
+def _refuse_unknown_opd(known_opd: KnownOpd, body: RunCreate) -> None:
     """Every kode_skpd must be an OPD E-Planning knows for the year (422 naming the rest)."""
     if not body.kode_skpd:
         return
-    known_opd: KnownOpd = request.app.state.known_opd
     try:
         known = known_opd.codes(body.tahun_anggaran)
     except OpdListUnavailable as exc:

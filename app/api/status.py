@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import PrincipalDep, SchedulerDep, SessionDep, WorkerDep
 from app.api.schemas import CurrentRun, RunOut, ScopeStatus, StatusOut, SystemContact
 from app.models import RunStatus
 from app.repositories import dead_letters, runs
@@ -14,11 +14,12 @@ router = APIRouter(prefix="/api/v1", tags=["status"])
 
 
 @router.get("/status", response_model=StatusOut, summary="Status sinkronisasi")
-def status(request: Request, session: SessionDep, _principal: PrincipalDep) -> StatusOut:
+def status(
+    session: SessionDep, _principal: PrincipalDep, worker: WorkerDep, scheduler: SchedulerDep
+) -> StatusOut:
     current = None
     active = runs.active(session)
     if active is not None:
-        worker = getattr(request.app.state, "worker", None)
         progress = worker.current_progress if worker and worker.current_run == active.id else None
         current = CurrentRun(
             id=active.id,
@@ -30,7 +31,6 @@ def status(request: Request, session: SessionDep, _principal: PrincipalDep) -> S
             records_so_far=progress.pulled if progress else active.records_pulled,
             started_at=active.started_at if active.status == RunStatus.RUNNING else None,
         )
-    scheduler = getattr(request.app.state, "scheduler", None)
     open_letters = dead_letters.count_open(session)
     return StatusOut(
         current_run=current,

@@ -220,7 +220,7 @@ def _required_scope(f: MismatchFilter) -> tuple[int, str]:
 
 
 def _ordered(stats: dict[str, KategoriStats]) -> list[str]:
-    """Kategori with matches, in the order of the design's table; unknown ones last."""
+    """Kategori with matches, in the order of docs/design.md's table; unknown ones last."""
     known = [k for k in KATEGORI if k in stats]
     return known + sorted(k for k in stats if k not in KATEGORI)
 

@@ -1,4 +1,4 @@
-"""The pull position per tahun/tahap (design.md, promise 3)."""
+"""The pull position per tahun/tahap (docs/design.md, promise 3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One run at a time, across processes and replicas (design.md, promise 4).
+"""One run at a time, across processes and replicas (docs/design.md, promise 4).
 
 A row of ``lease`` names the process holding an exclusive job ("sync") and until
 when. Taking the lease is one atomic ``UPDATE … WHERE <free>``, so of two

@@ -20,7 +20,7 @@ from mappings.nomenklatur import Nomenklatur, check
 from mappings.problems import as_nilai
 from mappings.subkegiatan import Mapped, Unmappable
 
-# E-Planning's 422 codes → the mismatch categories planners see (design.md).
+# E-Planning's 422 codes → the mismatch categories planners see (docs/design.md, Mismatches).
 REJECTION_CATEGORY = {
     "tidak_ada_di_nomenklatur": "kode_tidak_di_nomenklatur",
     "format_kode": "format_kode",

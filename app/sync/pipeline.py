@@ -2,7 +2,7 @@
 
 Each page is finished (outcomes, push state, mismatches, dead letters and the
 cursor, in one transaction) before the next one is asked for, so a crash costs
-at most the page in hand (design.md, promise 3).
+at most the page in hand (docs/design.md, promise 3).
 """
 
 from __future__ import annotations
@@ -321,7 +321,7 @@ class Pipeline:
 
     async def _replay_open_letters(self, run_id: int, scope: Scope, state: _PassState) -> None:
         """Send the scope's dead letters of earlier runs again, with their own keys,
-        so E-Planning comes right with no admin action (promise 8). Sent first and
+        so E-Planning comes right with no admin action (docs/design.md, promise 8). Sent first and
         recorded after, in short transactions, under this run's lease."""
         after_id = 0
         while True:
@@ -373,7 +373,7 @@ class Pipeline:
             return results
 
     def _start(self, scope: Scope) -> watermark.Start:
-        """Where the pass begins in E-Program's feed (promise 3)."""
+        """Where the pass begins in E-Program's feed (docs/design.md, promise 3)."""
         if scope.partial or scope.full:
             return watermark.Start()
         with session_scope(self.sessions) as session:
@@ -596,7 +596,7 @@ class Pipeline:
             pulled = len(state.seen_ids)
             recorded = sum(counts.values())
             if recorded != pulled and status is not RunStatus.FAILED:
-                # Promise 1: a run whose counts do not add up is a failed run.
+                # docs/design.md, promise 1: a run whose counts do not add up is a failed run.
                 status = RunStatus.FAILED
                 error = (
                     f"jumlah hasil ({recorded}) tidak sama dengan data yang ditarik ({pulled}); "

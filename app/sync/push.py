@@ -1,4 +1,4 @@
-"""Push planned writes to E-Planning in batches, idempotently (design.md, promise 2)."""
+"""Push planned writes to E-Planning in batches, idempotently (docs/design.md, promise 2)."""
 
 from __future__ import annotations
 

@@ -105,7 +105,7 @@ def decide(
     service_user: str,
     source_wins: bool = False,
 ) -> Decision:
-    """Decide what to do with one mapped record (design.md, the flow and promise 6)."""
+    """Decide what to do with one mapped record (docs/design.md: One run, promise 6)."""
     if remote is None:
         if not mapped.aktif:
             return Decision(

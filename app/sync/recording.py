@@ -1,5 +1,5 @@
 """Write one page's ledger, with the pull position after it, in the page's
-transaction (design.md, promises 1 to 3): a crash costs at most that page."""
+transaction (docs/design.md, promises 1 to 3): a crash costs at most that page."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from mappings.eplanning import NaturalKey
 
 
 def remember_keys(session: Session, run_id: int, writes: Sequence[PlannedWrite]) -> None:
-    """Idempotency keys are durable before the first attempt (promise 2)."""
+    """Idempotency keys are durable before the first attempt (docs/design.md, promise 2)."""
     push_state.remember_keys(
         session,
         [

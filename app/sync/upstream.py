@@ -26,7 +26,7 @@ _RESUMES = "run berikutnya melanjutkan dari checkpoint"
 
 
 class UpstreamUnavailable(Exception):
-    """E-Program or E-Planning kept failing: the run stops as failed (promise 8)."""
+    """E-Program or E-Planning kept failing: the run stops as failed (docs/design.md, promise 8)."""
 
     def __init__(self, system: System, message: str) -> None:
         super().__init__(message)

@@ -1,4 +1,4 @@
-"""The incremental pull's position in E-Program's feed (design.md, promise 3). Pure.
+"""The incremental pull's position in E-Program's feed (docs/design.md, promise 3). Pure.
 
 E-Program's `updated_since` is inclusive and has one-second resolution, so an
 incremental pass asks again for the last second it recorded and skips the

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 class Busy(Exception):
-    """Another process holds the sync lease (design.md, promise 4)."""
+    """Another process holds the sync lease (docs/design.md, promise 4)."""
 
 
 class RunWorker:

@@ -1,6 +1,6 @@
 """The service probed from outside: out-of-range numbers, control characters,
 large bodies, floods of denials and requests, forged addresses, a database
-that is down (design.md, promises 7 and 9)."""
+that is down (docs/design.md, promises 7 and 9)."""
 
 from __future__ import annotations
 

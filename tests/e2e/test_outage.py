@@ -1,4 +1,4 @@
-"""An outage is a failed run, and the next run heals it (design.md, promise 8)."""
+"""An outage is a failed run, and the next run heals it (docs/design.md, promise 8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Faults, retries, idempotency and resuming (design.md, promises 1, 2, 3 and 5)."""
+"""Faults, retries, idempotency and resuming (docs/design.md, promises 1, 2, 3 and 5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The sync lease and its fencing token (design.md, promise 4), on SQLite and PostgreSQL."""
+"""The sync lease and its fencing token (docs/design.md, promise 4), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -179,7 +179,7 @@ async def test_client_retries_are_counted_by_reason(session_factory: sessionmake
         httpx.Response(503),
         httpx.Response(200, text="<html>maintenance</html>", headers={"Content-Type": "text/html"}),
         httpx.ReadTimeout("read timed out"),
-        httpx.Response(200, json={"data": []}),
+        httpx.Response(200, json={"data": [], "next_after": None}),
     ]
 
     def server(request: httpx.Request) -> httpx.Response:
@@ -200,7 +200,8 @@ async def test_client_retries_are_counted_by_reason(session_factory: sessionmake
         on_retry=metrics.retry_hook("eprogram"),
         sleep=no_wait,
     ) as client:
-        assert await client.perangkat_daerah(tahun_anggaran=2026) == []
+        pages = [page async for page in client.pages(tahun_anggaran=2026, tahap="renja")]
+    assert [page.records for page in pages] == [[]]
     after = scrape(session_factory)
 
     def grew(reason: str) -> float:

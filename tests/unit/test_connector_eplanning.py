@@ -11,6 +11,7 @@ import pytest
 
 from connectors.eplanning import EPlanningClient, Operation, OperationResult, PartialBatchError
 from connectors.http import AuthError, PermanentError, RetryPolicy, TransientError
+from connectors.operations import KEY_FIELDS
 
 FAST = RetryPolicy(max_attempts=3, initial_wait=0.001, max_wait=0.002)
 BASE = "https://eplanning.test"
@@ -66,7 +67,8 @@ def stored(kode_sub_kegiatan: str, versi: int = 1, **extra: Any) -> dict[str, An
 def put(n: int, *, if_match: int | None = None) -> Operation:
     record = stored(f"1.02.02.2.01.{n:04d}")
     del record["versi"]
-    return Operation.put_record(record, idempotency_key=f"key-{n}", if_match=if_match)
+    key = {name: record[name] for name in KEY_FIELDS}
+    return Operation("put", f"key-{n}", key, record, if_match)
 
 
 def created_for_each(request: httpx.Request) -> httpx.Response:
@@ -193,6 +195,24 @@ async def test_items_that_stay_busy_come_back_retryable_after_the_policy_runs_ou
 
 
 @pytest.mark.anyio
+async def test_a_resend_that_gets_no_answer_keeps_the_answers_already_given() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if len(server.requests) > 1:
+            return httpx.Response(502)
+        results = [{"status": 201}, {"status": 503}]
+        return httpx.Response(200, json={"results": results})
+
+    retries: list[tuple[int | None, int]] = []
+    client, server = target(answer, on_retry=lambda e, n: retries.append((e.status_code, n)))
+    async with client:
+        created, busy = await client.batch([put(1), put(2)])
+    assert (created.status, busy.status, busy.retryable) == (201, 503, True)
+    # one resend of the busy item, itself retried by the request's own policy
+    assert len(server.requests) == 1 + FAST.max_attempts
+    assert retries[0] == (503, 1)
+
+
+@pytest.mark.anyio
 async def test_when_a_later_chunk_fails_the_earlier_answers_are_not_lost() -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         return created_for_each(request) if len(server.requests) == 1 else httpx.Response(504)
@@ -225,113 +245,7 @@ async def test_an_empty_batch_sends_nothing() -> None:
     assert server.requests == []
 
 
-# --- single-record endpoints -------------------------------------------------------------------
-
-
-@pytest.mark.anyio
-async def test_put_sends_idempotency_key_and_if_match() -> None:
-    client, server = target(
-        lambda r: httpx.Response(201, json={**json.loads(r.content), "versi": 4})
-    )
-    async with client:
-        result = await client.put(put(7, if_match=3))
-    request = server.requests[0]
-    assert request.method == "PUT"
-    assert request.headers["Idempotency-Key"] == "key-7"
-    assert request.headers["If-Match"] == "3"
-    assert result.status == 201 and result.record is not None and result.record["versi"] == 4
-    assert json.loads(request.content) == put(7).record
-
-
-@pytest.mark.anyio
-async def test_put_without_if_match_sends_no_if_match_header() -> None:
-    client, server = target(lambda r: httpx.Response(200, json=json.loads(r.content)))
-    async with client:
-        await client.put(put(7))
-    assert "If-Match" not in server.requests[0].headers
-
-
-@pytest.mark.anyio
-async def test_path_segments_are_url_quoted() -> None:
-    client, server = target(lambda _r: httpx.Response(404, json={"errors": []}))
-    odd = Operation(
-        "delete",
-        "key-odd",
-        {
-            "tahun_anggaran": 2026,
-            "tahap": "renja",
-            "kode_sub_skpd": "1.02.0.00/0.00 01?0000",
-            "kode_sub_kegiatan": "X.XX.01.2.01.0001#2",
-        },
-    )
-    async with client:
-        result = await client.delete(odd)
-    assert server.requests[0].url.raw_path == (
-        b"/api/v1/renja-sub-kegiatan/2026/renja/1.02.0.00%2F0.00%2001%3F0000/X.XX.01.2.01.0001%232"
-    )
-    assert result.status == 404
-
-
-@pytest.mark.anyio
-async def test_put_conflict_and_rejection_come_back_as_results() -> None:
-    conflict = {
-        "errors": [{"field": None, "code": "versi_berubah", "message": "-"}],
-        "current": stored("1.02.02.2.01.0007", versi=9),
-    }
-    rejection = {"errors": [{"field": "bulan_mulai", "code": "bulan", "message": "-"}]}
-    answers = [httpx.Response(409, json=conflict), httpx.Response(422, json=rejection)]
-    client, server = target(lambda _r: answers.pop(0))
-    async with client:
-        first = await client.put(put(7, if_match=8))
-        second = await client.put(put(7))
-    assert (first.status, first.error_codes, first.current) == (
-        409,
-        ["versi_berubah"],
-        conflict["current"],
-    )
-    assert (second.status, second.error_codes) == (422, ["bulan"])
-    assert len(server.requests) == 2
-
-
-@pytest.mark.anyio
-async def test_put_waits_out_its_own_earlier_attempt_still_being_processed() -> None:
-    busy = httpx.Response(409, json={"errors": [{"field": None, "code": "sedang_diproses"}]})
-    answers = [busy, httpx.Response(201, json=stored("1.02.02.2.01.0007"))]
-    client, server = target(lambda _r: answers.pop(0))
-    async with client:
-        result = await client.put(put(7))
-    assert result.status == 201
-    assert [r.headers["Idempotency-Key"] for r in server.requests] == ["key-7", "key-7"]
-
-
-@pytest.mark.anyio
-async def test_a_put_whose_connection_dropped_is_resent_with_the_same_key() -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
-        if len(server.requests) == 1:
-            raise httpx.RemoteProtocolError("Server disconnected", request=request)
-        return httpx.Response(
-            201, json=stored("1.02.02.2.01.0007"), headers={"Idempotent-Replayed": "true"}
-        )
-
-    client, server = target(answer)
-    async with client:
-        result = await client.put(put(7))
-    assert result.status == 201
-    assert [r.headers["Idempotency-Key"] for r in server.requests] == ["key-7", "key-7"]
-
-
-@pytest.mark.anyio
-async def test_delete_sends_its_headers_and_returns_the_stored_record() -> None:
-    client, server = target(
-        lambda _r: httpx.Response(200, json=stored("1.02.02.2.01.0007", aktif=False))
-    )
-    op = Operation("delete", "del-7", put(7).key, if_match=2)
-    async with client:
-        result = await client.delete(op)
-    request = server.requests[0]
-    assert request.method == "DELETE"
-    assert (request.headers["Idempotency-Key"], request.headers["If-Match"]) == ("del-7", "2")
-    assert result.record is not None and result.record["aktif"] is False
+# --- failures -------------------------------------------------------------------------------
 
 
 @pytest.mark.anyio
@@ -339,7 +253,7 @@ async def test_a_bad_token_names_the_setting_to_check() -> None:
     client, server = target(lambda _r: httpx.Response(401, json={"errors": []}))
     async with client:
         with pytest.raises(AuthError, match="SINKRON_EPLANNING_TOKEN"):
-            await client.put(put(1))
+            await client.batch([put(1)])
     assert len(server.requests) == 1
 
 
@@ -380,28 +294,17 @@ async def test_current_pages_refuse_a_limit_over_1000() -> None:
 
 
 @pytest.mark.anyio
-async def test_reference_lists() -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/nomenklatur"):
-            return httpx.Response(
-                200, json={"versi": "TA 2027", "items": [{"kode": "1.02.02.2.01.0001"}]}
-            )
-        return httpx.Response(
+async def test_the_opd_list() -> None:
+    client, server = target(
+        lambda _r: httpx.Response(
             200, json={"items": [{"kode": "1.02.0.00.0.00.01.0000", "kode_induk": None}]}
         )
-
-    client, server = target(answer)
+    )
     async with client:
-        nomenklatur = await client.nomenklatur(tahun_anggaran=2026)
         opd = await client.perangkat_daerah(tahun_anggaran=2026)
-        await client.ping()
-    assert nomenklatur["versi"] == "TA 2027"
     assert opd[0]["kode"] == "1.02.0.00.0.00.01.0000"
-    assert [r.url.path for r in server.requests] == [
-        "/api/v1/referensi/nomenklatur",
-        "/api/v1/referensi/perangkat-daerah",
-        "/api/v1/referensi/perangkat-daerah",
-    ]
+    assert [r.url.path for r in server.requests] == ["/api/v1/referensi/perangkat-daerah"]
+    assert server.requests[0].url.params["tahun_anggaran"] == "2026"
 
 
 # --- operations as data ------------------------------------------------------------------------
@@ -421,7 +324,7 @@ def test_operations_refuse_what_e_planning_would_refuse() -> None:
     record = put(1).record
     assert record is not None
     with pytest.raises(ValueError, match="idempotency_key"):
-        Operation.put_record(record, idempotency_key="k" * 256)
+        Operation("put", "k" * 256, put(1).key, record)
     with pytest.raises(ValueError, match="differ"):
         Operation("put", "k", {**put(1).key, "kode_sub_kegiatan": "1.02.02.2.01.0099"}, record)
     with pytest.raises(ValueError, match="needs a record"):

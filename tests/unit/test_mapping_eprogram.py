@@ -6,8 +6,6 @@ import pytest
 from pydantic import ValidationError
 
 from mappings.eprogram import RawSubKegiatan
-from mappings.perangkat_daerah import PerangkatDaerah, map_perangkat_daerah
-from mappings.subkegiatan import Unmappable
 
 
 def test_json_numbers_and_booleans_become_their_text() -> None:
@@ -55,40 +53,3 @@ def test_unknown_fields_are_ignored_at_every_level() -> None:
 def test_an_object_where_text_belongs_is_refused() -> None:
     with pytest.raises(ValidationError, match="pagu"):
         RawSubKegiatan.model_validate({"pagu": {"nilai": 1}})
-
-
-# --- perangkat daerah ---------------------------------------------------------
-
-PUSKESMAS = {
-    "id_skpd": "530",
-    "kode_skpd": "1.02.0.00.0.00.01.0001",
-    "nama_skpd": "Puskesmas  Selatpanjang ",
-    "id_unit": "529",
-    "is_skpd": "0",
-    "active": 1,
-    "update_at": "2026-01-05 10:00:00",
-}
-
-
-def test_a_sub_unit_maps_with_its_parent_id() -> None:
-    opd = map_perangkat_daerah(PUSKESMAS)
-    assert isinstance(opd, PerangkatDaerah)
-    assert (opd.id, opd.kode, opd.nama, opd.id_induk, opd.is_skpd, opd.aktif) == (
-        "530",
-        "1.02.0.00.0.00.01.0001",
-        "Puskesmas Selatpanjang",
-        "529",
-        False,
-        True,
-    )
-    assert opd.diperbarui_pada.isoformat() == "2026-01-05T10:00:00+07:00"
-
-
-def test_a_broken_perangkat_daerah_lists_its_problems() -> None:
-    result = map_perangkat_daerah(PUSKESMAS | {"kode_skpd": "", "is_skpd": "ya"})
-    assert isinstance(result, Unmappable)
-    assert result.source_id == "530"
-    assert [(p.field, p.alasan) for p in result.problems] == [
-        ("kode_skpd", "Kode SKPD kosong"),
-        ("is_skpd", "Penanda SKPD harus 1/0 atau true/false"),
-    ]

@@ -11,7 +11,7 @@ import pytest
 
 from mappings.eplanning import NaturalKey, StoredRenjaSubKegiatan, changed_fields, content_hash
 from mappings.normalise import WIB
-from mappings.subkegiatan import Mapped, MappingProblem, Unmappable, map_sub_kegiatan, pick_latest
+from mappings.subkegiatan import Mapped, MappingProblem, Unmappable, map_sub_kegiatan, recency
 
 NAMA = (
     "Koordinasi/Sinergi Perencanaan dan Pelaksanaan Kegiatan Pemerintahan dengan Perangkat "
@@ -663,26 +663,28 @@ def test_any_odd_value_in_any_field_gives_an_answer_not_an_exception(field: str)
 # --- duplicates --------------------------------------------------------------
 
 
+def latest(*copies: Mapped) -> Mapped:
+    """The copy that supersedes the others, by the rule the sync applies."""
+    return max(copies, key=lambda c: recency(c.record.aktif, c.updated_at, c.source_id))
+
+
 def test_later_copy_wins() -> None:
     early = mapped(id="9000", update_at="2026-01-05 10:22:33")
     late = mapped(id="8156", update_at="2026-01-05 10:22:34", pagu="1")
-    assert pick_latest(early, late) == (late, early)
-    assert pick_latest(late, early) == (late, early)
+    assert latest(early, late) is late
+    assert latest(late, early) is late
 
 
 def test_a_tie_is_broken_by_the_larger_numeric_id_in_either_order() -> None:
     small, large = mapped(id="999"), mapped(id="1000")  # "999" > "1000" as text
-    assert pick_latest(small, large) == (large, small)
-    assert pick_latest(large, small) == (large, small)
+    assert latest(small, large) is large
+    assert latest(large, small) is large
 
 
 def test_duplicates_share_a_natural_key() -> None:
     copies = [mapped(id=str(i), update_at=f"2026-01-05 10:22:3{i}") for i in (3, 5, 4)]
     assert len({copy.record.natural_key() for copy in copies}) == 1
-    winner = copies[0]
-    for other in copies[1:]:
-        winner, _ = pick_latest(winner, other)
-    assert winner.source_id == "5"
+    assert latest(*copies).source_id == "5"
 
 
 # --- the real nomenclature -----------------------------------------------------

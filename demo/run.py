@@ -1,4 +1,4 @@
-"""`sinkron demo`: both stand-ins, the service and one full sync on this machine."""
+"""Both stand-ins seeded, the service started, one full sync, and where to look."""
 
 from __future__ import annotations
 

@@ -1,0 +1,53 @@
+"""One run carried out in this process, start to finish: what `sinkron sync` does.
+
+The service leaves runs to its background worker instead (app.service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app import migrate
+from app.access import audit
+from app.access.keys import Principal
+from app.config import Settings
+from app.db import make_engine, make_session_factory, session_scope
+from app.models import Trigger
+from app.sync.pipeline import Progress, RunSummary
+from app.sync.scope import Scope
+from app.sync.worker import RunWorker
+
+
+class NotMigrated(Exception):
+    """The database lacks the newest migration; the message says what to run."""
+
+
+def run_once(
+    settings: Settings,
+    scope: Scope,
+    *,
+    trigger: Trigger,
+    principal: Principal,
+    progress: Callable[[Progress], None] | None = None,
+) -> RunSummary:
+    """Create one run, carry it out here under the lease and audit it as `principal`'s.
+
+    Raises NotMigrated before anything is written, and app.sync.worker.Busy
+    when another process holds the lease.
+    """
+    engine = make_engine(settings.database_url)
+    try:
+        if not migrate.is_at_head(engine):
+            raise NotMigrated(
+                "basis data belum dimigrasi ke versi terbaru: jalankan `sinkron db upgrade`"
+            )
+        sessions = make_session_factory(engine)
+        worker = RunWorker(settings=settings, session_factory=sessions)
+        summary = worker.run_now(scope, trigger=trigger, progress=progress)
+        with session_scope(sessions) as session:
+            audit.record(
+                session, principal=principal, action="run.buat", target=f"run {summary.run_id}"
+            )
+        return summary
+    finally:
+        engine.dispose()
