@@ -43,7 +43,7 @@ from mappings.problems import (
     at_least_one,
 )
 
-__all__ = ["Mapped", "MappingProblem", "Unmappable", "map_sub_kegiatan", "recency"]
+__all__ = ["Mapped", "MappingProblem", "Unmappable", "map_sub_kegiatan"]
 
 
 @dataclass(frozen=True)
@@ -298,21 +298,3 @@ def _natural_key(values: Mapping[str, Any]) -> NaturalKey | None:
     if any(part is None or part == "" for part in parts):
         return None
     return NaturalKey(*parts)
-
-
-def recency(
-    aktif: bool, updated_at: datetime, source_id: str
-) -> tuple[bool, datetime, int, int, str]:
-    """The order in which copies of one natural key supersede each other; usable
-    on what is left of a record seen earlier.
-
-    An active copy beats an inactive one: switching a copy off is how an
-    operator removes it, and that must not take the real record with it. Among
-    copies alike in that, the later ``updated_at`` wins, as the E-Program
-    contract says. On a tie (one-second resolution makes them common for
-    operator copies) the larger numeric source id wins: any fixed rule would
-    do, but it must give the same answer on every run and in either argument
-    order, or the record would flip between the two copies night after night.
-    """
-    numeric = source_id.isascii() and source_id.isdigit()
-    return (aktif, updated_at, int(numeric), int(source_id) if numeric else 0, source_id)

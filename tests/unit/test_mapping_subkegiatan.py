@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from app.sync.copies import rank
 from mappings.eplanning import NaturalKey, StoredRenjaSubKegiatan, changed_fields, content_hash
 from mappings.normalise import WIB
-from mappings.subkegiatan import Mapped, MappingProblem, Unmappable, map_sub_kegiatan, recency
+from mappings.subkegiatan import Mapped, MappingProblem, Unmappable, map_sub_kegiatan
 
 NAMA = (
     "Koordinasi/Sinergi Perencanaan dan Pelaksanaan Kegiatan Pemerintahan dengan Perangkat "
@@ -665,7 +666,7 @@ def test_any_odd_value_in_any_field_gives_an_answer_not_an_exception(field: str)
 
 def latest(*copies: Mapped) -> Mapped:
     """The copy that supersedes the others, by the rule the sync applies."""
-    return max(copies, key=lambda c: recency(c.record.aktif, c.updated_at, c.source_id))
+    return max(copies, key=lambda c: rank(c.record.aktif, c.updated_at, c.source_id))
 
 
 def test_later_copy_wins() -> None:
