@@ -186,14 +186,18 @@ def _map(raw: Mapping[str, Any], jenis_pemda: str) -> Mapped | Unmappable:
     return Mapped(record, source_id, updated_at, tuple(col.notes), nama_skpd)
 
 
+_TAHUN = re.compile(r"[0-9]{4}", re.ASCII)
+_TAHAP_SEPARATORS = re.compile(r"[\s-]+")
+
+
 def _parse_tahun(text: str) -> int:
-    if not re.fullmatch(r"[0-9]{4}", text.strip(), re.ASCII):
+    if not _TAHUN.fullmatch(text.strip()):
         raise ValueError("bukan tahun empat digit")
     return int(text)
 
 
 def _parse_tahap(text: str) -> str:
-    tahap = re.sub(r"[\s-]+", "_", text.strip().casefold())
+    tahap = _TAHAP_SEPARATORS.sub("_", text.strip().casefold())
     if tahap not in TAHAP_VALUES:
         raise ValueError(f"tidak dikenal (harus salah satu dari {', '.join(TAHAP_VALUES)})")
     return tahap
