@@ -47,6 +47,8 @@ def parse_decimal_text(text: str) -> Decimal:
     sign = ""
     if s[:1] in ("-", "+"):
         sign, s = ("-" if s[0] == "-" else ""), s[1:].lstrip()
+    if s.isascii() and s.isdigit():  # the common case, "296187500": nothing to decide
+        return Decimal(sign + s)
     if not _NUMBER_BODY.fullmatch(s):
         raise ValueError("tidak dapat dibaca sebagai angka")
     seps = [c for c in s if c in ".,"]

@@ -119,6 +119,12 @@ _INDIKATOR_SOURCES: tuple[tuple[str, JenisIndikator, str], ...] = (
     ("sub_keg_indikator", "keluaran_sub_kegiatan", "output"),
 )
 
+# The item's field names per stem, spelt out once rather than per record.
+_INDIKATOR_FIELDS = {
+    stem: (f"{stem}teks", f"target{stem}", f"satuan{stem}", f"target{stem}teks")
+    for _, _, stem in _INDIKATOR_SOURCES
+}
+
 
 def map_sub_kegiatan(
     raw: Mapping[str, Any], *, jenis_pemda: Literal["KABKOT", "PROV"] = "KABKOT"
@@ -243,15 +249,14 @@ def _kode_sub_kegiatan(col: ProblemCollector, rec: RawSubKegiatan, jenis_pemda: 
 def _indikator(col: ProblemCollector, rec: RawSubKegiatan) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
     for list_field, jenis, stem in _INDIKATOR_SOURCES:
+        teks, target_field, satuan_field, target_teks_field = _INDIKATOR_FIELDS[stem]
         for index, item in enumerate(getattr(rec, list_field)):
-            tolok_ukur = clean_text(getattr(item, f"{stem}teks"))
+            tolok_ukur = clean_text(getattr(item, teks))
             if not tolok_ukur:
                 continue  # an empty row of the entry form, not an indicator
-            raw_target = getattr(item, f"target{stem}")
-            satuan = clean_text(getattr(item, f"satuan{stem}"))
-            target, target_teks = parse_target(
-                raw_target, satuan, getattr(item, f"target{stem}teks")
-            )
+            raw_target = getattr(item, target_field)
+            satuan = clean_text(getattr(item, satuan_field))
+            target, target_teks = parse_target(raw_target, satuan, getattr(item, target_teks_field))
             where = f"{list_field}[{index}]"
             if target is None:
                 alasan = "Target kosong" if not clean_text(raw_target) else "Target bukan angka"
