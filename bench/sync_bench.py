@@ -25,6 +25,7 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -186,10 +187,11 @@ class Bench:
 
     # -- profile ---------------------------------------------------------------
     def run_profile(self, standins: Standins) -> None:
-        """pyinstrument's top lines of one full sync into an empty E-Planning."""
+        """pyinstrument on one full sync into an empty E-Planning: the call tree's top lines
+        and the functions with the most time of their own."""
         standins.reset_eplanning()
-        with database(None) as url:
-            env = sinkron_env(url, standins)
+        with database(None) as url, tempfile.TemporaryDirectory() as tmp:
+            env = {**sinkron_env(url, standins), "PYINSTRUMENT_IGNORE_OVERHEAD_WARNING": "1"}
             subprocess.run(
                 [str(BIN / "sinkron"), "db", "upgrade"],
                 cwd=ROOT,
@@ -197,15 +199,16 @@ class Bench:
                 env=env,
                 capture_output=True,
             )
-            done = subprocess.run(
+            session = f"{tmp}/sync.pyisession"
+            subprocess.run(
                 [
                     PYTHON,
                     "-m",
                     "pyinstrument",
                     "-r",
-                    "text",
-                    "--unicode",
-                    "--no-color",
+                    "session",
+                    "-o",
+                    session,
                     str(BIN / "sinkron"),
                     *SYNC[1:],
                     "--full",
@@ -213,12 +216,33 @@ class Bench:
                 cwd=ROOT,
                 env=env,
                 capture_output=True,
-                text=True,
-                check=False,
+                check=True,
             )
-        lines = [line for line in done.stdout.splitlines() if line.strip()]
-        start = next((i for i, line in enumerate(lines) if "Recorded:" in line), 0)
-        self.profile = "\n".join(lines[start : start + self.args.profile_lines])
+            views = []
+            for options in ([], ["-p", "flat=true"]):
+                done = subprocess.run(
+                    [
+                        PYTHON,
+                        "-m",
+                        "pyinstrument",
+                        "--load",
+                        session,
+                        "-r",
+                        "text",
+                        "--unicode",
+                        "--no-color",
+                        *options,
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                lines = [line for line in done.stdout.splitlines() if line.strip()]
+                start = next((i for i, line in enumerate(lines) if "Recorded:" in line), 0)
+                views.append("\n".join(lines[start : start + self.args.profile_lines]))
+        self.profile = "\n\n".join(views)
         self.write()
 
     # -- output ----------------------------------------------------------------
@@ -397,6 +421,8 @@ def render(bench: Bench) -> str:
         out += [
             "## Where the time goes: pyinstrument on a full sync of 3,000",
             "",
+            "The call tree (library frames folded), then the functions by time of their own.",
+            "",
             "```",
             bench.profile,
             "```",
@@ -443,6 +469,9 @@ def main() -> None:
         help="CI: the floor once (Sinkron's first full sync is its pair), 300 naive records",
     )
     parser.add_argument("--no-references", action="store_true")
+    parser.add_argument(
+        "--references-only", action="store_true", help="the references alone (merge the rest)"
+    )
     parser.add_argument("--profile", action="store_true", help="pyinstrument a 3,000 full sync")
     parser.add_argument("--profile-lines", type=int, default=45)
     parser.add_argument("--mapping", action="store_true", help="include bench/mapping_bench.py")
@@ -483,7 +512,8 @@ def main() -> None:
     def body(standins: Standins, size: int) -> None:
         print(f"N = {size:,}, limits {'on' if standins.limits else 'off'}", flush=True)
         for postgres in (None, args.postgres) if args.postgres else (None,):
-            bench.scenarios(standins, size, postgres)
+            if not args.references_only:
+                bench.scenarios(standins, size, postgres)
         if not standins.limits and not args.no_references:
             bench.references(standins, size)
         if args.profile and size == 3000 and not standins.limits and bench.profile is None:
