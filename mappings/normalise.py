@@ -51,18 +51,18 @@ def parse_decimal_text(text: str) -> Decimal:
         return Decimal(sign + s)
     if not _NUMBER_BODY.fullmatch(s):
         raise ValueError("tidak dapat dibaca sebagai angka")
-    seps = [c for c in s if c in ".,"]
-    if not seps:
+    dots, commas = s.count("."), s.count(",")
+    if not dots and not commas:
         return Decimal(sign + s)
-    if len(set(seps)) == 2:
-        mark = seps[-1]
+    if dots and commas:
+        mark = "." if s.rfind(".") > s.rfind(",") else ","
         group = "," if mark == "." else "."
         whole, _, frac = s.rpartition(mark)
-        if seps.count(mark) != 1 or not _grouped(whole, group):
+        if s.count(mark) != 1 or not _grouped(whole, group):
             raise ValueError("tidak dapat dibaca sebagai angka (pemisah ribuan tidak konsisten)")
         return Decimal(f"{sign}{whole.replace(group, '')}.{frac}")
-    sep = seps[0]
-    if len(seps) > 1:
+    sep = "." if dots else ","
+    if dots + commas > 1:
         if not _grouped(s, sep):
             raise ValueError("tidak dapat dibaca sebagai angka (pemisah ribuan tidak konsisten)")
         return Decimal(sign + s.replace(sep, ""))
