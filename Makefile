@@ -27,6 +27,13 @@ lint: $(BIN)/sinkron
 
 check: lint test
 
+$(BIN)/dlt: $(BIN)/sinkron
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
+	@touch $@
+
+bench: $(BIN)/dlt  ## sync benchmark with its references; writes docs/performance.md. BENCH_ARGS="--sizes 3000 100000 --postgres URL --limits off on"
+	$(BIN)/python bench/sync_bench.py --mapping --profile $(BENCH_ARGS)
+
 bench-report: $(BIN)/sinkron  ## the planners' report at 100,000 mismatches; BENCH_ARGS="--postgres URL" for PostgreSQL
 	$(BIN)/python bench/report_bench.py $(BENCH_ARGS)
 

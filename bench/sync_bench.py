@@ -1,108 +1,531 @@
-"""Wall time and peak RSS of full syncs against the stand-ins.
+"""Sinkron's sync against the stand-ins, with references measured in the same run.
 
-The stand-ins run in a process of their own (``python -m standins``) so their
-memory is not counted; each sync is ``sinkron sync`` under ``/usr/bin/time -v``
-on a fresh SQLite file. Prints one line per measured run.
+For each size N: the stand-ins start in a process of their own (rate limits
+on or off); each `sinkron sync` runs as a subprocess under `/usr/bin/time -v`
+(wall, CPU, peak RSS) on a fresh SQLite file or a fresh PostgreSQL schema,
+and its `stage_seconds` are read from the database afterwards. Scenarios: a
+full sync into an empty E-Planning, a second full sync with nothing changed,
+an incremental sync after 1 % of the records changed. References (limits
+off): one PUT per record (naive), a plain hand-written client (the floor,
+alternating with Sinkron at N = 3,000) and dlt's REST API source into SQLite
+(the peer of Sinkron's pull + map + record leg). Prints a table and writes
+docs/performance.md.
 
-    .venv/bin/python bench/sync_bench.py --sizes 3000 30000
+    .venv/bin/python bench/sync_bench.py                       # N = 3,000, SQLite, limits off
+    .venv/bin/python bench/sync_bench.py --sizes 3000 100000 --postgres URL --limits off on
+    .venv/bin/python bench/sync_bench.py --sizes 1000000 --limits on --limits-on-max 1000000
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import socket
+import datetime as dt
+import importlib.util
+import json
+import statistics
 import subprocess
 import sys
 import tempfile
-import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import httpx
+from _common import (
+    BIN,
+    PYTHON,
+    ROOT,
+    Standins,
+    database,
+    last_run,
+    machine,
+    sinkron_env,
+    time_v,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+# stage_seconds keys of the pipeline → the stages of design.md
+STAGES = {
+    "tarik": "pull",
+    "petakan": "map",
+    "baca_eplanning": "reconcile",
+    "bandingkan": "reconcile",
+    "kirim": "push",
+    "kirim_ulang": "push",
+    "catat": "record",
+}
+STAGE_ORDER = ("pull", "map", "reconcile", "push", "record", "other")
+SCENARIOS = ("full, empty E-Planning", "full, nothing changed", "incremental, 1 % changed")
+SYNC = [str(BIN / "sinkron"), "sync", "--tahun", "2027", "--tahap", "renja"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.rows: list[dict[str, Any]] = []
+        self.refs: list[dict[str, Any]] = []
+        self.mapping: dict[str, float] | None = None
+        self.profile: str | None = None
+        self.started = dt.datetime.now(dt.UTC)
+        self.command = f"`{' '.join(['bench/sync_bench.py', *sys.argv[1:]])}`"
 
+    # -- Sinkron ---------------------------------------------------------------
+    def sync(self, standins: Standins, url: str, *flags: str) -> dict[str, Any]:
+        """One measured `sinkron sync`; its run's counts must add up."""
+        env = sinkron_env(url, standins)
+        cpu_before, limited_before = standins.cpu_seconds(), standins.rate_limited()
+        measured = time_v([*SYNC, *flags], env)
+        standins_cpu = standins.cpu_seconds() - cpu_before
+        run = last_run(url)
+        counts = run["outcome_counts"]
+        if run["status"] != "succeeded" or sum(counts.values()) != run["records_pulled"]:
+            raise RuntimeError(f"run {run['id']} did not add up: {run}")
+        stages = dict.fromkeys(STAGE_ORDER, 0.0)
+        for key, seconds in run["stage_seconds"].items():
+            stages[STAGES.get(key, "other")] += float(seconds)
+        return {
+            "wall": measured.wall,
+            "cpu": measured.cpu,
+            "rss": measured.rss_mib,
+            "records": run["records_pulled"],
+            "outcomes": counts,
+            "stages": stages,
+            "standins_cpu": standins_cpu,
+            "http_429": standins.rate_limited() - limited_before,
+        }
 
-def wait_until_up(url: str, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{url}/_standin/stats", timeout=1.0)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise SystemExit(f"stand-in at {url} did not start")
+    def scenarios(self, standins: Standins, size: int, postgres: str | None) -> None:
+        db = "PostgreSQL" if postgres else "SQLite"
+        limits = "on" if standins.limits else "off"
+        standins.reset_eplanning()
+        with database(postgres) as url:
+            upgrade = subprocess.run(
+                [str(BIN / "sinkron"), "db", "upgrade"],
+                cwd=ROOT,
+                env=sinkron_env(url, standins),
+                capture_output=True,
+                check=False,
+            )
+            if upgrade.returncode:
+                raise RuntimeError(upgrade.stderr.decode()[-2000:])
+            for scenario in SCENARIOS:
+                flags: tuple[str, ...] = ("--full",)
+                if scenario.startswith("incremental"):
+                    ids = standins.source_ids()
+                    standins.change(ids[:: max(1, len(ids) // max(1, size // 100))], "bench")
+                    flags = ()
+                result = self.sync(standins, url, *flags)
+                row = {"size": size, "db": db, "limits": limits, "scenario": scenario, **result}
+                self.rows.append(row)
+                print(format_row(row), flush=True)
+                self.write()
 
-
-def time_v(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in MiB, output) of one command under /usr/bin/time -v."""
-    done = subprocess.run(
-        ["/usr/bin/time", "-v", *cmd], env=env, capture_output=True, text=True, check=False
-    )
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    if done.returncode != 0 or wall is None or rss is None:
-        raise SystemExit(
-            f"{cmd[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-3000:]}"
+    # -- references ------------------------------------------------------------
+    def reference(self, name: str, size: int, cmd: list[str]) -> dict[str, Any]:
+        measured = time_v(cmd)
+        result = json.loads(measured.stdout.strip().splitlines()[-1])
+        ref = {
+            "name": name,
+            "size": size,
+            "wall": measured.wall,
+            "cpu": measured.cpu,
+            "rss": measured.rss_mib,
+            **result,
+        }
+        self.refs.append(ref)
+        print(
+            f"  {name:<44} {measured.wall:7.2f} s wall  {measured.cpu:6.2f} s CPU  "
+            f"{json.dumps(result)}",
+            flush=True,
         )
-    hours, minutes, seconds = wall.groups()
-    total = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-    return total, int(rss.group(1)) // 1024, done.stdout
+        self.write()
+        return ref
 
+    def references(self, standins: Standins, size: int) -> None:
+        urls = ["--eprogram", standins.eprogram, "--eplanning", standins.eplanning]
+        naive_records = min(size, self.args.naive_records)
+        standins.reset_eplanning()
+        self.reference(
+            f"naive: one PUT per record ({naive_records} records)",
+            size,
+            [PYTHON, "bench/naive_baseline.py", *urls, "--records", str(naive_records)],
+        )
+        rounds = self.args.rounds if size <= 3000 else 1
+        for n in range(rounds):
+            standins.reset_eplanning()
+            self.reference("plain client (floor)", size, [PYTHON, "bench/plain_client.py", *urls])
+            # alternately with Sinkron: the floor ratio holds on a busy machine
+            if size <= 3000 and not self.args.quick:
+                standins.reset_eplanning()
+                with database(None) as url:
+                    subprocess.run(
+                        [str(BIN / "sinkron"), "db", "upgrade"],
+                        cwd=ROOT,
+                        check=True,
+                        env=sinkron_env(url, standins),
+                        capture_output=True,
+                    )
+                    result = self.sync(standins, url, "--full")
+                self.refs.append(
+                    {
+                        "name": "sinkron (alternating with the floor)",
+                        "size": size,
+                        **result,
+                        "round": n,
+                    }
+                )
+                print(
+                    f"  {'sinkron, alternating with the floor':<44} {result['wall']:7.2f} s wall",
+                    flush=True,
+                )
+        if importlib.util.find_spec("dlt") is None or self.args.no_dlt:
+            print("  dlt: not installed (pip install -e '.[bench]'), skipped", flush=True)
+            return
+        self.reference(
+            "dlt rest_api → SQLite (peer)",
+            size,
+            [PYTHON, "bench/dlt_peer.py", "--eprogram", standins.eprogram],
+        )
 
-def timed_sync(env: dict[str, str], *extra: str) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in MiB, last lines of output) of one `sinkron sync`."""
-    cmd = [str(BIN / "sinkron"), "sync", "--tahun", "2027", "--tahap", "renja"]
-    return time_v([*cmd, *extra], env)
+    # -- profile ---------------------------------------------------------------
+    def run_profile(self, standins: Standins) -> None:
+        """pyinstrument on one full sync into an empty E-Planning: the call tree's top lines
+        and the functions with the most time of their own."""
+        standins.reset_eplanning()
+        with database(None) as url, tempfile.TemporaryDirectory() as tmp:
+            env = {**sinkron_env(url, standins), "PYINSTRUMENT_IGNORE_OVERHEAD_WARNING": "1"}
+            subprocess.run(
+                [str(BIN / "sinkron"), "db", "upgrade"],
+                cwd=ROOT,
+                check=True,
+                env=env,
+                capture_output=True,
+            )
+            session = f"{tmp}/sync.pyisession"
+            subprocess.run(
+                [
+                    PYTHON,
+                    "-m",
+                    "pyinstrument",
+                    "-r",
+                    "session",
+                    "-o",
+                    session,
+                    str(BIN / "sinkron"),
+                    *SYNC[1:],
+                    "--full",
+                ],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                check=True,
+            )
+            views = []
+            for options in ([], ["-p", "flat=true"]):
+                done = subprocess.run(
+                    [
+                        PYTHON,
+                        "-m",
+                        "pyinstrument",
+                        "--load",
+                        session,
+                        "-r",
+                        "text",
+                        "--unicode",
+                        "--no-color",
+                        *options,
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                lines = [line for line in done.stdout.splitlines() if line.strip()]
+                start = next((i for i, line in enumerate(lines) if "Recorded:" in line), 0)
+                views.append("\n".join(lines[start : start + self.args.profile_lines]))
+        self.profile = "\n\n".join(views)
+        self.write()
 
-
-def bench(size: int, seed: int) -> None:
-    source_port, target_port = free_port(), free_port()
-    standins = subprocess.Popen(
-        [str(BIN / "python"), "-m", "standins", "--size", str(size), "--seed", str(seed),
-         "--eprogram-port", str(source_port), "--eplanning-port", str(target_port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        wait_until_up(f"http://127.0.0.1:{source_port}")
-        wait_until_up(f"http://127.0.0.1:{target_port}")
-        with tempfile.TemporaryDirectory() as tmp:
-            env = {
-                **os.environ,
-                "SINKRON_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-                "SINKRON_EPROGRAM_URL": f"http://127.0.0.1:{source_port}",
-                "SINKRON_EPROGRAM_API_KEY": "eprogram-dev-key",
-                "SINKRON_EPLANNING_URL": f"http://127.0.0.1:{target_port}",
-                "SINKRON_EPLANNING_TOKEN": "eplanning-dev-token",
+    # -- output ----------------------------------------------------------------
+    def write(self) -> None:
+        if self.args.output:
+            Path(self.args.output).write_text(render(self))
+        if self.args.json:
+            state = {
+                "rows": self.rows,
+                "refs": self.refs,
+                "mapping": self.mapping,
+                "profile": self.profile,
+                "started": self.started.isoformat(),
+                "command": self.command,
             }
-            subprocess.run([str(BIN / "sinkron"), "db", "upgrade"], env=env, check=True,
-                           capture_output=True)  # fmt: skip
-            for label in ("first full sync", "second full sync (nothing changed)"):
-                wall, rss, out = timed_sync(env, "--full")
-                total = re.search(r"total\s+([\d.]+)", out)
-                records = total.group(1) if total else "?"
-                print(f"{size:>6} records  {label:<36} {wall:7.1f} s  peak RSS {rss:5d} MiB"
-                      f"  ({records} outcomes)", flush=True)  # fmt: skip
-    finally:
-        standins.terminate()
-        standins.wait(timeout=30)
+            Path(self.args.json).write_text(json.dumps(state, indent=1))
+
+    def merge(self, paths: list[str]) -> None:
+        """Take the figures of earlier runs' --json files (run separately, e.g. by size)."""
+        self.commands: list[str] = []
+        for path in paths:
+            state = json.loads(Path(path).read_text())
+            self.rows += state["rows"]
+            self.refs += state["refs"]
+            self.mapping = self.mapping or state["mapping"]
+            self.profile = self.profile or state["profile"]
+            self.started = min(self.started, dt.datetime.fromisoformat(state["started"]))
+            self.commands.append(state.get("command", "?"))
+        order = {s: i for i, s in enumerate(SCENARIOS)}
+        self.rows.sort(
+            key=lambda r: (r["size"], r["limits"], r["db"] != "SQLite", order.get(r["scenario"], 9))
+        )
+        self.refs.sort(key=lambda r: r["size"])
+        self.command = "; ".join(self.commands) + " (merged with `--merge`)"
+
+
+def rate(row: dict[str, Any]) -> float:
+    return row["records"] / row["wall"] if row["wall"] else 0.0
+
+
+def format_row(row: dict[str, Any]) -> str:
+    stages = " ".join(f"{row['stages'][s]:6.2f}" for s in STAGE_ORDER)
+    return (
+        f"{row['size']:>8} {row['db']:<10} {row['limits']:<3} {row['scenario']:<26}"
+        f" {row['wall']:7.2f} s {rate(row):8.0f}/s {row['cpu']:7.2f} CPU {row['rss']:5d} MiB"
+        f"  stages {stages}  stand-ins {row['standins_cpu']:6.2f} CPU  429s {row['http_429']}"
+    )
+
+
+HEADER = (
+    "| N | database | limits | scenario | records pulled | wall s | records/s | CPU s "
+    "| peak RSS MiB | pull | map | reconcile | push | record | other "
+    "| stand-ins CPU s (share of wall) | 429s |"
+)
+
+
+def table(rows: list[dict[str, Any]]) -> list[str]:
+    lines = [HEADER, "|" + " --- |" * 17]
+    for r in rows:
+        stages = " | ".join(f"{r['stages'][s]:.2f}" for s in STAGE_ORDER)
+        share = r["standins_cpu"] / r["wall"] if r["wall"] else 0.0
+        lines.append(
+            f"| {r['size']:,} | {r['db']} | {r['limits']} | {r['scenario']} | {r['records']:,} "
+            f"| {r['wall']:.2f} "
+            f"| {rate(r):,.0f} | {r['cpu']:.2f} | {r['rss']} | {stages} "
+            f"| {r['standins_cpu']:.2f} ({share:.0%}) | {r['http_429']} |"
+        )
+    return lines
+
+
+def ratios(bench: Bench) -> list[str]:
+    """The references against Sinkron, per size (limits off, SQLite)."""
+    lines = ["| N | comparison | reference | Sinkron | ratio |", "| --- | --- | --- | --- | --- |"]
+    sizes = sorted({r["size"] for r in bench.refs})
+    for size in sizes:
+        refs = [r for r in bench.refs if r["size"] == size]
+        first = next(
+            (
+                r
+                for r in bench.rows
+                if r["size"] == size
+                and r["db"] == "SQLite"
+                and r["limits"] == "off"
+                and r["scenario"] == SCENARIOS[0]
+            ),
+            None,
+        )
+        naive = next((r for r in refs if r["name"].startswith("naive")), None)
+        if naive and first:
+            naive_rate = naive["pulled"] / naive["seconds"]
+            lines.append(
+                f"| {size:,} | full sync vs one PUT per record (records/s) "
+                f"| {naive_rate:,.0f} | {rate(first):,.0f} "
+                f"| {rate(first) / naive_rate:.1f}× the naive rate |"
+            )
+        floors = [r["wall"] for r in refs if r["name"].startswith("plain")]
+        ours = [r["wall"] for r in refs if r["name"].startswith("sinkron")]
+        if floors and (ours or first):
+            mine = statistics.median(ours) if ours else first["wall"]  # type: ignore[index]
+            floor = statistics.median(floors)
+            how = f"median of {len(ours)} alternating" if ours else "one run each"
+            lines.append(
+                f"| {size:,} | full sync, process start included, vs the plain client "
+                f"({how}; s) | {floor:.2f} | {mine:.2f} | {mine / floor:.1f}× the floor |"
+            )
+        peer = next((r for r in refs if r["name"].startswith("dlt")), None)
+        if peer and first:
+            leg = sum(first["stages"][s] for s in ("pull", "map", "record"))
+            lines.append(
+                f"| {size:,} | pull + map + record vs dlt rest_api → SQLite "
+                f"(`pipeline.run` s; {peer['rows']:,} rows) | {peer['seconds']:.2f} "
+                f"| {leg:.2f} | {peer['seconds'] / leg:.1f}× dlt's speed |"
+            )
+    return lines
+
+
+def render(bench: Bench) -> str:
+    args, info = bench.args, machine()
+    out = [
+        "# Performance",
+        "",
+        "Written by `make bench` (`bench/sync_bench.py`); the figures below are as measured,",
+        "not edited. These are the **before** figures for the pipeline work of issue 9.",
+        "",
+        f"- date: {bench.started:%Y-%m-%d %H:%M} UTC",
+        f"- machine: {info['cores']} cores ({info['cpu']}), {info['memory']} memory,"
+        f" Python {info['python']}; load average at the end {info['load']}",
+        f"- command: {bench.command}",
+        "- The machine is shared with other engineers' test runs, so absolute figures are",
+        "  noisy; the ratios against references measured in the same run hold better.",
+        "",
+        "## Sinkron's sync",
+        "",
+        "Sinkron's process only (`/usr/bin/time -v`), process start included. Stage seconds",
+        "come from the run's `stage_seconds` (reconcile includes reading E-Planning's",
+        "scope). The stand-ins run in their own process; their CPU is shown with its share",
+        "of the sync's wall time, so it is clear when they, not Sinkron, are the limit.",
+        "429s are the answers the stand-ins' rate limiters sent during the sync.",
+        "",
+        *table(bench.rows),
+        "",
+        "## References (limits off)",
+        "",
+        "Measured by the same invocation as Sinkron's rows, except for a size run with",
+        "`--references-only` (see the command line above); the ratios compare with",
+        "Sinkron's full sync into an empty E-Planning on SQLite.",
+        "",
+        *ratios(bench),
+        "",
+    ]
+    if bench.refs:
+        out += [
+            "Each reference as measured:",
+            "",
+            "| N | reference | wall s | CPU s | peak RSS MiB | result |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for r in bench.refs:
+            result = {
+                k: (round(v, 2) if isinstance(v, float) else v)
+                for k, v in r.items()
+                if k in ("pulled", "pushed", "seconds", "rows", "records", "total_seconds")
+            }
+            out.append(
+                f"| {r['size']:,} | {r['name']} | {r['wall']:.2f} | {r['cpu']:.2f} "
+                f"| {r['rss']} | {json.dumps(result)} |"
+            )
+        out.append("")
+    if bench.mapping:
+        m = bench.mapping
+        out += [
+            "## Mapping alone",
+            "",
+            f"`bench/mapping_bench.py`: {m['best']:,.0f} records/s on "
+            f"one core (best of 5 passes; median {m['median']:,.0f}), "
+            f"{m['us_per_record']:.0f} µs a record, over the generator's untidy 3,000.",
+            "",
+        ]
+    if bench.profile:
+        out += [
+            "## Where the time goes: pyinstrument on a full sync of 3,000",
+            "",
+            "The call tree (library frames folded), then the functions by time of their own.",
+            "",
+            "```",
+            bench.profile,
+            "```",
+            "",
+        ]
+    notes = Path(args.notes) if args.notes else None
+    if notes and notes.exists():
+        out += [notes.read_text().rstrip(), ""]
+    return "\n".join(out)
+
+
+def each_size(args: argparse.Namespace, body: Callable[[Standins, int], None]) -> None:
+    for size in args.sizes:
+        for limits in args.limits:
+            if limits == "on" and size > args.limits_on_max:
+                continue
+            standins = Standins(size=size, seed=args.seed, limits=limits == "on")
+            try:
+                body(standins, size)
+            finally:
+                standins.stop()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[3000, 30000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[3000])
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--postgres", metavar="URL", help="also on PostgreSQL (a fresh schema each)"
+    )
+    parser.add_argument("--limits", nargs="+", choices=("off", "on"), default=["off"])
+    parser.add_argument(
+        "--limits-on-max",
+        type=int,
+        default=3000,
+        help="largest N run with the limits on (the rest: by hand)",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="floor/Sinkron alternations at 3,000")
+    parser.add_argument("--naive-records", type=int, default=3000)
+    parser.add_argument("--no-dlt", action="store_true")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="CI: the floor once (Sinkron's first full sync is its pair), 300 naive records",
+    )
+    parser.add_argument("--no-references", action="store_true")
+    parser.add_argument(
+        "--references-only", action="store_true", help="the references alone (merge the rest)"
+    )
+    parser.add_argument("--profile", action="store_true", help="pyinstrument a 3,000 full sync")
+    parser.add_argument("--profile-lines", type=int, default=45)
+    parser.add_argument("--mapping", action="store_true", help="include bench/mapping_bench.py")
+    parser.add_argument("--output", default="docs/performance.md", help="'' to write nothing")
+    parser.add_argument("--json", help="also keep the figures in this file (for --merge)")
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        default=[],
+        metavar="JSON",
+        help="render the output from these --json files and exit",
+    )
+    parser.add_argument(
+        "--notes",
+        default="bench/performance_notes.md",
+        help="hand-written notes appended to the output",
+    )
     args = parser.parse_args()
-    for size in args.sizes:
-        bench(size, args.seed)
+    if args.quick:
+        args.rounds, args.naive_records, args.profile = 1, 300, False
+    bench = Bench(args)
+    if args.merge:
+        bench.merge(args.merge)
+        bench.write()
+        print("\n".join(ratios(bench)))
+        return
+    if args.mapping:
+        done = subprocess.run(
+            [PYTHON, "bench/mapping_bench.py", "--json"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        bench.mapping = json.loads(done.stdout)
+        print(f"mapping alone: {bench.mapping['best']:,.0f} records/s", flush=True)
+
+    def body(standins: Standins, size: int) -> None:
+        print(f"N = {size:,}, limits {'on' if standins.limits else 'off'}", flush=True)
+        for postgres in (None, args.postgres) if args.postgres else (None,):
+            if not args.references_only:
+                bench.scenarios(standins, size, postgres)
+        if not standins.limits and not args.no_references:
+            bench.references(standins, size)
+        if args.profile and size == 3000 and not standins.limits and bench.profile is None:
+            bench.run_profile(standins)
+
+    each_size(args, body)
+    bench.write()
+    print("\n".join(ratios(bench)))
 
 
 if __name__ == "__main__":

@@ -47,20 +47,22 @@ def parse_decimal_text(text: str) -> Decimal:
     sign = ""
     if s[:1] in ("-", "+"):
         sign, s = ("-" if s[0] == "-" else ""), s[1:].lstrip()
+    if s.isascii() and s.isdigit():  # the common case, "296187500": nothing to decide
+        return Decimal(sign + s)
     if not _NUMBER_BODY.fullmatch(s):
         raise ValueError("tidak dapat dibaca sebagai angka")
-    seps = [c for c in s if c in ".,"]
-    if not seps:
+    dots, commas = s.count("."), s.count(",")
+    if not dots and not commas:
         return Decimal(sign + s)
-    if len(set(seps)) == 2:
-        mark = seps[-1]
+    if dots and commas:
+        mark = "." if s.rfind(".") > s.rfind(",") else ","
         group = "," if mark == "." else "."
         whole, _, frac = s.rpartition(mark)
-        if seps.count(mark) != 1 or not _grouped(whole, group):
+        if s.count(mark) != 1 or not _grouped(whole, group):
             raise ValueError("tidak dapat dibaca sebagai angka (pemisah ribuan tidak konsisten)")
         return Decimal(f"{sign}{whole.replace(group, '')}.{frac}")
-    sep = seps[0]
-    if len(seps) > 1:
+    sep = "." if dots else ","
+    if dots + commas > 1:
         if not _grouped(s, sep):
             raise ValueError("tidak dapat dibaca sebagai angka (pemisah ribuan tidak konsisten)")
         return Decimal(sign + s.replace(sep, ""))
@@ -151,6 +153,7 @@ def resolve_bidang_placeholder(kode: str, kode_skpd: str | None) -> str:
 # a space, a dash or a colon (or nothing): "7.01.02.2.01.01 Koordinasi ...".
 _AFTER_CODE = r"(?:\s*[-–:]\s*|\s+|$)"
 _CODE_PREFIX = re.compile(r"(?:[0-9X]+\.){2,}[0-9X]+" + _AFTER_CODE, re.IGNORECASE | _A)
+_AFTER_CODE_AT = re.compile(_AFTER_CODE)
 
 
 def clean_text(text: str | None) -> str:
@@ -166,20 +169,33 @@ def clean_name(name: str | None, kode: str | None = None) -> str:
     """
     text = clean_text(name)
     prefix = _CODE_PREFIX.match(text)
-    if prefix is None and kode and kode.strip():
-        # Only for a code of an odd shape the general pattern does not know.
-        prefix = re.match(re.escape(kode.strip()) + _AFTER_CODE, text, re.IGNORECASE)
-    return text[prefix.end() :].strip() if prefix else text
+    if prefix is not None:
+        return text[prefix.end() :].strip()
+    code = (kode or "").strip()
+    # Only for a code of an odd shape the general pattern does not know. A plain
+    # comparison, not a pattern built from the code: that compiled a new regex
+    # for nearly every record (the re module caches only 512).
+    if code and text[: len(code)].lower() == code.lower():
+        after = _AFTER_CODE_AT.match(text, len(code))
+        if after is not None:
+            return text[after.end() :].strip()
+    return text
+
+
+_TAG = re.compile(r"\[[^\]]*\]\s*[-–:]?\s*")
 
 
 def strip_tag(name: str | None) -> str:
     """Drop a leading "[...] - " tag: "[DANA UMUM] - PAD" becomes "PAD"."""
-    return re.sub(r"^\[[^\]]*\]\s*[-–:]?\s*", "", clean_text(name))
+    text = clean_text(name)
+    tag = _TAG.match(text)
+    return text[tag.end() :] if tag else text
 
 
 # --- targets -------------------------------------------------------------
 
 _TARGET = re.compile(r"([+-]?[0-9](?:[0-9.,]*[0-9])?)\s*(.*)", _A)
+_DIGIT = re.compile(r"[0-9]")
 
 
 def parse_target(
@@ -199,7 +215,7 @@ def parse_target(
     match = _TARGET.fullmatch(raw)
     # The rest must be a unit: no digits ("5 dari 10 desa" is not 5), unless
     # it is exactly the satuan ("100 M2" with satuan "M2").
-    if match and (not re.search(r"[0-9]", match[2]) or match[2].casefold() == unit.casefold()):
+    if match and (not _DIGIT.search(match[2]) or match[2].casefold() == unit.casefold()):
         try:
             number = parse_decimal_text(match[1])
         except ValueError:
@@ -247,6 +263,7 @@ _NAMA_BULAN = (
     "desember",
 )
 _BULAN = {name: number for number, name in enumerate(_NAMA_BULAN, start=1)}
+_MONTH_NUMBER = re.compile(r"[0-9]{1,2}", _A)
 
 
 def parse_month(value: object) -> int:
@@ -259,7 +276,7 @@ def parse_month(value: object) -> int:
         return value
     if isinstance(value, str):
         text = value.strip()
-        if re.fullmatch(r"[0-9]{1,2}", text, _A):
+        if _MONTH_NUMBER.fullmatch(text):
             return int(text)
         if text.casefold() in _BULAN:
             return _BULAN[text.casefold()]

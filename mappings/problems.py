@@ -22,6 +22,8 @@ INDIKATOR_TIDAK_LENGKAP = "indikator_tidak_lengkap"
 CATATAN = "catatan"
 
 _NILAI_MAX = 500  # a whole list pasted into one report cell helps no one
+_INDEX = re.compile(r"\[[0-9]+\]")
+_FIRST_PART = re.compile(r"[\[.]")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class ProblemCollector:
 
     def label(self, field: str) -> str:
         """The name a planner reads: "sumber_dana[0].pagu_dana" → "Pagu sumber dana"."""
-        key = re.sub(r"\[[0-9]+\]", "", field)
+        key = _INDEX.sub("", field)
         return self.labels.get(key) or self.labels.get(key.split(".")[0]) or field
 
     def problem(self, kategori: str, field: str, nilai: object, alasan: str) -> None:
@@ -99,7 +101,7 @@ class ProblemCollector:
         # ("Pagu kosong" after "Pagu harus berupa teks atau angka"), and a
         # field read for two targets (kode_skpd) no repeated one.
         problem = MappingProblem(kategori, field, as_nilai(nilai), alasan)
-        broken = re.split(r"[\[.]", field, maxsplit=1)[0] in self._broken
+        broken = _FIRST_PART.split(field, maxsplit=1)[0] in self._broken
         if not broken and problem not in self.problems:
             self.problems.append(problem)
 

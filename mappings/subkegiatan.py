@@ -119,6 +119,12 @@ _INDIKATOR_SOURCES: tuple[tuple[str, JenisIndikator, str], ...] = (
     ("sub_keg_indikator", "keluaran_sub_kegiatan", "output"),
 )
 
+# The item's field names per stem, spelt out once rather than per record.
+_INDIKATOR_FIELDS = {
+    stem: (f"{stem}teks", f"target{stem}", f"satuan{stem}", f"target{stem}teks")
+    for _, _, stem in _INDIKATOR_SOURCES
+}
+
 
 def map_sub_kegiatan(
     raw: Mapping[str, Any], *, jenis_pemda: Literal["KABKOT", "PROV"] = "KABKOT"
@@ -186,14 +192,18 @@ def _map(raw: Mapping[str, Any], jenis_pemda: str) -> Mapped | Unmappable:
     return Mapped(record, source_id, updated_at, tuple(col.notes), nama_skpd)
 
 
+_TAHUN = re.compile(r"[0-9]{4}", re.ASCII)
+_TAHAP_SEPARATORS = re.compile(r"[\s-]+")
+
+
 def _parse_tahun(text: str) -> int:
-    if not re.fullmatch(r"[0-9]{4}", text.strip(), re.ASCII):
+    if not _TAHUN.fullmatch(text.strip()):
         raise ValueError("bukan tahun empat digit")
     return int(text)
 
 
 def _parse_tahap(text: str) -> str:
-    tahap = re.sub(r"[\s-]+", "_", text.strip().casefold())
+    tahap = _TAHAP_SEPARATORS.sub("_", text.strip().casefold())
     if tahap not in TAHAP_VALUES:
         raise ValueError(f"tidak dikenal (harus salah satu dari {', '.join(TAHAP_VALUES)})")
     return tahap
@@ -239,15 +249,14 @@ def _kode_sub_kegiatan(col: ProblemCollector, rec: RawSubKegiatan, jenis_pemda: 
 def _indikator(col: ProblemCollector, rec: RawSubKegiatan) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
     for list_field, jenis, stem in _INDIKATOR_SOURCES:
+        teks, target_field, satuan_field, target_teks_field = _INDIKATOR_FIELDS[stem]
         for index, item in enumerate(getattr(rec, list_field)):
-            tolok_ukur = clean_text(getattr(item, f"{stem}teks"))
+            tolok_ukur = clean_text(getattr(item, teks))
             if not tolok_ukur:
                 continue  # an empty row of the entry form, not an indicator
-            raw_target = getattr(item, f"target{stem}")
-            satuan = clean_text(getattr(item, f"satuan{stem}"))
-            target, target_teks = parse_target(
-                raw_target, satuan, getattr(item, f"target{stem}teks")
-            )
+            raw_target = getattr(item, target_field)
+            satuan = clean_text(getattr(item, satuan_field))
+            target, target_teks = parse_target(raw_target, satuan, getattr(item, target_teks_field))
             where = f"{list_field}[{index}]"
             if target is None:
                 alasan = "Target kosong" if not clean_text(raw_target) else "Target bukan angka"

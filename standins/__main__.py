@@ -8,7 +8,7 @@ import sys
 import time
 from types import FrameType
 
-from standins import eplanning, eprogram, nomenklatur
+from standins import eplanning, eprogram, nomenklatur, ratelimit
 from standins.generator import generate
 from standins.server import ServerThread
 
@@ -42,6 +42,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--problem-rate", type=float, default=0.02, help="share of genuinely bad records"
     )
+    parser.add_argument(
+        "--rate-limits",
+        action="store_true",
+        default=ratelimit.enabled_by_env(),
+        help=(
+            "enforce the contracts' rate limits (E-Program 10/s per key, E-Planning 20/s "
+            f"per token; 429 with Retry-After beyond them); also {ratelimit.ENV_SWITCH}=1"
+        ),
+    )
     return parser.parse_args(argv)
 
 
@@ -60,11 +69,15 @@ def main(argv: list[str] | None = None) -> int:
         untidy=not args.tidy,
         problem_rate=args.problem_rate,
     )
-    source = eprogram.create_app(dataset)
+    limits = args.rate_limits
+    source = eprogram.create_app(
+        dataset, rate_limit=ratelimit.EPROGRAM_PER_SECOND if limits else None
+    )
     target = eplanning.create_app(
         nomenklatur=document["items"],
         perangkat_daerah=dataset.eplanning_perangkat_daerah(),
         nomenklatur_versi=document["versi"] or "TA 2027",
+        rate_limit=ratelimit.EPLANNING_PER_SECOND if limits else None,
     )
     # SIGTERM ends the process as cleanly as Ctrl-C does
     signal.signal(signal.SIGTERM, _interrupt)
@@ -103,6 +116,7 @@ def _print_banner(servers: list[ServerThread], args: argparse.Namespace, size: i
         f"E-Program  stand-in: {source.url}  (header X-API-Key: eprogram-dev-key)\n"
         f"E-Planning stand-in: {target.url}  (Authorization: Bearer <token>; {tokens})\n"
         f"Data: {size} sub kegiatan, tahun {args.tahun}, tahap {args.tahap}, seed {args.seed}\n"
+        f"Batas laju: {'aktif' if args.rate_limits else 'tidak aktif'}\n"
         f"Kontrol: {source.url}/_standin/stats, {target.url}/_standin/stats\n"
         "Tekan Ctrl-C untuk berhenti.",
         flush=True,

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from standins.faults import FaultInjector, FaultMiddleware, FaultSettings
+from standins.ratelimit import RateLimitMiddleware
 from standins.stats import RequestStats, StatsMiddleware
 
 RenderError = Callable[[str, str], dict[str, Any]]
@@ -53,10 +54,23 @@ def instrument(
     *,
     render_error: RenderError,
     api: APIRouter,
+    rate_limit: float | None = None,
+    credential: str = "",
 ) -> None:
     """Faults inside, counting outside, so an injected fault is counted with its status.
 
     Requests are counted under the path templates of the `api` router's routes.
+    With `rate_limit` (requests/s per value of the `credential` header) the
+    limiter sits between the two: a 429 it sends is counted, and a request it
+    refuses draws no fault.
     """
     app.add_middleware(FaultMiddleware, injector=injector, render_error=render_error)
+    if rate_limit:
+        app.add_middleware(
+            RateLimitMiddleware,
+            rate=rate_limit,
+            credential=credential,
+            stats=stats,
+            render_error=render_error,
+        )
     app.add_middleware(StatsMiddleware, stats=stats, routes=list(api.routes))

@@ -109,7 +109,10 @@ class EProgramDataset:
                 if wanted(self._records[index]):
                     page.append(self._records[index])
                 index += 1
-            more = any(wanted(r) for r in self._records[index:])
+            # look ahead without copying the rest of the feed: at a million
+            # records a slice per page made the stand-in the bottleneck
+            records = self._records
+            more = any(wanted(records[i]) for i in range(index, len(records)))
             return page, (feed_key(page[-1]) if page and more else None)
 
     # -- changing ----------------------------------------------------------

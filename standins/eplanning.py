@@ -220,6 +220,7 @@ def create_app(
     tokens: dict[str, str] | None = None,
     faults: FaultSettings | None = None,
     nomenklatur_versi: str = "TA 2027",
+    rate_limit: float | None = None,
 ) -> FastAPI:
     """The E-Planning stand-in app (its store is `app.state.store`).
 
@@ -227,6 +228,8 @@ def create_app(
     `perangkat_daerah` may be in the E-Planning shape (`kode`, `nama`,
     `kode_induk`) or the E-Program one (`id_skpd`, `kode_skpd`, ...).
     `tokens` maps bearer tokens to user names (default: the two dev tokens).
+    `rate_limit`: requests/s per token beyond which it answers 429 (the
+    contract's is `ratelimit.EPLANNING_PER_SECOND`); None: unlimited.
     """
     units = _eplanning_units(perangkat_daerah)
     injector = FaultInjector(faults)
@@ -247,7 +250,15 @@ def create_app(
         control_router(injector, stats, render_error=_render_error, counters=store.stats)
     )
     app.include_router(_store_router(store, stats, injector))
-    instrument(app, injector, stats, render_error=_render_error, api=api)
+    instrument(
+        app,
+        injector,
+        stats,
+        render_error=_render_error,
+        api=api,
+        rate_limit=rate_limit,
+        credential="authorization",
+    )
     return app
 
 

@@ -55,8 +55,13 @@ def create_app(
     *,
     api_key: str = "eprogram-dev-key",
     faults: FaultSettings | None = None,
+    rate_limit: float | None = None,
 ) -> FastAPI:
-    """The E-Program stand-in app serving `dataset` (`app.state.dataset`)."""
+    """The E-Program stand-in app serving `dataset` (`app.state.dataset`).
+
+    `rate_limit`: requests/s per API key beyond which it answers 429 (the
+    contract's is `ratelimit.EPROGRAM_PER_SECOND`); None: unlimited.
+    """
     app = FastAPI(title="E-Program (stand-in)", docs_url="/_standin/docs", redoc_url=None)
     injector = FaultInjector(faults)
     stats = RequestStats()
@@ -68,7 +73,15 @@ def create_app(
     app.include_router(api)
     app.include_router(control_router(injector, stats, render_error=_message))
     app.include_router(_data_router(dataset))
-    instrument(app, injector, stats, render_error=_message, api=api)
+    instrument(
+        app,
+        injector,
+        stats,
+        render_error=_message,
+        api=api,
+        rate_limit=rate_limit,
+        credential="x-api-key",
+    )
     return app
 
 
