@@ -9,12 +9,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from dataclasses import replace
 
 from app.config import Settings
-from app.sync.policy import retry_policy
+from app.sync import clients
 from app.sync.upstream import explain
-from connectors.eplanning import EPlanningClient
 from connectors.http import ConnectorError
 
 CACHE_SECONDS = 600.0
@@ -43,12 +41,8 @@ class KnownOpd:
 
     async def _read(self, tahun_anggaran: int) -> frozenset[str]:
         settings = self.settings
-        policy = retry_policy(settings)
-        async with EPlanningClient(
-            settings.eplanning_url,
-            settings.secret("eplanning_token"),
-            policy=replace(policy, max_attempts=min(policy.max_attempts, 2)),
-            timeout=min(settings.http_timeout_seconds, 10.0),
+        async with clients.eplanning(
+            settings, max_attempts=2, timeout=min(settings.http_timeout_seconds, 10.0)
         ) as client:
             try:
                 items = await client.perangkat_daerah(tahun_anggaran=tahun_anggaran)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx
 
 from app.config import Settings
@@ -25,14 +27,25 @@ def eprogram(
 
 
 def eplanning(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    max_attempts: int | None = None,
+    timeout: float | None = None,
 ) -> EPlanningClient:
-    """E-Planning answers a batch of 200 writes: it gets twice the read timeout."""
+    """E-Planning answers a batch of 200 writes: it gets twice the read timeout.
+
+    A caller that answers a person while it waits (a trigger checking its OPD
+    codes) asks for fewer attempts and a shorter timeout.
+    """
+    policy = retry_policy(settings)
+    if max_attempts is not None:
+        policy = replace(policy, max_attempts=min(policy.max_attempts, max_attempts))
     return EPlanningClient(
         settings.eplanning_url,
         settings.secret("eplanning_token"),
-        policy=retry_policy(settings),
-        timeout=settings.http_timeout_seconds * 2,
+        policy=policy,
+        timeout=settings.http_timeout_seconds * 2 if timeout is None else timeout,
         transport=transport,
         on_retry=metrics.retry_hook("eplanning"),
     )
