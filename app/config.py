@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     retry_max_attempts: int = Field(default=6, ge=1, le=20)
     retry_initial_wait: float = Field(default=0.5, ge=0)
     retry_max_wait: float = Field(default=30.0, ge=0)
+    # Sinkron's own request budget per API, within the contracts' rate limits
+    # (E-Program about 10/s per key, E-Planning about 20/s per token), so it
+    # does not run into 429s and back off. 0 sends unpaced.
+    eprogram_requests_per_second: float = Field(default=10.0, ge=0)
+    eplanning_requests_per_second: float = Field(default=20.0, ge=0)
     # Pushes to E-Planning that fail in a row (each after its retries) before the
     # run stops as failed: an outage, not a pile of dead letters (docs/design.md, promise 8).
     outage_batches: int = Field(default=3, ge=1, le=100)

@@ -58,6 +58,7 @@ class EPlanningClient(ApiClient):
         on_retry: OnRetry | None = None,
         sleep: Sleep | None = None,
         credential_hint: str = CREDENTIAL_HINT,
+        requests_per_second: float | None = None,
     ) -> None:
         client = build_client(
             base_url,
@@ -71,6 +72,7 @@ class EPlanningClient(ApiClient):
             credential_hint=credential_hint,
             on_retry=on_retry,
             sleep=sleep,
+            requests_per_second=requests_per_second,
         )
 
     def current_pages(

@@ -46,6 +46,7 @@ class EProgramClient(ApiClient):
         on_retry: OnRetry | None = None,
         sleep: Sleep | None = None,
         credential_hint: str = CREDENTIAL_HINT,
+        requests_per_second: float | None = None,
     ) -> None:
         client = build_client(
             base_url, headers={"X-API-Key": api_key}, timeout=timeout, transport=transport
@@ -56,6 +57,7 @@ class EProgramClient(ApiClient):
             credential_hint=credential_hint,
             on_retry=on_retry,
             sleep=sleep,
+            requests_per_second=requests_per_second,
         )
 
     def pages(

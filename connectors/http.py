@@ -16,6 +16,7 @@ from typing import Any, Self
 import httpx
 
 from connectors.errors import AuthError, ConnectorError, PermanentError, TransientError
+from connectors.pacing import Pacer
 from connectors.retry import OnRetry, RetryPolicy, Sleep, parse_retry_after, retrying
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "BodyCheck",
     "ConnectorError",
     "OnRetry",
+    "Pacer",
     "Params",
     "PermanentError",
     "RetryPolicy",
@@ -135,6 +137,7 @@ async def send_json(
     sleep: Sleep | None = None,
     check: BodyCheck | None = None,
     credential_hint: str = "API credential",
+    pacer: Pacer | None = None,
 ) -> tuple[int, Any, httpx.Headers]:
     """Send one request, retrying transient failures under `policy`.
 
@@ -142,6 +145,8 @@ async def send_json(
     `PermanentError` at once, or the last `TransientError` once the attempts
     are spent. `check` runs inside the retry loop, so a well-formed response
     with an unusable body (no ``data`` list, too few results) is retried too.
+    `pacer` is waited on before every attempt, retries included: a retry
+    spends the API's request budget like any other request.
     """
     request = client.build_request(
         method, url, params=_without_none(params), json=json, headers=headers
@@ -149,6 +154,8 @@ async def send_json(
     request_desc = describe(request)
     async for attempt in retrying(policy, on_retry=on_retry, sleep=sleep):
         with attempt:
+            if pacer is not None:
+                await pacer.acquire()
             response = await _send_once(client, request, request_desc)
             body = classify(response, request_desc, expect=expect, credential_hint=credential_hint)
             problem = check(response.status_code, body) if check is not None else None
@@ -163,7 +170,7 @@ async def send_json(
 
 
 class ApiClient:
-    """What both connectors share: one httpx client, one retry policy, async closing."""
+    """What both connectors share: one httpx client, one retry policy, one pacer, async closing."""
 
     def __init__(
         self,
@@ -173,8 +180,11 @@ class ApiClient:
         credential_hint: str,
         on_retry: OnRetry | None = None,
         sleep: Sleep | None = None,
+        requests_per_second: float | None = None,
     ) -> None:
         self._client = client
+        # One pacer per client, so all of its requests share the credential's budget.
+        self._pacer = Pacer(requests_per_second)
         self._policy = policy
         self._credential_hint = credential_hint
         self._on_retry = on_retry
@@ -220,6 +230,7 @@ class ApiClient:
             sleep=self._sleep,
             check=check,
             credential_hint=self._credential_hint,
+            pacer=self._pacer,
         )
 
 

@@ -23,6 +23,7 @@ def eprogram(
         timeout=settings.http_timeout_seconds,
         transport=transport,
         on_retry=metrics.retry_hook("eprogram"),
+        requests_per_second=settings.eprogram_requests_per_second,
     )
 
 
@@ -48,4 +49,5 @@ def eplanning(
         timeout=settings.http_timeout_seconds * 2 if timeout is None else timeout,
         transport=transport,
         on_retry=metrics.retry_hook("eplanning"),
+        requests_per_second=settings.eplanning_requests_per_second,
     )
