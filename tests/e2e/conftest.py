@@ -86,14 +86,24 @@ def make_world(
     *,
     tahun_anggaran: int = TAHUN,
     items: list[dict[str, Any]] | None = None,
+    rate_limits: tuple[float | None, float | None] = (None, None),
 ) -> Iterator[World]:
     """The world of one tahun anggaran; E-Planning validates against ``items``
-    (default: the stand-ins' sample nomenclature)."""
+    (default: the stand-ins' sample nomenclature).
+
+    `rate_limits` are E-Program's per key and E-Planning's per token, in
+    requests/s (None: unlimited); the stand-ins answer 429 beyond them.
+    Sinkron is unpaced here either way, so the other tests run at full speed;
+    a test about pacing sets the requests-per-second settings itself.
+    """
     if items is None:
         items = nomenklatur.load_sample()["items"]
-    source = eprogram.create_app(dataset, api_key=API_KEY)
+    source_limit, target_limit = rate_limits
+    source = eprogram.create_app(dataset, api_key=API_KEY, rate_limit=source_limit)
     target = eplanning.create_app(
-        nomenklatur={tahun_anggaran: items}, perangkat_daerah=dataset.eplanning_perangkat_daerah()
+        nomenklatur={tahun_anggaran: items},
+        perangkat_daerah=dataset.eplanning_perangkat_daerah(),
+        rate_limit=target_limit,
     )
     with ServerThread(source) as source_server, ServerThread(target) as target_server:
         settings = Settings(
@@ -108,6 +118,8 @@ def make_world(
             retry_max_wait=0.05,
             retry_max_attempts=8,
             http_timeout_seconds=10,
+            eprogram_requests_per_second=0,
+            eplanning_requests_per_second=0,
         )
         yield World(dataset, source_server, target_server, settings, sessions, tahun_anggaran)
 
