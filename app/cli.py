@@ -21,7 +21,6 @@ from app.access import keys as access_keys
 from app.access.keys import Principal, Role
 from app.config import ConfigError, Settings, get_settings
 from app.db import make_engine, make_session_factory, normalise_url, session_scope
-from app.laporan import export
 from app.models import RunStatus, Stage, Trigger, utcnow
 from app.nomenklatur import reader, store
 from app.observability import logs
@@ -159,6 +158,8 @@ def laporan(
     csv: Annotated[Path | None, typer.Option(help="Tulis CSV (UTF-8, ';') ke berkas ini.")] = None,
 ) -> None:
     """Tulis laporan mismatch (Excel dan/atau CSV), sama dengan unduhan di layanan."""
+    from app.laporan import export  # openpyxl: only this command needs it
+
     if tahap not in TAHAP:
         raise fail(f"tahap '{tahap}' tidak dikenal; pilih salah satu: {', '.join(TAHAP)}")
     if xlsx is None and csv is None:
