@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -16,23 +16,18 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app import migrate
-from app.access import audit
-from app.access import keys as access_keys
 from app.access.keys import Principal, Role
 from app.config import ConfigError, Settings, get_settings
 from app.db import make_engine, make_session_factory, normalise_url, session_scope
-from app.laporan import export
 from app.models import RunStatus, Stage, Trigger, utcnow
-from app.nomenklatur import reader, store
 from app.observability import logs
 from app.report import OUTCOME_LABELS, STATUS_LABELS, angka, outcome_table
-from app.repositories import mismatches, runs
 from app.repositories.mismatches import MismatchFilter, StatusFilter
-from app.sync import oneshot, schedule
-from app.sync.pipeline import Progress
 from app.sync.scope import KODE_SKPD, TAHAP, Scope
-from app.sync.worker import Busy
 from mappings.normalise import WIB
+
+if TYPE_CHECKING:
+    from app.sync.pipeline import Progress
 
 CLI = Principal("cli", Role.ADMIN)
 
@@ -97,6 +92,9 @@ def print_progress(event: Progress) -> None:
 
 def run_sync(settings: Settings, scope: Scope, *, trigger: Trigger = Trigger.CLI) -> int:
     """Create and carry out one run, print its outcome table; returns the exit code."""
+    from app.sync import oneshot
+    from app.sync.worker import Busy
+
     typer.echo(f"sinkronisasi {scope} {'penuh' if scope.full else 'inkremental'} dimulai", err=True)
     try:
         summary = oneshot.run_once(
@@ -159,6 +157,9 @@ def laporan(
     csv: Annotated[Path | None, typer.Option(help="Tulis CSV (UTF-8, ';') ke berkas ini.")] = None,
 ) -> None:
     """Tulis laporan mismatch (Excel dan/atau CSV), sama dengan unduhan di layanan."""
+    from app.laporan import export  # openpyxl: only this command needs it
+    from app.repositories import mismatches
+
     if tahap not in TAHAP:
         raise fail(f"tahap '{tahap}' tidak dikenal; pilih salah satu: {', '.join(TAHAP)}")
     if xlsx is None and csv is None:
@@ -212,6 +213,8 @@ def nomenklatur_import(
     label: Annotated[str | None, typer.Option(help="Nama versi, mis. 'TA 2027'.")] = None,
 ) -> None:
     """Impor nomenklatur sub kegiatan dari ekspor SIPD atau daftar kab/kota 900."""
+    from app.nomenklatur import reader, store
+
     try:
         source_format, entries = reader.read(file)
     except reader.NomenklaturFormatError as exc:
@@ -234,6 +237,8 @@ def nomenklatur_import(
 @nomenklatur_cli.command("list")
 def nomenklatur_list() -> None:
     """Daftar versi nomenklatur yang sudah diimpor."""
+    from app.nomenklatur import store
+
     with _session() as session:
         for v in store.all_versions(session):
             typer.echo(
@@ -251,6 +256,7 @@ def serve(
     import uvicorn
 
     from app.api.main import create_app
+    from app.sync import schedule
 
     settings = settings_or_exit()
     try:
@@ -289,6 +295,9 @@ def keys_create(
     ] = None,
 ) -> None:
     """Buat kunci API; kunci dicetak sekali ini saja (yang disimpan hanya hash-nya)."""
+    from app.access import audit
+    from app.access import keys as access_keys
+
     kode_skpd = _checked_opd(opd)
     with _session() as session:
         try:
@@ -318,6 +327,8 @@ def _checked_opd(opd: list[str] | None) -> list[str]:
 @keys_cli.command("list")
 def keys_list() -> None:
     """Daftar kunci API (tanpa kuncinya) dan OPD yang boleh dilihatnya."""
+    from app.access import keys as access_keys
+
     with _session() as session:
         for row in access_keys.all_keys(session):
             state = "dicabut" if row.revoked_at else "aktif"
@@ -328,6 +339,9 @@ def keys_list() -> None:
 @keys_cli.command("revoke")
 def keys_revoke(name: Annotated[str, typer.Argument(help="Nama kunci.")]) -> None:
     """Cabut kunci API; permintaan dengan kunci itu ditolak (401) sejak saat ini."""
+    from app.access import audit
+    from app.access import keys as access_keys
+
     with _session() as session:
         try:
             access_keys.revoke(session, name)
@@ -342,6 +356,8 @@ def runs_list(
     limit: Annotated[int, typer.Option(help="Jumlah run.")] = 20,
 ) -> None:
     """Run terbaru, satu per baris."""
+    from app.repositories import runs
+
     with _session() as session:
         for run in runs.page(session, limit=limit)[:limit]:
             total = sum(run.outcome_counts.values())
@@ -355,6 +371,8 @@ def runs_list(
 @runs_cli.command("show")
 def runs_show(run_id: Annotated[int, typer.Argument(help="Nomor run.")]) -> None:
     """Rincian satu run: cakupan, waktu per tahap, hasil per data."""
+    from app.repositories import runs
+
     with _session() as session:
         run = runs.get(session, run_id)
         if run is None:

@@ -10,13 +10,22 @@ from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from app import web
-from app.api import audit_log, dead_letters, errors, health, mismatches, ringkasan, runs, status
+from app.api import (
+    audit_log,
+    dead_letters,
+    errors,
+    health,
+    metrics,
+    mismatches,
+    ringkasan,
+    runs,
+    status,
+)
 from app.api.deps import admitted
 from app.api.guard import Guard
 from app.api.known_opd import KnownOpd
 from app.config import Settings
 from app.db import make_session_factory
-from app.observability import metrics
 from app.service import Background
 
 DESCRIPTION = """

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from openpyxl import load_workbook
-
 SourceFormat = Literal["sipd", "kabkota-900"]
 
 _CODE = re.compile(r"^([0-9X]\.[0-9X]{2}\.\d{2}\.\d\.\d{2}\.\d{4})\s*(.*)$", re.DOTALL)
@@ -71,6 +69,10 @@ def split_code(cell: Any) -> tuple[str, str] | None:
 
 def read(path: Path) -> tuple[SourceFormat, list[NomenklaturEntry]]:
     """Read a nomenclature workbook, recognising its format from the header row."""
+    # Imported here: the module's entry types are used by every command, openpyxl
+    # only by an import.
+    from openpyxl import load_workbook
+
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types

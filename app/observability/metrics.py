@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
@@ -299,13 +298,3 @@ def render(session_factory: sessionmaker[Session]) -> tuple[bytes, str]:
     scrape.register(_Forward(REGISTRY))
     scrape.register(database_collector(session_factory))
     return generate_latest(scrape), CONTENT_TYPE_PLAIN_0_0_4
-
-
-router = APIRouter(tags=["metrics"])
-
-
-@router.get("/metrics", response_class=Response)
-def metrics(request: Request) -> Response:
-    """Prometheus text: runs by status, records by outcome, latency, retries, staleness."""
-    body, content_type = render(request.app.state.session_factory)
-    return Response(content=body, media_type=content_type)

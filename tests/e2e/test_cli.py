@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from alembic import command
 from typer.testing import CliRunner
 
+from app import migrate
 from app.cli import cli
 from app.config import get_settings
 from tests.e2e.conftest import TAHAP, TAHUN, World
@@ -76,3 +79,22 @@ def test_keys_are_shown_once_and_revoked_keys_are_refused(world: World, env: Non
     )
     assert runner.invoke(cli, ["keys", "revoke", "operator"]).exit_code == 0
     assert "dicabut" in runner.invoke(cli, ["keys", "list"]).output
+
+
+def test_sync_refuses_a_database_that_is_not_migrated(
+    world: World, env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SINKRON_DATABASE_URL", f"sqlite:///{tmp_path / 'kosong.db'}")
+    get_settings.cache_clear()
+    code, output = sync("--full")
+    assert code == 2
+    assert "belum dimigrasi" in output
+    assert world.eplanning_records() == {}
+
+
+def test_sync_refuses_a_database_behind_the_newest_migration(world: World, env: None) -> None:
+    command.downgrade(migrate.alembic_config(world.settings.database_url), "-1")
+    code, output = sync("--full")
+    assert code == 2
+    assert "belum dimigrasi" in output
+    assert world.eplanning_records() == {}

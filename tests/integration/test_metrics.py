@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api import metrics as metrics_api
 from app.db import make_session_factory, session_scope
 from app.models import RunStatus, utcnow
 from app.observability import metrics
@@ -218,7 +219,7 @@ async def test_the_endpoint_answers_prometheus_text(
     add_run(session_factory, 2026, "renja", RunStatus.FAILED, ago=10)
     app = FastAPI()
     app.state.session_factory = session_factory
-    app.include_router(metrics.router)
+    app.include_router(metrics_api.router)
     # httpx's ASGI transport rather than starlette's TestClient, which warns that
     # its httpx backend is deprecated.
     async with httpx.AsyncClient(

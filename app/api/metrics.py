@@ -1,0 +1,20 @@
+"""`GET /metrics`: the Prometheus scrape, served by the service.
+
+Kept apart from `app.observability.metrics` so that a sync, which records
+metrics, does not import FastAPI.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from app.observability.metrics import render
+
+router = APIRouter(tags=["metrics"])
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    """Prometheus text: runs by status, records by outcome, latency, retries, staleness."""
+    body, content_type = render(request.app.state.session_factory)
+    return Response(content=body, media_type=content_type)
