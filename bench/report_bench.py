@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -31,13 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, insert, text
-from sync_bench import free_port, time_v
+from _common import database, free_port, time_v
+from sqlalchemy import insert, text
 
 from app import migrate
 from app.access import keys
 from app.access.keys import Role
-from app.db import make_engine, make_session_factory, normalise_url, session_scope
+from app.db import make_engine, make_session_factory, session_scope
 from app.models import Mismatch, OpdSnapshot, RecordState, SyncRun
 from app.report import KATEGORI
 from app.repositories.mismatches import identitas
@@ -280,33 +279,17 @@ def bench(url: str, *, rows: int, opds: int) -> None:
 
     for label, extra in (("all OPDs", ()), ("one OPD", ("--opd", codes[0]))):
         with tempfile.TemporaryDirectory() as tmp:
-            wall, rss, out = time_v(
+            measured = time_v(
                 [str(BIN / "sinkron"), "laporan", "--tahun", str(TAHUN), "--tahap", TAHAP,
                  *extra, "--xlsx", f"{tmp}/r.xlsx"],
                 env,
             )  # fmt: skip
-            out = out.strip()
+        out = measured.stdout.strip()
         shown = re.sub(r"^\S+: ", "", out.splitlines()[-1]).split(", lembar")[0]
-        print(f"sinkron laporan --xlsx ({label}): {wall:5.1f} s, peak RSS {rss} MiB ({shown})")
-
-
-@contextmanager
-def database(postgres: str | None) -> Iterator[str]:
-    if postgres is None:
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{tmp}/bench.db"
-        return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalise_url(postgres))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in postgres else "?"
-    try:
-        yield f"{normalise_url(postgres)}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        print(
+            f"sinkron laporan --xlsx ({label}): {measured.wall:5.1f} s, "
+            f"peak RSS {measured.rss_mib} MiB ({shown})"
+        )
 
 
 def main() -> None:
