@@ -114,6 +114,23 @@ def run_row(world: World, run_id: int) -> SyncRun:
         return run
 
 
+def run_to_the_end(world: World, service: Service, key: str) -> SyncRun:
+    """Trigger a run on ``service`` and wait until it has ended: the resumed run."""
+    resumed = httpx.post(
+        f"{service.url}/api/v1/runs",
+        json={"tahun_anggaran": TAHUN, "tahap": TAHAP},
+        headers={"X-API-Key": key},
+    ).json()
+    return wait_until(
+        lambda: (
+            run_row(world, resumed["id"]).status in ("succeeded", "failed")
+            and run_row(world, resumed["id"])
+        ),
+        60,
+        "the resumed run",
+    )
+
+
 def test_two_service_processes_with_one_schedule_make_exactly_one_run(
     world: World, services: list[Service]
 ) -> None:
@@ -177,19 +194,7 @@ def test_a_killed_run_is_marked_interrupted_and_the_next_run_resumes(
         "the killed run to be marked interrupted",
     )
     assert interrupted.error and "checkpoint" in interrupted.error
-    resumed = httpx.post(
-        f"{second.url}/api/v1/runs",
-        json={"tahun_anggaran": TAHUN, "tahap": TAHAP},
-        headers={"X-API-Key": key},
-    ).json()
-    finished = wait_until(
-        lambda: (
-            run_row(world, resumed["id"]).status in ("succeeded", "failed")
-            and run_row(world, resumed["id"])
-        ),
-        60,
-        "the resumed run",
-    )
+    finished = run_to_the_end(world, second, key)
     assert finished.status == "succeeded", finished.error
     assert sum(finished.outcome_counts.values()) == finished.records_pulled
     # Resumed from the checkpoint: at most one page (20) is done again.
@@ -229,19 +234,7 @@ def test_sigterm_stops_a_run_reading_eplanning_within_seconds_and_it_resumes(
     world.faults(world.source, latency_ms=0)
     second = Service(world)
     services.append(second)
-    resumed = httpx.post(
-        f"{second.url}/api/v1/runs",
-        json={"tahun_anggaran": TAHUN, "tahap": TAHAP},
-        headers={"X-API-Key": key},
-    ).json()
-    finished = wait_until(
-        lambda: (
-            run_row(world, resumed["id"]).status in ("succeeded", "failed")
-            and run_row(world, resumed["id"])
-        ),
-        60,
-        "the resumed run",
-    )
+    finished = run_to_the_end(world, second, key)
     assert finished.status == "succeeded", finished.error
     assert stopped.records_pulled + finished.records_pulled == 160
     assert len(world.eplanning_records()) == 160
