@@ -73,3 +73,19 @@ def for_run(
     if limit is not None:
         stmt = stmt.limit(limit)
     return session.scalars(stmt).all()
+
+
+def already_recorded(session: Session, run_id: int, source_ids: Iterable[str]) -> int:
+    """How many of these source ids this run recorded on an earlier page."""
+    ids = sorted(set(source_ids))
+    found = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found += len(
+            session.scalars(
+                select(RecordOutcome.source_id).where(
+                    RecordOutcome.run_id == run_id, RecordOutcome.source_id.in_(chunk)
+                )
+            ).all()
+        )
+    return found

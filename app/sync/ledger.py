@@ -15,7 +15,7 @@ from app.repositories.push_state import Write
 from app.sync.copies import Copy
 from app.sync.push import PlannedWrite, PushResult
 from app.sync.reconcile import Action, RemoteEntry
-from mappings.eplanning import RenjaSubKegiatan, StoredRenjaSubKegiatan
+from mappings.eplanning import RenjaSubKegiatan, StoredRenjaSubKegiatan, changed_fields
 from mappings.nomenklatur import Nomenklatur, check
 from mappings.problems import as_nilai
 from mappings.subkegiatan import Mapped, Unmappable
@@ -259,25 +259,37 @@ def superseded(loser: Copy, winner_id: str) -> Entry:
 
 def conflict(mapped: Mapped, remote: RemoteEntry, changed: list[str], reason: str) -> Entry:
     """A planner's edit in E-Planning that the record in hand would overwrite."""
-    ours = mapped.record.to_api()
-    theirs = remote.api_body()
-    fields: list[str | None] = list(changed) or [None]
     return Entry(
         outcome=_outcome(
             mapped, Outcome.CONFLICT, versi=remote.versi, changed_fields=changed, message=reason
         ),
-        mismatches=tuple(
-            row_for(
-                mapped.record,
-                mapped.source_id,
-                "diubah_manual",
-                name,
-                nilai_eprogram=as_nilai(ours.get(name)) if name else None,
-                nilai_eplanning=as_nilai(theirs.get(name)) if name else None,
-                keterangan=reason,
-            )
-            for name in fields
+        mismatches=_conflict_rows(
+            mapped.record, mapped.source_id, remote.api_body(), changed, reason
         ),
+    )
+
+
+def _conflict_rows(
+    record: RenjaSubKegiatan,
+    source_id: str,
+    theirs: dict[str, Any],
+    changed: list[str],
+    reason: str,
+) -> tuple[MismatchRow, ...]:
+    """One diubah_manual row per field the planner's copy holds differently."""
+    ours = record.to_api()
+    fields: list[str | None] = list(changed) or [None]
+    return tuple(
+        row_for(
+            record,
+            source_id,
+            "diubah_manual",
+            name,
+            nilai_eprogram=as_nilai(ours.get(name)) if name else None,
+            nilai_eplanning=as_nilai(theirs.get(name)) if name else None,
+            keterangan=reason,
+        )
+        for name in fields
     )
 
 
@@ -337,25 +349,31 @@ def _conflict_409(
     current: dict[str, Any] | None,
     attempt: tuple[str, int],
 ) -> Entry:
-    """The versi moved between reading and writing: someone edited it meanwhile."""
+    """E-Planning's versi was not the one the write replaces: someone edited the
+    record since the service last read or wrote it. The copy E-Planning sends
+    back is the planner's, filed like a conflict found before pushing."""
+    if current is None:
+        outcome = replace(
+            base,
+            outcome=Outcome.CONFLICT,
+            message="versi di E-Planning berubah sejak dibaca (409 versi_berubah)",
+        )
+        return Entry(outcome=outcome, attempt=attempt)
+    stored = StoredRenjaSubKegiatan.from_api(current)
+    changed = changed_fields(write.record, stored) or list(write.changed)
+    reason = (
+        f"diubah langsung di E-Planning oleh {stored.diperbarui_oleh} "
+        f"(versi {stored.versi}) sejak terakhir disinkronkan"
+    )
     outcome = replace(
         base,
         outcome=Outcome.CONFLICT,
-        versi=current.get("versi") if current else None,
-        message="versi di E-Planning berubah sejak dibaca (409 versi_berubah)",
+        versi=stored.versi,
+        changed_fields=changed,
+        message=f"{reason} (409 versi_berubah)",
     )
-    if current is None:
-        return Entry(outcome=outcome, attempt=attempt)
-    stored = StoredRenjaSubKegiatan.from_api(current)
-    row = row_for(
-        write.record,
-        write.source_id,
-        "diubah_manual",
-        None,
-        nilai_eplanning=f"versi {stored.versi} oleh {stored.diperbarui_oleh}",
-        keterangan="Data diubah di E-Planning saat sinkronisasi berjalan",
-    )
-    return Entry(outcome=outcome, mismatches=(row,), attempt=attempt, held=current)
+    rows = _conflict_rows(write.record, write.source_id, current, changed, reason)
+    return Entry(outcome=outcome, mismatches=rows, attempt=attempt, held=current)
 
 
 def _rejected(

@@ -46,6 +46,7 @@ class RemoteEntry:
     sumber_id: str | None
     sumber_diperbarui_pada: datetime | None
     raw: str
+    kode_skpd: str | None = None
 
     def record(self) -> StoredRenjaSubKegiatan:
         return StoredRenjaSubKegiatan.from_api(json.loads(self.raw))
@@ -94,6 +95,7 @@ def remote_entry(body: Mapping[str, Any]) -> RemoteEntry:
         sumber_id=record.sumber.id if record.sumber else None,
         sumber_diperbarui_pada=record.sumber.diperbarui_pada if record.sumber else None,
         raw=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        kode_skpd=record.kode_skpd,
     )
 
 
