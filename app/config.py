@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     # does not run into 429s and back off. 0 sends unpaced.
     eprogram_requests_per_second: float = Field(default=10.0, ge=0)
     eplanning_requests_per_second: float = Field(default=20.0, ge=0)
+    # Batches of one page sent to E-Planning at once (each up to 200 writes).
+    eplanning_batches_in_flight: int = Field(default=4, ge=1, le=16)
     # Pushes to E-Planning that fail in a row (each after its retries) before the
     # run stops as failed: an outage, not a pile of dead letters (docs/design.md, promise 8).
     outage_batches: int = Field(default=3, ge=1, le=100)

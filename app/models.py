@@ -260,10 +260,8 @@ class EPlanningMirror(Base):
     sumber_id: Mapped[str | None] = mapped_column(String(64))
     sumber_diperbarui_pada: Mapped[datetime | None]
     body: Mapped[str] = mapped_column(Text)
-    # The run whose read of E-Planning last saw it, and the last full run in
-    # which an E-Program record spoke for it (hanya_di_eplanning is the rest).
+    # The run whose read of E-Planning last saw it (a full read forgets the rest).
     read_run_id: Mapped[int | None]
-    eprogram_run_id: Mapped[int | None]
 
 
 class EPlanningMirrorScope(Base):

@@ -8,11 +8,19 @@ full run's read refreshes it and forgets what E-Planning no longer holds.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.orm import Session
 
-from app.models import EPlanningMirror, EPlanningMirrorScope, utcnow
+from app.models import (
+    EPlanningMirror,
+    EPlanningMirrorScope,
+    Outcome,
+    RecordOutcome,
+    SourceRecord,
+    utcnow,
+)
 from app.repositories.natural_keys import rows_for_keys
 from app.repositories.upsert import upsert
 from app.sync.reconcile import RemoteEntry
@@ -49,7 +57,8 @@ def _row(key: NaturalKey, entry: RemoteEntry, run_id: int) -> dict[str, object]:
     }
 
 
-def _entry(row: EPlanningMirror) -> RemoteEntry:
+def _entry(row: Any) -> RemoteEntry:
+    """A mirror row (ORM object or plain row) as a RemoteEntry."""
     return RemoteEntry(
         versi=row.versi,
         diperbarui_oleh=row.diperbarui_oleh,
@@ -126,50 +135,46 @@ def is_filled(session: Session, *, tahun_anggaran: int, tahap: str) -> bool:
     return session.get(EPlanningMirrorScope, (tahun_anggaran, tahap)) is not None
 
 
-def mark_in_eprogram(session: Session, keys: Iterable[NaturalKey], *, run_id: int) -> None:
-    """Keys an active E-Program record spoke for in this (full) run: one
-    statement for the page, executed for each key by primary key."""
-    params = [
-        {
-            "b_tahun": k.tahun_anggaran,
-            "b_tahap": k.tahap,
-            "b_sub_skpd": k.kode_sub_skpd,
-            "b_kode": k.kode_sub_kegiatan,
-        }
-        for k in set(keys)
-    ]
-    if not params:
-        return
-    table = EPlanningMirror.__table__
-    assert isinstance(table, Table)
-    stmt = (
-        update(table)
-        .where(
-            table.c.tahun_anggaran == bindparam("b_tahun"),
-            table.c.tahap == bindparam("b_tahap"),
-            table.c.kode_sub_skpd == bindparam("b_sub_skpd"),
-            table.c.kode_sub_kegiatan == bindparam("b_kode"),
-        )
-        .values(eprogram_run_id=run_id)
-    )
-    session.execute(stmt, params)
-
-
 def not_in_eprogram(
     session: Session, *, tahun_anggaran: int, tahap: str, run_id: int, chunk: int = 1000
 ) -> Iterator[dict[NaturalKey, RemoteEntry]]:
-    """Active copies no E-Program record spoke for in this full run, a chunk at a time."""
-    unseen = or_(
-        EPlanningMirror.eprogram_run_id.is_(None), EPlanningMirror.eprogram_run_id != run_id
+    """Active copies no E-Program record spoke for in this full run, a chunk at a time.
+
+    A key is spoken for by an active source record the run saw (source_record,
+    by its key index) or by a record it could not map but whose key it could
+    read (record_outcome): an anti-join, so nothing of the run is kept in memory.
+    """
+    m = EPlanningMirror
+    active_source = (
+        select(SourceRecord.source_id)
+        .where(
+            SourceRecord.tahun_anggaran == m.tahun_anggaran,
+            SourceRecord.tahap == m.tahap,
+            SourceRecord.kode_sub_skpd == m.kode_sub_skpd,
+            SourceRecord.kode_sub_kegiatan == m.kode_sub_kegiatan,
+            SourceRecord.run_id == run_id,
+            SourceRecord.aktif.is_(True),
+        )
+        .exists()
+    )
+    unmapped = (
+        select(RecordOutcome.id)
+        .where(
+            RecordOutcome.run_id == run_id,
+            RecordOutcome.outcome == Outcome.UNMAPPABLE,
+            RecordOutcome.kode_sub_skpd == m.kode_sub_skpd,
+            RecordOutcome.kode_sub_kegiatan == m.kode_sub_kegiatan,
+        )
+        .exists()
     )
     stmt = (
-        select(EPlanningMirror)
-        .where(*_of_scope(tahun_anggaran, tahap, ()), EPlanningMirror.aktif.is_(True), unseen)
-        .order_by(EPlanningMirror.kode_sub_skpd, EPlanningMirror.kode_sub_kegiatan)
+        select(*m.__table__.columns)
+        .where(*_of_scope(tahun_anggaran, tahap, ()), m.aktif.is_(True), ~active_source, ~unmapped)
+        .order_by(m.kode_sub_skpd, m.kode_sub_kegiatan)
         .execution_options(yield_per=chunk)
     )
     found: dict[NaturalKey, RemoteEntry] = {}
-    for row in session.scalars(stmt):
+    for row in session.execute(stmt):
         found[NaturalKey.of(row)] = _entry(row)
         if len(found) >= chunk:
             yield found

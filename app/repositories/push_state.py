@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from app.models import PushedState, PushKey, utcnow
@@ -14,7 +15,8 @@ from app.repositories.upsert import upsert
 from mappings.eplanning import NaturalKey
 
 
-def load(session: Session, keys: Iterable[NaturalKey]) -> dict[NaturalKey, PushedState]:
+def load(session: Session, keys: Iterable[NaturalKey]) -> dict[NaturalKey, Row[Any]]:
+    """What the service last wrote for these keys (rows of pushed_state)."""
     return {NaturalKey.of(row): row for row in rows_for_keys(session, PushedState, keys)}
 
 

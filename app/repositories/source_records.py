@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from app.models import SourceRecord
@@ -46,13 +48,13 @@ def save(session: Session, items: Iterable[Mapped], *, run_id: int) -> None:
     )
 
 
-def for_keys(session: Session, keys: Iterable[NaturalKey]) -> list[SourceRecord]:
+def for_keys(session: Session, keys: Iterable[NaturalKey]) -> list[Row[Any]]:
     """Every source record kept under these natural keys (any run)."""
     return list(rows_for_keys(session, SourceRecord, keys))
 
 
 def copies_of(
-    rows: Iterable[SourceRecord], in_hand: Mapping[NaturalKey, str]
+    rows: Iterable[Row[Any]], in_hand: Mapping[NaturalKey, str]
 ) -> dict[NaturalKey, list[Copy]]:
     """The other source records seen so far under each of these natural keys
     (natural key → the source id in hand, which is left out)."""
@@ -65,7 +67,7 @@ def copies_of(
     return found
 
 
-def winners_of_run(rows: Iterable[SourceRecord], run_id: int) -> dict[NaturalKey, Copy]:
+def winners_of_run(rows: Iterable[Row[Any]], run_id: int) -> dict[NaturalKey, Copy]:
     """The copy that speaks for each key so far in this run: the best ranked of
     those the run recorded on its earlier pages (the run's memory across pages
     lives here, not in the process)."""

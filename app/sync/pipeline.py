@@ -15,13 +15,14 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope
-from app.models import DeadLetter, RunStatus, SourceRecord, Stage
+from app.models import DeadLetter, RunStatus, Stage
 from app.nomenklatur import store as nomenklatur_store
 from app.observability import metrics
 from app.repositories import (
@@ -101,10 +102,8 @@ class _Known:
 
     remote: dict[NaturalKey, RemoteEntry]
     last: dict[NaturalKey, LastWrite]
-    copies: list[SourceRecord]
+    copies: list[Row[Any]]
     run_id: int
-    # Keys an E-Program record of the page speaks for (hanya_di_eplanning).
-    in_eprogram: set[NaturalKey] = field(default_factory=set)
 
 
 @dataclass
@@ -488,7 +487,6 @@ class Pipeline:
                 moved=moved,
                 state=state,
                 pushed_copies=pushed_copies,
-                in_eprogram=known.in_eprogram,
             )
         # Past the watermark only once recorded: a page that failed halfway left
         # nothing behind and is pulled again by the next run.
@@ -526,13 +524,9 @@ class Pipeline:
             if isinstance(result, Unmappable):
                 book.unmappable.append(result)
                 book.add(ledger.unmappable(result, tahun=scope.tahun_anggaran, tahap=scope.tahap))
-                if result.natural_key is not None:
-                    known.in_eprogram.add(result.natural_key)
                 continue
             book.sources.append(result)
             book.add(ledger.notes(result, state.nomenklatur))
-            if result.record.aktif:
-                known.in_eprogram.add(result.record.natural_key())
             contest = winners.enter(result)
             if contest.lost_to is not None:
                 book.add(ledger.duplicate(result, contest.lost_to))
@@ -673,7 +667,6 @@ class Pipeline:
         moved: Watermark,
         state: _PassState,
         pushed_copies: dict[NaturalKey, RemoteEntry],
-        in_eprogram: set[NaturalKey],
     ) -> None:
         with session_scope(self.sessions) as session:
             self.fence(session)
@@ -690,8 +683,6 @@ class Pipeline:
                 watermark=moved,
             )
             mirror.save_written(session, pushed_copies, run_id=run_id)
-            if scope.full and not scope.partial:
-                mirror.mark_in_eprogram(session, in_eprogram, run_id=run_id)
             state.counts = runs.outcome_counts(session, run_id)
             runs.set_progress(
                 session,

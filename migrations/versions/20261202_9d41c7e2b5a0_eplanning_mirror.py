@@ -36,7 +36,6 @@ def upgrade() -> None:
         sa.Column("sumber_diperbarui_pada", sa.DateTime(timezone=True), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("read_run_id", sa.Integer(), nullable=True),
-        sa.Column("eprogram_run_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint(
             "tahun_anggaran",
             "tahap",
