@@ -4,7 +4,7 @@ same id in the same run replaces the earlier row, so nothing is counted twice.""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -28,12 +28,22 @@ class OutcomeRow:
     message: str | None = None
 
 
+_FIELDS = tuple(f.name for f in fields(OutcomeRow))
+
+
 def save(session: Session, run_id: int, rows: Iterable[OutcomeRow]) -> None:
     """Insert outcomes; a source id already recorded in this run is replaced."""
+    now = utcnow()
+    # A shallow copy per row: dataclasses.asdict deep-copies every list in it.
     values = {
-        row.source_id: {**asdict(row), "run_id": run_id, "recorded_at": utcnow()} for row in rows
+        row.source_id: {
+            **{name: getattr(row, name) for name in _FIELDS},
+            "run_id": run_id,
+            "recorded_at": now,
+        }
+        for row in rows
     }
-    columns = [name for name in OutcomeRow.__dataclass_fields__ if name != "source_id"]
+    columns = [name for name in _FIELDS if name != "source_id"]
     upsert(
         session,
         RecordOutcome,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.models import PushedState, PushKey, utcnow
 from app.repositories.natural_keys import rows_for_keys
-from app.repositories.upsert import upsert
+from app.repositories.upsert import insert_missing_many, upsert
 from mappings.eplanning import NaturalKey
 
 
@@ -58,20 +58,18 @@ def record_writes(session: Session, writes: Iterable[Write], *, run_id: int) -> 
 
 
 def remember_keys(session: Session, keys: Iterable[PushKey]) -> None:
-    """Store idempotency keys before the first attempt; a key already stored (a
-    retry after a crash) keeps its row and counts one more attempt."""
-    keys = list(keys)
-    existing = set(
-        session.scalars(
-            select(PushKey.idempotency_key).where(
-                PushKey.idempotency_key.in_([k.idempotency_key for k in keys])
-            )
-        )
-    )
-    for key in keys:
-        if key.idempotency_key not in existing:
-            session.add(key)
-    session.flush()
+    """Store idempotency keys before the first attempt, in one statement; a key
+    already stored (a retry after a crash) keeps its row."""
+    # Columns left unset on the objects take their defaults in the database row.
+    columns = [c.key for c in PushKey.__table__.columns if c.default is None]
+    rows = {key.idempotency_key: {name: getattr(key, name) for name in columns} for key in keys}
+    for chunk in _chunks(list(rows.values()), 500):
+        insert_missing_many(session, PushKey, chunk, keys=("idempotency_key",))
+
+
+def _chunks(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
 
 
 def note_attempts(session: Session, results: dict[str, int]) -> None:

@@ -14,7 +14,7 @@ from app.repositories.outcomes import OutcomeRow
 from app.repositories.push_state import Write
 from app.sync.copies import Copy
 from app.sync.push import PlannedWrite, PushResult
-from app.sync.reconcile import Action, RemoteEntry
+from app.sync.reconcile import Action, RemoteEntry, entry_of
 from mappings.eplanning import RenjaSubKegiatan, StoredRenjaSubKegiatan, changed_fields
 from mappings.nomenklatur import Nomenklatur, check
 from mappings.problems import as_nilai
@@ -42,7 +42,7 @@ class Entry:
     superseded: tuple[str, str] | None = None  # (loser id, winner id): an earlier page's outcome
     replaced: tuple[str, RenjaSubKegiatan] | None = None  # (source id, content in its place)
     outranked: tuple[str, ...] = ()  # copies of earlier runs it outranks
-    held: dict[str, Any] | None = None  # E-Planning's copy after a push, when it sent one
+    held: RemoteEntry | None = None  # E-Planning's copy after a push, when it sent one
 
 
 @dataclass
@@ -320,7 +320,7 @@ def pushed(answer: PushResult, mapped: Mapped, run_id: int) -> Entry:
             outcome=replace(base, outcome=outcome, versi=stored.versi),
             written=Write(write.key, write.sync_hash, stored.versi, stored.aktif, write.source_id),
             attempt=attempt,
-            held=result.record,
+            held=entry_of(stored, result.record),
         )
     if result.status == 404 and write.action is Action.DEACTIVATE:
         return Entry(
@@ -373,7 +373,7 @@ def _conflict_409(
         message=f"{reason} (409 versi_berubah)",
     )
     rows = _conflict_rows(write.record, write.source_id, current, changed, reason)
-    return Entry(outcome=outcome, mismatches=rows, attempt=attempt, held=current)
+    return Entry(outcome=outcome, mismatches=rows, attempt=attempt, held=entry_of(stored, current))
 
 
 def _rejected(

@@ -465,9 +465,7 @@ class Pipeline:
                 entry = ledger.pushed(answer, by_source[answer.write.source_id], run_id)
                 book.add(entry)
                 if entry.held is not None:
-                    remote[answer.write.key] = pushed_copies[answer.write.key] = remote_entry(
-                        entry.held
-                    )
+                    remote[answer.write.key] = pushed_copies[answer.write.key] = entry.held
             book.mismatches = standing.with_successors(book.mismatches, state.nomenklatur)
             book.mismatches += standing.pagu_rows(book, remote)
             book.states += standing.state_rows(
@@ -560,12 +558,14 @@ class Pipeline:
                 continue
             else:
                 book.add(ledger.outranked(verdict.outranks, pulled.source_id))
+            wanted = sync_hash(item.record)
             decision = decide(
                 item.record,
                 current,
                 last.get(key),
                 service_user=self.settings.eplanning_user,
                 source_wins=self.settings.conflict_policy == "source_wins",
+                wanted=wanted,
             )
             if decision.action is Action.UNCHANGED:
                 book.add(
@@ -589,7 +589,7 @@ class Pipeline:
                         key=key,
                         action=decision.action,
                         record=item.record,
-                        sync_hash=sync_hash(item.record),
+                        sync_hash=wanted,
                         if_match=decision.if_match,
                         changed=decision.changed,
                     )

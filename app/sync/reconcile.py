@@ -86,7 +86,11 @@ def sync_hash(record: RenjaSubKegiatan) -> str:
 
 def remote_entry(body: Mapping[str, Any]) -> RemoteEntry:
     """Read one stored record as E-Planning sent it; ValueError when it is not valid."""
-    record = StoredRenjaSubKegiatan.from_api(body)
+    return entry_of(StoredRenjaSubKegiatan.from_api(body), body)
+
+
+def entry_of(record: StoredRenjaSubKegiatan, body: Mapping[str, Any]) -> RemoteEntry:
+    """A record already read from E-Planning's ``body``, reduced for reconciling."""
     return RemoteEntry(
         versi=record.versi,
         diperbarui_oleh=record.diperbarui_oleh,
@@ -106,8 +110,11 @@ def decide(
     *,
     service_user: str,
     source_wins: bool = False,
+    wanted: str | None = None,
 ) -> Decision:
-    """Decide what to do with one mapped record (docs/design.md: One run, promise 6)."""
+    """Decide what to do with one mapped record (docs/design.md: One run, promise 6).
+
+    ``wanted`` is ``sync_hash(mapped)`` when the caller has it already."""
     if remote is None:
         if not mapped.aktif:
             return Decision(
@@ -115,7 +122,7 @@ def decide(
             )
         return Decision(Action.CREATE)
 
-    wanted = sync_hash(mapped)
+    wanted = wanted or sync_hash(mapped)
     if not mapped.aktif:
         if not remote.aktif:
             return Decision(Action.UNCHANGED)
