@@ -85,17 +85,16 @@ def for_run(
     return session.scalars(stmt).all()
 
 
-def already_recorded(session: Session, run_id: int, source_ids: Iterable[str]) -> int:
-    """How many of these source ids this run recorded on an earlier page."""
+def recorded(session: Session, run_id: int, source_ids: Iterable[str]) -> dict[str, str]:
+    """The outcome this run recorded so far for each of these source ids."""
     ids = sorted(set(source_ids))
-    found = 0
+    found: dict[str, str] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        found += len(
-            session.scalars(
-                select(RecordOutcome.source_id).where(
-                    RecordOutcome.run_id == run_id, RecordOutcome.source_id.in_(chunk)
-                )
-            ).all()
+        rows = session.execute(
+            select(RecordOutcome.source_id, RecordOutcome.outcome).where(
+                RecordOutcome.run_id == run_id,
+                RecordOutcome.source_id.in_(ids[start : start + 500]),
+            )
         )
+        found.update({source_id: outcome for source_id, outcome in rows})
     return found

@@ -12,7 +12,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope
-from app.models import DeadLetter, RunStatus, Stage
+from app.models import DeadLetter, Outcome, RunStatus, Stage
 from app.nomenklatur import store as nomenklatur_store
 from app.observability import metrics
 from app.repositories import (
@@ -133,6 +133,23 @@ class _PassState:
             yield
         finally:
             self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+def _counted(counts: Mapping[str, int], before: Mapping[str, str], book: Ledger) -> dict[str, int]:
+    """The run's outcome counts after a page, from the outcomes the page replaced
+    (a source id seen again, a copy superseded) rather than a count of the
+    whole run per page."""
+    final = {row.source_id: str(row.outcome) for row in book.outcomes}
+    for loser, _winner in book.superseded:
+        if loser in final or loser in before:
+            final[loser] = str(Outcome.DUPLICATE)
+    after = dict(counts)
+    for source_id, outcome in final.items():
+        after[outcome] = after.get(outcome, 0) + 1
+        previous = before.get(source_id)
+        if previous is not None:
+            after[previous] -= 1
+    return {outcome: n for outcome, n in after.items() if n}
 
 
 class Pipeline:
@@ -670,9 +687,8 @@ class Pipeline:
     ) -> None:
         with session_scope(self.sessions) as session:
             self.fence(session)
-            fresh_ids = len(book.source_ids) - outcomes.already_recorded(
-                session, run_id, book.source_ids
-            )
+            losers = {loser for loser, _winner in book.superseded}
+            before = outcomes.recorded(session, run_id, book.source_ids | losers)
             recording.record_page(
                 session,
                 book,
@@ -683,7 +699,8 @@ class Pipeline:
                 watermark=moved,
             )
             mirror.save_written(session, pushed_copies, run_id=run_id)
-            state.counts = runs.outcome_counts(session, run_id)
+            fresh_ids = len(book.source_ids - before.keys())
+            counts = _counted(state.counts, before, book)
             runs.set_progress(
                 session,
                 run_id,
@@ -692,6 +709,7 @@ class Pipeline:
                 stage_seconds=state.timings,
             )
         state.pulled += fresh_ids
+        state.counts = counts
 
     def _set_stage(self, run_id: int, stage: Stage, state: _PassState) -> None:
         with session_scope(self.sessions) as session:
