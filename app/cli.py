@@ -10,26 +10,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
-from sqlalchemy import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
-from app import migrate
-from app.access.keys import Principal, Role
-from app.config import ConfigError, Settings, get_settings
-from app.db import make_engine, make_session_factory, normalise_url, session_scope
-from app.models import RunStatus, Stage, Trigger, utcnow
-from app.observability import logs
-from app.report import OUTCOME_LABELS, STATUS_LABELS, angka, outcome_table
-from app.repositories.mismatches import MismatchFilter, StatusFilter
-from app.sync.scope import KODE_SKPD, TAHAP, Scope
-from mappings.normalise import WIB
+from app.sync.scope import KODE_SKPD, TAHAP
+from app.vocabulary import Role, RunStatus, Stage, StatusFilter, Trigger
 
+# Only typer and the vocabulary at import: `sinkron <cmd> --help` shows the options
+# without loading pydantic-settings, SQLAlchemy's ORM or the models; each command
+# imports what it uses when it runs.
 if TYPE_CHECKING:
-    from app.sync.pipeline import Progress
+    from sqlalchemy.orm import Session
 
-CLI = Principal("cli", Role.ADMIN)
+    from app.access.keys import Principal
+    from app.config import Settings
+    from app.sync.pipeline import Progress
+    from app.sync.scope import Scope
+
 
 cli = typer.Typer(
     help="Sinkron: sinkronisasi E-Program → E-Planning (program, kegiatan, sub kegiatan).",
@@ -52,8 +47,19 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def cli_principal() -> Principal:
+    """Who the run and the audit trail name for what this command does."""
+    from app.access.keys import Principal
+
+    return Principal("cli", Role.ADMIN)
+
+
 def settings_or_exit() -> Settings:
     """The settings, or a clear message naming each bad SINKRON_ variable."""
+    from pydantic import ValidationError
+
+    from app.config import get_settings
+
     try:
         return get_settings()
     except ValidationError as exc:
@@ -66,17 +72,25 @@ def settings_or_exit() -> Settings:
 
 def shown_url(url: str) -> str:
     """A database URL fit for a terminal or a log: the password masked."""
+    from sqlalchemy import make_url
+
+    from app.db import normalise_url
+
     return make_url(normalise_url(url)).render_as_string(hide_password=True)
 
 
 def start_logging(settings: Settings) -> None:
     """Logs on stderr (JSON unless on a terminal), never showing the two credentials."""
+    from app.observability import logs
+
     logs.configure(settings.log_level)
     logs.register_secret(settings.secret("eprogram_api_key"))
     logs.register_secret(settings.secret("eplanning_token"))
 
 
 def print_progress(event: Progress) -> None:
+    from app.report import OUTCOME_LABELS, angka
+
     counts = " · ".join(
         f"{OUTCOME_LABELS[k]} {angka(v)}" for k, v in sorted(event.counts.items()) if v
     )
@@ -92,13 +106,14 @@ def print_progress(event: Progress) -> None:
 
 def run_sync(settings: Settings, scope: Scope, *, trigger: Trigger = Trigger.CLI) -> int:
     """Create and carry out one run, print its outcome table; returns the exit code."""
+    from app.report import STATUS_LABELS, outcome_table
     from app.sync import oneshot
     from app.sync.worker import Busy
 
     typer.echo(f"sinkronisasi {scope} {'penuh' if scope.full else 'inkremental'} dimulai", err=True)
     try:
         summary = oneshot.run_once(
-            settings, scope, trigger=trigger, principal=CLI, progress=print_progress
+            settings, scope, trigger=trigger, principal=cli_principal(), progress=print_progress
         )
     except oneshot.NotMigrated as exc:
         raise fail(str(exc)) from None
@@ -126,6 +141,11 @@ def sync(
 
     Kode keluar 0 bila run berhasil, 1 bila gagal atau dibatalkan, 2 bila konfigurasi salah.
     """
+    from sqlalchemy.exc import OperationalError
+
+    from app.config import ConfigError
+    from app.sync.scope import Scope
+
     if tahap not in TAHAP:
         raise fail(f"tahap '{tahap}' tidak dikenal; pilih salah satu: {', '.join(TAHAP)}")
     kode_skpd = _checked_opd(opd)
@@ -158,6 +178,8 @@ def laporan(
 ) -> None:
     """Tulis laporan mismatch (Excel dan/atau CSV), sama dengan unduhan di layanan."""
     from app.laporan import export  # openpyxl: only this command needs it
+    from app.models import utcnow
+    from app.report import angka
     from app.repositories import mismatches
 
     if tahap not in TAHAP:
@@ -165,7 +187,7 @@ def laporan(
     if xlsx is None and csv is None:
         raise fail("sebutkan --xlsx BERKAS dan/atau --csv BERKAS")
     kode_skpd = _checked_opd(opd)
-    f = MismatchFilter(
+    f = mismatches.MismatchFilter(
         tahun_anggaran=tahun,
         tahap=tahap,
         status=status,
@@ -198,6 +220,10 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Revisi tujuan.")] = "head",
 ) -> None:
     """Terapkan migrasi Alembic ke basis data SINKRON_DATABASE_URL."""
+    from sqlalchemy.exc import OperationalError
+
+    from app import migrate
+
     settings = settings_or_exit()
     try:
         migrate.upgrade(settings.database_url, revision)
@@ -214,6 +240,7 @@ def nomenklatur_import(
 ) -> None:
     """Impor nomenklatur sub kegiatan dari ekspor SIPD atau daftar kab/kota 900."""
     from app.nomenklatur import reader, store
+    from app.report import angka
 
     try:
         source_format, entries = reader.read(file)
@@ -238,6 +265,7 @@ def nomenklatur_import(
 def nomenklatur_list() -> None:
     """Daftar versi nomenklatur yang sudah diimpor."""
     from app.nomenklatur import store
+    from app.report import angka
 
     with _session() as session:
         for v in store.all_versions(session):
@@ -254,8 +282,12 @@ def serve(
 ) -> None:
     """Jalankan layanan: REST API, pekerja run di latar belakang, dan jadwal malam."""
     import uvicorn
+    from sqlalchemy.exc import OperationalError
 
+    from app import migrate
     from app.api.main import create_app
+    from app.config import ConfigError
+    from app.db import make_engine
     from app.sync import schedule
 
     settings = settings_or_exit()
@@ -307,7 +339,9 @@ def keys_create(
         detail: dict[str, object] = {"role": role}
         if kode_skpd:
             detail["opd"] = sorted(set(kode_skpd))
-        audit.record(session, principal=CLI, action="kunci.buat", target=name, detail=detail)
+        audit.record(
+            session, principal=cli_principal(), action="kunci.buat", target=name, detail=detail
+        )
     typer.echo(key)
     scope = f", OPD {', '.join(sorted(set(kode_skpd)))}" if kode_skpd else ""
     typer.echo(
@@ -347,7 +381,7 @@ def keys_revoke(name: Annotated[str, typer.Argument(help="Nama kunci.")]) -> Non
             access_keys.revoke(session, name)
         except access_keys.KeyProblem as exc:
             raise fail(str(exc)) from None
-        audit.record(session, principal=CLI, action="kunci.cabut", target=name)
+        audit.record(session, principal=cli_principal(), action="kunci.cabut", target=name)
     typer.echo(f"kunci '{name}' dicabut")
 
 
@@ -356,7 +390,9 @@ def runs_list(
     limit: Annotated[int, typer.Option(help="Jumlah run.")] = 20,
 ) -> None:
     """Run terbaru, satu per baris."""
+    from app.report import STATUS_LABELS, angka
     from app.repositories import runs
+    from mappings.normalise import WIB
 
     with _session() as session:
         for run in runs.page(session, limit=limit)[:limit]:
@@ -371,7 +407,9 @@ def runs_list(
 @runs_cli.command("show")
 def runs_show(run_id: Annotated[int, typer.Argument(help="Nomor run.")]) -> None:
     """Rincian satu run: cakupan, waktu per tahap, hasil per data."""
+    from app.report import STATUS_LABELS, outcome_table
     from app.repositories import runs
+    from mappings.normalise import WIB
 
     with _session() as session:
         run = runs.get(session, run_id)
@@ -391,6 +429,11 @@ def runs_show(run_id: Annotated[int, typer.Argument(help="Nomor run.")]) -> None
 
 @contextmanager
 def _session() -> Iterator[Session]:
+    from sqlalchemy.exc import OperationalError
+
+    from app import migrate
+    from app.db import make_engine, make_session_factory, session_scope
+
     engine = make_engine(settings_or_exit().database_url)
     try:
         if not migrate.is_at_head(engine):
