@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -88,20 +89,88 @@ def start_logging(settings: Settings) -> None:
     logs.register_secret(settings.secret("eplanning_token"))
 
 
-def print_progress(event: Progress) -> None:
-    from app.report import OUTCOME_LABELS, angka
+# The stages a run announces before their pages, as an admin reads them.
+STAGE_LABELS = {
+    Stage.BACA_EPLANNING: "membaca data yang sudah ada di E-Planning",
+    Stage.TARIK: "menarik data dari E-Program, per halaman",
+    Stage.KIRIM_ULANG: "mengirim ulang data yang sebelumnya gagal terkirim",
+}
 
-    counts = " · ".join(
-        f"{OUTCOME_LABELS[k]} {angka(v)}" for k, v in sorted(event.counts.items()) if v
-    )
-    if event.stage == Stage.TARIK and event.page:
-        typer.echo(
-            f"[run {event.run_id}] halaman {event.page}: {angka(event.pulled)} data ditarik"
-            + (f" · {counts}" if counts else ""),
-            err=True,
-        )
-    elif event.stage != Stage.SELESAI:
-        typer.echo(f"[run {event.run_id}] tahap: {event.stage}", err=True)
+
+def durasi(seconds: float) -> str:
+    """A duration as an admin says it: '40 detik', '12 menit', '2 jam 5 menit'."""
+    if seconds < 90:
+        return f"{max(round(seconds), 1)} detik"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} menit"
+    return f"{minutes // 60} jam {minutes % 60} menit"
+
+
+class ProgressLines:
+    """One line on stderr per E-Program page: how many so far, how fast, and about how
+    long is left when the size of the scope is known (E-Program gives no total; a full
+    run expects what the last successful full run of the same scope pulled)."""
+
+    def __init__(
+        self, *, expected: int | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.expected = expected
+        self.clock = clock
+        self.pull_started = clock()
+
+    def __call__(self, event: Progress) -> None:
+        from app.report import OUTCOME_LABELS, angka
+
+        if event.stage == Stage.TARIK and not event.page:
+            self.pull_started = self.clock()
+        if event.stage == Stage.TARIK and event.page:
+            rate = event.pulled / max(self.clock() - self.pull_started, 1e-3)
+            line = f"halaman {event.page}: {angka(event.pulled)}"
+            if self.expected:
+                line += f" dari ±{angka(self.expected)}"
+            line += " data ditarik"
+            if event.pulled:
+                line += f" · {angka(round(rate))} data/detik"
+            if self.expected and event.pulled < self.expected:
+                line += f" · perkiraan sisa {durasi((self.expected - event.pulled) / rate)}"
+            line += "".join(
+                f" · {OUTCOME_LABELS[k]} {angka(v)}" for k, v in sorted(event.counts.items()) if v
+            )
+        elif event.stage != Stage.SELESAI:
+            line = f"tahap: {STAGE_LABELS.get(event.stage, event.stage)}"
+        else:
+            return
+        typer.echo(f"[run {event.run_id}] {line}", err=True)
+
+
+def expected_records(settings: Settings, scope: Scope) -> int | None:
+    """What the last successful full run of this scope pulled, for a full run; else None."""
+    if not scope.full:
+        return None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db import make_engine, make_session_factory, session_scope
+    from app.repositories import runs
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            recent = runs.page(
+                session,
+                limit=20,
+                status=RunStatus.SUCCEEDED,
+                tahun_anggaran=scope.tahun_anggaran,
+                tahap=scope.tahap,
+            )
+            for run in recent:
+                if run.full and sorted(run.kode_skpd or ()) == sorted(scope.kode_skpd):
+                    return run.records_pulled or None
+    except SQLAlchemyError:
+        return None  # not migrated or not reachable: the run itself says so, in its words
+    finally:
+        engine.dispose()
+    return None
 
 
 def run_sync(settings: Settings, scope: Scope, *, trigger: Trigger = Trigger.CLI) -> int:
@@ -111,15 +180,18 @@ def run_sync(settings: Settings, scope: Scope, *, trigger: Trigger = Trigger.CLI
     from app.sync.worker import Busy
 
     typer.echo(f"sinkronisasi {scope} {'penuh' if scope.full else 'inkremental'} dimulai", err=True)
+    progress = ProgressLines(expected=expected_records(settings, scope))
+    started = time.monotonic()
     try:
         summary = oneshot.run_once(
-            settings, scope, trigger=trigger, principal=cli_principal(), progress=print_progress
+            settings, scope, trigger=trigger, principal=cli_principal(), progress=progress
         )
     except oneshot.NotMigrated as exc:
         raise fail(str(exc)) from None
     except Busy as exc:
         raise fail(str(exc), code=1) from None
-    typer.echo(f"\nRun {summary.run_id} · {scope} · {STATUS_LABELS[summary.status]}")
+    took = durasi(time.monotonic() - started)
+    typer.echo(f"\nRun {summary.run_id} · {scope} · {STATUS_LABELS[summary.status]} · {took}")
     typer.echo(outcome_table(summary.counts, summary.pulled))
     if summary.error:
         typer.secho(f"\nketerangan: {summary.error}", fg=typer.colors.YELLOW)
