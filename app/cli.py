@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 cli = typer.Typer(
     help="Sinkron: sinkronisasi E-Program → E-Planning (program, kegiatan, sub kegiatan).",
+    epilog="Konfigurasi dibaca dari variabel lingkungan SINKRON_* (mis. SINKRON_DATABASE_URL, "
+    "SINKRON_EPROGRAM_API_KEY, SINKRON_EPLANNING_TOKEN); daftarnya ada di README.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -211,6 +213,9 @@ def sync(
 ) -> None:
     """Sinkronkan satu tahun/tahap dari E-Program ke E-Planning dan cetak ringkasannya.
 
+    Kemajuan dicetak per halaman E-Program: jumlah data, data/detik, dan pada run penuh
+    perkiraan sisa waktu (dari jumlah data run penuh terakhir).
+
     Kode keluar 0 bila run berhasil, 1 bila gagal atau dibatalkan, 2 bila konfigurasi salah.
     """
     from sqlalchemy.exc import OperationalError
@@ -243,7 +248,8 @@ def laporan(
         list[str] | None, typer.Option(help="Hanya OPD ini (kode_skpd); boleh diulang.")
     ] = None,
     status: Annotated[
-        StatusFilter | None, typer.Option(help="Hanya mismatch berstatus ini.")
+        StatusFilter | None,
+        typer.Option(help="Hanya mismatch berstatus ini; terbuka = baru dan diakui."),
     ] = None,
     xlsx: Annotated[Path | None, typer.Option(help="Tulis laporan Excel ke berkas ini.")] = None,
     csv: Annotated[Path | None, typer.Option(help="Tulis CSV (UTF-8, ';') ke berkas ini.")] = None,
@@ -392,7 +398,13 @@ def serve(
 @keys_cli.command("create")
 def keys_create(
     name: Annotated[str, typer.Option(help="Nama pemegang kunci, mis. 'operator-diskominfo'.")],
-    role: Annotated[Role, typer.Option(help="admin atau planner.")],
+    role: Annotated[
+        Role,
+        typer.Option(
+            help="admin: semua, termasuk memulai run dan dead letter; "
+            "planner: melihat run, membaca dan memutuskan mismatch."
+        ),
+    ],
     opd: Annotated[
         list[str] | None,
         typer.Option(help="Batasi kunci planner ke OPD ini (kode_skpd); boleh diulang."),
