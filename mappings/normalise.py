@@ -8,6 +8,7 @@ sebagai angka"), so the mapping can put it straight into the mismatch report.
 import re
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -92,6 +93,8 @@ def parse_money(value: object) -> Decimal:
     elif isinstance(value, Decimal):
         result = value
     elif isinstance(value, str):
+        if value.isdigit() and value.isascii():  # the common case, "296187500"
+            return Decimal(value)
         result = parse_decimal_text(_MONEY_DECOR.sub("", value.strip()))
     else:
         raise ValueError("tidak dapat dibaca sebagai angka")
@@ -158,7 +161,7 @@ _AFTER_CODE_AT = re.compile(_AFTER_CODE)
 
 def clean_text(text: str | None) -> str:
     """Collapse line breaks, tabs and repeated spaces into one space; strip."""
-    return " ".join((text or "").split())
+    return " ".join(text.split()) if text else ""
 
 
 def clean_name(name: str | None, kode: str | None = None) -> str:
@@ -185,6 +188,8 @@ def clean_name(name: str | None, kode: str | None = None) -> str:
 _TAG = re.compile(r"\[[^\]]*\]\s*[-–:]?\s*")
 
 
+# Sumber dana names come from a short reference list: cached, not re-read.
+@lru_cache(maxsize=1024)
 def strip_tag(name: str | None) -> str:
     """Drop a leading "[...] - " tag: "[DANA UMUM] - PAD" becomes "PAD"."""
     text = clean_text(name)
@@ -198,6 +203,9 @@ _TARGET = re.compile(r"([+-]?[0-9](?:[0-9.,]*[0-9])?)\s*(.*)", _A)
 _DIGIT = re.compile(r"[0-9]")
 
 
+# Targets repeat across records ("100", "%", "100 %"): cached, since one
+# record has four of them. Decimal and str are immutable, so sharing is safe.
+@lru_cache(maxsize=8192)
 def parse_target(
     text: str | None, satuan: str | None, teks: str | None
 ) -> tuple[Decimal | None, str]:
@@ -212,7 +220,11 @@ def parse_target(
     raw = clean_text(text)
     unit = clean_text(satuan)
     number: Decimal | None = None
-    match = _TARGET.fullmatch(raw)
+    if raw.isdigit() and raw.isascii():  # the common case, "100": a number, no unit
+        number = Decimal(raw)
+        match = None
+    else:
+        match = _TARGET.fullmatch(raw)
     # The rest must be a unit: no digits ("5 dari 10 desa" is not 5), unless
     # it is exactly the satuan ("100 M2" with satuan "M2").
     if match and (not _DIGIT.search(match[2]) or match[2].casefold() == unit.casefold()):

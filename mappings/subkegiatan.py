@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, Literal
 
 from mappings.eplanning import (
@@ -19,7 +20,7 @@ from mappings.eplanning import (
     NaturalKey,
     RenjaSubKegiatan,
 )
-from mappings.eprogram import RawSubKegiatan
+from mappings.eprogram import RawSubKegiatan, TidyRawSubKegiatan
 from mappings.normalise import (
     clean_name,
     clean_text,
@@ -119,11 +120,13 @@ _INDIKATOR_SOURCES: tuple[tuple[str, JenisIndikator, str], ...] = (
     ("sub_keg_indikator", "keluaran_sub_kegiatan", "output"),
 )
 
-# The item's field names per stem, spelt out once rather than per record.
+# The item's fields per stem (tolok ukur, target, satuan, target teks), read
+# in one call rather than four getattr()s per indicator.
 _INDIKATOR_FIELDS = {
-    stem: (f"{stem}teks", f"target{stem}", f"satuan{stem}", f"target{stem}teks")
+    stem: attrgetter(f"{stem}teks", f"target{stem}", f"satuan{stem}", f"target{stem}teks")
     for _, _, stem in _INDIKATOR_SOURCES
 }
+_LOKASI_PARTS = attrgetter("daerahteks", "camatteks", "lurahteks")
 
 
 def map_sub_kegiatan(
@@ -150,7 +153,7 @@ def _map(raw: Mapping[str, Any], jenis_pemda: str) -> Mapped | Unmappable:
     if not isinstance(raw, Mapping):
         col.problem(DATA_TIDAK_VALID, "", raw, "Rekaman bukan objek JSON")
         return Unmappable(None, tuple(col.problems), None, None)
-    rec = col.raw(RawSubKegiatan, raw)
+    rec = col.raw(RawSubKegiatan, raw, tidy=TidyRawSubKegiatan)
 
     col.take("_id", "id", rec.id, clean_text)
     col.take("_updated_at", "update_at", rec.update_at, parse_wib)
@@ -203,6 +206,8 @@ def _parse_tahun(text: str) -> int:
 
 
 def _parse_tahap(text: str) -> str:
+    if text in TAHAP_VALUES:  # already normal: nothing to rewrite
+        return text
     tahap = _TAHAP_SEPARATORS.sub("_", text.strip().casefold())
     if tahap not in TAHAP_VALUES:
         raise ValueError(f"tidak dikenal (harus salah satu dari {', '.join(TAHAP_VALUES)})")
@@ -249,14 +254,14 @@ def _kode_sub_kegiatan(col: ProblemCollector, rec: RawSubKegiatan, jenis_pemda: 
 def _indikator(col: ProblemCollector, rec: RawSubKegiatan) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
     for list_field, jenis, stem in _INDIKATOR_SOURCES:
-        teks, target_field, satuan_field, target_teks_field = _INDIKATOR_FIELDS[stem]
+        fields = _INDIKATOR_FIELDS[stem]
         for index, item in enumerate(getattr(rec, list_field)):
-            tolok_ukur = clean_text(getattr(item, teks))
+            teks, raw_target, raw_satuan, target_teks = fields(item)
+            tolok_ukur = clean_text(teks)
             if not tolok_ukur:
                 continue  # an empty row of the entry form, not an indicator
-            raw_target = getattr(item, target_field)
-            satuan = clean_text(getattr(item, satuan_field))
-            target, target_teks = parse_target(raw_target, satuan, getattr(item, target_teks_field))
+            satuan = clean_text(raw_satuan)
+            target, shown = parse_target(raw_target, satuan, target_teks)
             where = f"{list_field}[{index}]"
             if target is None:
                 alasan = "Target kosong" if not clean_text(raw_target) else "Target bukan angka"
@@ -267,7 +272,7 @@ def _indikator(col: ProblemCollector, rec: RawSubKegiatan) -> list[dict[str, Any
                     "jenis": jenis,
                     "tolok_ukur": tolok_ukur,
                     "target": target,
-                    "target_teks": target_teks,
+                    "target_teks": shown,
                     "satuan": satuan,
                 }
             )
@@ -293,13 +298,12 @@ def _sumber_dana(col: ProblemCollector, rec: RawSubKegiatan) -> list[dict[str, A
 
 
 def _lokasi(rec: RawSubKegiatan) -> list[str]:
-    places = (
-        ", ".join(
-            part for part in map(clean_text, (i.daerahteks, i.camatteks, i.lurahteks)) if part
-        )
-        for i in rec.lokasi_sub_keg
-    )
-    return [place for place in places if place]
+    result = []
+    for item in rec.lokasi_sub_keg:
+        place = ", ".join(part for part in map(clean_text, _LOKASI_PARTS(item)) if part)
+        if place:
+            result.append(place)
+    return result
 
 
 def _natural_key(values: Mapping[str, Any]) -> NaturalKey | None:
