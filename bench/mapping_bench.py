@@ -11,8 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
+from pathlib import Path
 from typing import Any
+
+# standins/ lives in the source tree, not in the installed package: run from
+# any directory, as `make bench` does, the checkout must be importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mappings.subkegiatan import map_sub_kegiatan
 from standins.generator import generate

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any, Literal
 
 from mappings.eplanning import (
@@ -20,7 +20,7 @@ from mappings.eplanning import (
     NaturalKey,
     RenjaSubKegiatan,
 )
-from mappings.eprogram import RawSubKegiatan, TidyRawSubKegiatan
+from mappings.eprogram import SUB_KEGIATAN_DATA, RawSubKegiatan, SubKegiatanData
 from mappings.normalise import (
     clean_name,
     clean_text,
@@ -113,7 +113,10 @@ _PROV_LEVELS = frozenset({"1", "6", "8"})
 # satuanoutput, targetoutputteks). The order of this table is the order of
 # E-Planning's indikator list: order is content (it enters the hash), so it
 # must come from here, never from the feed.
-_INDIKATOR_SOURCES: tuple[tuple[str, JenisIndikator, str], ...] = (
+_IndikatorList = Literal[
+    "capaian_prog_sub_keg", "output_giat", "sub_keg_indikator_hasil", "sub_keg_indikator"
+]
+_INDIKATOR_SOURCES: tuple[tuple[_IndikatorList, JenisIndikator, str], ...] = (
     ("capaian_prog_sub_keg", "capaian_program", "capaian"),
     ("output_giat", "keluaran_kegiatan", "output"),
     ("sub_keg_indikator_hasil", "hasil_kegiatan", "hasil"),
@@ -121,12 +124,13 @@ _INDIKATOR_SOURCES: tuple[tuple[str, JenisIndikator, str], ...] = (
 )
 
 # The item's fields per stem (tolok ukur, target, satuan, target teks), read
-# in one call rather than four getattr()s per indicator.
+# in one call rather than four lookups per indicator.
 _INDIKATOR_FIELDS = {
-    stem: attrgetter(f"{stem}teks", f"target{stem}", f"satuan{stem}", f"target{stem}teks")
+    stem: itemgetter(f"{stem}teks", f"target{stem}", f"satuan{stem}", f"target{stem}teks")
     for _, _, stem in _INDIKATOR_SOURCES
 }
-_LOKASI_PARTS = attrgetter("daerahteks", "camatteks", "lurahteks")
+_SUMBER_DANA_PARTS = itemgetter("kode_dana", "nama_dana", "pagu_dana")
+_LOKASI_PARTS = itemgetter("daerahteks", "camatteks", "lurahteks")
 
 
 def map_sub_kegiatan(
@@ -153,24 +157,28 @@ def _map(raw: Mapping[str, Any], jenis_pemda: str) -> Mapped | Unmappable:
     if not isinstance(raw, Mapping):
         col.problem(DATA_TIDAK_VALID, "", raw, "Rekaman bukan objek JSON")
         return Unmappable(None, tuple(col.problems), None, None)
-    rec = col.raw(RawSubKegiatan, raw, tidy=TidyRawSubKegiatan)
+    rec = col.raw(RawSubKegiatan, raw, SUB_KEGIATAN_DATA)
 
-    col.take("_id", "id", rec.id, clean_text)
-    col.take("_updated_at", "update_at", rec.update_at, parse_wib)
-    col.take("tahun_anggaran", "tahun_anggaran", rec.tahun_anggaran, _parse_tahun)
-    col.take("tahap", "tahap", rec.tahap, _parse_tahap)
-    col.take("kode_skpd", "kode_skpd", rec.kode_skpd, clean_text)
+    col.take("_id", "id", rec["id"], clean_text)
+    col.take("_updated_at", "update_at", rec["update_at"], parse_wib)
+    col.take("tahun_anggaran", "tahun_anggaran", rec["tahun_anggaran"], _parse_tahun)
+    col.take("tahap", "tahap", rec["tahap"], _parse_tahap)
+    col.take("kode_skpd", "kode_skpd", rec["kode_skpd"], clean_text)
     _sub_skpd(col, rec)
     _kode_sub_kegiatan(col, rec, jenis_pemda)
-    nama = clean_name(rec.nama_sub_giat, rec.kode_sub_giat)
-    col.put("nama_sub_kegiatan", "nama_sub_giat", rec.nama_sub_giat, nama)
-    col.take("pagu", "pagu", rec.pagu, parse_money)
+    nama = clean_name(rec["nama_sub_giat"], rec["kode_sub_giat"])
+    col.put("nama_sub_kegiatan", "nama_sub_giat", rec["nama_sub_giat"], nama)
+    col.take("pagu", "pagu", rec["pagu"], parse_money)
     col.take(
-        "pagu_tahun_depan", "pagu_n_depan", rec.pagu_n_depan, parse_money_optional, required=False
+        "pagu_tahun_depan",
+        "pagu_n_depan",
+        rec["pagu_n_depan"],
+        parse_money_optional,
+        required=False,
     )
-    col.take("bulan_mulai", "waktu_awal", rec.waktu_awal, parse_month)
-    col.take("bulan_selesai", "waktu_akhir", rec.waktu_akhir, parse_month)
-    col.take("aktif", "active", rec.active, parse_active)
+    col.take("bulan_mulai", "waktu_awal", rec["waktu_awal"], parse_month)
+    col.take("bulan_selesai", "waktu_akhir", rec["waktu_akhir"], parse_month)
+    col.take("aktif", "active", rec["active"], parse_active)
     col.values["indikator"] = _indikator(col, rec)
     col.values["sumber_dana"] = _sumber_dana(col, rec)
     col.values["lokasi"] = _lokasi(rec)
@@ -180,14 +188,14 @@ def _map(raw: Mapping[str, Any], jenis_pemda: str) -> Mapped | Unmappable:
     if source_id is not None and updated_at is not None:
         col.values["sumber"] = {"id": source_id, "diperbarui_pada": updated_at}
     record = col.build(RenjaSubKegiatan, {"kode_sub_kegiatan": FORMAT_KODE})
-    nama_skpd = clean_name(rec.nama_skpd) or None
+    nama_skpd = clean_name(rec["nama_skpd"]) or None
     if record is None or col.problems or source_id is None or updated_at is None:
         return Unmappable(
             source_id,
             at_least_one(col.problems),
             _natural_key(col.values),
             updated_at,
-            kode_skpd=clean_text(rec.kode_skpd) or None,
+            kode_skpd=clean_text(rec["kode_skpd"]) or None,
             nama_skpd=nama_skpd,
             nama_sub_kegiatan=nama or None,
             pagu=col.values.get("pagu"),
@@ -214,26 +222,28 @@ def _parse_tahap(text: str) -> str:
     return tahap
 
 
-def _sub_skpd(col: ProblemCollector, rec: RawSubKegiatan) -> None:
+def _sub_skpd(col: ProblemCollector, rec: SubKegiatanData) -> None:
     # A record with the sub-unit fields left empty belongs to the OPD itself.
-    if clean_text(rec.kode_sub_skpd):
-        col.take("kode_sub_skpd", "kode_sub_skpd", rec.kode_sub_skpd, clean_text)
+    if clean_text(rec["kode_sub_skpd"]):
+        col.take("kode_sub_skpd", "kode_sub_skpd", rec["kode_sub_skpd"], clean_text)
     else:
-        col.take("kode_sub_skpd", "kode_skpd", rec.kode_skpd, clean_text)
-    nama = clean_name(rec.nama_sub_skpd)
-    field, nilai = ("nama_sub_skpd", rec.nama_sub_skpd) if nama else ("nama_skpd", rec.nama_skpd)
-    col.put("nama_sub_skpd", field, nilai, nama or clean_name(rec.nama_skpd))
+        col.take("kode_sub_skpd", "kode_skpd", rec["kode_skpd"], clean_text)
+    nama = clean_name(rec["nama_sub_skpd"])
+    field, nilai = (
+        ("nama_sub_skpd", rec["nama_sub_skpd"]) if nama else ("nama_skpd", rec["nama_skpd"])
+    )
+    col.put("nama_sub_skpd", field, nilai, nama or clean_name(rec["nama_skpd"]))
 
 
-def _kode_sub_kegiatan(col: ProblemCollector, rec: RawSubKegiatan, jenis_pemda: str) -> None:
-    raw = rec.kode_sub_giat
+def _kode_sub_kegiatan(col: ProblemCollector, rec: SubKegiatanData, jenis_pemda: str) -> None:
+    raw = rec["kode_sub_giat"]
     col.origin(("kode_sub_kegiatan",), "kode_sub_giat", raw)
     text = clean_text(raw)
     if not text:
         col.problem(DATA_TIDAK_VALID, "kode_sub_giat", raw, "Kode sub kegiatan kosong")
         return
     try:
-        resolved = resolve_bidang_placeholder(text, clean_text(rec.kode_skpd))
+        resolved = resolve_bidang_placeholder(text, clean_text(rec["kode_skpd"]))
         kode = widen_kode_sub_kegiatan(resolved)
     except ValueError as exc:
         col.problem(FORMAT_KODE, "kode_sub_giat", raw, f"Kode sub kegiatan {exc}")
@@ -251,11 +261,11 @@ def _kode_sub_kegiatan(col: ProblemCollector, rec: RawSubKegiatan, jenis_pemda: 
     col.values["kode_sub_kegiatan"] = kode
 
 
-def _indikator(col: ProblemCollector, rec: RawSubKegiatan) -> list[dict[str, Any]]:
+def _indikator(col: ProblemCollector, rec: SubKegiatanData) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
     for list_field, jenis, stem in _INDIKATOR_SOURCES:
         fields = _INDIKATOR_FIELDS[stem]
-        for index, item in enumerate(getattr(rec, list_field)):
+        for index, item in enumerate(rec[list_field]):
             teks, raw_target, raw_satuan, target_teks = fields(item)
             tolok_ukur = clean_text(teks)
             if not tolok_ukur:
@@ -279,27 +289,28 @@ def _indikator(col: ProblemCollector, rec: RawSubKegiatan) -> list[dict[str, Any
     return result
 
 
-def _sumber_dana(col: ProblemCollector, rec: RawSubKegiatan) -> list[dict[str, Any]]:
+def _sumber_dana(col: ProblemCollector, rec: SubKegiatanData) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
-    for index, item in enumerate(rec.sumber_dana):
-        kode, nama = clean_text(item.kode_dana), strip_tag(item.nama_dana)
-        if not (kode or nama or clean_text(item.pagu_dana)):
+    for index, item in enumerate(rec["sumber_dana"]):
+        kode, nama, pagu_dana = _SUMBER_DANA_PARTS(item)
+        kode, nama = clean_text(kode), strip_tag(nama)
+        if not (kode or nama or (pagu_dana and not pagu_dana.isspace())):
             continue  # an empty row of the entry form
         field = f"sumber_dana[{index}].pagu_dana"
         try:
-            pagu = parse_money(item.pagu_dana)
+            pagu = parse_money(pagu_dana)
         except ValueError as exc:
-            col.problem(DATA_TIDAK_VALID, field, item.pagu_dana, f"Pagu sumber dana {exc}")
+            col.problem(DATA_TIDAK_VALID, field, pagu_dana, f"Pagu sumber dana {exc}")
             continue
         col.origin(("sumber_dana", len(result)), f"sumber_dana[{index}]", None)
-        col.origin(("sumber_dana", len(result), "pagu"), field, item.pagu_dana)
+        col.origin(("sumber_dana", len(result), "pagu"), field, pagu_dana)
         result.append({"kode": kode, "nama": nama, "pagu": pagu})
     return result
 
 
-def _lokasi(rec: RawSubKegiatan) -> list[str]:
+def _lokasi(rec: SubKegiatanData) -> list[str]:
     result = []
-    for item in rec.lokasi_sub_keg:
+    for item in rec["lokasi_sub_keg"]:
         place = ", ".join(part for part in map(clean_text, _LOKASI_PARTS(item)) if part)
         if place:
             result.append(place)
