@@ -168,20 +168,22 @@ def clean_name(name: str | None, kode: str | None = None) -> str:
     """Clean a name as people typed it: no code prefix, single spaces, stripped.
 
     The prefix is dropped whether it is ``kode`` itself (in either width) or
-    any other dotted code; nothing else about the name changes.
+    any other dotted code; nothing else about the name changes. Every leading
+    code goes ("7.01.02.2.01.01 - 7.01.02.2.01.0001 Koordinasi"), so that a
+    cleaned name cleans to itself.
     """
     text = clean_text(name)
-    prefix = _CODE_PREFIX.match(text)
-    if prefix is not None:
-        return text[prefix.end() :].strip()
     code = (kode or "").strip()
-    # Only for a code of an odd shape the general pattern does not know. A plain
-    # comparison, not a pattern built from the code: that compiled a new regex
-    # for nearly every record (the re module caches only 512).
-    if code and text[: len(code)].lower() == code.lower():
-        after = _AFTER_CODE_AT.match(text, len(code))
-        if after is not None:
-            return text[after.end() :].strip()
+    while text:
+        prefix = _CODE_PREFIX.match(text)
+        # Only for a code of an odd shape the general pattern does not know. A
+        # plain comparison, not a pattern built from the code: that compiled a
+        # new regex for nearly every record (the re module caches only 512).
+        if prefix is None and code and text[: len(code)].lower() == code.lower():
+            prefix = _AFTER_CODE_AT.match(text, len(code))
+        if prefix is None:
+            break
+        text = text[prefix.end() :].strip()
     return text
 
 
@@ -193,8 +195,10 @@ _TAG = re.compile(r"\[[^\]]*\]\s*[-–:]?\s*")
 def strip_tag(name: str | None) -> str:
     """Drop a leading "[...] - " tag: "[DANA UMUM] - PAD" becomes "PAD"."""
     text = clean_text(name)
-    tag = _TAG.match(text)
-    return text[tag.end() :] if tag else text
+    # Every leading tag ("[DAK] [FISIK] - ..."), so that a stripped name strips to itself.
+    while tag := _TAG.match(text):
+        text = text[tag.end() :]
+    return text
 
 
 # --- targets -------------------------------------------------------------
