@@ -22,6 +22,7 @@ _A = re.ASCII
 _NUMBER_BODY = re.compile(r"[0-9]+(?:[.,][0-9]+)*", _A)
 _FIRST_GROUP = re.compile(r"[1-9][0-9]{0,2}", _A)
 _MONEY_DECOR = re.compile(r"^rp\.?\s*|,-$", re.IGNORECASE | _A)
+_INDONESIAN_MONEY = re.compile(r"([1-9][0-9]{0,2}(?:\.[0-9]{3})+),([0-9]{1,2})", _A)
 
 
 def _grouped(text: str, sep: str) -> bool:
@@ -82,20 +83,29 @@ def parse_money(value: object) -> Decimal:
     (``RenjaSubKegiatan`` requires pagu >= 0, so it becomes a mapping problem).
     Empty values raise; use :func:`parse_money_optional` where empty means none.
     """
-    if value is None or (isinstance(value, str) and not value.strip()):
+    # Text first: the raw record's money is always text by now.
+    if isinstance(value, str):
+        if value.isdigit() and value.isascii():  # the common case, "296187500"
+            return Decimal(value)
+        # The next most common, read at once: what the rules below make of them.
+        whole, point, cents = value.partition(".")
+        if point and 0 < len(cents) < 3 and whole.isdigit() and cents.isdigit() and value.isascii():
+            return Decimal(value)  # "296187500.00": one point, then one or two digits
+        if indonesian := _INDONESIAN_MONEY.fullmatch(value):  # "715.224.000,00"
+            return Decimal(f"{indonesian[1].replace('.', '')}.{indonesian[2]}")
+        if not value.strip():
+            raise ValueError("kosong")
+        result = parse_decimal_text(_MONEY_DECOR.sub("", value.strip()))
+    elif value is None:
         raise ValueError("kosong")
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         raise ValueError("tidak dapat dibaca sebagai angka")
-    if isinstance(value, int):
+    elif isinstance(value, int):
         return Decimal(value)
-    if isinstance(value, float):
+    elif isinstance(value, float):
         result = Decimal(str(value))
     elif isinstance(value, Decimal):
         result = value
-    elif isinstance(value, str):
-        if value.isdigit() and value.isascii():  # the common case, "296187500"
-            return Decimal(value)
-        result = parse_decimal_text(_MONEY_DECOR.sub("", value.strip()))
     else:
         raise ValueError("tidak dapat dibaca sebagai angka")
     if not result.is_finite():
@@ -164,6 +174,9 @@ def clean_text(text: str | None) -> str:
     return " ".join(text.split()) if text else ""
 
 
+# Names repeat across records (the OPD's name on each of its records, the
+# nomenclature's names on every OPD's): cached. Pure, and str is immutable.
+@lru_cache(maxsize=4096)
 def clean_name(name: str | None, kode: str | None = None) -> str:
     """Clean a name as people typed it: no code prefix, single spaces, stripped.
 
@@ -279,7 +292,6 @@ _NAMA_BULAN = (
     "desember",
 )
 _BULAN = {name: number for number, name in enumerate(_NAMA_BULAN, start=1)}
-_MONTH_NUMBER = re.compile(r"[0-9]{1,2}", _A)
 
 
 def parse_month(value: object) -> int:
@@ -292,7 +304,7 @@ def parse_month(value: object) -> int:
         return value
     if isinstance(value, str):
         text = value.strip()
-        if _MONTH_NUMBER.fullmatch(text):
+        if len(text) <= 2 and text.isdigit() and text.isascii():  # [0-9]{1,2}
             return int(text)
         if text.casefold() in _BULAN:
             return _BULAN[text.casefold()]

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Literal
 
@@ -243,8 +244,7 @@ def _kode_sub_kegiatan(col: ProblemCollector, rec: SubKegiatanData, jenis_pemda:
         col.problem(DATA_TIDAK_VALID, "kode_sub_giat", raw, "Kode sub kegiatan kosong")
         return
     try:
-        resolved = resolve_bidang_placeholder(text, clean_text(rec["kode_skpd"]))
-        kode = widen_kode_sub_kegiatan(resolved)
+        resolved, kode = _normal_kode(text, clean_text(rec["kode_skpd"]))
     except ValueError as exc:
         col.problem(FORMAT_KODE, "kode_sub_giat", raw, f"Kode sub kegiatan {exc}")
         return
@@ -259,6 +259,14 @@ def _kode_sub_kegiatan(col: ProblemCollector, rec: SubKegiatanData, jenis_pemda:
         alasan = f"Kode {kode} adalah kode provinsi (tingkat {level}), bukan kabupaten/kota"
         col.problem(FORMAT_KODE, "kode_sub_giat", raw, alasan)
     col.values["kode_sub_kegiatan"] = kode
+
+
+@lru_cache(maxsize=4096)
+def _normal_kode(kode: str, kode_skpd: str) -> tuple[str, str]:
+    # Cached: an OPD has each of its codes on many records, and every OPD the
+    # nomenclature's. Only the answers are kept; a refusal raises every time.
+    resolved = resolve_bidang_placeholder(kode, kode_skpd)
+    return resolved, widen_kode_sub_kegiatan(resolved)
 
 
 def _indikator(col: ProblemCollector, rec: SubKegiatanData) -> list[dict[str, Any]]:
