@@ -503,10 +503,17 @@ def test_a_content_applied_again_to_its_key_is_a_duplicate_effect(client: httpx.
 def test_the_timeline_has_each_request_with_its_times_and_status(client: httpx.Client) -> None:
     put(client, record(), "k1")
     client.get(BASE, params={"tahun_anggaran": 2027, "tahap": "renja"})
+    put(client, record(), "k1")  # the same request again: the same digest
+    put(client, record(pagu="1.00", sumber_dana=[]), "k1")
     timeline = client.get("/_standin/timeline").json()["requests"]
-    assert [(route, status) for _, _, route, status in timeline] == [
-        (f"PUT {BASE}/{{tahun_anggaran}}/{{tahap}}/{{kode_sub_skpd}}/{{kode_sub_kegiatan}}", "201"),
+    put_route = f"PUT {BASE}/{{tahun_anggaran}}/{{tahap}}/{{kode_sub_skpd}}/{{kode_sub_kegiatan}}"
+    assert [(route, status) for _, _, route, status, _ in timeline] == [
+        (put_route, "201"),
         (f"GET {BASE}", "200"),
+        (put_route, "201"),
+        (put_route, "422"),
     ]
-    assert all(arrived <= answered for arrived, answered, _, _ in timeline)
+    assert all(arrived <= answered for arrived, answered, *_ in timeline)
     assert timeline[0][1] <= timeline[1][0]
+    digests = [entry[4] for entry in timeline]
+    assert digests[0] == digests[2] and len(set(digests)) == 3
