@@ -22,7 +22,7 @@ from reliability.harness import TAHAP, TAHUN, stack
 from reliability.rows import Row, Size
 
 NAME = "eplanning_down"
-RECORDS = {"small": 3000, "full": 20_000}
+RECORDS = {"small": 2000, "full": 20_000}
 PAGE = {"small": 100, "full": 200}
 OUTAGE = {"small": 15.0, "full": 60.0}
 SETTINGS = {"small": {"retry_max_wait": "1"}, "full": {}}
