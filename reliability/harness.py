@@ -49,12 +49,15 @@ __all__ = [
 
 
 def start_standins(records: int, *, seed: int = SEED) -> Standins:
-    """Both stand-ins in a process of their own, with tidy data and no bad records.
+    """Both stand-ins in a process of their own: untidy data without bad records or copies.
 
-    Tidy data keeps the oracle honest and small: no operator copies (which
-    copy wins is a judgement), no records E-Planning must refuse.
+    The untidiness the E-Program contract lists (money and code formats, names
+    with codes and stray spaces, targets with units) stays, as the oracle's
+    rules read it; what needs judgement goes: operator copies (which copy is
+    the real one) and records E-Planning must refuse.
     """
-    return Standins(size=records, seed=seed, limits=False, extra=("--tidy", "--problem-rate", "0"))
+    extra = ("--problem-rate", "0", "--copy-rate", "0")
+    return Standins(size=records, seed=seed, limits=False, extra=extra)
 
 
 @contextmanager

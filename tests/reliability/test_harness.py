@@ -1,4 +1,4 @@
-"""The harness other scenarios build on: a stack, `sinkron sync` and `sinkron serve` as processes."""
+"""The harness scenarios build on: a stack, `sinkron sync` and `sinkron serve` as processes."""
 
 from __future__ import annotations
 
