@@ -39,11 +39,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--out", type=Path, help=f"markdown to write (default at full size: {DEFAULT_OUT})"
     )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help=f"run on this PostgreSQL server (a schema per scenario); also {POSTGRES_ENV}",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.postgres:
+        os.environ[POSTGRES_ENV] = args.postgres
     found = scenarios.by_name()
     names = args.only or list(found)
     unknown = [name for name in names if name not in found]

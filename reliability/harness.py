@@ -61,10 +61,10 @@ def start_standins(records: int, *, seed: int = SEED) -> Standins:
 
 
 @contextmanager
-def database(workdir: Path) -> Iterator[str]:
-    """A fresh, empty Sinkron database URL: a SQLite file in ``workdir``, or a
-    PostgreSQL schema of its own when ``RELIABILITY_POSTGRES_URL`` is set."""
-    postgres = os.environ.get(POSTGRES_ENV)
+def database(workdir: Path, *, postgres: str | None = None) -> Iterator[str]:
+    """A fresh, empty Sinkron database URL: a SQLite file in ``workdir``, or a schema of
+    its own on the PostgreSQL server of ``postgres`` (default: ``RELIABILITY_POSTGRES_URL``)."""
+    postgres = postgres or os.environ.get(POSTGRES_ENV)
     if not postgres:
         yield f"sqlite:///{workdir / f'sinkron-{uuid.uuid4().hex[:8]}.db'}"
         return
@@ -282,16 +282,18 @@ def stack(
     seed: int = SEED,
     eprogram: str | None = None,
     eplanning: str | None = None,
+    postgres: str | None = None,
     **settings: str,
 ) -> Iterator[Stack]:
     """Stand-ins with ``records`` records, a migrated database, Sinkron's environment.
 
     ``eprogram``/``eplanning``: the URLs Sinkron uses when not the stand-ins'
     own; a proxy started later can be put in by setting ``Stack.eplanning``.
+    ``postgres``: a PostgreSQL server URL for the database (see :func:`database`).
     """
     standins = start_standins(records, seed=seed)
     try:
-        with database(workdir) as url:
+        with database(workdir, postgres=postgres) as url:
             built = Stack(
                 standins,
                 url,
