@@ -4,35 +4,33 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
-from sqlalchemy import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
-from app import migrate
-from app.access.keys import Principal, Role
-from app.config import ConfigError, Settings, get_settings
-from app.db import make_engine, make_session_factory, normalise_url, session_scope
-from app.models import RunStatus, Stage, Trigger, utcnow
-from app.observability import logs
-from app.report import OUTCOME_LABELS, STATUS_LABELS, angka, outcome_table
-from app.repositories.mismatches import MismatchFilter, StatusFilter
-from app.sync.scope import KODE_SKPD, TAHAP, Scope
-from mappings.normalise import WIB
+from app.sync.scope import KODE_SKPD, TAHAP
+from app.vocabulary import Role, RunStatus, Stage, StatusFilter, Trigger
 
+# Only typer and the vocabulary at import: `sinkron <cmd> --help` shows the options
+# without loading pydantic-settings, SQLAlchemy's ORM or the models; each command
+# imports what it uses when it runs.
 if TYPE_CHECKING:
-    from app.sync.pipeline import Progress
+    from sqlalchemy.orm import Session
 
-CLI = Principal("cli", Role.ADMIN)
+    from app.access.keys import Principal
+    from app.config import Settings
+    from app.sync.pipeline import Progress
+    from app.sync.scope import Scope
+
 
 cli = typer.Typer(
     help="Sinkron: sinkronisasi E-Program → E-Planning (program, kegiatan, sub kegiatan).",
+    epilog="Konfigurasi dibaca dari variabel lingkungan SINKRON_* (mis. SINKRON_DATABASE_URL, "
+    "SINKRON_EPROGRAM_API_KEY, SINKRON_EPLANNING_TOKEN); daftarnya ada di README.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -52,8 +50,19 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def cli_principal() -> Principal:
+    """Who the run and the audit trail name for what this command does."""
+    from app.access.keys import Principal
+
+    return Principal("cli", Role.ADMIN)
+
+
 def settings_or_exit() -> Settings:
     """The settings, or a clear message naming each bad SINKRON_ variable."""
+    from pydantic import ValidationError
+
+    from app.config import get_settings
+
     try:
         return get_settings()
     except ValidationError as exc:
@@ -66,45 +75,125 @@ def settings_or_exit() -> Settings:
 
 def shown_url(url: str) -> str:
     """A database URL fit for a terminal or a log: the password masked."""
+    from sqlalchemy import make_url
+
+    from app.db import normalise_url
+
     return make_url(normalise_url(url)).render_as_string(hide_password=True)
 
 
 def start_logging(settings: Settings) -> None:
     """Logs on stderr (JSON unless on a terminal), never showing the two credentials."""
+    from app.observability import logs
+
     logs.configure(settings.log_level)
     logs.register_secret(settings.secret("eprogram_api_key"))
     logs.register_secret(settings.secret("eplanning_token"))
 
 
-def print_progress(event: Progress) -> None:
-    counts = " · ".join(
-        f"{OUTCOME_LABELS[k]} {angka(v)}" for k, v in sorted(event.counts.items()) if v
-    )
-    if event.stage == Stage.TARIK and event.page:
-        typer.echo(
-            f"[run {event.run_id}] halaman {event.page}: {angka(event.pulled)} data ditarik"
-            + (f" · {counts}" if counts else ""),
-            err=True,
-        )
-    elif event.stage != Stage.SELESAI:
-        typer.echo(f"[run {event.run_id}] tahap: {event.stage}", err=True)
+# The stages a run announces before their pages, as an admin reads them.
+STAGE_LABELS = {
+    Stage.BACA_EPLANNING: "membaca data yang sudah ada di E-Planning",
+    Stage.TARIK: "menarik data dari E-Program, per halaman",
+    Stage.KIRIM_ULANG: "mengirim ulang data yang sebelumnya gagal terkirim",
+}
+
+
+def durasi(seconds: float) -> str:
+    """A duration as an admin says it: '40 detik', '12 menit', '2 jam 5 menit'."""
+    if seconds < 90:
+        return f"{max(round(seconds), 1)} detik"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} menit"
+    return f"{minutes // 60} jam {minutes % 60} menit"
+
+
+class ProgressLines:
+    """One line on stderr per E-Program page: how many so far, how fast, and about how
+    long is left when the size of the scope is known (E-Program gives no total; a full
+    run expects what the last successful full run of the same scope pulled)."""
+
+    def __init__(
+        self, *, expected: int | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.expected = expected
+        self.clock = clock
+        self.pull_started = clock()
+
+    def __call__(self, event: Progress) -> None:
+        from app.report import OUTCOME_LABELS, angka
+
+        if event.stage == Stage.TARIK and not event.page:
+            self.pull_started = self.clock()
+        if event.stage == Stage.TARIK and event.page:
+            rate = event.pulled / max(self.clock() - self.pull_started, 1e-3)
+            line = f"halaman {event.page}: {angka(event.pulled)}"
+            if self.expected:
+                line += f" dari ±{angka(self.expected)}"
+            line += " data ditarik"
+            if event.pulled:
+                line += f" · {angka(round(rate))} data/detik"
+            if self.expected and event.pulled < self.expected:
+                line += f" · perkiraan sisa {durasi((self.expected - event.pulled) / rate)}"
+            line += "".join(
+                f" · {OUTCOME_LABELS[k]} {angka(v)}" for k, v in sorted(event.counts.items()) if v
+            )
+        elif event.stage != Stage.SELESAI:
+            line = f"tahap: {STAGE_LABELS.get(event.stage, event.stage)}"
+        else:
+            return
+        typer.echo(f"[run {event.run_id}] {line}", err=True)
+
+
+def expected_records(settings: Settings, scope: Scope) -> int | None:
+    """What the last successful full run of this scope pulled, for a full run; else None."""
+    if not scope.full:
+        return None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db import make_engine, make_session_factory, session_scope
+    from app.repositories import runs
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            recent = runs.page(
+                session,
+                limit=20,
+                status=RunStatus.SUCCEEDED,
+                tahun_anggaran=scope.tahun_anggaran,
+                tahap=scope.tahap,
+            )
+            for run in recent:
+                if run.full and sorted(run.kode_skpd or ()) == sorted(scope.kode_skpd):
+                    return run.records_pulled or None
+    except SQLAlchemyError:
+        return None  # not migrated or not reachable: the run itself says so, in its words
+    finally:
+        engine.dispose()
+    return None
 
 
 def run_sync(settings: Settings, scope: Scope, *, trigger: Trigger = Trigger.CLI) -> int:
     """Create and carry out one run, print its outcome table; returns the exit code."""
+    from app.report import STATUS_LABELS, outcome_table
     from app.sync import oneshot
     from app.sync.worker import Busy
 
     typer.echo(f"sinkronisasi {scope} {'penuh' if scope.full else 'inkremental'} dimulai", err=True)
+    progress = ProgressLines(expected=expected_records(settings, scope))
+    started = time.monotonic()
     try:
         summary = oneshot.run_once(
-            settings, scope, trigger=trigger, principal=CLI, progress=print_progress
+            settings, scope, trigger=trigger, principal=cli_principal(), progress=progress
         )
     except oneshot.NotMigrated as exc:
         raise fail(str(exc)) from None
     except Busy as exc:
         raise fail(str(exc), code=1) from None
-    typer.echo(f"\nRun {summary.run_id} · {scope} · {STATUS_LABELS[summary.status]}")
+    took = durasi(time.monotonic() - started)
+    typer.echo(f"\nRun {summary.run_id} · {scope} · {STATUS_LABELS[summary.status]} · {took}")
     typer.echo(outcome_table(summary.counts, summary.pulled))
     if summary.error:
         typer.secho(f"\nketerangan: {summary.error}", fg=typer.colors.YELLOW)
@@ -124,8 +213,16 @@ def sync(
 ) -> None:
     """Sinkronkan satu tahun/tahap dari E-Program ke E-Planning dan cetak ringkasannya.
 
+    Kemajuan dicetak per halaman E-Program: jumlah data, data/detik, dan pada run penuh
+    perkiraan sisa waktu (dari jumlah data run penuh terakhir).
+
     Kode keluar 0 bila run berhasil, 1 bila gagal atau dibatalkan, 2 bila konfigurasi salah.
     """
+    from sqlalchemy.exc import OperationalError
+
+    from app.config import ConfigError
+    from app.sync.scope import Scope
+
     if tahap not in TAHAP:
         raise fail(f"tahap '{tahap}' tidak dikenal; pilih salah satu: {', '.join(TAHAP)}")
     kode_skpd = _checked_opd(opd)
@@ -151,13 +248,16 @@ def laporan(
         list[str] | None, typer.Option(help="Hanya OPD ini (kode_skpd); boleh diulang.")
     ] = None,
     status: Annotated[
-        StatusFilter | None, typer.Option(help="Hanya mismatch berstatus ini.")
+        StatusFilter | None,
+        typer.Option(help="Hanya mismatch berstatus ini; terbuka = baru dan diakui."),
     ] = None,
     xlsx: Annotated[Path | None, typer.Option(help="Tulis laporan Excel ke berkas ini.")] = None,
     csv: Annotated[Path | None, typer.Option(help="Tulis CSV (UTF-8, ';') ke berkas ini.")] = None,
 ) -> None:
     """Tulis laporan mismatch (Excel dan/atau CSV), sama dengan unduhan di layanan."""
     from app.laporan import export  # openpyxl: only this command needs it
+    from app.models import utcnow
+    from app.report import angka
     from app.repositories import mismatches
 
     if tahap not in TAHAP:
@@ -165,7 +265,7 @@ def laporan(
     if xlsx is None and csv is None:
         raise fail("sebutkan --xlsx BERKAS dan/atau --csv BERKAS")
     kode_skpd = _checked_opd(opd)
-    f = MismatchFilter(
+    f = mismatches.MismatchFilter(
         tahun_anggaran=tahun,
         tahap=tahap,
         status=status,
@@ -198,6 +298,10 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Revisi tujuan.")] = "head",
 ) -> None:
     """Terapkan migrasi Alembic ke basis data SINKRON_DATABASE_URL."""
+    from sqlalchemy.exc import OperationalError
+
+    from app import migrate
+
     settings = settings_or_exit()
     try:
         migrate.upgrade(settings.database_url, revision)
@@ -214,6 +318,7 @@ def nomenklatur_import(
 ) -> None:
     """Impor nomenklatur sub kegiatan dari ekspor SIPD atau daftar kab/kota 900."""
     from app.nomenklatur import reader, store
+    from app.report import angka
 
     try:
         source_format, entries = reader.read(file)
@@ -238,6 +343,7 @@ def nomenklatur_import(
 def nomenklatur_list() -> None:
     """Daftar versi nomenklatur yang sudah diimpor."""
     from app.nomenklatur import store
+    from app.report import angka
 
     with _session() as session:
         for v in store.all_versions(session):
@@ -254,8 +360,12 @@ def serve(
 ) -> None:
     """Jalankan layanan: REST API, pekerja run di latar belakang, dan jadwal malam."""
     import uvicorn
+    from sqlalchemy.exc import OperationalError
 
+    from app import migrate
     from app.api.main import create_app
+    from app.config import ConfigError
+    from app.db import make_engine
     from app.sync import schedule
 
     settings = settings_or_exit()
@@ -288,7 +398,13 @@ def serve(
 @keys_cli.command("create")
 def keys_create(
     name: Annotated[str, typer.Option(help="Nama pemegang kunci, mis. 'operator-diskominfo'.")],
-    role: Annotated[Role, typer.Option(help="admin atau planner.")],
+    role: Annotated[
+        Role,
+        typer.Option(
+            help="admin: semua, termasuk memulai run dan dead letter; "
+            "planner: melihat run, membaca dan memutuskan mismatch."
+        ),
+    ],
     opd: Annotated[
         list[str] | None,
         typer.Option(help="Batasi kunci planner ke OPD ini (kode_skpd); boleh diulang."),
@@ -307,7 +423,9 @@ def keys_create(
         detail: dict[str, object] = {"role": role}
         if kode_skpd:
             detail["opd"] = sorted(set(kode_skpd))
-        audit.record(session, principal=CLI, action="kunci.buat", target=name, detail=detail)
+        audit.record(
+            session, principal=cli_principal(), action="kunci.buat", target=name, detail=detail
+        )
     typer.echo(key)
     scope = f", OPD {', '.join(sorted(set(kode_skpd)))}" if kode_skpd else ""
     typer.echo(
@@ -347,7 +465,7 @@ def keys_revoke(name: Annotated[str, typer.Argument(help="Nama kunci.")]) -> Non
             access_keys.revoke(session, name)
         except access_keys.KeyProblem as exc:
             raise fail(str(exc)) from None
-        audit.record(session, principal=CLI, action="kunci.cabut", target=name)
+        audit.record(session, principal=cli_principal(), action="kunci.cabut", target=name)
     typer.echo(f"kunci '{name}' dicabut")
 
 
@@ -356,7 +474,9 @@ def runs_list(
     limit: Annotated[int, typer.Option(help="Jumlah run.")] = 20,
 ) -> None:
     """Run terbaru, satu per baris."""
+    from app.report import STATUS_LABELS, angka
     from app.repositories import runs
+    from mappings.normalise import WIB
 
     with _session() as session:
         for run in runs.page(session, limit=limit)[:limit]:
@@ -371,7 +491,9 @@ def runs_list(
 @runs_cli.command("show")
 def runs_show(run_id: Annotated[int, typer.Argument(help="Nomor run.")]) -> None:
     """Rincian satu run: cakupan, waktu per tahap, hasil per data."""
+    from app.report import STATUS_LABELS, outcome_table
     from app.repositories import runs
+    from mappings.normalise import WIB
 
     with _session() as session:
         run = runs.get(session, run_id)
@@ -391,6 +513,11 @@ def runs_show(run_id: Annotated[int, typer.Argument(help="Nomor run.")]) -> None
 
 @contextmanager
 def _session() -> Iterator[Session]:
+    from sqlalchemy.exc import OperationalError
+
+    from app import migrate
+    from app.db import make_engine, make_session_factory, session_scope
+
     engine = make_engine(settings_or_exit().database_url)
     try:
         if not migrate.is_at_head(engine):

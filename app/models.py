@@ -3,7 +3,6 @@ dead letters and the versioned nomenclature. Times are stored in UTC."""
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -23,6 +22,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+# The enums live in app.vocabulary, which imports no ORM, so that `sinkron --help` need
+# not load SQLAlchemy's; `X as X` re-exports them (mypy strict) for `from app.models`.
+from app.vocabulary import DeadLetterStatus as DeadLetterStatus  # noqa: PLC0414
+from app.vocabulary import MismatchStatus as MismatchStatus  # noqa: PLC0414
+from app.vocabulary import Outcome as Outcome  # noqa: PLC0414
+from app.vocabulary import RunStatus as RunStatus  # noqa: PLC0414
+from app.vocabulary import Stage as Stage  # noqa: PLC0414
+from app.vocabulary import Trigger as Trigger  # noqa: PLC0414
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -63,72 +71,6 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON,
         list[Any]: JSON,
     }
-
-
-class RunStatus(enum.StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    INTERRUPTED = "interrupted"
-
-
-class Trigger(enum.StrEnum):
-    """Who or what started a run."""
-
-    CLI = "cli"
-    API = "api"
-    SCHEDULE = "schedule"
-    DEMO = "demo"
-
-
-class Stage(enum.StrEnum):
-    """Where a run is (sync_run.stage), and the stage its seconds are counted
-    under (stage_seconds): a page of ``tarik`` is mapped (``petakan``),
-    compared (``bandingkan``), pushed (``kirim``) and recorded (``catat``)."""
-
-    MULAI = "mulai"
-    BACA_EPLANNING = "baca_eplanning"
-    TARIK = "tarik"
-    PETAKAN = "petakan"
-    BANDINGKAN = "bandingkan"
-    KIRIM = "kirim"
-    CATAT = "catat"
-    KIRIM_ULANG = "kirim_ulang"
-    SELESAI = "selesai"
-
-
-class DeadLetterStatus(enum.StrEnum):
-    """``open`` until a replay or a later run settles it: ``resolved`` (it
-    landed), ``rejected`` (E-Planning refused it for good) or ``superseded`` (a
-    later outcome for the same record made it moot)."""
-
-    OPEN = "open"
-    RESOLVED = "resolved"
-    REJECTED = "rejected"
-    SUPERSEDED = "superseded"
-
-
-class Outcome(enum.StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    DEACTIVATED = "deactivated"
-    UNCHANGED = "unchanged"
-    CONFLICT = "conflict"
-    REJECTED = "rejected"
-    UNMAPPABLE = "unmappable"
-    DUPLICATE = "duplicate"
-    DEAD_LETTER = "dead_letter"
-
-
-class MismatchStatus(enum.StrEnum):
-    """The life of a mismatch: found, acknowledged, then gone or accepted."""
-
-    BARU = "baru"
-    DIAKUI = "diakui"
-    SELESAI = "selesai"
-    DIKECUALIKAN = "dikecualikan"
 
 
 # Still asking for a planner's attention.

@@ -79,7 +79,21 @@ def normalise_name(name: str | None) -> str:
     """A name reduced to what people mean by it: no code in front, no line breaks,
     no doubled spaces, no spacing around punctuation, no trailing full stop, and
     case-insensitive."""
-    text = unicodedata.normalize("NFKC", clean_name(name)).translate(_DASHES)
+    text = _normalise_once(clean_text(name))
+    # One pass can uncover what another takes: a dropped full stop leaves a bare
+    # code ("1.02.02."), NFKC turns full-width digits into one. Repeat until
+    # nothing changes, so that a normalised name normalises to itself (each
+    # pass only removes or canonicalises; the bound is a guard, never reached).
+    for _ in range(8):
+        again = _normalise_once(text)
+        if again == text:
+            break
+        text = again
+    return text
+
+
+def _normalise_once(text: str) -> str:
+    text = unicodedata.normalize("NFKC", clean_name(text)).translate(_DASHES)
     text = _AROUND_PUNCT.sub(r"\1", text).strip().rstrip(".")
     return text.casefold()
 

@@ -8,6 +8,7 @@ sebagai angka"), so the mapping can put it straight into the mismatch report.
 import re
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -21,6 +22,7 @@ _A = re.ASCII
 _NUMBER_BODY = re.compile(r"[0-9]+(?:[.,][0-9]+)*", _A)
 _FIRST_GROUP = re.compile(r"[1-9][0-9]{0,2}", _A)
 _MONEY_DECOR = re.compile(r"^rp\.?\s*|,-$", re.IGNORECASE | _A)
+_INDONESIAN_MONEY = re.compile(r"([1-9][0-9]{0,2}(?:\.[0-9]{3})+),([0-9]{1,2})", _A)
 
 
 def _grouped(text: str, sep: str) -> bool:
@@ -81,18 +83,29 @@ def parse_money(value: object) -> Decimal:
     (``RenjaSubKegiatan`` requires pagu >= 0, so it becomes a mapping problem).
     Empty values raise; use :func:`parse_money_optional` where empty means none.
     """
-    if value is None or (isinstance(value, str) and not value.strip()):
+    # Text first: the raw record's money is always text by now.
+    if isinstance(value, str):
+        if value.isdigit() and value.isascii():  # the common case, "296187500"
+            return Decimal(value)
+        # The next most common, read at once: what the rules below make of them.
+        whole, point, cents = value.partition(".")
+        if point and 0 < len(cents) < 3 and whole.isdigit() and cents.isdigit() and value.isascii():
+            return Decimal(value)  # "296187500.00": one point, then one or two digits
+        if indonesian := _INDONESIAN_MONEY.fullmatch(value):  # "715.224.000,00"
+            return Decimal(f"{indonesian[1].replace('.', '')}.{indonesian[2]}")
+        if not value.strip():
+            raise ValueError("kosong")
+        result = parse_decimal_text(_MONEY_DECOR.sub("", value.strip()))
+    elif value is None:
         raise ValueError("kosong")
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         raise ValueError("tidak dapat dibaca sebagai angka")
-    if isinstance(value, int):
+    elif isinstance(value, int):
         return Decimal(value)
-    if isinstance(value, float):
+    elif isinstance(value, float):
         result = Decimal(str(value))
     elif isinstance(value, Decimal):
         result = value
-    elif isinstance(value, str):
-        result = parse_decimal_text(_MONEY_DECOR.sub("", value.strip()))
     else:
         raise ValueError("tidak dapat dibaca sebagai angka")
     if not result.is_finite():
@@ -158,38 +171,47 @@ _AFTER_CODE_AT = re.compile(_AFTER_CODE)
 
 def clean_text(text: str | None) -> str:
     """Collapse line breaks, tabs and repeated spaces into one space; strip."""
-    return " ".join((text or "").split())
+    return " ".join(text.split()) if text else ""
 
 
+# Names repeat across records (the OPD's name on each of its records, the
+# nomenclature's names on every OPD's): cached. Pure, and str is immutable.
+@lru_cache(maxsize=4096)
 def clean_name(name: str | None, kode: str | None = None) -> str:
     """Clean a name as people typed it: no code prefix, single spaces, stripped.
 
     The prefix is dropped whether it is ``kode`` itself (in either width) or
-    any other dotted code; nothing else about the name changes.
+    any other dotted code; nothing else about the name changes. Every leading
+    code goes ("7.01.02.2.01.01 - 7.01.02.2.01.0001 Koordinasi"), so that a
+    cleaned name cleans to itself.
     """
     text = clean_text(name)
-    prefix = _CODE_PREFIX.match(text)
-    if prefix is not None:
-        return text[prefix.end() :].strip()
     code = (kode or "").strip()
-    # Only for a code of an odd shape the general pattern does not know. A plain
-    # comparison, not a pattern built from the code: that compiled a new regex
-    # for nearly every record (the re module caches only 512).
-    if code and text[: len(code)].lower() == code.lower():
-        after = _AFTER_CODE_AT.match(text, len(code))
-        if after is not None:
-            return text[after.end() :].strip()
+    while text:
+        prefix = _CODE_PREFIX.match(text)
+        # Only for a code of an odd shape the general pattern does not know. A
+        # plain comparison, not a pattern built from the code: that compiled a
+        # new regex for nearly every record (the re module caches only 512).
+        if prefix is None and code and text[: len(code)].lower() == code.lower():
+            prefix = _AFTER_CODE_AT.match(text, len(code))
+        if prefix is None:
+            break
+        text = text[prefix.end() :].strip()
     return text
 
 
 _TAG = re.compile(r"\[[^\]]*\]\s*[-–:]?\s*")
 
 
+# Sumber dana names come from a short reference list: cached, not re-read.
+@lru_cache(maxsize=1024)
 def strip_tag(name: str | None) -> str:
     """Drop a leading "[...] - " tag: "[DANA UMUM] - PAD" becomes "PAD"."""
     text = clean_text(name)
-    tag = _TAG.match(text)
-    return text[tag.end() :] if tag else text
+    # Every leading tag ("[DAK] [FISIK] - ..."), so that a stripped name strips to itself.
+    while tag := _TAG.match(text):
+        text = text[tag.end() :]
+    return text
 
 
 # --- targets -------------------------------------------------------------
@@ -198,6 +220,9 @@ _TARGET = re.compile(r"([+-]?[0-9](?:[0-9.,]*[0-9])?)\s*(.*)", _A)
 _DIGIT = re.compile(r"[0-9]")
 
 
+# Targets repeat across records ("100", "%", "100 %"): cached, since one
+# record has four of them. Decimal and str are immutable, so sharing is safe.
+@lru_cache(maxsize=8192)
 def parse_target(
     text: str | None, satuan: str | None, teks: str | None
 ) -> tuple[Decimal | None, str]:
@@ -212,7 +237,11 @@ def parse_target(
     raw = clean_text(text)
     unit = clean_text(satuan)
     number: Decimal | None = None
-    match = _TARGET.fullmatch(raw)
+    if raw.isdigit() and raw.isascii():  # the common case, "100": a number, no unit
+        number = Decimal(raw)
+        match = None
+    else:
+        match = _TARGET.fullmatch(raw)
     # The rest must be a unit: no digits ("5 dari 10 desa" is not 5), unless
     # it is exactly the satuan ("100 M2" with satuan "M2").
     if match and (not _DIGIT.search(match[2]) or match[2].casefold() == unit.casefold()):
@@ -263,7 +292,6 @@ _NAMA_BULAN = (
     "desember",
 )
 _BULAN = {name: number for number, name in enumerate(_NAMA_BULAN, start=1)}
-_MONTH_NUMBER = re.compile(r"[0-9]{1,2}", _A)
 
 
 def parse_month(value: object) -> int:
@@ -276,7 +304,7 @@ def parse_month(value: object) -> int:
         return value
     if isinstance(value, str):
         text = value.strip()
-        if _MONTH_NUMBER.fullmatch(text):
+        if len(text) <= 2 and text.isdigit() and text.isascii():  # [0-9]{1,2}
             return int(text)
         if text.casefold() in _BULAN:
             return _BULAN[text.casefold()]

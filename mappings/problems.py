@@ -10,9 +10,9 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 DATA_TIDAK_VALID = "data_tidak_valid"
 FORMAT_KODE = "format_kode"
@@ -65,6 +65,7 @@ def at_least_one(problems: list[MappingProblem]) -> tuple[MappingProblem, ...]:
 
 
 _M = TypeVar("_M", bound=BaseModel)
+_D = TypeVar("_D")
 _Loc = tuple[str | int, ...]
 
 _STRUCTURE_REASONS = {
@@ -127,8 +128,8 @@ class ProblemCollector:
         required: bool = True,
     ) -> None:
         """Parse ``value`` into ``values[target]``, or record why it cannot be."""
-        self.origin((target,), field, value)
-        if value is None or not value.strip():
+        self._origin[(target,)] = (field, value)
+        if not value or value.isspace():  # None, "" or blanks only
             if required:
                 self.problem(DATA_TIDAK_VALID, field, value, f"{self.label(field)} kosong")
             else:
@@ -139,11 +140,20 @@ class ProblemCollector:
         except ValueError as exc:
             self.problem(DATA_TIDAK_VALID, field, value, f"{self.label(field)} {exc}")
 
-    def raw(self, model: type[_M], data: Mapping[str, Any]) -> _M:
-        """Validate a raw record; fields of the wrong shape become problems and are dropped."""
+    def raw(self, model: type[BaseModel], data: Mapping[str, Any], tidy: TypeAdapter[_D]) -> _D:
+        """Validate a raw record into ``tidy``'s plain dicts; fields of the wrong
+        shape become problems and are dropped.
+
+        ``tidy`` must give what ``model`` gives, as a dict. What it refuses,
+        ``model`` validates again, because its errors name each bad field.
+        """
         data = dict(data)
         try:
-            return model.model_validate(data)
+            return tidy.validate_python(data)
+        except ValidationError:
+            pass
+        try:
+            return cast(_D, model.model_validate(data).model_dump())
         except ValidationError as exc:
             for error in exc.errors():
                 loc, path = error["loc"], field_path(error["loc"])
@@ -151,7 +161,8 @@ class ProblemCollector:
                 where = self.label(path) if len(loc) == 1 else f"{self.label(path)}: {path}"
                 self.problem(DATA_TIDAK_VALID, path, error["input"], f"{where} {reason}")
                 self._broken.add(path.split("[")[0])
-        return model.model_validate({k: v for k, v in data.items() if k not in self._broken})
+        kept = {k: v for k, v in data.items() if k not in self._broken}
+        return cast(_D, model.model_validate(kept).model_dump())
 
     def build(self, model: type[_M], kategori: Mapping[str, str]) -> _M | None:
         """Validate ``values`` as ``model``; each refused value becomes a problem.

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any, Literal
 
 from mappings.eplanning import (
@@ -19,7 +21,7 @@ from mappings.eplanning import (
     NaturalKey,
     RenjaSubKegiatan,
 )
-from mappings.eprogram import RawSubKegiatan
+from mappings.eprogram import SUB_KEGIATAN_DATA, RawSubKegiatan, SubKegiatanData
 from mappings.normalise import (
     clean_name,
     clean_text,
@@ -112,18 +114,24 @@ _PROV_LEVELS = frozenset({"1", "6", "8"})
 # satuanoutput, targetoutputteks). The order of this table is the order of
 # E-Planning's indikator list: order is content (it enters the hash), so it
 # must come from here, never from the feed.
-_INDIKATOR_SOURCES: tuple[tuple[str, JenisIndikator, str], ...] = (
+_IndikatorList = Literal[
+    "capaian_prog_sub_keg", "output_giat", "sub_keg_indikator_hasil", "sub_keg_indikator"
+]
+_INDIKATOR_SOURCES: tuple[tuple[_IndikatorList, JenisIndikator, str], ...] = (
     ("capaian_prog_sub_keg", "capaian_program", "capaian"),
     ("output_giat", "keluaran_kegiatan", "output"),
     ("sub_keg_indikator_hasil", "hasil_kegiatan", "hasil"),
     ("sub_keg_indikator", "keluaran_sub_kegiatan", "output"),
 )
 
-# The item's field names per stem, spelt out once rather than per record.
+# The item's fields per stem (tolok ukur, target, satuan, target teks), read
+# in one call rather than four lookups per indicator.
 _INDIKATOR_FIELDS = {
-    stem: (f"{stem}teks", f"target{stem}", f"satuan{stem}", f"target{stem}teks")
+    stem: itemgetter(f"{stem}teks", f"target{stem}", f"satuan{stem}", f"target{stem}teks")
     for _, _, stem in _INDIKATOR_SOURCES
 }
+_SUMBER_DANA_PARTS = itemgetter("kode_dana", "nama_dana", "pagu_dana")
+_LOKASI_PARTS = itemgetter("daerahteks", "camatteks", "lurahteks")
 
 
 def map_sub_kegiatan(
@@ -150,24 +158,28 @@ def _map(raw: Mapping[str, Any], jenis_pemda: str) -> Mapped | Unmappable:
     if not isinstance(raw, Mapping):
         col.problem(DATA_TIDAK_VALID, "", raw, "Rekaman bukan objek JSON")
         return Unmappable(None, tuple(col.problems), None, None)
-    rec = col.raw(RawSubKegiatan, raw)
+    rec = col.raw(RawSubKegiatan, raw, SUB_KEGIATAN_DATA)
 
-    col.take("_id", "id", rec.id, clean_text)
-    col.take("_updated_at", "update_at", rec.update_at, parse_wib)
-    col.take("tahun_anggaran", "tahun_anggaran", rec.tahun_anggaran, _parse_tahun)
-    col.take("tahap", "tahap", rec.tahap, _parse_tahap)
-    col.take("kode_skpd", "kode_skpd", rec.kode_skpd, clean_text)
+    col.take("_id", "id", rec["id"], clean_text)
+    col.take("_updated_at", "update_at", rec["update_at"], parse_wib)
+    col.take("tahun_anggaran", "tahun_anggaran", rec["tahun_anggaran"], _parse_tahun)
+    col.take("tahap", "tahap", rec["tahap"], _parse_tahap)
+    col.take("kode_skpd", "kode_skpd", rec["kode_skpd"], clean_text)
     _sub_skpd(col, rec)
     _kode_sub_kegiatan(col, rec, jenis_pemda)
-    nama = clean_name(rec.nama_sub_giat, rec.kode_sub_giat)
-    col.put("nama_sub_kegiatan", "nama_sub_giat", rec.nama_sub_giat, nama)
-    col.take("pagu", "pagu", rec.pagu, parse_money)
+    nama = clean_name(rec["nama_sub_giat"], rec["kode_sub_giat"])
+    col.put("nama_sub_kegiatan", "nama_sub_giat", rec["nama_sub_giat"], nama)
+    col.take("pagu", "pagu", rec["pagu"], parse_money)
     col.take(
-        "pagu_tahun_depan", "pagu_n_depan", rec.pagu_n_depan, parse_money_optional, required=False
+        "pagu_tahun_depan",
+        "pagu_n_depan",
+        rec["pagu_n_depan"],
+        parse_money_optional,
+        required=False,
     )
-    col.take("bulan_mulai", "waktu_awal", rec.waktu_awal, parse_month)
-    col.take("bulan_selesai", "waktu_akhir", rec.waktu_akhir, parse_month)
-    col.take("aktif", "active", rec.active, parse_active)
+    col.take("bulan_mulai", "waktu_awal", rec["waktu_awal"], parse_month)
+    col.take("bulan_selesai", "waktu_akhir", rec["waktu_akhir"], parse_month)
+    col.take("aktif", "active", rec["active"], parse_active)
     col.values["indikator"] = _indikator(col, rec)
     col.values["sumber_dana"] = _sumber_dana(col, rec)
     col.values["lokasi"] = _lokasi(rec)
@@ -177,14 +189,14 @@ def _map(raw: Mapping[str, Any], jenis_pemda: str) -> Mapped | Unmappable:
     if source_id is not None and updated_at is not None:
         col.values["sumber"] = {"id": source_id, "diperbarui_pada": updated_at}
     record = col.build(RenjaSubKegiatan, {"kode_sub_kegiatan": FORMAT_KODE})
-    nama_skpd = clean_name(rec.nama_skpd) or None
+    nama_skpd = clean_name(rec["nama_skpd"]) or None
     if record is None or col.problems or source_id is None or updated_at is None:
         return Unmappable(
             source_id,
             at_least_one(col.problems),
             _natural_key(col.values),
             updated_at,
-            kode_skpd=clean_text(rec.kode_skpd) or None,
+            kode_skpd=clean_text(rec["kode_skpd"]) or None,
             nama_skpd=nama_skpd,
             nama_sub_kegiatan=nama or None,
             pagu=col.values.get("pagu"),
@@ -203,33 +215,36 @@ def _parse_tahun(text: str) -> int:
 
 
 def _parse_tahap(text: str) -> str:
+    if text in TAHAP_VALUES:  # already normal: nothing to rewrite
+        return text
     tahap = _TAHAP_SEPARATORS.sub("_", text.strip().casefold())
     if tahap not in TAHAP_VALUES:
         raise ValueError(f"tidak dikenal (harus salah satu dari {', '.join(TAHAP_VALUES)})")
     return tahap
 
 
-def _sub_skpd(col: ProblemCollector, rec: RawSubKegiatan) -> None:
+def _sub_skpd(col: ProblemCollector, rec: SubKegiatanData) -> None:
     # A record with the sub-unit fields left empty belongs to the OPD itself.
-    if clean_text(rec.kode_sub_skpd):
-        col.take("kode_sub_skpd", "kode_sub_skpd", rec.kode_sub_skpd, clean_text)
+    if clean_text(rec["kode_sub_skpd"]):
+        col.take("kode_sub_skpd", "kode_sub_skpd", rec["kode_sub_skpd"], clean_text)
     else:
-        col.take("kode_sub_skpd", "kode_skpd", rec.kode_skpd, clean_text)
-    nama = clean_name(rec.nama_sub_skpd)
-    field, nilai = ("nama_sub_skpd", rec.nama_sub_skpd) if nama else ("nama_skpd", rec.nama_skpd)
-    col.put("nama_sub_skpd", field, nilai, nama or clean_name(rec.nama_skpd))
+        col.take("kode_sub_skpd", "kode_skpd", rec["kode_skpd"], clean_text)
+    nama = clean_name(rec["nama_sub_skpd"])
+    field, nilai = (
+        ("nama_sub_skpd", rec["nama_sub_skpd"]) if nama else ("nama_skpd", rec["nama_skpd"])
+    )
+    col.put("nama_sub_skpd", field, nilai, nama or clean_name(rec["nama_skpd"]))
 
 
-def _kode_sub_kegiatan(col: ProblemCollector, rec: RawSubKegiatan, jenis_pemda: str) -> None:
-    raw = rec.kode_sub_giat
+def _kode_sub_kegiatan(col: ProblemCollector, rec: SubKegiatanData, jenis_pemda: str) -> None:
+    raw = rec["kode_sub_giat"]
     col.origin(("kode_sub_kegiatan",), "kode_sub_giat", raw)
     text = clean_text(raw)
     if not text:
         col.problem(DATA_TIDAK_VALID, "kode_sub_giat", raw, "Kode sub kegiatan kosong")
         return
     try:
-        resolved = resolve_bidang_placeholder(text, clean_text(rec.kode_skpd))
-        kode = widen_kode_sub_kegiatan(resolved)
+        resolved, kode = _normal_kode(text, clean_text(rec["kode_skpd"]))
     except ValueError as exc:
         col.problem(FORMAT_KODE, "kode_sub_giat", raw, f"Kode sub kegiatan {exc}")
         return
@@ -246,17 +261,25 @@ def _kode_sub_kegiatan(col: ProblemCollector, rec: RawSubKegiatan, jenis_pemda: 
     col.values["kode_sub_kegiatan"] = kode
 
 
-def _indikator(col: ProblemCollector, rec: RawSubKegiatan) -> list[dict[str, Any]]:
+@lru_cache(maxsize=4096)
+def _normal_kode(kode: str, kode_skpd: str) -> tuple[str, str]:
+    # Cached: an OPD has each of its codes on many records, and every OPD the
+    # nomenclature's. Only the answers are kept; a refusal raises every time.
+    resolved = resolve_bidang_placeholder(kode, kode_skpd)
+    return resolved, widen_kode_sub_kegiatan(resolved)
+
+
+def _indikator(col: ProblemCollector, rec: SubKegiatanData) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
     for list_field, jenis, stem in _INDIKATOR_SOURCES:
-        teks, target_field, satuan_field, target_teks_field = _INDIKATOR_FIELDS[stem]
-        for index, item in enumerate(getattr(rec, list_field)):
-            tolok_ukur = clean_text(getattr(item, teks))
+        fields = _INDIKATOR_FIELDS[stem]
+        for index, item in enumerate(rec[list_field]):
+            teks, raw_target, raw_satuan, target_teks = fields(item)
+            tolok_ukur = clean_text(teks)
             if not tolok_ukur:
                 continue  # an empty row of the entry form, not an indicator
-            raw_target = getattr(item, target_field)
-            satuan = clean_text(getattr(item, satuan_field))
-            target, target_teks = parse_target(raw_target, satuan, getattr(item, target_teks_field))
+            satuan = clean_text(raw_satuan)
+            target, shown = parse_target(raw_target, satuan, target_teks)
             where = f"{list_field}[{index}]"
             if target is None:
                 alasan = "Target kosong" if not clean_text(raw_target) else "Target bukan angka"
@@ -267,39 +290,39 @@ def _indikator(col: ProblemCollector, rec: RawSubKegiatan) -> list[dict[str, Any
                     "jenis": jenis,
                     "tolok_ukur": tolok_ukur,
                     "target": target,
-                    "target_teks": target_teks,
+                    "target_teks": shown,
                     "satuan": satuan,
                 }
             )
     return result
 
 
-def _sumber_dana(col: ProblemCollector, rec: RawSubKegiatan) -> list[dict[str, Any]]:
+def _sumber_dana(col: ProblemCollector, rec: SubKegiatanData) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
-    for index, item in enumerate(rec.sumber_dana):
-        kode, nama = clean_text(item.kode_dana), strip_tag(item.nama_dana)
-        if not (kode or nama or clean_text(item.pagu_dana)):
+    for index, item in enumerate(rec["sumber_dana"]):
+        kode, nama, pagu_dana = _SUMBER_DANA_PARTS(item)
+        kode, nama = clean_text(kode), strip_tag(nama)
+        if not (kode or nama or (pagu_dana and not pagu_dana.isspace())):
             continue  # an empty row of the entry form
         field = f"sumber_dana[{index}].pagu_dana"
         try:
-            pagu = parse_money(item.pagu_dana)
+            pagu = parse_money(pagu_dana)
         except ValueError as exc:
-            col.problem(DATA_TIDAK_VALID, field, item.pagu_dana, f"Pagu sumber dana {exc}")
+            col.problem(DATA_TIDAK_VALID, field, pagu_dana, f"Pagu sumber dana {exc}")
             continue
         col.origin(("sumber_dana", len(result)), f"sumber_dana[{index}]", None)
-        col.origin(("sumber_dana", len(result), "pagu"), field, item.pagu_dana)
+        col.origin(("sumber_dana", len(result), "pagu"), field, pagu_dana)
         result.append({"kode": kode, "nama": nama, "pagu": pagu})
     return result
 
 
-def _lokasi(rec: RawSubKegiatan) -> list[str]:
-    places = (
-        ", ".join(
-            part for part in map(clean_text, (i.daerahteks, i.camatteks, i.lurahteks)) if part
-        )
-        for i in rec.lokasi_sub_keg
-    )
-    return [place for place in places if place]
+def _lokasi(rec: SubKegiatanData) -> list[str]:
+    result = []
+    for item in rec["lokasi_sub_keg"]:
+        place = ", ".join(part for part in map(clean_text, _LOKASI_PARTS(item)) if part)
+        if place:
+            result.append(place)
+    return result
 
 
 def _natural_key(values: Mapping[str, Any]) -> NaturalKey | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import secrets
 from collections.abc import Sequence
@@ -14,12 +13,10 @@ from sqlalchemy.orm import Session
 
 from app.models import ApiKey, utcnow
 
+# Re-exported (X as X for mypy strict); defined with no ORM import for `sinkron --help`.
+from app.vocabulary import Role as Role  # noqa: PLC0414
+
 KEY_PREFIX = "skr_"
-
-
-class Role(enum.StrEnum):
-    PLANNER = "planner"
-    ADMIN = "admin"
 
 
 @dataclass(frozen=True)

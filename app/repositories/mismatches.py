@@ -21,6 +21,9 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from app.models import OPEN_MISMATCH, Mismatch, MismatchEvent, MismatchStatus, utcnow
 
+# Re-exported (X as X for mypy strict); defined with no ORM import for `sinkron --help`.
+from app.vocabulary import StatusFilter as StatusFilter  # noqa: PLC0414
+
 # Who moves a mismatch when no person does.
 SISTEM = "sistem"
 _CHUNK = 500
@@ -311,16 +314,6 @@ def decide(
 
 
 # -- what planners read ------------------------------------------------------------
-
-
-class StatusFilter(enum.StrEnum):
-    """A status a planner may filter on, or ``terbuka`` (baru and diakui)."""
-
-    BARU = MismatchStatus.BARU.value
-    DIAKUI = MismatchStatus.DIAKUI.value
-    SELESAI = MismatchStatus.SELESAI.value
-    DIKECUALIKAN = MismatchStatus.DIKECUALIKAN.value
-    TERBUKA = "terbuka"
 
 
 @dataclass(frozen=True)

@@ -98,3 +98,23 @@ def test_sync_refuses_a_database_behind_the_newest_migration(world: World, env: 
     assert code == 2
     assert "belum dimigrasi" in output
     assert world.eplanning_records() == {}
+
+
+def test_a_long_sync_shows_each_page_its_speed_and_how_long_is_left(
+    world: World, env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SINKRON_PAGE_SIZE", "50")
+    get_settings.cache_clear()
+    _, first = sync("--full")
+    pages = [line for line in first.splitlines() if "] halaman " in line]
+    assert len(pages) == 4  # 160 records, 50 a page
+    assert all(" data/detik" in line for line in pages)
+    assert "halaman 4: 160 data ditarik" in pages[-1]
+    assert "perkiraan sisa" not in first  # nothing yet says how many there are
+
+    # the last full run of the scope pulled 160: the next one says how far it is
+    _, second = sync("--full")
+    pages = [line for line in second.splitlines() if "] halaman " in line]
+    assert "halaman 1: 50 dari ±160 data ditarik" in pages[0]
+    assert "perkiraan sisa" in pages[0]
+    assert "perkiraan sisa" not in pages[-1]

@@ -1,4 +1,5 @@
-"""`sinkron sync` starts without the service's, the reports' or the migrations' libraries."""
+"""`sinkron sync` starts without the service's, the reports' or the migrations' libraries,
+and `sinkron <cmd> --help` without the database's either."""
 
 from __future__ import annotations
 
@@ -9,17 +10,34 @@ import sys
 import pytest
 
 HEAVY = ("fastapi", "starlette", "uvicorn", "alembic", "openpyxl", "jinja2")
+# What only a command that runs needs: settings, the database, the models.
+RUNNING = ("pydantic_settings", "sqlalchemy", "app.models", "app.config", "app.db")
 
 
 def loaded_by(code: str) -> set[str]:
     """The modules a fresh interpreter holds after `code` (this process has them all)."""
     out = subprocess.run(
-        [sys.executable, "-c", f"{code}; import sys, json; print(json.dumps(sorted(sys.modules)))"],
+        [sys.executable, "-c", f"{code}\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    return set(json.loads(out))
+    # the last line: what `code` printed (a command's help) comes before it
+    return set(json.loads(out.splitlines()[-1]))
+
+
+def help_of(*command: str) -> str:
+    """Code that shows `sinkron <command> --help` the way the console script does."""
+    argv = ["sinkron", *command, "--help"]
+    return (
+        "import sys\n"
+        "from app.cli import main\n"
+        f"sys.argv = {argv!r}\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -33,3 +51,12 @@ def loaded_by(code: str) -> set[str]:
 def test_a_sync_loads_none_of_the_service_libraries(code: str) -> None:
     modules = loaded_by(code)
     assert sorted(m for m in HEAVY if m in modules) == []
+
+
+@pytest.mark.parametrize(
+    "command", [("sync",), ("laporan",), ("keys", "create"), ("runs", "list"), ()]
+)
+def test_help_loads_neither_the_settings_nor_the_database(command: tuple[str, ...]) -> None:
+    modules = loaded_by(help_of(*command))
+    assert "typer" in modules  # the help was rendered here, not skipped
+    assert sorted(m for m in (*HEAVY, *RUNNING) if m in modules) == []
