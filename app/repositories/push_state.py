@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from app.models import PushedState, PushKey, utcnow
@@ -73,9 +73,15 @@ def _chunks(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, An
 
 
 def note_attempts(session: Session, results: dict[str, int]) -> None:
-    """Keep the last status seen for each key (key → HTTP status)."""
+    """Count one more attempt and keep the last status seen for each key (key →
+    HTTP status): one UPDATE statement for the page, run for each key."""
     if not results:
         return
-    for row in session.scalars(select(PushKey).where(PushKey.idempotency_key.in_(list(results)))):
-        row.attempts += 1
-        row.last_status = results[row.idempotency_key]
+    table = PushKey.__table__
+    assert isinstance(table, Table)
+    stmt = (
+        update(table)
+        .where(table.c.idempotency_key == bindparam("b_key"))
+        .values(attempts=table.c.attempts + 1, last_status=bindparam("b_status"))
+    )
+    session.execute(stmt, [{"b_key": key, "b_status": status} for key, status in results.items()])
