@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     # The pemda's name, as the title of the planners' reports shows it.
     pemda: str = "Kabupaten Kepulauan Meranti"
 
-    page_size: int = Field(default=500, ge=1, le=1000)
+    # Records per E-Program page: the contract's largest, so a run makes as few
+    # of its ~10 requests a second as it can.
+    page_size: int = Field(default=1000, ge=1, le=1000)
     push_batch_size: int = Field(default=200, ge=1, le=200)
     http_timeout_seconds: float = Field(default=30.0, gt=0)
     retry_max_attempts: int = Field(default=6, ge=1, le=20)
