@@ -47,6 +47,7 @@ STATS_COUNTERS = (
     "unchanged",
     "replays",
     "manual_edits",
+    "duplicate_effects",
 )
 
 
@@ -93,6 +94,8 @@ class RenjaStore:
         self.answers: dict[tuple[str, str], tuple[str, Answer]] = {}
         self.in_flight: set[tuple[str, str]] = set()
         self.counters: Counter[str] = Counter()
+        # per key, how many times each content was applied through the API
+        self.applied: dict[Key, Counter[str]] = {}
 
     # -- the idempotency record ---------------------------------------------
     async def idempotent(
@@ -136,8 +139,10 @@ class RenjaStore:
         new = rules.with_defaults(body)
         if current is not None and rules.canonical(new) == rules.canonical(current):
             self.counters["unchanged"] += 1
+            self._applied(key)
             return Answer(200, {**current, "berubah": False})
         self._store(key, new, current, user)
+        self._applied(key)
         self.counters["created" if current is None else "replaced"] += 1
         self.counters["writes_applied"] += 1
         return Answer(201 if current is None else 200, {**self.records[key], "berubah": True})
@@ -150,8 +155,10 @@ class RenjaStore:
             return conflict
         if not current["aktif"]:
             self.counters["unchanged"] += 1
+            self._applied(key)
             return Answer(200, {**current, "berubah": False})
         self._store(key, {**current, "aktif": False}, current, user)
+        self._applied(key)
         self.counters["deactivated"] += 1
         self.counters["writes_applied"] += 1
         return Answer(200, {**self.records[key], "berubah": True})
@@ -188,6 +195,32 @@ class RenjaStore:
         }
         if current is None:
             insort(self.order, key)
+
+    def _applied(self, key: Key) -> None:
+        """Log a write through the API by the content it leaves.
+
+        A duplicate effect is a write of a content its key was already given:
+        applied again (after something else in between) or answered "unchanged"
+        because it is there already. Such a write arrived under a new
+        idempotency key; the same key again is a replay of the first answer and
+        never gets here. On an E-Planning that stores every PUT as a new versi,
+        each of them would be one more change in the record's history.
+        """
+        text = json.dumps(rules.canonical(self.records[key]), sort_keys=True, default=str)
+        seen = self.applied.setdefault(key, Counter())
+        content = hashlib.sha256(text.encode()).hexdigest()
+        if seen[content]:
+            self.counters["duplicate_effects"] += 1
+        seen[content] += 1
+
+    def duplicates(self) -> list[dict[str, Any]]:
+        """Every (key, content) applied more than once, with how often."""
+        return [
+            {"key": list(key), "content": content, "applied": count}
+            for key, seen in self.applied.items()
+            for content, count in seen.items()
+            if count > 1
+        ]
 
     def stats(self) -> dict[str, int]:
         return {name: self.counters[name] for name in STATS_COUNTERS}
@@ -368,6 +401,16 @@ def _store_router(store: RenjaStore, stats: RequestStats, injector: FaultInjecto
     @router.get("/records")
     async def all_records() -> Response:
         return JSONResponse({"items": [store.records[k] for k in store.order]})
+
+    @router.get("/applied")
+    async def applied() -> Response:
+        """Duplicate effects: writes that applied a content its key already had been given."""
+        return JSONResponse(
+            {
+                "duplicate_effects": store.counters["duplicate_effects"],
+                "duplicates": store.duplicates(),
+            }
+        )
 
     @router.post("/reset")
     async def reset() -> Response:
