@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: demo test lint check bench bench-report clean
+.PHONY: demo test lint check bench bench-report reliability reliability-ci clean
 
 $(BIN)/sinkron: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ bench: $(BIN)/dlt  ## sync benchmark with its references; writes docs/performanc
 
 bench-report: $(BIN)/sinkron  ## the planners' report at 100,000 mismatches; BENCH_ARGS="--postgres URL" for PostgreSQL
 	$(BIN)/python bench/report_bench.py $(BENCH_ARGS)
+
+# The reliability matrix (issue 10): faults injected into real syncs, what must hold, figures.
+reliability: $(BIN)/sinkron  ## the full matrix by hand; writes docs/reliability.md. RELIABILITY_ARGS="--only sigkill"
+	$(BIN)/python -m reliability --size full $(RELIABILITY_ARGS)
+
+reliability-ci: $(BIN)/sinkron  ## the small matrix (a few minutes); fails when a row does not hold
+	$(BIN)/python -m reliability --size small --out "$$(mktemp --suffix=.md)" $(RELIABILITY_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache sinkron.db sinkron.db-*

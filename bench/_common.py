@@ -78,7 +78,8 @@ def send(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Re
 class Standins:
     """``python -m standins`` in a process of its own, so its CPU and memory are its own."""
 
-    def __init__(self, *, size: int, seed: int, limits: bool) -> None:
+    def __init__(self, *, size: int, seed: int, limits: bool, extra: tuple[str, ...] = ()) -> None:
+        """``extra``: more ``python -m standins`` arguments, e.g. ``("--tidy",)``."""
         self.size, self.limits = size, limits
         self.eprogram = f"http://127.0.0.1:{free_port()}"
         self.eplanning = f"http://127.0.0.1:{free_port()}"
@@ -97,6 +98,7 @@ class Standins:
         ]
         if limits:
             cmd.append("--rate-limits")
+        cmd += extra
         self.process = subprocess.Popen(
             cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

@@ -40,6 +40,11 @@ def control_router(
             return JSONResponse(render_error("format_nilai", str(exc)), status_code=400)
         return JSONResponse(injector.settings.model_dump())
 
+    @router.get("/timeline")
+    async def get_timeline() -> Response:
+        """The latest /api/ requests: [arrived, answered, route, status], oldest first."""
+        return JSONResponse({"requests": [list(entry) for entry in stats.timeline]})
+
     @router.get("/stats")
     async def get_stats() -> Response:
         return JSONResponse({**stats.snapshot(), **counters(), "faults": dict(injector.injected)})

@@ -47,6 +47,7 @@ STATS_COUNTERS = (
     "unchanged",
     "replays",
     "manual_edits",
+    "duplicate_effects",
 )
 
 
@@ -93,6 +94,8 @@ class RenjaStore:
         self.answers: dict[tuple[str, str], tuple[str, Answer]] = {}
         self.in_flight: set[tuple[str, str]] = set()
         self.counters: Counter[str] = Counter()
+        # per key, how many times each content was applied through the API
+        self.applied: dict[Key, Counter[str]] = {}
 
     # -- the idempotency record ---------------------------------------------
     async def idempotent(
@@ -138,6 +141,7 @@ class RenjaStore:
             self.counters["unchanged"] += 1
             return Answer(200, {**current, "berubah": False})
         self._store(key, new, current, user)
+        self._applied(key)
         self.counters["created" if current is None else "replaced"] += 1
         self.counters["writes_applied"] += 1
         return Answer(201 if current is None else 200, {**self.records[key], "berubah": True})
@@ -152,6 +156,7 @@ class RenjaStore:
             self.counters["unchanged"] += 1
             return Answer(200, {**current, "berubah": False})
         self._store(key, {**current, "aktif": False}, current, user)
+        self._applied(key)
         self.counters["deactivated"] += 1
         self.counters["writes_applied"] += 1
         return Answer(200, {**self.records[key], "berubah": True})
@@ -188,6 +193,25 @@ class RenjaStore:
         }
         if current is None:
             insort(self.order, key)
+
+    def _applied(self, key: Key) -> None:
+        """Log a write through the API by its content; the same content applied again to the
+        same key is a duplicate effect (a planner's edit in between does not count as one)."""
+        text = json.dumps(rules.canonical(self.records[key]), sort_keys=True, default=str)
+        seen = self.applied.setdefault(key, Counter())
+        content = hashlib.sha256(text.encode()).hexdigest()
+        if seen[content]:
+            self.counters["duplicate_effects"] += 1
+        seen[content] += 1
+
+    def duplicates(self) -> list[dict[str, Any]]:
+        """Every (key, content) applied more than once, with how often."""
+        return [
+            {"key": list(key), "content": content, "applied": count}
+            for key, seen in self.applied.items()
+            for content, count in seen.items()
+            if count > 1
+        ]
 
     def stats(self) -> dict[str, int]:
         return {name: self.counters[name] for name in STATS_COUNTERS}
@@ -368,6 +392,16 @@ def _store_router(store: RenjaStore, stats: RequestStats, injector: FaultInjecto
     @router.get("/records")
     async def all_records() -> Response:
         return JSONResponse({"items": [store.records[k] for k in store.order]})
+
+    @router.get("/applied")
+    async def applied() -> Response:
+        """Duplicate effects: writes that applied a content its key already had been given."""
+        return JSONResponse(
+            {
+                "duplicate_effects": store.counters["duplicate_effects"],
+                "duplicates": store.duplicates(),
+            }
+        )
 
     @router.post("/reset")
     async def reset() -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -68,11 +69,14 @@ def create_app(
     app.state.dataset = dataset
     app.state.faults = injector
     app.state.stats = stats
+    # pages served, by (limit, updated_since, after): a page asked for again is redone work
+    pages: Counter[str] = Counter()
+    app.state.pages = pages
     app.add_exception_handler(BadRequest, _bad_request)  # type: ignore[arg-type]
-    api = _api_router(dataset, api_key)
+    api = _api_router(dataset, api_key, pages)
     app.include_router(api)
     app.include_router(control_router(injector, stats, render_error=_message))
-    app.include_router(_data_router(dataset))
+    app.include_router(_data_router(dataset, pages))
     instrument(
         app,
         injector,
@@ -89,7 +93,7 @@ async def _bad_request(request: Request, exc: BadRequest) -> Response:
     return JSONResponse({"message": exc.message}, status_code=400)
 
 
-def _api_router(dataset: EProgramDataset, api_key: str) -> APIRouter:
+def _api_router(dataset: EProgramDataset, api_key: str, pages: Counter[str]) -> APIRouter:
     """The two endpoints of the contract."""
     router = APIRouter(prefix="/api/v1")
 
@@ -120,13 +124,15 @@ def _api_router(dataset: EProgramDataset, api_key: str) -> APIRouter:
         if updated_since is not None:
             _check_time(updated_since)
         after = query.get("after")
+        limit = _limit(query.get("limit"))
         records, next_key = dataset.page(
             tahun_anggaran=str(tahun),
             tahap=tahap,
             updated_since=updated_since,
             after=decode_cursor(after) if after else None,
-            limit=_limit(query.get("limit")),
+            limit=limit,
         )
+        pages[f"{tahun}|{tahap}|{limit}|{updated_since or ''}|{after or ''}"] += 1
         return JSONResponse(
             {
                 "data": records,
@@ -138,9 +144,16 @@ def _api_router(dataset: EProgramDataset, api_key: str) -> APIRouter:
     return router
 
 
-def _data_router(dataset: EProgramDataset) -> APIRouter:
+def _data_router(dataset: EProgramDataset, pages: Counter[str]) -> APIRouter:
     """Tests change E-Program's data through these (no key: loopback test use)."""
     router = APIRouter(prefix="/_standin")
+
+    @router.get("/pages")
+    async def pages_served() -> Response:
+        """How often each page was served, by "tahun|tahap|limit|updated_since|after"."""
+        return JSONResponse(
+            {"pages": dict(pages), "redone": sum(n - 1 for n in pages.values() if n > 1)}
+        )
 
     @router.post("/records")
     async def add_records(request: Request) -> Response:

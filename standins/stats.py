@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import time
+from collections import Counter, defaultdict, deque
 from typing import Any
 
 from starlette.routing import BaseRoute
@@ -10,13 +11,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from standins.faults import DROPPED_KINDS, FAULT_SCOPE_KEY
 
+TIMELINE_MAX = 200_000
+
 
 class RequestStats:
-    """Counts as `requests["GET /api/v1/sub-kegiatan"]["200"]`; a dropped answer is "dropped"."""
+    """Counts as `requests["GET /api/v1/sub-kegiatan"]["200"]`; a dropped answer is "dropped".
+
+    `timeline` keeps the latest requests as (arrived, answered, route, status),
+    wall-clock seconds, so a test can see how long a client waited after a 429.
+    """
 
     def __init__(self) -> None:
         self.requests: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.counters: Counter[str] = Counter()
+        self.timeline: deque[tuple[float, float, str, str]] = deque(maxlen=TIMELINE_MAX)
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -27,6 +35,7 @@ class RequestStats:
     def reset(self) -> None:
         self.requests.clear()
         self.counters.clear()
+        self.timeline.clear()
 
 
 class StatsMiddleware:
@@ -42,6 +51,7 @@ class StatsMiddleware:
             await self.app(scope, receive, send)
             return
         status = "500"
+        arrived = time.time()
 
         async def watch(message: Message) -> None:
             nonlocal status
@@ -54,7 +64,9 @@ class StatsMiddleware:
         finally:
             if scope.get(FAULT_SCOPE_KEY) in DROPPED_KINDS:
                 status = "dropped"
-            self.stats.requests[f"{scope['method']} {self._template(scope)}"][status] += 1
+            route = f"{scope['method']} {self._template(scope)}"
+            self.stats.requests[route][status] += 1
+            self.stats.timeline.append((arrived, time.time(), route, status))
 
     def _template(self, scope: Scope) -> str:
         """The route's path template, so every PUT of a record counts under one name."""

@@ -204,3 +204,16 @@ def test_stats_count_requests_by_route_and_status(client: httpx.Client) -> None:
         "GET /api/v1/perangkat-daerah": {"401": 1},
     }
     assert stats["faults"] == {}
+
+
+def test_pages_served_again_are_counted_as_redone(client: httpx.Client) -> None:
+    query = {**QUERY, "limit": 500}
+    first = client.get("/api/v1/sub-kegiatan", params=query).json()
+    client.get("/api/v1/sub-kegiatan", params={**query, "after": first["next_after"]})
+    client.get("/api/v1/sub-kegiatan", params={**query, "after": first["next_after"]})
+    served = client.get("/_standin/pages").json()
+    assert served["redone"] == 1
+    assert served["pages"] == {
+        "2027|renja|500||": 1,
+        f"2027|renja|500||{first['next_after']}": 2,
+    }
