@@ -139,14 +139,16 @@ class PgServer:
 
 @contextmanager
 def pg_stack(
-    records: int, *, seed: int = SEED, **settings: str
+    records: int, settings: dict[str, str] | None = None, *, seed: int = SEED
 ) -> Iterator[tuple[Stack, PgServer]]:
     """The harness's stack, with Sinkron's database on a PostgreSQL server of its own."""
     standins = start_standins(records, seed=seed)
     try:
         with PgServer() as pg:
             url = pg.create_database("sinkron")
-            built = Stack(standins, url, standins.eprogram, standins.eplanning, dict(settings))
+            built = Stack(
+                standins, url, standins.eprogram, standins.eplanning, dict(settings or {})
+            )
             try:
                 built.migrate()
                 yield built, pg

@@ -18,7 +18,7 @@ from reliability.harness import ROOT, SINKRON, TAHAP, TAHUN, Stack, free_port, s
 T = TypeVar("T")
 
 
-def wait_for(check: Callable[[], T], timeout: float, what: str, every: float = 0.1) -> T:
+def wait_for(check: Callable[[], T | None], timeout: float, what: str, every: float = 0.1) -> T:
     """The first truthy value of ``check()``; a clear error after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:

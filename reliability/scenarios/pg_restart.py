@@ -20,7 +20,7 @@ from reliability.rows import Row, Size
 from reliability.services import query, wait_for
 
 NAME = "pg_restart"
-RECORDS = {"small": 2000, "full": 50_000}
+RECORDS = {"small": 1000, "full": 50_000}
 PAGE_SIZE = {"small": 100, "full": 500}
 
 
@@ -35,7 +35,7 @@ def _pulled(db_url: str) -> int:
 
 def run(size: Size, workdir: Path) -> list[Row]:
     total, page = RECORDS[size], PAGE_SIZE[size]
-    with pg_stack(total, page_size=str(page)) as (s, pg):
+    with pg_stack(total, {"page_size": str(page)}) as (s, pg):
         first = s.start_sync(full=True)
         try:
             wait_for(lambda: _pulled(s.db_url) >= total // 3, 600, "a third recorded")
