@@ -170,7 +170,9 @@ def _fencing(s: Stack, services: list[Service], key: str, total: int) -> Row:
         runs_before = _all_runs(s.db_url)
     finally:
         os.kill(paused.pid, signal.SIGCONT)
-    time.sleep(LEASE_SECONDS * 2)  # its heartbeat and its page in hand have their chance
+    time.sleep(
+        LEASE_SECONDS
+    )  # its heartbeat (every lease/3) and its page in hand have their chance
     writes_after = s.stats("eplanning")
     held_after = s.holdings()
     runs_after = _all_runs(s.db_url)
@@ -205,11 +207,24 @@ def _fencing(s: Stack, services: list[Service], key: str, total: int) -> Row:
     )
 
 
+def _start_two(s: Stack) -> list[Service]:
+    """Both processes, started side by side; none left running when one fails to start."""
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(Service.start, s) for _ in range(2)]
+    services = [f.result() for f in futures if f.exception() is None]
+    if len(services) < 2:
+        for service in services:
+            service.stop()
+        for future in futures:
+            future.result()  # raises the failure
+    return services
+
+
 def run(size: Size, workdir: Path) -> list[Row]:
     total = RECORDS[size]
     with pg_stack(total, {**SETTINGS, "page_size": str(PAGE_SIZE[size])}) as (s, _pg):
         key = admin_key(s)
-        services = [Service.start(s), Service.start(s)]
+        services = _start_two(s)
         try:
             rows = [_triggers(s, services, key)]
             rows.append(_fencing(s, services, key, total))
