@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from bench._common import Standins, free_port, send
+from reliability.faultproxy import FaultProxy
 
 ROOT = Path(__file__).resolve().parents[1]
 SINKRON = str(Path(sys.executable).parent / "sinkron")
@@ -163,11 +164,12 @@ class Stack:
         stop(process)
         raise RuntimeError("sinkron serve did not answer within 60 s")
 
-    def migrate(self) -> None:
+    def migrate(self, **settings: str) -> None:
+        """`sinkron db upgrade` (``database_url=...`` for another database than the stack's)."""
         done = subprocess.run(
             [SINKRON, "db", "upgrade"],
             cwd=ROOT,
-            env=self.env(),
+            env=self.env(**settings),
             capture_output=True,
             text=True,
             check=False,
@@ -175,13 +177,13 @@ class Stack:
         if done.returncode:
             raise RuntimeError(f"sinkron db upgrade failed:\n{done.stdout}{done.stderr}")
 
-    def runs(self) -> list[dict[str, Any]]:
+    def runs(self, db_url: str | None = None) -> list[dict[str, Any]]:
         """Every sync_run row, oldest first (read-only, for figures)."""
         from sqlalchemy import create_engine, text
 
         from app.db import normalise_url
 
-        engine = create_engine(normalise_url(self.db_url))
+        engine = create_engine(normalise_url(db_url or self.db_url))
         try:
             with engine.connect() as conn:
                 rows = conn.execute(
@@ -241,6 +243,24 @@ class Stack:
 
     def _url(self, system: str) -> str:
         return {"eprogram": self.standins.eprogram, "eplanning": self.standins.eplanning}[system]
+
+    def reset_eplanning(self) -> None:
+        """E-Planning back to empty, its counts and faults as at start."""
+        self.client.post(f"{self.standins.eplanning}/_standin/reset").raise_for_status()
+
+    @contextmanager
+    def proxied(self) -> Iterator[tuple[FaultProxy, FaultProxy]]:
+        """Fault proxies in front of E-Program and E-Planning, Sinkron pointed at them."""
+        urls = self.eprogram, self.eplanning
+        with (
+            FaultProxy.to(self.standins.eprogram) as eprogram,
+            FaultProxy.to(self.standins.eplanning) as eplanning,
+        ):
+            self.eprogram, self.eplanning = eprogram.url, eplanning.url
+            try:
+                yield eprogram, eplanning
+            finally:
+                self.eprogram, self.eplanning = urls
 
 
 @contextmanager

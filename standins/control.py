@@ -42,7 +42,8 @@ def control_router(
 
     @router.get("/timeline")
     async def get_timeline() -> Response:
-        """The latest /api/ requests: [arrived, answered, route, status], oldest first."""
+        """The latest /api/ requests: [arrived, answered, route, status, request digest],
+        oldest first."""
         return JSONResponse({"requests": [list(entry) for entry in stats.timeline]})
 
     @router.get("/stats")

@@ -139,6 +139,7 @@ class RenjaStore:
         new = rules.with_defaults(body)
         if current is not None and rules.canonical(new) == rules.canonical(current):
             self.counters["unchanged"] += 1
+            self._applied(key)
             return Answer(200, {**current, "berubah": False})
         self._store(key, new, current, user)
         self._applied(key)
@@ -154,6 +155,7 @@ class RenjaStore:
             return conflict
         if not current["aktif"]:
             self.counters["unchanged"] += 1
+            self._applied(key)
             return Answer(200, {**current, "berubah": False})
         self._store(key, {**current, "aktif": False}, current, user)
         self._applied(key)
@@ -195,8 +197,15 @@ class RenjaStore:
             insort(self.order, key)
 
     def _applied(self, key: Key) -> None:
-        """Log a write through the API by its content; the same content applied again to the
-        same key is a duplicate effect (a planner's edit in between does not count as one)."""
+        """Log a write through the API by the content it leaves.
+
+        A duplicate effect is a write of a content its key was already given:
+        applied again (after something else in between) or answered "unchanged"
+        because it is there already. Such a write arrived under a new
+        idempotency key; the same key again is a replay of the first answer and
+        never gets here. On an E-Planning that stores every PUT as a new versi,
+        each of them would be one more change in the record's history.
+        """
         text = json.dumps(rules.canonical(self.records[key]), sort_keys=True, default=str)
         seen = self.applied.setdefault(key, Counter())
         content = hashlib.sha256(text.encode()).hexdigest()

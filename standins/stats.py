@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter, defaultdict, deque
 from typing import Any
@@ -17,14 +18,16 @@ TIMELINE_MAX = 200_000
 class RequestStats:
     """Counts as `requests["GET /api/v1/sub-kegiatan"]["200"]`; a dropped answer is "dropped".
 
-    `timeline` keeps the latest requests as (arrived, answered, route, status),
-    wall-clock seconds, so a test can see how long a client waited after a 429.
+    `timeline` keeps the latest requests as (arrived, answered, route, status,
+    request), wall-clock seconds, so a test can see how long a client waited
+    after a 429; `request` is a digest of the method, path, query and body, the
+    same for a request sent again.
     """
 
     def __init__(self) -> None:
         self.requests: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.counters: Counter[str] = Counter()
-        self.timeline: deque[tuple[float, float, str, str]] = deque(maxlen=TIMELINE_MAX)
+        self.timeline: deque[tuple[float, float, str, str, str]] = deque(maxlen=TIMELINE_MAX)
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -52,6 +55,7 @@ class StatsMiddleware:
             return
         status = "500"
         arrived = time.time()
+        receive, digest = await _digested(scope, receive)
 
         async def watch(message: Message) -> None:
             nonlocal status
@@ -66,7 +70,7 @@ class StatsMiddleware:
                 status = "dropped"
             route = f"{scope['method']} {self._template(scope)}"
             self.stats.requests[route][status] += 1
-            self.stats.timeline.append((arrived, time.time(), route, status))
+            self.stats.timeline.append((arrived, time.time(), route, status, digest))
 
     def _template(self, scope: Scope) -> str:
         """The route's path template, so every PUT of a record counts under one name."""
@@ -75,3 +79,24 @@ class StatsMiddleware:
             if regex is not None and regex.match(scope["path"]):
                 return str(getattr(route, "path", scope["path"]))
         return str(scope["path"])
+
+
+async def _digested(scope: Scope, receive: Receive) -> tuple[Receive, str]:
+    """Read the whole body (stand-in bodies are small), digest the request, and hand the
+    body on unchanged: a fault that answers before reading it must not change the digest."""
+    digest = hashlib.sha256(f"{scope['method']} {scope['path']}?".encode())
+    digest.update(scope.get("query_string", b""))
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        digest.update(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return replay, digest.hexdigest()[:16]

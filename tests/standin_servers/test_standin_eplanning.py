@@ -481,20 +481,19 @@ def test_nomenclature_per_year() -> None:
 
 
 # -- duplicate effects (the reliability matrix counts them) -------------------------
-def test_a_content_applied_again_to_its_key_is_a_duplicate_effect(client: httpx.Client) -> None:
+def test_a_content_written_again_to_its_key_is_a_duplicate_effect(client: httpx.Client) -> None:
     put(client, record(), "k1")
-    put(client, record(), "k1")  # a replay: the first answer, nothing applied
-    put(client, record(), "k2")  # the same content under a new key: unchanged, not applied
+    put(client, record(), "k1")  # a replay: the first answer, no new effect
+    put(client, record(pagu="300000000.00", sumber_dana=[]), "k2")
     assert client.get("/_standin/applied").json()["duplicate_effects"] == 0
 
-    put(client, record(pagu="300000000.00", sumber_dana=[]), "k3")
+    put(client, record(pagu="300000000.00", sumber_dana=[]), "k3")  # new key, content there
     put(client, record(), "k4")  # the first content again, applied a second time
     applied = client.get("/_standin/applied").json()
-    assert applied["duplicate_effects"] == 1
-    [duplicate] = applied["duplicates"]
-    assert duplicate["key"] == [2027, "renja", DINKES, "1.02.02.2.01.0001"]
-    assert duplicate["applied"] == 2
-    assert client.get("/_standin/stats").json()["duplicate_effects"] == 1
+    assert applied["duplicate_effects"] == 2
+    key = [2027, "renja", DINKES, "1.02.02.2.01.0001"]
+    assert sorted((d["key"], d["applied"]) for d in applied["duplicates"]) == [(key, 2), (key, 2)]
+    assert client.get("/_standin/stats").json()["duplicate_effects"] == 2
 
     client.post("/_standin/reset")
     assert client.get("/_standin/applied").json() == {"duplicate_effects": 0, "duplicates": []}
@@ -503,10 +502,17 @@ def test_a_content_applied_again_to_its_key_is_a_duplicate_effect(client: httpx.
 def test_the_timeline_has_each_request_with_its_times_and_status(client: httpx.Client) -> None:
     put(client, record(), "k1")
     client.get(BASE, params={"tahun_anggaran": 2027, "tahap": "renja"})
+    put(client, record(), "k1")  # the same request again: the same digest
+    put(client, record(pagu="1.00", sumber_dana=[]), "k1")
     timeline = client.get("/_standin/timeline").json()["requests"]
-    assert [(route, status) for _, _, route, status in timeline] == [
-        (f"PUT {BASE}/{{tahun_anggaran}}/{{tahap}}/{{kode_sub_skpd}}/{{kode_sub_kegiatan}}", "201"),
+    put_route = f"PUT {BASE}/{{tahun_anggaran}}/{{tahap}}/{{kode_sub_skpd}}/{{kode_sub_kegiatan}}"
+    assert [(route, status) for _, _, route, status, _ in timeline] == [
+        (put_route, "201"),
         (f"GET {BASE}", "200"),
+        (put_route, "201"),
+        (put_route, "422"),
     ]
-    assert all(arrived <= answered for arrived, answered, _, _ in timeline)
+    assert all(arrived <= answered for arrived, answered, *_ in timeline)
     assert timeline[0][1] <= timeline[1][0]
+    digests = [entry[4] for entry in timeline]
+    assert digests[0] == digests[2] and len(set(digests)) == 3

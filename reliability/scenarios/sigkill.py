@@ -1,0 +1,121 @@
+"""SIGKILL of the syncing process at random moments of a full sync, restarted until it succeeds.
+
+The kill moments are spread over the run by progress: each kill waits until
+E-Program has served a randomly drawn number of pages (0 kills during start-up
+and the read of E-Planning), then a random fraction of a second more. The
+first run is `sinkron sync --full`; every restart is `sinkron sync`, what the
+nightly schedule or an admin runs: a full pass cut short is resumed by the
+next incremental run (app/sync/watermark.py), and the lease of a holder whose
+process is gone on this host is taken over at once (app/sync/lease.py), so
+no admin action is needed in between.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+
+from reliability import oracle
+from reliability.harness import TAHAP, TAHUN, Stack, stack
+from reliability.rows import Row, Size
+
+NAME = "sigkill"
+RECORDS = {"small": 3000, "full": 50_000}
+KILLS = {"small": 5, "full": 20}
+PAGE_SIZE = {"small": 100, "full": 500}
+MAX_RESTARTS = 10  # after the kills: runs allowed to finish the job
+SEED = 10
+
+
+def run(size: Size, workdir: Path) -> list[Row]:
+    records, kills, page_size = RECORDS[size], KILLS[size], PAGE_SIZE[size]
+    rng = random.Random(SEED)
+    pages_total = -(-records // page_size)
+    # where in the feed each kill falls: distinct pages served so far, drawn over the pull
+    targets = sorted(rng.randrange(0, pages_total) for _ in range(kills))
+    with stack(records, workdir, page_size=str(page_size)) as s:
+        redone_per_restart: list[int] = []
+        served = _pages(s, page_size)
+        killed = 0
+        ended: list[int] = []  # exit codes of runs that ended before their kill
+        first = True
+        for target in targets:
+            process = s.start_sync(full=first)
+            first = False
+            while process.poll() is None and len(_pages(s, page_size)) < target:
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0, 0.5))
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                killed += 1
+            else:
+                ended.append(process.returncode)
+            process.wait()
+            now = _pages(s, page_size)
+            redone_per_restart.append(_redone(served, now))
+            served = now
+        finished = None
+        started = len(targets)
+        for _ in range(MAX_RESTARTS):
+            started += 1
+            result = s.sync(full=first)
+            first = False
+            now = _pages(s, page_size)
+            redone_per_restart.append(_redone(served, now))
+            served = now
+            if result.returncode == 0:
+                finished = result
+                break
+        expected = oracle.expected_holdings(s.source_records(), tahun_anggaran=TAHUN, tahap=TAHAP)
+        found = oracle.diff(expected, s.holdings())
+        duplicates = s.control("eplanning", "applied")["duplicate_effects"]
+        runs = s.runs()
+    # the first run's pages are no restart's
+    after_restarts = redone_per_restart[1:]
+    worst = max(after_restarts, default=0)
+    lost = len(found.lost)
+    scope = (
+        f"{killed} SIGKILLs of `sinkron sync` at random moments of a full sync of "
+        f"{records:,} records (pages of {page_size}), restarted until it succeeds"
+    )
+    if ended:
+        scope += f" ({len(ended)} runs ended before their kill, exit {ended})"
+    statuses = Counter(str(run["status"]) for run in runs)
+    done = (
+        f"succeeded at process {started} (runs recorded: "
+        f"{', '.join(f'{n} {status}' for status, n in sorted(statuses.items()))})"
+        if finished is not None
+        else f"did not succeed within {MAX_RESTARTS} runs after the kills"
+    )
+    return [
+        Row(
+            scope,
+            "records lost: 0; final state exact",
+            f"{done}; lost {lost}; E-Planning: {found.summary()}",
+            finished is not None and found.exact,
+        ),
+        Row(scope, "duplicate effects in E-Planning: 0", f"{duplicates}", duplicates == 0),
+        Row(
+            scope,
+            "pages redone after each restart: at most 1",
+            f"per restart: {', '.join(map(str, after_restarts))} (max {worst})",
+            worst <= 1,
+        ),
+    ]
+
+
+def _pages(s: Stack, page_size: int) -> Counter[str]:
+    """Sinkron's page requests so far, by cursor (the oracle's own reads use another limit)."""
+    pages = s.control("eprogram", "pages")["pages"]
+    return Counter(
+        {key: count for key, count in pages.items() if key.split("|")[2] == str(page_size)}
+    )
+
+
+def _redone(before: Counter[str], after: Counter[str]) -> int:
+    """Page requests of one run for cursors already served before it, or twice within it."""
+    new = after - before
+    return sum(count - 1 if before[key] == 0 else count for key, count in new.items())
