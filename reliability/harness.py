@@ -133,15 +133,23 @@ class Stack:
         )
         return SyncResult(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
 
-    def start_sync(self, *, full: bool = True, **settings: str) -> subprocess.Popen[bytes]:
-        """`sinkron sync` in the background (for a kill); its output is discarded."""
-        return subprocess.Popen(
-            self.command(full=full),
-            cwd=ROOT,
-            env=self.env(**settings),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    def start_sync(
+        self, *, full: bool = True, output: Path | None = None, **settings: str
+    ) -> subprocess.Popen[bytes]:
+        """`sinkron sync` in the background; its stdout and stderr go to ``output``
+        (a file, so a long run never blocks on a full pipe) or nowhere."""
+        sink = output.open("wb") if output is not None else subprocess.DEVNULL
+        try:
+            return subprocess.Popen(
+                self.command(full=full),
+                cwd=ROOT,
+                env=self.env(**settings),
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+        finally:
+            if output is not None and not isinstance(sink, int):
+                sink.close()
 
     def serve(self, port: int, **settings: str) -> subprocess.Popen[bytes]:
         """`sinkron serve` on ``port``; returns once it answers /healthz (or raises)."""

@@ -17,7 +17,7 @@ from reliability.harness import TAHAP, TAHUN, stack
 from reliability.rows import Row, Size
 
 NAME = "ambiguous"
-RECORDS = {"small": 2000, "full": 20_000}
+RECORDS = {"small": 1200, "full": 20_000}
 PAGE = {"small": 20, "full": 50}
 RATE = 0.05
 

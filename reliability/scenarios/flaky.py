@@ -23,7 +23,7 @@ from reliability.harness import TAHAP, TAHUN, Stack, database, stack
 from reliability.rows import Row, Size
 
 NAME = "flaky"
-RECORDS = {"small": 1000, "full": 20_000}
+RECORDS = {"small": 800, "full": 20_000}
 PAGE = {"small": 20, "full": 100}
 RETRY_AFTER = 2
 TIMEOUT = "3"

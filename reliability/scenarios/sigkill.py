@@ -23,7 +23,7 @@ from reliability.harness import TAHAP, TAHUN, Stack, stack
 from reliability.rows import Row, Size
 
 NAME = "sigkill"
-RECORDS = {"small": 3000, "full": 50_000}
+RECORDS = {"small": 2000, "full": 50_000}
 KILLS = {"small": 5, "full": 20}
 PAGE_SIZE = {"small": 100, "full": 500}
 MAX_RESTARTS = 10  # after the kills: runs allowed to finish the job
