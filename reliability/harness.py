@@ -49,19 +49,22 @@ __all__ = [
 
 
 def start_standins(records: int, *, seed: int = SEED) -> Standins:
-    """Both stand-ins in a process of their own, with tidy data and no bad records.
+    """Both stand-ins in a process of their own: untidy data without bad records or copies.
 
-    Tidy data keeps the oracle honest and small: no operator copies (which
-    copy wins is a judgement), no records E-Planning must refuse.
+    The untidiness the E-Program contract lists (money and code formats, names
+    with codes and stray spaces, targets with units) stays, as the oracle's
+    rules read it; what needs judgement goes: operator copies (which copy is
+    the real one) and records E-Planning must refuse.
     """
-    return Standins(size=records, seed=seed, limits=False, extra=("--tidy", "--problem-rate", "0"))
+    extra = ("--problem-rate", "0", "--copy-rate", "0")
+    return Standins(size=records, seed=seed, limits=False, extra=extra)
 
 
 @contextmanager
-def database(workdir: Path) -> Iterator[str]:
-    """A fresh, empty Sinkron database URL: a SQLite file in ``workdir``, or a
-    PostgreSQL schema of its own when ``RELIABILITY_POSTGRES_URL`` is set."""
-    postgres = os.environ.get(POSTGRES_ENV)
+def database(workdir: Path, *, postgres: str | None = None) -> Iterator[str]:
+    """A fresh, empty Sinkron database URL: a SQLite file in ``workdir``, or a schema of
+    its own on the PostgreSQL server of ``postgres`` (default: ``RELIABILITY_POSTGRES_URL``)."""
+    postgres = postgres or os.environ.get(POSTGRES_ENV)
     if not postgres:
         yield f"sqlite:///{workdir / f'sinkron-{uuid.uuid4().hex[:8]}.db'}"
         return
@@ -279,16 +282,18 @@ def stack(
     seed: int = SEED,
     eprogram: str | None = None,
     eplanning: str | None = None,
+    postgres: str | None = None,
     **settings: str,
 ) -> Iterator[Stack]:
     """Stand-ins with ``records`` records, a migrated database, Sinkron's environment.
 
     ``eprogram``/``eplanning``: the URLs Sinkron uses when not the stand-ins'
     own; a proxy started later can be put in by setting ``Stack.eplanning``.
+    ``postgres``: a PostgreSQL server URL for the database (see :func:`database`).
     """
     standins = start_standins(records, seed=seed)
     try:
-        with database(workdir) as url:
+        with database(workdir, postgres=postgres) as url:
             built = Stack(
                 standins,
                 url,

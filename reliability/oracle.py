@@ -4,10 +4,11 @@ The expected state is derived from the E-Program stand-in's records and the
 mapping rules written down below as data (which E-Program field goes to which
 E-Planning field, and how its value is read), from the two contracts in
 ../shared/contracts, never from mappings/ or app/. The reliability runs use
-tidy data without bad records (reliability/harness.py), so every record has
-one right answer and no rule needs judgement (no operator copies, no unknown
-OPD); the readers still accept every money and code format the E-Program
-contract lists.
+the generator's untidy data without bad records and without operator copies
+(reliability/harness.py), so every record has one right answer and no rule
+needs judgement, while the readers below still meet every money format, code
+form (X.XX, two-digit numbers), untidy name and target the E-Program contract
+lists.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ Key = tuple[str, str]  # (kode_sub_skpd, kode_sub_kegiatan); tahun and tahap are
 
 # -- readers: how one E-Program value is read ---------------------------------
 def _text(value: Any) -> str:
-    return " ".join(str(value or "").split())
+    """Line breaks, doubled and stray spaces gone (the contract's untidy names)."""
+    return " ".join(("" if value is None else str(value)).split())
+
+
+def _name(value: Any) -> str:
+    """A name without the code operators put before it ("7.01.02.2.01.01 Koordinasi ...")."""
+    return re.sub(r"^[0-9X]+(\.[0-9X]+)+\s+", "", _text(value), flags=re.IGNORECASE)
 
 
 def _money(value: Any) -> str:
@@ -56,16 +63,20 @@ def _tag_stripped(value: Any) -> str:
 
 
 def _target(value: Any) -> str | None:
-    """A number ("12", "8,5") as a decimal string; anything else is no number (None)."""
-    text = _text(value).replace(",", ".")
+    """A number, alone or before its unit ("12", "8,5", "100 %", "12 Bulan"), as a decimal
+    string; anything else ("", "Ada") is no number (None)."""
+    match = re.fullmatch(r"(\d+(?:[.,]\d+)?)(?:\s*[^\d\s].*)?", _text(value))
+    if match is None:
+        return None
     try:
-        return str(Decimal(text)) if text else None
+        return str(Decimal(match.group(1).replace(",", ".")))
     except InvalidOperation:
         return None
 
 
 READERS: dict[str, Callable[[Any], Any]] = {
     "text": _text,
+    "name": _name,
     "money": _money,
     "money_optional": _money_optional,
     "month": _month,
@@ -78,7 +89,7 @@ READERS: dict[str, Callable[[Any], Any]] = {
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("kode_skpd", "kode_skpd", "text"),
     ("nama_sub_skpd", "nama_sub_skpd", "text"),
-    ("nama_sub_kegiatan", "nama_sub_giat", "text"),
+    ("nama_sub_kegiatan", "nama_sub_giat", "name"),
     ("pagu", "pagu", "money"),
     ("pagu_tahun_depan", "pagu_n_depan", "money_optional"),
     ("bulan_mulai", "waktu_awal", "month"),

@@ -9,7 +9,7 @@ import time
 from types import FrameType
 
 from standins import eplanning, eprogram, nomenklatur, ratelimit
-from standins.generator import generate
+from standins.generator import COPY_RATE, generate
 from standins.server import ServerThread
 
 
@@ -43,6 +43,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--problem-rate", type=float, default=0.02, help="share of genuinely bad records"
     )
     parser.add_argument(
+        "--copy-rate",
+        type=float,
+        default=COPY_RATE,
+        help="share of operator copies (same sub kegiatan twice) in untidy data",
+    )
+    parser.add_argument(
         "--rate-limits",
         action="store_true",
         default=ratelimit.enabled_by_env(),
@@ -68,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         untidy=not args.tidy,
         problem_rate=args.problem_rate,
+        copy_rate=args.copy_rate,
     )
     limits = args.rate_limits
     source = eprogram.create_app(

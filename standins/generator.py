@@ -86,18 +86,19 @@ def generate(
     seed: int = 2026,
     untidy: bool = True,
     problem_rate: float = 0.02,
+    copy_rate: float = COPY_RATE,
 ) -> EProgramDataset:
     """A dataset of exactly `size` records, the same for the same arguments.
 
     Every (kode_sub_skpd, four-digit sub kegiatan code) pair is unique apart
-    from operator copies (1% when `untidy`). When the built-in sub-units do not
+    from operator copies (`copy_rate`, 1 %, when `untidy`). When the built-in sub-units do not
     offer `size` pairs, synthetic sub-units ("UPT <OPD> <n>") are added to the
     perangkat daerah list.
     """
     rng = random.Random(seed)
     catalogue = _Catalogue(nomenklatur)
     perangkat_daerah = opd.perangkat_daerah()
-    copies = round(size * COPY_RATE) if untidy else 0
+    copies = round(size * copy_rate) if untidy else 0
     pairs = _choose_pairs(catalogue, perangkat_daerah, size - copies, rng)
     rng.shuffle(pairs)  # operators of all OPDs work at the same time
     problems = _assign_problems(len(pairs), problem_rate, rng)

@@ -100,6 +100,12 @@ def run(size: Size, workdir: Path) -> list[Row]:
         Row(scope, "duplicate effects in E-Planning: 0", f"{duplicates}", duplicates == 0),
         Row(
             scope,
+            "no run left shown as running (the next run closes a killed one)",
+            ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())),
+            statuses.get("running", 0) == 0 and statuses.get("succeeded", 0) >= 1,
+        ),
+        Row(
+            scope,
             "pages redone after each restart: at most 1",
             f"per restart: {', '.join(map(str, after_restarts))} (max {worst})",
             worst <= 1,

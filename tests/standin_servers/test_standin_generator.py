@@ -153,6 +153,16 @@ def test_generates_exactly_the_size_asked_for_with_unique_pairs(size: int) -> No
     assert {r["kode_sub_skpd"] for r in records} <= known
 
 
+def test_untidy_data_without_copies_has_one_record_per_pair() -> None:
+    data = generate(load_sample()["items"], tahun_anggaran=2027, tahap="renja", size=2000,
+                    copy_rate=0)  # fmt: skip
+    pairs = Counter(four_digit(r) for r in data.records)
+    assert len(pairs) == 2000
+    # still untidy: X.XX codes and Indonesian money grouping
+    assert any(str(r["kode_sub_giat"]).startswith("X.XX") for r in data.records)
+    assert any("," in str(r["pagu"]) for r in data.records)
+
+
 def test_large_sizes_add_synthetic_sub_units() -> None:
     data = dataset(12_000)
     upt = [p for p in data.perangkat_daerah if re.fullmatch(r"UPT .+ \d+", p["nama_skpd"])]
