@@ -35,7 +35,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-db_cli = typer.Typer(help="Basis data Sinkron (migrasi Alembic).", no_args_is_help=True)
+db_cli = typer.Typer(help="Basis data Sinkron (migrasi Alembic, cadangan).", no_args_is_help=True)
 nomenklatur_cli = typer.Typer(help="Nomenklatur sub kegiatan resmi.", no_args_is_help=True)
 keys_cli = typer.Typer(help="Kunci API layanan (peran admin atau planner).", no_args_is_help=True)
 runs_cli = typer.Typer(help="Riwayat run sinkronisasi.", no_args_is_help=True)
@@ -308,6 +308,42 @@ def db_upgrade(
     except OperationalError as exc:
         raise fail(f"basis data tidak dapat dihubungi: {exc.orig}") from None
     typer.echo(f"basis data {shown_url(settings.database_url)} pada revisi {revision}")
+
+
+@db_cli.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="Berkas cadangan baru.")],
+) -> None:
+    """Cadangkan basis data Sinkron: SQLite lewat backup API, PostgreSQL lewat pg_dump."""
+    from app import backup
+
+    settings = settings_or_exit()
+    try:
+        done = backup.backup(settings.database_url, file)
+    except backup.BackupProblem as exc:
+        raise fail(str(exc), code=1) from None
+    typer.echo(
+        f"cadangan {shown_url(settings.database_url)} ditulis ke {done.path} "
+        f"({angka(done.size)} bita, {done.method})"
+    )
+
+
+@db_cli.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="Berkas dari `sinkron db backup`.")],
+) -> None:
+    """Kembalikan basis data Sinkron dari cadangan; hentikan layanan dan sync dulu."""
+    from app import backup
+
+    settings = settings_or_exit()
+    try:
+        backup.restore(settings.database_url, file)
+    except backup.BackupProblem as exc:
+        raise fail(str(exc), code=1) from None
+    typer.echo(
+        f"basis data {shown_url(settings.database_url)} dikembalikan dari {file}; "
+        "jalankan `sinkron db upgrade` bila cadangan dari versi lama"
+    )
 
 
 @nomenklatur_cli.command("import")

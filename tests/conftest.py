@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,11 +36,12 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A freshly migrated database: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'sinkron.db'}"
+@contextmanager
+def migrated_database(kind: str, directory: Path) -> Iterator[str]:
+    """A freshly migrated database: a SQLite file in ``directory``, or a
+    PostgreSQL schema of its own, dropped afterwards."""
+    if kind == "sqlite":
+        url = f"sqlite:///{directory / 'sinkron.db'}"
         migrate.upgrade(url)
         yield url
         return
@@ -58,6 +60,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated database: a SQLite file, or a PostgreSQL schema of its own."""
+    with migrated_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

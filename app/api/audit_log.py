@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from app.access import audit
 from app.api.deps import PrincipalDep, SessionDep
-from app.api.pagination import Limit, cut, decode_cursor, id_max
+from app.api.pagination import Cursor, Limit, cut, decode_cursor, id_max
 from app.api.schemas import AuditOut, AuditPage
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
@@ -20,7 +18,7 @@ def list_audit(
     session: SessionDep,
     _principal: PrincipalDep,
     limit: Limit = 100,
-    cursor: Annotated[str | None, Query()] = None,
+    cursor: Cursor = "",
 ) -> AuditPage:
     rows = audit.page(
         session, limit=limit + 1, before_id=decode_cursor(cursor, maximum=id_max(request))

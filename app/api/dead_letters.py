@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.deps import PrincipalDep, SessionDep, SessionFactoryDep, SettingsDep, audit_action
 from app.api.errors import Conflict, NotFound
-from app.api.pagination import Limit, cut, decode_cursor, id_max
+from app.api.pagination import Cursor, Limit, cut, decode_cursor, id_max
 from app.api.schemas import DeadLetterOut, DeadLetterPage, RetryOut
 from app.config import Settings
 from app.db import session_scope
@@ -29,7 +29,7 @@ def list_dead_letters(
     _principal: PrincipalDep,
     status: Annotated[DeadLetterStatus | None, Query()] = DeadLetterStatus.OPEN,
     limit: Limit = 100,
-    cursor: Annotated[str | None, Query()] = None,
+    cursor: Cursor = "",
 ) -> DeadLetterPage:
     rows = dead_letters.page(
         session,

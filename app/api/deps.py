@@ -7,14 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Request, Security, params
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.security import APIKeyHeader
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.access import audit
 from app.access.keys import Principal
-from app.api.errors import Unauthorized
+from app.api.errors import Invalid, Unauthorized
 from app.api.known_opd import KnownOpd
 from app.config import Settings
 from app.db import session_scope
@@ -109,6 +110,22 @@ def admitted(request: Request) -> None:
     there is refused to everyone, so adding one means deciding who may call it."""
     if not getattr(request.state, "admitted", False):
         raise Unauthorized("rute ini belum punya kebijakan akses")
+    if request.url.path.startswith("/api/"):
+        _refuse_unknown_query(request)
+
+
+def _refuse_unknown_query(request: Request) -> None:
+    """A query parameter the route does not read is a 422, not silently ignored:
+    `?stauts=baru` would otherwise list every status as if filtered."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = {f.alias for f in get_flat_params(dependant) if isinstance(f.field_info, params.Query)}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        shown = ", ".join(audit.safe_text(name, 50) for name in unknown[:5])
+        raise Invalid(f"parameter tidak dikenal: {shown}")
 
 
 def audit_action(

@@ -133,10 +133,11 @@ class BukaKembaliIn(AkuiIn):
     pass
 
 
+FILTER_FIELDS = ("tahun_anggaran", "tahap", "kode_skpd", "kategori", "status", "q")
+
+
 class KeputusanMassalIn(BaseModel):
     """A decision on many mismatches: by ``ids``, or by a filter within one tahun/tahap."""
-
-    model_config = ConfigDict(extra="forbid")
 
     keputusan: Keputusan
     catatan: Catatan | None = None
@@ -150,6 +151,42 @@ class KeputusanMassalIn(BaseModel):
     kategori: Kategori | None = None
     status: StatusFilter | None = None
     q: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+    # What _chosen checks, said in the document: ids or a filter within one
+    # tahun/tahap, never both; excepting needs a reason.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "allOf": [
+                {
+                    "oneOf": [
+                        {
+                            "required": ["ids"],
+                            "properties": {
+                                "ids": {"type": "array"},
+                                **{name: {"type": "null"} for name in FILTER_FIELDS},
+                            },
+                        },
+                        {
+                            "required": ["tahun_anggaran", "tahap"],
+                            "properties": {
+                                "ids": {"type": "null"},
+                                "tahun_anggaran": {"type": "integer"},
+                                "tahap": {"type": "string"},
+                            },
+                        },
+                    ]
+                },
+                {
+                    "if": {"properties": {"keputusan": {"const": "kecualikan"}}},
+                    "then": {
+                        "required": ["alasan"],
+                        "properties": {"alasan": {"type": "string", "minLength": 1}},
+                    },
+                },
+            ]
+        },
+    )
 
 
 class KeputusanMassalOut(BaseModel):

@@ -25,7 +25,7 @@ from app.api.mismatch_schemas import (
     MismatchOut,
     MismatchPage,
 )
-from app.api.pagination import Limit, cut, decode_cursor
+from app.api.pagination import Cursor, Limit, cut, decode_cursor
 from app.api.schemas import ErrorOut, TahapIn
 from app.laporan import export
 from app.models import Mismatch, utcnow
@@ -39,6 +39,8 @@ router = APIRouter(prefix="/api/v1/mismatches", tags=["mismatches"])
 # Integer primary keys: a larger id cannot exist (and PostgreSQL would refuse it).
 MismatchId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 XLSX = export.XLSX_MEDIA_TYPE
+# The guard refuses control characters in any query value (422); the document says so.
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut}}
 
 
@@ -51,7 +53,11 @@ def mismatch_filter(
     status: Annotated[StatusFilter | None, Query(description="terbuka: baru dan diakui")] = None,
     q: Annotated[
         str | None,
-        Query(max_length=100, description="Cari di kode, nama dan nilai (tanpa beda huruf besar)"),
+        Query(
+            max_length=100,
+            pattern=NO_CONTROL,
+            description="Cari di kode, nama dan nilai (tanpa beda huruf besar)",
+        ),
     ] = None,
 ) -> MismatchFilter:
     """The query's filter, always within the caller's OPDs."""
@@ -74,19 +80,28 @@ def list_mismatches(
     session: SessionDep,
     f: FilterDep,
     limit: Limit = 100,
-    cursor: Annotated[str | None, Query(description="next_cursor halaman sebelumnya")] = None,
+    cursor: Cursor = "",
 ) -> MismatchPage:
     rows = mismatches.page(session, f, after_id=decode_cursor(cursor), limit=limit + 1)
     page, next_cursor = cut(rows, limit)
     return MismatchPage(items=[MismatchOut.of(m) for m in page], next_cursor=next_cursor)
 
 
-def _report_filter(f: MismatchFilter) -> MismatchFilter:
-    if f.tahun_anggaran is None or f.tahap is None:
-        raise ApiError(
-            "tahun_anggaran dan tahap wajib diisi untuk laporan", code="validasi", status_code=422
-        )
-    return f
+def report_filter(
+    principal: PrincipalDep,
+    tahun_anggaran: Annotated[int, Query(ge=2000, le=2100)],
+    tahap: Annotated[TahapIn, Query()],
+    kode_skpd: Annotated[str | None, Query(pattern=KODE_SKPD)] = None,
+    kategori: Annotated[Kategori | None, Query()] = None,
+    status: Annotated[StatusFilter | None, Query(description="terbuka: baru dan diakui")] = None,
+    q: Annotated[str | None, Query(max_length=100, pattern=NO_CONTROL)] = None,
+) -> MismatchFilter:
+    """A report is of one tahun anggaran and tahap: the document says both are
+    required, and a request without them gets the same 422 as any invalid query."""
+    return mismatch_filter(principal, tahun_anggaran, tahap, kode_skpd, kategori, status, q)
+
+
+ReportFilterDep = Annotated[MismatchFilter, Depends(report_filter)]
 
 
 @router.get(
@@ -95,8 +110,7 @@ def _report_filter(f: MismatchFilter) -> MismatchFilter:
     responses={200: {"content": {XLSX: {}}, "description": "Laporan Excel"}},
     summary="Laporan Excel: ringkasan per OPD dan satu lembar per kategori",
 )
-def export_xlsx(request: Request, session: SessionDep, f: FilterDep) -> FileResponse:
-    f = _report_filter(f)
+def export_xlsx(request: Request, session: SessionDep, f: ReportFilterDep) -> FileResponse:
     path = export.xlsx_file(session, f, pemda=request.app.state.settings.pemda, made_at=utcnow())
     return FileResponse(
         path,
@@ -112,14 +126,58 @@ def export_xlsx(request: Request, session: SessionDep, f: FilterDep) -> FileResp
     responses={200: {"content": {"text/csv": {}}, "description": "CSV (UTF-8 dengan BOM, ';')"}},
     summary="Mismatch sebagai CSV untuk Excel berbahasa Indonesia",
 )
-def export_csv(session: SessionDep, f: FilterDep) -> StreamingResponse:
-    f = _report_filter(f)
+def export_csv(session: SessionDep, f: ReportFilterDep) -> StreamingResponse:
     # The request's session stays open until the response is sent (FastAPI ends
     # yield dependencies after the response), so the rows stream from it.
     return StreamingResponse(
         export.csv_chunks(session, f),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{export.filename(f, "csv")}"'},
+    )
+
+
+# Declared before /{mismatch_id}: Starlette answers a wrong method with the Allow
+# of the first route whose path matches, and "keputusan" also fits {mismatch_id}.
+@router.post(
+    "/keputusan",
+    response_model=KeputusanMassalOut,
+    summary=f"Satu keputusan untuk banyak mismatch (ids atau filter, paling banyak {BULK_MAX})",
+)
+def decide_many(
+    body: KeputusanMassalIn, request: Request, session: SessionDep, principal: PrincipalDep
+) -> KeputusanMassalOut:
+    catatan = body.alasan if body.keputusan is Keputusan.KECUALIKAN else body.catatan
+    if body.keputusan is Keputusan.KECUALIKAN and not catatan:
+        raise ApiError("alasan: wajib diisi untuk 'kecualikan'", code="validasi", status_code=422)
+    rows = _chosen(session, body, principal)
+    result = mismatches.decide_many(
+        session, rows, body.keputusan, oleh=principal.name, catatan=catatan
+    )
+    skipped = sum(result.dilewati.values())
+    audit_action(
+        request,
+        session,
+        action="mismatch.keputusan_massal",
+        target=f"{len(rows)} mismatch",
+        status_code=200,
+        detail={
+            "keputusan": body.keputusan.value,
+            "diubah": result.diubah,
+            "dilewati": skipped,
+            "catatan": catatan,
+            "pilihan": body.model_dump(
+                mode="json", exclude={"keputusan", "catatan", "alasan", "ids"}, exclude_none=True
+            )
+            or {"ids": len(body.ids or ())},
+        },
+    )
+    session.commit()  # durable before the answer, as for one decision
+    return KeputusanMassalOut(
+        keputusan=body.keputusan.value,
+        cocok=len(rows),
+        diubah=result.diubah,
+        dilewati=skipped,
+        dilewati_per_status=result.dilewati,
     )
 
 
@@ -131,7 +189,11 @@ def _get(session: SessionDep, mismatch_id: int, principal: Principal) -> Mismatc
     return mismatch
 
 
-@router.get("/{mismatch_id}", response_model=MismatchDetail, summary="Satu mismatch dan riwayatnya")
+# Only digits are an id here, so "keputusan" is not one: GET on /keputusan is a
+# 405 for that route, not a 422 for this one; "/x" names no mismatch (404).
+@router.get(
+    "/{mismatch_id:int}", response_model=MismatchDetail, summary="Satu mismatch dan riwayatnya"
+)
 def get_mismatch(
     mismatch_id: MismatchId, session: SessionDep, principal: PrincipalDep
 ) -> MismatchDetail:
@@ -216,49 +278,6 @@ def buka_kembali(
 ) -> MismatchDetail:
     catatan = body.catatan if body else None
     return _decide(request, session, principal, mismatch_id, Keputusan.BUKA_KEMBALI, catatan)
-
-
-@router.post(
-    "/keputusan",
-    response_model=KeputusanMassalOut,
-    summary=f"Satu keputusan untuk banyak mismatch (ids atau filter, paling banyak {BULK_MAX})",
-)
-def decide_many(
-    body: KeputusanMassalIn, request: Request, session: SessionDep, principal: PrincipalDep
-) -> KeputusanMassalOut:
-    catatan = body.alasan if body.keputusan is Keputusan.KECUALIKAN else body.catatan
-    if body.keputusan is Keputusan.KECUALIKAN and not catatan:
-        raise ApiError("alasan: wajib diisi untuk 'kecualikan'", code="validasi", status_code=422)
-    rows = _chosen(session, body, principal)
-    result = mismatches.decide_many(
-        session, rows, body.keputusan, oleh=principal.name, catatan=catatan
-    )
-    skipped = sum(result.dilewati.values())
-    audit_action(
-        request,
-        session,
-        action="mismatch.keputusan_massal",
-        target=f"{len(rows)} mismatch",
-        status_code=200,
-        detail={
-            "keputusan": body.keputusan.value,
-            "diubah": result.diubah,
-            "dilewati": skipped,
-            "catatan": catatan,
-            "pilihan": body.model_dump(
-                mode="json", exclude={"keputusan", "catatan", "alasan", "ids"}, exclude_none=True
-            )
-            or {"ids": len(body.ids or ())},
-        },
-    )
-    session.commit()  # durable before the answer, as for one decision
-    return KeputusanMassalOut(
-        keputusan=body.keputusan.value,
-        cocok=len(rows),
-        diubah=result.diubah,
-        dilewati=skipped,
-        dilewati_per_status=result.dilewati,
-    )
 
 
 def _chosen(session: SessionDep, body: KeputusanMassalIn, principal: Principal) -> list[Mismatch]:

@@ -12,6 +12,18 @@ from fastapi import Query, Request
 from app.api.errors import ApiError
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Paling banyak 500")]
+# A cursor is opaque: only a next_cursor this service gave out is one. The
+# format names that for clients and for the fuzz tests, which generate real ones.
+CURSOR_FORMAT = "sinkron-cursor"
+Cursor = Annotated[
+    str,
+    Query(
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="next_cursor halaman sebelumnya; kosong: halaman pertama",
+        json_schema_extra={"format": CURSOR_FORMAT},
+    ),
+]
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
@@ -32,7 +44,7 @@ def encode_cursor(row_id: int) -> str:
 
 def decode_cursor(cursor: str | None, *, maximum: int = INT32_MAX) -> int | None:
     """The id in a cursor; 400 when it is not one of ours or out of range."""
-    if cursor is None:
+    if not cursor:  # `?cursor=` as a form sends it: the first page
         return None
     try:
         if len(cursor) > 64:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.api.deps import KnownOpdDep, PrincipalDep, SessionDep, WorkerDep, audit_action
 from app.api.errors import ApiError, Conflict, Invalid, NotFound
 from app.api.known_opd import KnownOpd, OpdListUnavailable
-from app.api.pagination import Limit, cut, decode_cursor, id_max
+from app.api.pagination import Cursor, Limit, cut, decode_cursor, id_max
 from app.api.schemas import (
     ErrorOut,
     RecordOutcomeOut,
@@ -51,7 +51,7 @@ def list_runs(
     session: SessionDep,
     _principal: PrincipalDep,
     limit: Limit = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor halaman sebelumnya")] = None,
+    cursor: Cursor = "",
     status: Annotated[RunStatus | None, Query()] = None,
     tahun: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     tahap: Annotated[Tahap | None, Query()] = None,
@@ -182,7 +182,7 @@ def list_records(
     _principal: PrincipalDep,
     outcome: Annotated[Outcome | None, Query()] = None,
     limit: Limit = 100,
-    cursor: Annotated[str | None, Query()] = None,
+    cursor: Cursor = "",
 ) -> RecordOutcomePage:
     _get(session, run_id)
     rows = outcomes.for_run(

@@ -205,8 +205,12 @@ def test_unknown_and_impossible_ids_are_clear_4xx(report: Report) -> None:
         "error": "tidak_ditemukan",
         "detail": "mismatch 424242 tidak ada",
     }
-    for path in ("/api/v1/mismatches/0", f"/api/v1/mismatches/{2**31}", "/api/v1/mismatches/x"):
+    for path in ("/api/v1/mismatches/0", f"/api/v1/mismatches/{2**31}"):
         assert report.get("admin", path).status_code == 422, path
+    # Not a number: names no mismatch at all (and "keputusan" stays the POST route's).
+    assert report.get("admin", "/api/v1/mismatches/x").status_code == 404
+    wrong_method = report.get("admin", "/api/v1/mismatches/keputusan")
+    assert (wrong_method.status_code, wrong_method.headers["allow"]) == (405, "POST")
     assert report.post("admin", f"/api/v1/mismatches/{2**40}/akui").status_code == 422
 
 
@@ -536,4 +540,4 @@ def test_exports_need_a_tahun_and_tahap(report: Report) -> None:
     for ext in ("xlsx", "csv"):
         answer = report.get("planner", f"/api/v1/mismatches/export.{ext}", tahap=TAHAP)
         assert answer.status_code == 422
-        assert answer.json()["detail"] == "tahun_anggaran dan tahap wajib diisi untuk laporan"
+        assert answer.json()["detail"] == "tahun_anggaran: wajib diisi"

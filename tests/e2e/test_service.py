@@ -170,8 +170,17 @@ def test_errors_have_one_shape_and_say_what_is_wrong(
     missing = call(service, "GET", "/api/v1/runs/424242", admin)
     assert missing.status_code == 404
     assert missing.json() == {"error": "tidak_ditemukan", "detail": "run 424242 tidak ada"}
+    # Outside the cursor's documented alphabet: a validation error like any other;
+    # in it but not one the service gave out: cursor_tidak_valid.
     cursor = call(service, "GET", "/api/v1/runs?cursor=%%%", admin)
+    assert cursor.status_code == 422 and cursor.json()["error"] == "validasi"
+    cursor = call(service, "GET", "/api/v1/runs?cursor=abc", admin)
     assert cursor.status_code == 400 and cursor.json()["error"] == "cursor_tidak_valid"
+    unknown = call(service, "GET", "/api/v1/runs?stauts=pending", admin)
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"] == "parameter tidak dikenal: stauts"
+    first = call(service, "GET", "/api/v1/runs?cursor=", admin)
+    assert first.status_code == 200
     nokey = call(service, "GET", "/api/v1/status", None)
     assert nokey.json() == {
         "error": "tidak_terautentikasi",
