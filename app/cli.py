@@ -316,6 +316,7 @@ def db_backup(
 ) -> None:
     """Cadangkan basis data Sinkron: SQLite lewat backup API, PostgreSQL lewat pg_dump."""
     from app import backup
+    from app.report import angka
 
     settings = settings_or_exit()
     try:
