@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     # The pemda's name, as the title of the planners' reports shows it.
     pemda: str = "Kabupaten Kepulauan Meranti"
 
-    page_size: int = Field(default=500, ge=1, le=1000)
+    # Records per E-Program page: the contract's largest, so a run makes as few
+    # of its ~10 requests a second as it can.
+    page_size: int = Field(default=1000, ge=1, le=1000)
     push_batch_size: int = Field(default=200, ge=1, le=200)
     http_timeout_seconds: float = Field(default=30.0, gt=0)
     retry_max_attempts: int = Field(default=6, ge=1, le=20)
@@ -52,6 +54,8 @@ class Settings(BaseSettings):
     # does not run into 429s and back off. 0 sends unpaced.
     eprogram_requests_per_second: float = Field(default=10.0, ge=0)
     eplanning_requests_per_second: float = Field(default=20.0, ge=0)
+    # Batches of one page sent to E-Planning at once (each up to 200 writes).
+    eplanning_batches_in_flight: int = Field(default=4, ge=1, le=16)
     # Pushes to E-Planning that fail in a row (each after its retries) before the
     # run stops as failed: an outage, not a pile of dead letters (docs/design.md, promise 8).
     outage_batches: int = Field(default=3, ge=1, le=100)

@@ -179,6 +179,44 @@ class PushedState(Base):
     pushed_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class EPlanningMirror(Base):
+    """E-Planning's copy of one record as last read or written by the service.
+
+    Full runs refresh it from E-Planning and every push keeps it current, so a
+    run looks up only the keys of the page in hand (an indexed query) instead of
+    holding the whole scope in memory, and an incremental run need not read
+    E-Planning at all: a planner's edit since is answered by 409 versi_berubah.
+    """
+
+    __tablename__ = "eplanning_mirror"
+
+    tahun_anggaran: Mapped[int] = mapped_column(primary_key=True)
+    tahap: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kode_sub_skpd: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kode_sub_kegiatan: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kode_skpd: Mapped[str | None] = mapped_column(String(40))
+    versi: Mapped[int]
+    diperbarui_oleh: Mapped[str] = mapped_column(String(100))
+    aktif: Mapped[bool]
+    sync_hash: Mapped[str] = mapped_column(String(64))
+    sumber_id: Mapped[str | None] = mapped_column(String(64))
+    sumber_diperbarui_pada: Mapped[datetime | None]
+    body: Mapped[str] = mapped_column(Text)
+    # The run whose read of E-Planning last saw it (a full read forgets the rest).
+    read_run_id: Mapped[int | None]
+
+
+class EPlanningMirrorScope(Base):
+    """A tahun/tahap whose mirror was filled by a complete read of E-Planning."""
+
+    __tablename__ = "eplanning_mirror_scope"
+
+    tahun_anggaran: Mapped[int] = mapped_column(primary_key=True)
+    tahap: Mapped[str] = mapped_column(String(20), primary_key=True)
+    read_run_id: Mapped[int]
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class PushKey(Base):
     """An idempotency key, stored before the first attempt (docs/design.md, promise 2)."""
 

@@ -225,6 +225,16 @@ def sinkron_env(db_url: str, standins: Standins) -> dict[str, str]:
         "SINKRON_EPLANNING_URL": standins.eplanning,
         "SINKRON_EPLANNING_TOKEN": "eplanning-dev-token",
         "SINKRON_LOG_LEVEL": "WARNING",
+        # Limits off measures Sinkron's own speed: it does not pace itself either.
+        # Limits on: the contract's budget, Sinkron's defaults.
+        **(
+            {}
+            if standins.limits
+            else {
+                "SINKRON_EPROGRAM_REQUESTS_PER_SECOND": "0",
+                "SINKRON_EPLANNING_REQUESTS_PER_SECOND": "0",
+            }
+        ),
     }
 
 

@@ -7,6 +7,7 @@ sent again after a transient failure without applying anything twice.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -59,7 +60,11 @@ class EPlanningClient(ApiClient):
         sleep: Sleep | None = None,
         credential_hint: str = CREDENTIAL_HINT,
         requests_per_second: float | None = None,
+        batches_in_flight: int = 1,
+        batch_size: int = BATCH_LIMIT,
     ) -> None:
+        self.batches_in_flight = max(1, batches_in_flight)
+        self.batch_size = max(1, min(batch_size, self.BATCH_LIMIT))
         client = build_client(
             base_url,
             headers={"Authorization": f"Bearer {token}"},
@@ -110,21 +115,36 @@ class EPlanningClient(ApiClient):
             yield paginator.items(body)
 
     async def batch(self, operations: Sequence[Operation]) -> list[OperationResult]:
-        """Apply `operations` in chunks of at most 200; one result per operation, in order.
+        """Apply `operations` in chunks of `batch_size` (at most 200); one result per
+        operation, in order.
 
         Whole-request failures are retried by the policy. Items answered 429,
         5xx or ``sedang_diproses`` are sent again (same keys) under the same
         policy; if they still are when it runs out, they come back as results
         whose `retryable` is true.
         """
+        chunks = [
+            operations[start : start + self.batch_size]
+            for start in range(0, len(operations), self.batch_size)
+        ]
+        # Several chunks in flight at once: the pacer still spaces every request
+        # within the rate budget, and E-Planning applies each item on its own.
+        gate = asyncio.Semaphore(self.batches_in_flight)
+
+        async def send(chunk: Sequence[Operation]) -> list[OperationResult]:
+            async with gate:
+                return await self._batch_chunk(chunk)
+
+        answers = await asyncio.gather(*(send(c) for c in chunks), return_exceptions=True)
         results: list[OperationResult] = []
-        for start in range(0, len(operations), self.BATCH_LIMIT):
-            chunk = operations[start : start + self.BATCH_LIMIT]
-            try:
-                results.extend(await self._batch_chunk(chunk))
-            except TransientError as exc:
-                # The chunks before this one were applied: hand their results back.
-                raise PartialBatchError(exc, results) from exc
+        for answer in answers:
+            if isinstance(answer, TransientError):
+                # The chunks before this one were applied: hand their results back
+                # (a later chunk that was applied too is replayed by its keys).
+                raise PartialBatchError(answer, results) from answer
+            if isinstance(answer, BaseException):
+                raise answer
+            results.extend(answer)
         return results
 
     async def _batch_chunk(self, chunk: Sequence[Operation]) -> list[OperationResult]:

@@ -4,6 +4,7 @@ Validation messages are in Bahasa Indonesia because a failure here ends up in
 the mismatch report a planner reads.
 """
 
+import functools
 import hashlib
 import json
 import re
@@ -282,7 +283,15 @@ _NESTED: dict[str, type[BaseModel]] = {
 def _known(model: type[BaseModel], data: Any) -> Any:
     if not isinstance(data, Mapping):
         return data  # let pydantic say what is wrong with it
-    return {key: value for key, value in data.items() if key in model.model_fields}
+    names = _field_names(model)
+    return {key: value for key, value in data.items() if key in names}
+
+
+@functools.cache
+def _field_names(model: type[BaseModel]) -> frozenset[str]:
+    # Looked up once per model: reading model_fields on the class each time
+    # costs more than the filtering itself.
+    return frozenset(model.model_fields)
 
 
 def _content(record: RenjaSubKegiatan) -> dict[str, Any]:

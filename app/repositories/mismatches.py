@@ -11,9 +11,22 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Boolean, Select, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy import (
+    Boolean,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -88,6 +101,7 @@ def record(session: Session, run_id: int, rows: Iterable[MismatchRow]) -> None:
     now = utcnow()
     existing = _by_identity(session, latest)
     new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     for ident, row in latest.items():
         values = _values(row)
@@ -110,35 +124,54 @@ def record(session: Session, run_id: int, rows: Iterable[MismatchRow]) -> None:
                 }
             )
             continue
+        status = found.status
         reason = _reopen_reason(found, row, run_id)
         if reason is not None:
             events.append(
-                _event(found.id, found.status, MismatchStatus.BARU, reason, run_id=run_id, at=now)
+                _event(found.id, status, MismatchStatus.BARU, reason, run_id=run_id, at=now)
             )
-            found.status = MismatchStatus.BARU
-        for name, value in values.items():
-            setattr(found, name, value)
-        found.last_run_id, found.last_seen_at = run_id, now
+            status = MismatchStatus.BARU
+        changed.append(
+            {"b_id": found.id, "b_status": status, "b_run": run_id, "b_at": now}
+            | {f"b_{name}": value for name, value in values.items()}
+        )
     if new:
         session.execute(insert(Mismatch), new)
+    if changed:
+        # One statement for the page's known problems, executed for each row.
+        table = Mismatch.__table__
+        assert isinstance(table, Table)
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                status=bindparam("b_status"),
+                last_run_id=bindparam("b_run"),
+                last_seen_at=bindparam("b_at"),
+                **{name: bindparam(f"b_{name}") for name in _VALUES},
+            ),
+            changed,
+        )
     if events:
         session.execute(insert(MismatchEvent), events)
-    session.flush()
+
+
+_VALUES = (
+    "kode_skpd",
+    "kode_sub_skpd",
+    "kode_sub_kegiatan",
+    "nama_sub_kegiatan",
+    "nilai_eprogram",
+    "nilai_eplanning",
+    "keterangan",
+)
 
 
 def _values(row: MismatchRow) -> dict[str, Any]:
-    return {
-        "kode_skpd": row.kode_skpd,
-        "kode_sub_skpd": row.kode_sub_skpd,
-        "kode_sub_kegiatan": row.kode_sub_kegiatan,
-        "nama_sub_kegiatan": row.nama_sub_kegiatan,
-        "nilai_eprogram": row.nilai_eprogram,
-        "nilai_eplanning": row.nilai_eplanning,
-        "keterangan": row.keterangan,
-    }
+    return {name: getattr(row, name) for name in _VALUES}
 
 
-def _reopen_reason(found: Mismatch, row: MismatchRow, run_id: int) -> str | None:
+def _reopen_reason(found: Any, row: MismatchRow, run_id: int) -> str | None:
     if found.status == MismatchStatus.SELESAI:
         return f"ditemukan lagi pada run {run_id}"
     if found.status == MismatchStatus.DIKECUALIKAN and (
@@ -154,19 +187,27 @@ def _reopen_reason(found: Mismatch, row: MismatchRow, run_id: int) -> str | None
 
 def _by_identity(
     session: Session, rows: dict[tuple[int, str, str], MismatchRow]
-) -> dict[tuple[int, str, str], Mismatch]:
-    found: dict[tuple[int, str, str], Mismatch] = {}
+) -> dict[tuple[int, str, str], Row[Any]]:
+    """The stored problems with these identities, as plain rows."""
+    found: dict[tuple[int, str, str], Row[Any]] = {}
+    columns = (
+        Mismatch.id,
+        Mismatch.identitas,
+        Mismatch.status,
+        Mismatch.nilai_eprogram,
+        Mismatch.nilai_eplanning,
+    )
     for tahun, tahap in {(t, p) for t, p, _ in rows}:
         names = sorted(i for t, p, i in rows if (t, p) == (tahun, tahap))
         for start in range(0, len(names), _CHUNK):
-            for mismatch in session.scalars(
-                select(Mismatch).where(
+            for mismatch in session.execute(
+                select(*columns).where(
                     Mismatch.tahun_anggaran == tahun,
                     Mismatch.tahap == tahap,
                     Mismatch.identitas.in_(names[start : start + _CHUNK]),
                 )
             ):
-                found[(tahun, tahap, mismatch.identitas)] = mismatch
+                found[(tahun, tahap, mismatch.identitas)] = cast("Row[Any]", mismatch)
     return found
 
 

@@ -2,36 +2,50 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Table, TextualSelect, text
 from sqlalchemy.orm import Session
 
 from mappings.eplanning import NaturalKey
 
 
-def rows_for_keys(session: Session, model: Any, keys: Iterable[NaturalKey]) -> Iterator[Any]:
-    """Rows of ``model`` (which has the four natural-key columns) for these keys.
+def rows_for_keys(session: Session, model: Any, keys: Iterable[NaturalKey]) -> Iterator[Row[Any]]:
+    """Rows of ``model``'s table (which has the four natural-key columns) for
+    these keys, as plain rows with an attribute per column: a page's lookups are
+    on the hot path of every run, where ORM objects cost more than they give.
 
-    One IN per column rather than a row-value IN: SQLite walks the index for
-    the former and scans the table for the latter. The IN lists select a
-    superset; the exact pairs are kept here.
+    The keys go in as an OR of whole keys, which both databases answer with one
+    index seek per key. (An IN per column makes SQLite seek every combination of
+    the two lists, a row-value IN makes it scan the table, and the tahun/tahap
+    outside the OR makes it walk the whole scope: at 200,000 rows each of those
+    is 15 to 700 times slower than this.)
     """
-    by_scope: dict[tuple[int, str], set[tuple[str, str]]] = defaultdict(set)
-    for key in keys:
-        by_scope[(key.tahun_anggaran, key.tahap)].add((key.kode_sub_skpd, key.kode_sub_kegiatan))
-    for (tahun, tahap), pairs in by_scope.items():
-        ordered = sorted(pairs)
-        for start in range(0, len(ordered), 200):
-            chunk = set(ordered[start : start + 200])
-            stmt = select(model).where(
-                model.tahun_anggaran == tahun,
-                model.tahap == tahap,
-                model.kode_sub_skpd.in_({p[0] for p in chunk}),
-                model.kode_sub_kegiatan.in_({p[1] for p in chunk}),
-            )
-            for row in session.scalars(stmt):
-                if (row.kode_sub_skpd, row.kode_sub_kegiatan) in chunk:
-                    yield row
+    unique = sorted(
+        {(k.tahun_anggaran, k.tahap, k.kode_sub_skpd, k.kode_sub_kegiatan) for k in keys}
+    )
+    for start in range(0, len(unique), _CHUNK):
+        chunk = unique[start : start + _CHUNK]
+        params: dict[str, object] = {}
+        for i, (tahun, tahap, sub_skpd, kode) in enumerate(chunk):
+            params |= {f"y{i}": tahun, f"p{i}": tahap, f"s{i}": sub_skpd, f"k{i}": kode}
+        yield from session.execute(_lookup(model.__table__, len(chunk)), params)
+
+
+# Keys per statement: 800 parameters, within every driver's limit.
+_CHUNK = 200
+
+
+@functools.cache
+def _lookup(table: Table, n: int) -> TextualSelect:
+    """The statement for ``n`` keys, built once: building it from column
+    expressions for every page cost more than running it."""
+    names = ", ".join(column.name for column in table.columns)
+    terms = " OR ".join(
+        f"(tahun_anggaran = :y{i} AND tahap = :p{i} "
+        f"AND kode_sub_skpd = :s{i} AND kode_sub_kegiatan = :k{i})"
+        for i in range(n)
+    )
+    return text(f"SELECT {names} FROM {table.name} WHERE {terms}").columns(*table.columns)

@@ -4,7 +4,7 @@ same id in the same run replaces the earlier row, so nothing is counted twice.""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -28,12 +28,22 @@ class OutcomeRow:
     message: str | None = None
 
 
+_FIELDS = tuple(f.name for f in fields(OutcomeRow))
+
+
 def save(session: Session, run_id: int, rows: Iterable[OutcomeRow]) -> None:
     """Insert outcomes; a source id already recorded in this run is replaced."""
+    now = utcnow()
+    # A shallow copy per row: dataclasses.asdict deep-copies every list in it.
     values = {
-        row.source_id: {**asdict(row), "run_id": run_id, "recorded_at": utcnow()} for row in rows
+        row.source_id: {
+            **{name: getattr(row, name) for name in _FIELDS},
+            "run_id": run_id,
+            "recorded_at": now,
+        }
+        for row in rows
     }
-    columns = [name for name in OutcomeRow.__dataclass_fields__ if name != "source_id"]
+    columns = [name for name in _FIELDS if name != "source_id"]
     upsert(
         session,
         RecordOutcome,
@@ -73,3 +83,18 @@ def for_run(
     if limit is not None:
         stmt = stmt.limit(limit)
     return session.scalars(stmt).all()
+
+
+def recorded(session: Session, run_id: int, source_ids: Iterable[str]) -> dict[str, str]:
+    """The outcome this run recorded so far for each of these source ids."""
+    ids = sorted(set(source_ids))
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(RecordOutcome.source_id, RecordOutcome.outcome).where(
+                RecordOutcome.run_id == run_id,
+                RecordOutcome.source_id.in_(ids[start : start + 500]),
+            )
+        )
+        found.update({source_id: outcome for source_id, outcome in rows})
+    return found

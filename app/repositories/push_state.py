@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from app.models import PushedState, PushKey, utcnow
 from app.repositories.natural_keys import rows_for_keys
-from app.repositories.upsert import upsert
+from app.repositories.upsert import insert_missing_many, upsert
 from mappings.eplanning import NaturalKey
 
 
-def load(session: Session, keys: Iterable[NaturalKey]) -> dict[NaturalKey, PushedState]:
+def load(session: Session, keys: Iterable[NaturalKey]) -> dict[NaturalKey, Row[Any]]:
+    """What the service last wrote for these keys (rows of pushed_state)."""
     return {NaturalKey.of(row): row for row in rows_for_keys(session, PushedState, keys)}
 
 
@@ -56,26 +58,30 @@ def record_writes(session: Session, writes: Iterable[Write], *, run_id: int) -> 
 
 
 def remember_keys(session: Session, keys: Iterable[PushKey]) -> None:
-    """Store idempotency keys before the first attempt; a key already stored (a
-    retry after a crash) keeps its row and counts one more attempt."""
-    keys = list(keys)
-    existing = set(
-        session.scalars(
-            select(PushKey.idempotency_key).where(
-                PushKey.idempotency_key.in_([k.idempotency_key for k in keys])
-            )
-        )
-    )
-    for key in keys:
-        if key.idempotency_key not in existing:
-            session.add(key)
-    session.flush()
+    """Store idempotency keys before the first attempt, in one statement; a key
+    already stored (a retry after a crash) keeps its row."""
+    # Columns left unset on the objects take their defaults in the database row.
+    columns = [c.key for c in PushKey.__table__.columns if c.default is None]
+    rows = {key.idempotency_key: {name: getattr(key, name) for name in columns} for key in keys}
+    for chunk in _chunks(list(rows.values()), 500):
+        insert_missing_many(session, PushKey, chunk, keys=("idempotency_key",))
+
+
+def _chunks(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
 
 
 def note_attempts(session: Session, results: dict[str, int]) -> None:
-    """Keep the last status seen for each key (key → HTTP status)."""
+    """Count one more attempt and keep the last status seen for each key (key →
+    HTTP status): one UPDATE statement for the page, run for each key."""
     if not results:
         return
-    for row in session.scalars(select(PushKey).where(PushKey.idempotency_key.in_(list(results)))):
-        row.attempts += 1
-        row.last_status = results[row.idempotency_key]
+    table = PushKey.__table__
+    assert isinstance(table, Table)
+    stmt = (
+        update(table)
+        .where(table.c.idempotency_key == bindparam("b_key"))
+        .values(attempts=table.c.attempts + 1, last_status=bindparam("b_status"))
+    )
+    session.execute(stmt, [{"b_key": key, "b_status": status} for key, status in results.items()])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from app.models import SourceRecord
@@ -46,13 +48,35 @@ def save(session: Session, items: Iterable[Mapped], *, run_id: int) -> None:
     )
 
 
-def copies_of(session: Session, in_hand: Mapping[NaturalKey, str]) -> dict[NaturalKey, list[Copy]]:
+def for_keys(session: Session, keys: Iterable[NaturalKey]) -> list[Row[Any]]:
+    """Every source record kept under these natural keys (any run)."""
+    return list(rows_for_keys(session, SourceRecord, keys))
+
+
+def copies_of(
+    rows: Iterable[Row[Any]], in_hand: Mapping[NaturalKey, str]
+) -> dict[NaturalKey, list[Copy]]:
     """The other source records seen so far under each of these natural keys
     (natural key → the source id in hand, which is left out)."""
     found: dict[NaturalKey, list[Copy]] = {}
-    for row in rows_for_keys(session, SourceRecord, in_hand):
+    for row in rows:
         key = NaturalKey.of(row)
-        if row.source_id != in_hand.get(key):
+        if key in in_hand and row.source_id != in_hand[key]:
             copy = Copy.stored(row.source_id, row.source_updated_at, row.aktif, row.body)
             found.setdefault(key, []).append(copy)
     return found
+
+
+def winners_of_run(rows: Iterable[Row[Any]], run_id: int) -> dict[NaturalKey, Copy]:
+    """The copy that speaks for each key so far in this run: the best ranked of
+    those the run recorded on its earlier pages (the run's memory across pages
+    lives here, not in the process)."""
+    best: dict[NaturalKey, Copy] = {}
+    for row in rows:
+        if row.run_id != run_id:
+            continue
+        key = NaturalKey.of(row)
+        copy = Copy.stored(row.source_id, row.source_updated_at, row.aktif, row.body)
+        if key not in best or copy.rank > best[key].rank:
+            best[key] = copy
+    return best

@@ -36,6 +36,16 @@ def insert_missing(
     ))  # fmt: skip
 
 
+def insert_missing_many(
+    session: Session, model: type[Base], rows: Sequence[dict[str, Any]], *, keys: Sequence[str]
+) -> None:
+    """Insert ``rows``, leaving alone any whose ``keys`` exist already."""
+    if not rows:
+        return
+    stmt = _insert(session)(model).on_conflict_do_nothing(index_elements=list(keys))
+    session.execute(stmt, list(rows))
+
+
 def upsert(
     session: Session,
     model: type[Base],

@@ -50,4 +50,6 @@ def eplanning(
         transport=transport,
         on_retry=metrics.retry_hook("eplanning"),
         requests_per_second=settings.eplanning_requests_per_second,
+        batches_in_flight=settings.eplanning_batches_in_flight,
+        batch_size=settings.push_batch_size,
     )

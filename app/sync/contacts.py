@@ -7,6 +7,8 @@ same thing, whichever replica made the call.
 from __future__ import annotations
 
 import logging
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -28,10 +30,27 @@ class Contact:
     detail: str | None
 
 
+# A good contact right after another good one is not written again within this
+# many seconds: a run makes several requests a second, and /status needs the
+# state and a recent time, not a write per request. A failure is always written.
+QUIET_SECONDS = 2.0
+_last_good: weakref.WeakKeyDictionary[sessionmaker[Session], dict[str, float]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def note(
     sessions: sessionmaker[Session], system: System, *, ok: bool, detail: str | None = None
 ) -> None:
     """Record a contact in its own short transaction; never fails the caller."""
+    good = _last_good.setdefault(sessions, {})
+    now = time.monotonic()
+    if ok and now - good.get(system, -QUIET_SECONDS) < QUIET_SECONDS:
+        return
+    if ok:
+        good[system] = now
+    else:
+        good.pop(system, None)
     try:
         with session_scope(sessions) as session:
             repo.note(session, system, reachable=ok, at=datetime.now(UTC), detail=detail)

@@ -14,8 +14,8 @@ from app.repositories.outcomes import OutcomeRow
 from app.repositories.push_state import Write
 from app.sync.copies import Copy
 from app.sync.push import PlannedWrite, PushResult
-from app.sync.reconcile import Action, RemoteEntry
-from mappings.eplanning import RenjaSubKegiatan, StoredRenjaSubKegiatan
+from app.sync.reconcile import Action, RemoteEntry, entry_of
+from mappings.eplanning import RenjaSubKegiatan, StoredRenjaSubKegiatan, changed_fields
 from mappings.nomenklatur import Nomenklatur, check
 from mappings.problems import as_nilai
 from mappings.subkegiatan import Mapped, Unmappable
@@ -42,7 +42,7 @@ class Entry:
     superseded: tuple[str, str] | None = None  # (loser id, winner id): an earlier page's outcome
     replaced: tuple[str, RenjaSubKegiatan] | None = None  # (source id, content in its place)
     outranked: tuple[str, ...] = ()  # copies of earlier runs it outranks
-    held: dict[str, Any] | None = None  # E-Planning's copy after a push, when it sent one
+    held: RemoteEntry | None = None  # E-Planning's copy after a push, when it sent one
 
 
 @dataclass
@@ -259,25 +259,37 @@ def superseded(loser: Copy, winner_id: str) -> Entry:
 
 def conflict(mapped: Mapped, remote: RemoteEntry, changed: list[str], reason: str) -> Entry:
     """A planner's edit in E-Planning that the record in hand would overwrite."""
-    ours = mapped.record.to_api()
-    theirs = remote.api_body()
-    fields: list[str | None] = list(changed) or [None]
     return Entry(
         outcome=_outcome(
             mapped, Outcome.CONFLICT, versi=remote.versi, changed_fields=changed, message=reason
         ),
-        mismatches=tuple(
-            row_for(
-                mapped.record,
-                mapped.source_id,
-                "diubah_manual",
-                name,
-                nilai_eprogram=as_nilai(ours.get(name)) if name else None,
-                nilai_eplanning=as_nilai(theirs.get(name)) if name else None,
-                keterangan=reason,
-            )
-            for name in fields
+        mismatches=_conflict_rows(
+            mapped.record, mapped.source_id, remote.api_body(), changed, reason
         ),
+    )
+
+
+def _conflict_rows(
+    record: RenjaSubKegiatan,
+    source_id: str,
+    theirs: dict[str, Any],
+    changed: list[str],
+    reason: str,
+) -> tuple[MismatchRow, ...]:
+    """One diubah_manual row per field the planner's copy holds differently."""
+    ours = record.to_api()
+    fields: list[str | None] = list(changed) or [None]
+    return tuple(
+        row_for(
+            record,
+            source_id,
+            "diubah_manual",
+            name,
+            nilai_eprogram=as_nilai(ours.get(name)) if name else None,
+            nilai_eplanning=as_nilai(theirs.get(name)) if name else None,
+            keterangan=reason,
+        )
+        for name in fields
     )
 
 
@@ -308,7 +320,7 @@ def pushed(answer: PushResult, mapped: Mapped, run_id: int) -> Entry:
             outcome=replace(base, outcome=outcome, versi=stored.versi),
             written=Write(write.key, write.sync_hash, stored.versi, stored.aktif, write.source_id),
             attempt=attempt,
-            held=result.record,
+            held=entry_of(stored, result.record),
         )
     if result.status == 404 and write.action is Action.DEACTIVATE:
         return Entry(
@@ -337,25 +349,31 @@ def _conflict_409(
     current: dict[str, Any] | None,
     attempt: tuple[str, int],
 ) -> Entry:
-    """The versi moved between reading and writing: someone edited it meanwhile."""
+    """E-Planning's versi was not the one the write replaces: someone edited the
+    record since the service last read or wrote it. The copy E-Planning sends
+    back is the planner's, filed like a conflict found before pushing."""
+    if current is None:
+        outcome = replace(
+            base,
+            outcome=Outcome.CONFLICT,
+            message="versi di E-Planning berubah sejak dibaca (409 versi_berubah)",
+        )
+        return Entry(outcome=outcome, attempt=attempt)
+    stored = StoredRenjaSubKegiatan.from_api(current)
+    changed = changed_fields(write.record, stored) or list(write.changed)
+    reason = (
+        f"diubah langsung di E-Planning oleh {stored.diperbarui_oleh} "
+        f"(versi {stored.versi}) sejak terakhir disinkronkan"
+    )
     outcome = replace(
         base,
         outcome=Outcome.CONFLICT,
-        versi=current.get("versi") if current else None,
-        message="versi di E-Planning berubah sejak dibaca (409 versi_berubah)",
+        versi=stored.versi,
+        changed_fields=changed,
+        message=f"{reason} (409 versi_berubah)",
     )
-    if current is None:
-        return Entry(outcome=outcome, attempt=attempt)
-    stored = StoredRenjaSubKegiatan.from_api(current)
-    row = row_for(
-        write.record,
-        write.source_id,
-        "diubah_manual",
-        None,
-        nilai_eplanning=f"versi {stored.versi} oleh {stored.diperbarui_oleh}",
-        keterangan="Data diubah di E-Planning saat sinkronisasi berjalan",
-    )
-    return Entry(outcome=outcome, mismatches=(row,), attempt=attempt, held=current)
+    rows = _conflict_rows(write.record, write.source_id, current, changed, reason)
+    return Entry(outcome=outcome, mismatches=rows, attempt=attempt, held=entry_of(stored, current))
 
 
 def _rejected(

@@ -8,6 +8,8 @@ at most the page in hand (docs/design.md, promise 3).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -15,14 +17,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope
-from app.models import DeadLetter, RunStatus, Stage
+from app.models import DeadLetter, Outcome, RunStatus, Stage
 from app.nomenklatur import store as nomenklatur_store
 from app.observability import metrics
-from app.repositories import checkpoints, mismatches, push_state, ringkasan, runs, source_records
+from app.repositories import (
+    checkpoints,
+    mirror,
+    mismatches,
+    outcomes,
+    push_state,
+    ringkasan,
+    runs,
+    source_records,
+)
 from app.repositories import dead_letters as dead_letter_repo
 from app.sync import contacts, copies, ledger, recording, replay, standing, watermark
 from app.sync.copies import Winners
@@ -85,11 +97,25 @@ class RunSummary:
 
 
 @dataclass
-class _PassState:
-    """What the pipeline must remember across pages of one pass."""
+class _Known:
+    """What the database knows of one page's keys (see Pipeline._known)."""
 
-    seen_ids: set[str] = field(default_factory=set)
-    winners: Winners = field(default_factory=Winners)
+    remote: dict[NaturalKey, RemoteEntry]
+    last: dict[NaturalKey, LastWrite]
+    copies: list[Row[Any]]
+    run_id: int
+
+
+@dataclass
+class _PassState:
+    """What the pipeline must remember across pages of one pass: counters only.
+
+    What grows with the data (E-Planning's copies, the copies of each key seen
+    so far, the keys E-Program speaks for) lives in the database and is looked
+    up per page, so a run's memory stays flat whatever its size.
+    """
+
+    pulled: int = 0  # distinct source ids pulled and recorded
     counts: dict[str, int] = field(default_factory=dict)
     start: watermark.Start = field(default_factory=watermark.Start)
     watermark: Watermark = field(default_factory=Watermark)
@@ -97,7 +123,6 @@ class _PassState:
     # The nomenclature imported for the year (None: none, its checks are skipped)
     # and the keys an active E-Program record speaks for (hanya_di_eplanning).
     nomenklatur: Nomenklatur | None = None
-    in_eprogram: set[NaturalKey] = field(default_factory=set)
     failed_batches: int = 0  # pushes in a row that got no answer at all
     stop_reason: StopReason | None = None
 
@@ -108,6 +133,23 @@ class _PassState:
             yield
         finally:
             self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+def _counted(counts: Mapping[str, int], before: Mapping[str, str], book: Ledger) -> dict[str, int]:
+    """The run's outcome counts after a page, from the outcomes the page replaced
+    (a source id seen again, a copy superseded) rather than a count of the
+    whole run per page."""
+    final = {row.source_id: str(row.outcome) for row in book.outcomes}
+    for loser, _winner in book.superseded:
+        if loser in final or loser in before:
+            final[loser] = str(Outcome.DUPLICATE)
+    after = dict(counts)
+    for source_id, outcome in final.items():
+        after[outcome] = after.get(outcome, 0) + 1
+        previous = before.get(source_id)
+        if previous is not None:
+            after[previous] -= 1
+    return {outcome: n for outcome, n in after.items() if n}
 
 
 class Pipeline:
@@ -180,12 +222,13 @@ class Pipeline:
             return self._lost(run_id, state)
 
     async def _work(self, run_id: int, scope: Scope, state: _PassState) -> None:
-        with state.timed(Stage.BACA_EPLANNING):
-            self._set_stage(run_id, Stage.BACA_EPLANNING, state)
-            remote = await self._upstream("eplanning", self._read_target(scope))
-        await self._pull_pass(run_id, scope, remote, state)
+        if self._must_read(scope):
+            with state.timed(Stage.BACA_EPLANNING):
+                self._set_stage(run_id, Stage.BACA_EPLANNING, state)
+                await self._upstream("eplanning", self._read_target(run_id, scope))
+        await self._pull_pass(run_id, scope, state)
         if scope.full and not scope.partial:
-            self._only_in_eplanning(run_id, scope, remote, state)
+            self._only_in_eplanning(run_id, scope, state)
         if not scope.partial:
             with state.timed(Stage.KIRIM_ULANG):
                 self._set_stage(run_id, Stage.KIRIM_ULANG, state)
@@ -222,30 +265,49 @@ class Pipeline:
     def _lost(run_id: int, state: _PassState) -> RunSummary:
         """Another process holds the lease now; it marks this run interrupted."""
         log.error("run %s: lease hilang, berhenti tanpa menulis apa pun lagi", run_id)
-        pulled = len(state.seen_ids)
-        return RunSummary(run_id, RunStatus.INTERRUPTED, pulled, dict(state.counts), "lease hilang")
+        counts = dict(state.counts)
+        return RunSummary(run_id, RunStatus.INTERRUPTED, state.pulled, counts, "lease hilang")
 
     # -- stages -------------------------------------------------------------
 
-    async def _read_target(self, scope: Scope) -> dict[NaturalKey, RemoteEntry]:
-        remote: dict[NaturalKey, RemoteEntry] = {}
+    def _must_read(self, scope: Scope) -> bool:
+        """A full run compares everything, so it reads E-Planning's whole scope; an
+        incremental run reads it only when no full read has filled the mirror yet
+        (a planner's edit since is answered by 409 versi_berubah at push time)."""
+        if scope.full:
+            return True
+        with session_scope(self.sessions) as session:
+            return not mirror.is_filled(
+                session, tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap
+            )
+
+    async def _read_target(self, run_id: int, scope: Scope) -> None:
+        """Read E-Planning's copies of the scope into the mirror, a page at a time."""
         for kode_skpd in scope.kode_skpd or (None,):
             async for items in self.eplanning.current_pages(
                 tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap, kode_skpd=kode_skpd
             ):
                 self._check_stop()
+                entries: dict[NaturalKey, RemoteEntry] = {}
                 for item in items:
                     try:
-                        entry = remote_entry(item)
+                        entries[NaturalKey.of(item)] = remote_entry(item)
                     except ValueError as exc:
                         log.warning("data E-Planning tidak terbaca, dilewati: %s", exc)
-                        continue
-                    remote[NaturalKey.of(item)] = entry
-        return remote
+                with session_scope(self.sessions) as session:
+                    self.fence(session)
+                    mirror.save_read(session, entries, run_id=run_id)
+        with session_scope(self.sessions) as session:
+            self.fence(session)
+            mirror.forget_unread(
+                session,
+                tahun_anggaran=scope.tahun_anggaran,
+                tahap=scope.tahap,
+                kode_skpd=scope.kode_skpd,
+                run_id=run_id,
+            )
 
-    async def _pull_pass(
-        self, run_id: int, scope: Scope, remote: dict[NaturalKey, RemoteEntry], state: _PassState
-    ) -> None:
+    async def _pull_pass(self, run_id: int, scope: Scope, state: _PassState) -> None:
         start = state.start = self._start(scope)
         state.watermark = start.watermark
         page_no = 0
@@ -257,21 +319,29 @@ class Pipeline:
             limit=self.settings.page_size,
         )
         self._set_stage(run_id, Stage.TARIK, state)
-        while True:
-            self._check_stop()
-            with state.timed(Stage.TARIK):
-                started = time.perf_counter()
-                page = await self._upstream("eprogram", anext(pages, None))
-            if page is None:
-                break
-            metrics.observe_pull(time.perf_counter() - started)
-            page_no += 1
-            await self._process_page(
-                run_id=run_id, scope=scope, page=page, remote=remote, state=state
-            )
-            self.progress(
-                Progress(run_id, Stage.TARIK, page_no, len(state.seen_ids), dict(state.counts))
-            )
+        # The next page is on its way while this one is mapped, pushed and
+        # recorded; it is only read, so a crash still costs at most the page in
+        # hand (the checkpoint moves when a page is recorded).
+        upcoming = asyncio.ensure_future(self._upstream("eprogram", anext(pages, None)))
+        try:
+            while True:
+                self._check_stop()
+                with state.timed(Stage.TARIK):
+                    started = time.perf_counter()
+                    page = await upcoming
+                if page is None:
+                    break
+                metrics.observe_pull(time.perf_counter() - started)
+                upcoming = asyncio.ensure_future(self._upstream("eprogram", anext(pages, None)))
+                page_no += 1
+                await self._process_page(run_id=run_id, scope=scope, page=page, state=state)
+                self.progress(
+                    Progress(run_id, Stage.TARIK, page_no, state.pulled, dict(state.counts))
+                )
+        finally:
+            upcoming.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await upcoming
 
     def _check_stop(self) -> None:
         if self.should_stop():
@@ -384,32 +454,35 @@ class Pipeline:
         return start
 
     async def _process_page(
-        self,
-        *,
-        run_id: int,
-        scope: Scope,
-        page: Page,
-        remote: dict[NaturalKey, RemoteEntry],
-        state: _PassState,
+        self, *, run_id: int, scope: Scope, page: Page, state: _PassState
     ) -> None:
         book = Ledger()
         with state.timed(Stage.PETAKAN):
             in_scope = [raw for raw in page.records if scope.covers(raw)]
             fresh = watermark.fresh(in_scope, state.start.recorded)
-            mapped = self._map(scope, fresh, book, state)
+            results = [
+                map_sub_kegiatan(raw, jenis_pemda=self.settings.jenis_pemda) for raw in fresh
+            ]
         with state.timed(Stage.BANDINGKAN):
-            writes, by_source = self._reconcile(mapped, remote, book)
+            known = self._known(run_id, results)
+            mapped = self._contest(scope, results, book, known, state)
+            writes, by_source = self._reconcile(mapped, known, book)
+        pushed_copies: dict[NaturalKey, RemoteEntry] = {}
+        remote = known.remote
         with state.timed(Stage.KIRIM):
             self._remember_keys(run_id, writes)  # fenced: a stale holder pushes nothing
             started = time.perf_counter()
             pushed = await self._push(writes, state)
+            pushed = await self._decide_again(
+                run_id, pushed=pushed, known=known, book=book, by_source=by_source, state=state
+            )
             if writes:
                 metrics.observe_push(time.perf_counter() - started)
             for answer in pushed:
                 entry = ledger.pushed(answer, by_source[answer.write.source_id], run_id)
                 book.add(entry)
                 if entry.held is not None:
-                    remote[answer.write.key] = remote_entry(entry.held)
+                    remote[answer.write.key] = pushed_copies[answer.write.key] = entry.held
             book.mismatches = standing.with_successors(book.mismatches, state.nomenklatur)
             book.mismatches += standing.pagu_rows(book, remote)
             book.states += standing.state_rows(
@@ -421,31 +494,55 @@ class Pipeline:
             )
         with state.timed(Stage.CATAT):
             moved = state.watermark.moved_by(fresh)
-            self._record(run_id=run_id, scope=scope, page=page, book=book, moved=moved, state=state)
-        # Past the watermark and counted as pulled only once recorded: a page that
-        # failed halfway left nothing behind and is pulled again by the next run.
+            self._record(
+                run_id=run_id,
+                scope=scope,
+                page=page,
+                book=book,
+                moved=moved,
+                state=state,
+                pushed_copies=pushed_copies,
+            )
+        # Past the watermark only once recorded: a page that failed halfway left
+        # nothing behind and is pulled again by the next run.
         state.watermark = moved
-        state.seen_ids |= book.source_ids
 
-    def _map(
-        self, scope: Scope, raw_records: list[Mapping[str, Any]], book: Ledger, state: _PassState
+    def _known(self, run_id: int, results: list[Mapped | Unmappable]) -> _Known:
+        """What the database knows of the page's keys, in one short transaction:
+        E-Planning's copies (the mirror), what the service last wrote, and the
+        E-Program copies kept under each key (this run's earlier pages included)."""
+        keys = {r.record.natural_key() if isinstance(r, Mapped) else r.natural_key for r in results}
+        keys.discard(None)
+        present = [k for k in keys if k is not None]
+        with session_scope(self.sessions) as session:
+            remote = mirror.load(session, present)
+            last = {
+                k: LastWrite(versi=row.versi, sync_hash=row.content_hash)
+                for k, row in push_state.load(session, present).items()
+            }
+            copies = source_records.for_keys(session, present)
+        return _Known(remote=remote, last=last, copies=copies, run_id=run_id)
+
+    def _contest(
+        self,
+        scope: Scope,
+        results: list[Mapped | Unmappable],
+        book: Ledger,
+        known: _Known,
+        state: _PassState,
     ) -> list[Mapped]:
-        """Map each record; of two copies of one key the better goes on (copies.py)."""
+        """File each mapped record; of two copies of one key the better goes on (copies.py)."""
+        winners = Winners(source_records.winners_of_run(known.copies, known.run_id))
         page_winners: dict[str, Mapped] = {}
-        for raw in raw_records:
-            result = map_sub_kegiatan(raw, jenis_pemda=self.settings.jenis_pemda)
+        for result in results:
             book.source_ids.add(result.source_id or "?")
             if isinstance(result, Unmappable):
                 book.unmappable.append(result)
                 book.add(ledger.unmappable(result, tahun=scope.tahun_anggaran, tahap=scope.tahap))
-                if result.natural_key is not None:
-                    state.in_eprogram.add(result.natural_key)
                 continue
             book.sources.append(result)
             book.add(ledger.notes(result, state.nomenklatur))
-            if result.record.aktif:
-                state.in_eprogram.add(result.record.natural_key())
-            contest = state.winners.enter(result)
+            contest = winners.enter(result)
             if contest.lost_to is not None:
                 book.add(ledger.duplicate(result, contest.lost_to))
                 continue
@@ -459,15 +556,11 @@ class Pipeline:
         return list(page_winners.values())
 
     def _reconcile(
-        self, mapped: list[Mapped], remote: dict[NaturalKey, RemoteEntry], book: Ledger
+        self, mapped: list[Mapped], known: _Known, book: Ledger
     ) -> tuple[list[PlannedWrite], dict[str, Mapped]]:
         in_hand = {m.record.natural_key(): m.source_id for m in mapped}
-        with session_scope(self.sessions) as session:
-            last = {
-                k: LastWrite(versi=row.versi, sync_hash=row.content_hash)
-                for k, row in push_state.load(session, in_hand).items()
-            }
-            kept = source_records.copies_of(session, in_hand)
+        remote, last = known.remote, known.last
+        kept = source_records.copies_of(known.copies, in_hand)
         writes: list[PlannedWrite] = []
         for pulled in mapped:
             key = pulled.record.natural_key()
@@ -482,12 +575,14 @@ class Pipeline:
                 continue
             else:
                 book.add(ledger.outranked(verdict.outranks, pulled.source_id))
+            wanted = sync_hash(item.record)
             decision = decide(
                 item.record,
                 current,
                 last.get(key),
                 service_user=self.settings.eplanning_user,
                 source_wins=self.settings.conflict_policy == "source_wins",
+                wanted=wanted,
             )
             if decision.action is Action.UNCHANGED:
                 book.add(
@@ -511,12 +606,66 @@ class Pipeline:
                         key=key,
                         action=decision.action,
                         record=item.record,
-                        sync_hash=sync_hash(item.record),
+                        sync_hash=wanted,
                         if_match=decision.if_match,
                         changed=decision.changed,
                     )
                 )
         return writes, {m.source_id: m for m in mapped}
+
+    async def _decide_again(
+        self,
+        run_id: int,
+        *,
+        pushed: list[PushResult],
+        known: _Known,
+        book: Ledger,
+        by_source: dict[str, Mapped],
+        state: _PassState,
+    ) -> list[PushResult]:
+        """A write answered 409 versi_berubah carries E-Planning's copy: the
+        mirror was behind. Decide once more against that copy: a planner's edit
+        stays a conflict (unless the source wins), the service's own newer write
+        or content already there is not one, anything else is sent again with
+        the versi it now replaces."""
+        again: list[PlannedWrite] = []
+        done: list[PushResult] = []
+        for answer in pushed:
+            result = answer.result
+            if result is None or result.status != 409 or result.current is None:
+                done.append(answer)
+                continue
+            try:
+                current = remote_entry(result.current)
+            except ValueError:
+                done.append(answer)
+                continue
+            write = answer.write
+            decision = decide(
+                write.record,
+                current,
+                known.last.get(write.key),
+                service_user=self.settings.eplanning_user,
+                source_wins=self.settings.conflict_policy == "source_wins",
+            )
+            if decision.action in (Action.UPDATE, Action.DEACTIVATE):
+                again.append(
+                    dataclasses.replace(
+                        write,
+                        action=decision.action,
+                        if_match=decision.if_match,
+                        changed=decision.changed,
+                    )
+                )
+            elif decision.action is Action.UNCHANGED:
+                known.remote[write.key] = current
+                book.add(ledger.unchanged(by_source[write.source_id], current.versi, None))
+            else:
+                done.append(answer)
+        if again:
+            self._remember_keys(run_id, again)
+            done += await self._push(again, state)
+        return done
 
     def _remember_keys(self, run_id: int, writes: list[PlannedWrite]) -> None:
         if not writes:
@@ -534,9 +683,12 @@ class Pipeline:
         book: Ledger,
         moved: Watermark,
         state: _PassState,
+        pushed_copies: dict[NaturalKey, RemoteEntry],
     ) -> None:
         with session_scope(self.sessions) as session:
             self.fence(session)
+            losers = {loser for loser, _winner in book.superseded}
+            before = outcomes.recorded(session, run_id, book.source_ids | losers)
             recording.record_page(
                 session,
                 book,
@@ -546,34 +698,34 @@ class Pipeline:
                 next_after=page.next_after,
                 watermark=moved,
             )
-            state.counts = runs.outcome_counts(session, run_id)
+            mirror.save_written(session, pushed_copies, run_id=run_id)
+            fresh_ids = len(book.source_ids - before.keys())
+            counts = _counted(state.counts, before, book)
             runs.set_progress(
                 session,
                 run_id,
                 stage=Stage.TARIK,
-                records_pulled=len(state.seen_ids | book.source_ids),
+                records_pulled=state.pulled + fresh_ids,
                 stage_seconds=state.timings,
             )
+        state.pulled += fresh_ids
+        state.counts = counts
 
     def _set_stage(self, run_id: int, stage: Stage, state: _PassState) -> None:
         with session_scope(self.sessions) as session:
             runs.set_progress(session, run_id, stage=stage, stage_seconds=state.timings)
-        self.progress(Progress(run_id, stage, 0, len(state.seen_ids), dict(state.counts)))
+        self.progress(Progress(run_id, stage, 0, state.pulled, dict(state.counts)))
 
-    def _only_in_eplanning(
-        self,
-        run_id: int,
-        scope: Scope,
-        remote: dict[NaturalKey, RemoteEntry],
-        state: _PassState,
-    ) -> None:
+    def _only_in_eplanning(self, run_id: int, scope: Scope, state: _PassState) -> None:
         """A full run has seen every E-Program record: what E-Planning holds
         active beyond them is only there; what was only there before and is no
         longer is settled."""
-        rows = standing.only_in_eplanning(remote, state.in_eprogram)
         with session_scope(self.sessions) as session:
             self.fence(session)
-            mismatches.record(session, run_id, rows)
+            for chunk in mirror.not_in_eprogram(
+                session, tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap, run_id=run_id
+            ):
+                mismatches.record(session, run_id, standing.only_in_eplanning(chunk, ()))
             mismatches.resolve_unseen(
                 session,
                 tahun_anggaran=scope.tahun_anggaran,
@@ -593,7 +745,7 @@ class Pipeline:
         with session_scope(self.sessions) as session:
             self.fence(session)
             counts = runs.outcome_counts(session, run_id)
-            pulled = len(state.seen_ids)
+            pulled = state.pulled
             recorded = sum(counts.values())
             if recorded != pulled and status is not RunStatus.FAILED:
                 # docs/design.md, promise 1: a run whose counts do not add up is a failed run.

@@ -46,6 +46,7 @@ class RemoteEntry:
     sumber_id: str | None
     sumber_diperbarui_pada: datetime | None
     raw: str
+    kode_skpd: str | None = None
 
     def record(self) -> StoredRenjaSubKegiatan:
         return StoredRenjaSubKegiatan.from_api(json.loads(self.raw))
@@ -85,7 +86,11 @@ def sync_hash(record: RenjaSubKegiatan) -> str:
 
 def remote_entry(body: Mapping[str, Any]) -> RemoteEntry:
     """Read one stored record as E-Planning sent it; ValueError when it is not valid."""
-    record = StoredRenjaSubKegiatan.from_api(body)
+    return entry_of(StoredRenjaSubKegiatan.from_api(body), body)
+
+
+def entry_of(record: StoredRenjaSubKegiatan, body: Mapping[str, Any]) -> RemoteEntry:
+    """A record already read from E-Planning's ``body``, reduced for reconciling."""
     return RemoteEntry(
         versi=record.versi,
         diperbarui_oleh=record.diperbarui_oleh,
@@ -94,6 +99,7 @@ def remote_entry(body: Mapping[str, Any]) -> RemoteEntry:
         sumber_id=record.sumber.id if record.sumber else None,
         sumber_diperbarui_pada=record.sumber.diperbarui_pada if record.sumber else None,
         raw=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        kode_skpd=record.kode_skpd,
     )
 
 
@@ -104,8 +110,11 @@ def decide(
     *,
     service_user: str,
     source_wins: bool = False,
+    wanted: str | None = None,
 ) -> Decision:
-    """Decide what to do with one mapped record (docs/design.md: One run, promise 6)."""
+    """Decide what to do with one mapped record (docs/design.md: One run, promise 6).
+
+    ``wanted`` is ``sync_hash(mapped)`` when the caller has it already."""
     if remote is None:
         if not mapped.aktif:
             return Decision(
@@ -113,7 +122,7 @@ def decide(
             )
         return Decision(Action.CREATE)
 
-    wanted = sync_hash(mapped)
+    wanted = wanted or sync_hash(mapped)
     if not mapped.aktif:
         if not remote.aktif:
             return Decision(Action.UNCHANGED)

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
@@ -27,6 +28,8 @@ from app.sync.runner import create_run, execute_run
 from app.sync.scope import Scope
 
 log = logging.getLogger(__name__)
+# Tries to give the lease up after a run (about 30 s in all, backing off).
+RELEASE_ATTEMPTS = 9
 
 
 class Busy(Exception):
@@ -111,8 +114,7 @@ class RunWorker:
         try:
             self._execute(run_id, token)
         finally:
-            with session_scope(self.sessions) as session:
-                lease.release(session, token=token)
+            self._release(token)
         return True
 
     def run_now(
@@ -139,8 +141,23 @@ class RunWorker:
                 runs.claim(session, run_id, holder=self.holder, token=token)
             return self._execute(run_id, token, progress=progress)
         finally:
-            with session_scope(self.sessions) as session:
-                lease.release(session, token=token)
+            self._release(token)
+
+    def _release(self, token: int) -> None:
+        """Give the lease up, waiting out a database that is briefly gone (a
+        PostgreSQL restart): a lease left held would keep every next run
+        waiting until it expires."""
+        for attempt in range(RELEASE_ATTEMPTS):
+            try:
+                with session_scope(self.sessions) as session:
+                    lease.release(session, token=token)
+                return
+            except DBAPIError as exc:
+                if attempt == RELEASE_ATTEMPTS - 1:
+                    log.error("lease tidak dapat dilepas, berakhir sendiri nanti: %s", exc)
+                    return
+                log.warning("lease belum dapat dilepas (basis data?): %s", exc)
+                self._stop.wait(min(0.5 * 2**attempt, 5.0))
 
     def _execute(
         self, run_id: int, token: int, *, progress: Callable[[Progress], None] | None = None

@@ -167,9 +167,14 @@ def test_a_rejected_field_shows_the_value_that_was_sent() -> None:
 
 def test_a_conflict_409_names_who_changed_it() -> None:
     planned = write(Action.UPDATE, 3)
-    result = OperationResult(409, errors=[{"code": "versi_berubah"}], current=stored(5, by="budi"))
+    current = stored(5, by="budi")
+    result = OperationResult(409, errors=[{"code": "versi_berubah"}], current=current)
     [row] = pushed(PushResult(planned, planned.operation, result), ITEM, RUN).mismatches
-    assert row.nilai_eplanning == "versi 5 oleh budi"
+    # The planner's copy came back with the 409: the row shows both values of the
+    # field they changed and says who changed it, as a conflict found before pushing.
+    assert (row.kategori, row.field) == ("diubah_manual", "pagu")
+    assert row.nilai_eplanning == current["pagu"]
+    assert row.keterangan is not None and "budi (versi 5)" in row.keterangan
 
 
 # -- the copy rule's entries -------------------------------------------------------
