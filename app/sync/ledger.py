@@ -5,6 +5,7 @@ transaction. Pure: each function returns an entry; the pipeline adds it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -14,7 +15,7 @@ from app.repositories.outcomes import OutcomeRow
 from app.repositories.push_state import Write
 from app.sync.copies import Copy
 from app.sync.push import PlannedWrite, PushResult
-from app.sync.reconcile import Action, RemoteEntry, entry_of
+from app.sync.reconcile import Action, RemoteEntry, entry_of, remote_entry
 from mappings.eplanning import RenjaSubKegiatan, StoredRenjaSubKegiatan, changed_fields
 from mappings.nomenklatur import Nomenklatur, check
 from mappings.problems import as_nilai
@@ -314,13 +315,13 @@ def pushed(answer: PushResult, mapped: Mapped, run_id: int) -> Entry:
         )
     attempt = (op.idempotency_key, result.status)
     if result.status in (200, 201) and result.record is not None:
-        stored = StoredRenjaSubKegiatan.from_api(result.record)
-        outcome = _success_outcome(write, result.status, stored, result.berubah)
+        held = _held_after(write, result.record)
+        outcome = _success_outcome(write, result.status, held.versi, result.berubah)
         return Entry(
-            outcome=replace(base, outcome=outcome, versi=stored.versi),
-            written=Write(write.key, write.sync_hash, stored.versi, stored.aktif, write.source_id),
+            outcome=replace(base, outcome=outcome, versi=held.versi),
+            written=Write(write.key, write.sync_hash, held.versi, held.aktif, write.source_id),
             attempt=attempt,
-            held=entry_of(stored, result.record),
+            held=held,
         )
     if result.status == 404 and write.action is Action.DEACTIVATE:
         return Entry(
@@ -332,13 +333,33 @@ def pushed(answer: PushResult, mapped: Mapped, run_id: int) -> Entry:
     return _rejected(base, write, result.status, result.errors, attempt)
 
 
-def _success_outcome(
-    write: PlannedWrite, status: int, stored: StoredRenjaSubKegiatan, berubah: bool | None
-) -> Outcome:
+def _held_after(write: PlannedWrite, body: dict[str, Any]) -> RemoteEntry:
+    """E-Planning's copy after a 2xx answer. A put stores the content it was
+    sent, so only the fields E-Planning adds are read from the answer (reading
+    the whole record again costs more than the rest of the push); a delete, or
+    an answer that does not look as expected, is read in full."""
+    versi, who, aktif = body.get("versi"), body.get("diperbarui_oleh"), body.get("aktif")
+    put = write.action is not Action.DEACTIVATE
+    if put and type(versi) is int and isinstance(who, str) and aktif is write.record.aktif:
+        sumber = write.record.sumber
+        return RemoteEntry(
+            versi=versi,
+            diperbarui_oleh=who,
+            aktif=aktif,
+            sync_hash=write.sync_hash,
+            sumber_id=sumber.id if sumber else None,
+            sumber_diperbarui_pada=sumber.diperbarui_pada if sumber else None,
+            raw=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+            kode_skpd=write.record.kode_skpd,
+        )
+    return remote_entry(body)
+
+
+def _success_outcome(write: PlannedWrite, status: int, versi: int, berubah: bool | None) -> Outcome:
     if status == 201:
         return Outcome.CREATED
     # E-Planning's "berubah": false, or a 200 that did not move the versi.
-    if berubah is False or (write.if_match is not None and stored.versi == write.if_match):
+    if berubah is False or (write.if_match is not None and versi == write.if_match):
         return Outcome.UNCHANGED
     return Outcome.DEACTIVATED if write.action is Action.DEACTIVATE else Outcome.UPDATED
 

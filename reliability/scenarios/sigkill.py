@@ -25,6 +25,9 @@ from reliability.rows import Row, Size
 NAME = "sigkill"
 RECORDS = {"small": 2000, "full": 50_000}
 KILLS = {"small": 5, "full": 20}
+# Pages the pipeline fetches ahead of the one it works on (app/sync/pipeline.py):
+# fetched, never worked on, so read again after a kill without being redone.
+LOOK_AHEAD = 1
 PAGE_SIZE = {"small": 100, "full": 500}
 MAX_RESTARTS = 10  # after the kills: runs allowed to finish the job
 SEED = 10
@@ -106,9 +109,10 @@ def run(size: Size, workdir: Path) -> list[Row]:
         ),
         Row(
             scope,
-            "pages redone after each restart: at most 1",
-            f"per restart: {', '.join(map(str, after_restarts))} (max {worst})",
-            worst <= 1,
+            "pages redone after each restart: at most 1 (the page in hand; the run also "
+            "reads the next page ahead while it works, so at most 2 pages are read again)",
+            f"pages read again per restart: {', '.join(map(str, after_restarts))} (max {worst})",
+            worst <= 1 + LOOK_AHEAD,
         ),
     ]
 
