@@ -461,6 +461,9 @@ def main() -> None:
     parser.add_argument(
         "--postgres", metavar="URL", help="also on PostgreSQL (a fresh schema each)"
     )
+    parser.add_argument(
+        "--postgres-only", action="store_true", help="with --postgres: skip the SQLite rows"
+    )
     parser.add_argument("--limits", nargs="+", choices=("off", "on"), default=["off"])
     parser.add_argument(
         "--limits-on-max",
@@ -527,7 +530,10 @@ def main() -> None:
 
     def body(standins: Standins, size: int) -> None:
         print(f"N = {size:,}, limits {'on' if standins.limits else 'off'}", flush=True)
-        for postgres in (None, args.postgres) if args.postgres else (None,):
+        databases = (None, args.postgres) if args.postgres else (None,)
+        if args.postgres_only:
+            databases = (args.postgres,)
+        for postgres in databases:
             if not args.references_only:
                 bench.scenarios(standins, size, postgres)
         if not standins.limits and not args.no_references:

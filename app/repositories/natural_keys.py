@@ -68,13 +68,15 @@ def _lookup(table: Table, n: int) -> TextualSelect:
 
 @functools.cache
 def _lookup_joined(table: Table) -> TextualSelect:
-    """PostgreSQL: the keys as two arrays joined to the table, an index probe
-    per key whatever the table's statistics say (a long OR can be planned as a
-    scan of the whole table while the statistics are still those of an empty one)."""
+    """PostgreSQL: the keys as two arrays, each probing the key index in a
+    LATERAL subquery. OFFSET 0 keeps the planner from folding it into a join it
+    would order by the table's statistics, which during a first large run are
+    still an empty table's: it then walks the whole scope once for every page."""
     names = ", ".join(f"t.{column.name}" for column in table.columns)
     sql = (
         f"SELECT {names} FROM unnest(CAST(:s AS text[]), CAST(:k AS text[])) AS k(s, c) "
-        f"JOIN {table.name} AS t ON t.tahun_anggaran = :y AND t.tahap = :p "
-        "AND t.kode_sub_skpd = k.s AND t.kode_sub_kegiatan = k.c"
+        f"CROSS JOIN LATERAL (SELECT * FROM {table.name} AS x "
+        "WHERE x.tahun_anggaran = :y AND x.tahap = :p "
+        "AND x.kode_sub_skpd = k.s AND x.kode_sub_kegiatan = k.c OFFSET 0) AS t"
     )
     return text(sql).columns(*table.columns)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import signal
+import subprocess
 import time
 from collections import Counter
 from pathlib import Path
@@ -44,18 +45,17 @@ def run(size: Size, workdir: Path) -> list[Row]:
         served = _pages(s, page_size)
         killed = 0
         ended: list[int] = []  # exit codes of runs that ended before their kill
+        why: list[str] = []  # the last line of each of those that failed
         first = True
-        for target in targets:
-            process = s.start_sync(full=first)
+        for n, target in enumerate(targets):
+            log = workdir / f"sigkill-run-{n}.log"
+            process = s.start_sync(full=first, output=log)
             first = False
             while process.poll() is None and len(_pages(s, page_size)) < target:
                 time.sleep(0.05)
             time.sleep(rng.uniform(0, 0.5))
-            if process.poll() is None:
-                process.send_signal(signal.SIGKILL)
+            if _kill_or_note(process, log, ended, why):
                 killed += 1
-            else:
-                ended.append(process.returncode)
             process.wait()
             now = _pages(s, page_size)
             redone_per_restart.append(_redone(served, now))
@@ -86,6 +86,8 @@ def run(size: Size, workdir: Path) -> list[Row]:
     )
     if ended:
         scope += f" ({len(ended)} runs ended before their kill, exit {ended})"
+    if why:
+        scope += f"; the first failed one said: {why[0]}"
     statuses = Counter(str(run["status"]) for run in runs)
     done = (
         f"succeeded at process {started} (runs recorded: "
@@ -115,6 +117,24 @@ def run(size: Size, workdir: Path) -> list[Row]:
             worst <= 1 + LOOK_AHEAD,
         ),
     ]
+
+
+def _kill_or_note(
+    process: subprocess.Popen[bytes], log: Path, ended: list[int], why: list[str]
+) -> bool:
+    """SIGKILL the run if it is still going (True); else note how it ended."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+        return True
+    ended.append(process.returncode)
+    if process.returncode:
+        why.append(_last_line(log))
+    return False
+
+
+def _last_line(log: Path) -> str:
+    lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "(nothing)"
 
 
 def _pages(s: Stack, page_size: int) -> Counter[str]:
