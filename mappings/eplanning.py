@@ -219,6 +219,33 @@ class RenjaSubKegiatan(_Strict):
             self.tahun_anggaran, self.tahap, self.kode_sub_skpd, self.kode_sub_kegiatan
         )
 
+    # A sync needs the body of one record several times (its content hash, the
+    # push, the source record); the model is frozen, so it is built once.
+    # Read-only: whoever needs to change it takes to_api(), a fresh copy.
+    @functools.cached_property
+    def api_body(self) -> dict[str, Any]:
+        """:meth:`to_api`, built once per instance; never modify it."""
+        return self.to_api()
+
+    @functools.cached_property
+    def content_digest(self) -> str:
+        """:func:`content_hash` of this record, computed once per instance."""
+        canonical = json.dumps(
+            _content(self),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            # What was computed from the old fields must not outlive them.
+            for name in _CACHED:
+                copied.__dict__.pop(name, None)
+        return copied
+
     def to_api(self) -> dict[str, Any]:
         """The JSON body of a PUT, field for field as the E-Planning contract shows."""
         pagu_tahun_depan = self.pagu_tahun_depan
@@ -273,6 +300,8 @@ class StoredRenjaSubKegiatan(RenjaSubKegiatan):
         return cls.model_validate(body)
 
 
+_CACHED = ("api_body", "content_digest")
+
 _NESTED: dict[str, type[BaseModel]] = {
     "indikator": Indikator,
     "sumber_dana": SumberDana,
@@ -297,9 +326,7 @@ def _field_names(model: type[BaseModel]) -> frozenset[str]:
 def _content(record: RenjaSubKegiatan) -> dict[str, Any]:
     # sumber says where and when, not what: two copies of the same content
     # from different source ids or times are the same record for E-Planning.
-    body = record.to_api()
-    del body["sumber"]
-    return body
+    return {key: value for key, value in record.api_body.items() if key != "sumber"}
 
 
 def content_hash(record: RenjaSubKegiatan) -> str:
@@ -310,10 +337,7 @@ def content_hash(record: RenjaSubKegiatan) -> str:
     stored record and a freshly mapped one with the same content hash equal.
     The order of indikator, sumber_dana and lokasi counts as content.
     """
-    canonical = json.dumps(
-        _content(record), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return record.content_digest
 
 
 def changed_fields(new: RenjaSubKegiatan, old: RenjaSubKegiatan) -> list[str]:

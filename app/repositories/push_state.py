@@ -57,12 +57,11 @@ def record_writes(session: Session, writes: Iterable[Write], *, run_id: int) -> 
     )
 
 
-def remember_keys(session: Session, keys: Iterable[PushKey]) -> None:
-    """Store idempotency keys before the first attempt, in one statement; a key
+def remember_keys(session: Session, keys: Iterable[dict[str, Any]]) -> None:
+    """Store idempotency keys (rows of push_key as dicts; columns left out take
+    their defaults) before the first attempt, in one statement per 500; a key
     already stored (a retry after a crash) keeps its row."""
-    # Columns left unset on the objects take their defaults in the database row.
-    columns = [c.key for c in PushKey.__table__.columns if c.default is None]
-    rows = {key.idempotency_key: {name: getattr(key, name) for name in columns} for key in keys}
+    rows = {key["idempotency_key"]: key for key in keys}
     for chunk in _chunks(list(rows.values()), 500):
         insert_missing_many(session, PushKey, chunk, keys=("idempotency_key",))
 

@@ -27,7 +27,7 @@ def save(session: Session, items: Iterable[Mapped], *, run_id: int) -> None:
             "kode_sub_kegiatan": item.record.kode_sub_kegiatan,
             "aktif": item.record.aktif,
             "source_updated_at": item.updated_at,
-            "body": json.dumps(item.record.to_api(), separators=(",", ":"), ensure_ascii=False),
+            "body": json.dumps(item.record.api_body, separators=(",", ":"), ensure_ascii=False),
             "run_id": run_id,
         }
         for item in items

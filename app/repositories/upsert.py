@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result
+from sqlalchemy import CursorResult, Result, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -17,9 +17,15 @@ def affected(result: Result[Any]) -> int:
     return cast("CursorResult[Any]", result).rowcount
 
 
-def _insert(session: Session) -> Any:
+def _insert(session: Session, model: type[Base]) -> Any:
+    """INSERT into ``model``'s table as a Core statement: many rows go to the
+    driver's executemany without the ORM's per-row bulk bookkeeping (column
+    defaults still apply)."""
     dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__
+    assert isinstance(table, Table)
+    return insert(table)
 
 
 def insert_missing(
@@ -31,7 +37,7 @@ def insert_missing(
     handling is unreliable, and on PostgreSQL this cannot abort the caller's
     transaction when another process inserted the row first.
     """
-    session.execute(_insert(session)(model).values(**values).on_conflict_do_nothing(
+    session.execute(_insert(session, model).values(**values).on_conflict_do_nothing(
         index_elements=list(keys)
     ))  # fmt: skip
 
@@ -42,7 +48,7 @@ def insert_missing_many(
     """Insert ``rows``, leaving alone any whose ``keys`` exist already."""
     if not rows:
         return
-    stmt = _insert(session)(model).on_conflict_do_nothing(index_elements=list(keys))
+    stmt = _insert(session, model).on_conflict_do_nothing(index_elements=list(keys))
     session.execute(stmt, list(rows))
 
 
@@ -57,7 +63,7 @@ def upsert(
     """Insert ``rows``, or update ``update`` columns where ``keys`` already exist."""
     if not rows:
         return
-    stmt = _insert(session)(model)
+    stmt = _insert(session, model)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys), set_={name: stmt.excluded[name] for name in update}
     )

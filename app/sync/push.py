@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,14 +34,15 @@ class PlannedWrite:
     if_match: int | None
     changed: list[str]
 
-    @property
+    @functools.cached_property
     def operation(self) -> Operation:
+        """Built once: the ledger remembers its key before the push sends it."""
         op: Literal["put", "delete"] = "delete" if self.action is Action.DEACTIVATE else "put"
         return Operation(
             op=op,
             idempotency_key=idempotency_key(self.key, op, self.sync_hash, self.if_match),
             key=self.key.as_dict(),
-            record=self.record.to_api() if op == "put" else None,
+            record=self.record.api_body if op == "put" else None,
             if_match=self.if_match,
         )
 

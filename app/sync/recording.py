@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from app.models import DeadLetterStatus, Outcome, PushKey
+from app.models import DeadLetterStatus, Outcome
 from app.repositories import (
     checkpoints,
     mismatches,
@@ -29,17 +29,17 @@ def remember_keys(session: Session, run_id: int, writes: Sequence[PlannedWrite])
     push_state.remember_keys(
         session,
         [
-            PushKey(
-                idempotency_key=w.operation.idempotency_key,
-                tahun_anggaran=w.key.tahun_anggaran,
-                tahap=w.key.tahap,
-                kode_sub_skpd=w.key.kode_sub_skpd,
-                kode_sub_kegiatan=w.key.kode_sub_kegiatan,
-                op=w.operation.op,
-                content_hash=w.sync_hash,
-                base_versi=w.if_match,
-                first_run_id=run_id,
-            )
+            {
+                "idempotency_key": w.operation.idempotency_key,
+                "tahun_anggaran": w.key.tahun_anggaran,
+                "tahap": w.key.tahap,
+                "kode_sub_skpd": w.key.kode_sub_skpd,
+                "kode_sub_kegiatan": w.key.kode_sub_kegiatan,
+                "op": w.operation.op,
+                "content_hash": w.sync_hash,
+                "base_versi": w.if_match,
+                "first_run_id": run_id,
+            }
             for w in writes
         ],
     )
