@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, or_, select
+from sqlalchemy import ColumnElement, Table, bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -75,6 +75,34 @@ def save_read(session: Session, entries: Mapping[NaturalKey, RemoteEntry], *, ru
     """One page of a read of E-Planning: stored and marked as seen by this run."""
     rows = [_row(key, entry, run_id) for key, entry in entries.items()]
     upsert(session, EPlanningMirror, rows, keys=_KEY, update=(*_CONTENT, "read_run_id"))
+
+
+def mark_read(session: Session, keys: Iterable[NaturalKey], *, run_id: int) -> None:
+    """Copies a read found exactly as the mirror holds them: only seen by this run."""
+    params = [
+        {
+            "b_y": k.tahun_anggaran,
+            "b_p": k.tahap,
+            "b_s": k.kode_sub_skpd,
+            "b_k": k.kode_sub_kegiatan,
+        }
+        for k in keys
+    ]
+    if not params:
+        return
+    table = EPlanningMirror.__table__
+    assert isinstance(table, Table)
+    stmt = (
+        update(table)
+        .where(
+            table.c.tahun_anggaran == bindparam("b_y"),
+            table.c.tahap == bindparam("b_p"),
+            table.c.kode_sub_skpd == bindparam("b_s"),
+            table.c.kode_sub_kegiatan == bindparam("b_k"),
+        )
+        .values(read_run_id=run_id)
+    )
+    session.execute(stmt, params)
 
 
 def save_written(

@@ -5,7 +5,6 @@ transaction. Pure: each function returns an entry; the pipeline adds it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -15,7 +14,7 @@ from app.repositories.outcomes import OutcomeRow
 from app.repositories.push_state import Write
 from app.sync.copies import Copy
 from app.sync.push import PlannedWrite, PushResult
-from app.sync.reconcile import Action, RemoteEntry, entry_of, remote_entry
+from app.sync.reconcile import Action, RemoteEntry, compact_json, entry_of, remote_entry
 from mappings.eplanning import RenjaSubKegiatan, StoredRenjaSubKegiatan, changed_fields
 from mappings.nomenklatur import Nomenklatur, check
 from mappings.problems import as_nilai
@@ -278,7 +277,7 @@ def _conflict_rows(
     reason: str,
 ) -> tuple[MismatchRow, ...]:
     """One diubah_manual row per field the planner's copy holds differently."""
-    ours = record.to_api()
+    ours = record.api_body
     fields: list[str | None] = list(changed) or [None]
     return tuple(
         row_for(
@@ -349,7 +348,7 @@ def _held_after(write: PlannedWrite, body: dict[str, Any]) -> RemoteEntry:
             sync_hash=write.sync_hash,
             sumber_id=sumber.id if sumber else None,
             sumber_diperbarui_pada=sumber.diperbarui_pada if sumber else None,
-            raw=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+            raw=compact_json(body),
             kode_skpd=write.record.kode_skpd,
         )
     return remote_entry(body)
@@ -404,7 +403,7 @@ def _rejected(
     errors: list[dict[str, Any]],
     attempt: tuple[str, int],
 ) -> Entry:
-    body = write.record.to_api()
+    body = write.record.api_body
     messages = (
         "; ".join(f"{e.get('field') or '-'}: {e.get('code')} ({e.get('message')})" for e in errors)
         or f"E-Planning menjawab {status}"

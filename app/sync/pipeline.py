@@ -41,7 +41,15 @@ from app.sync.copies import Winners
 from app.sync.lease import LeaseLost
 from app.sync.ledger import Ledger
 from app.sync.push import PlannedWrite, PushResult, push_writes
-from app.sync.reconcile import Action, LastWrite, RemoteEntry, decide, remote_entry, sync_hash
+from app.sync.reconcile import (
+    Action,
+    LastWrite,
+    RemoteEntry,
+    compact_json,
+    decide,
+    remote_entry,
+    sync_hash,
+)
 from app.sync.scope import Scope
 from app.sync.upstream import System, UpstreamUnavailable, explain, outage
 from app.sync.watermark import Watermark
@@ -288,15 +296,9 @@ class Pipeline:
                 tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap, kode_skpd=kode_skpd
             ):
                 self._check_stop()
-                entries: dict[NaturalKey, RemoteEntry] = {}
-                for item in items:
-                    try:
-                        entries[NaturalKey.of(item)] = remote_entry(item)
-                    except ValueError as exc:
-                        log.warning("data E-Planning tidak terbaca, dilewati: %s", exc)
                 with session_scope(self.sessions) as session:
                     self.fence(session)
-                    mirror.save_read(session, entries, run_id=run_id)
+                    self._mirror_page(session, run_id, items)
         with session_scope(self.sessions) as session:
             self.fence(session)
             mirror.forget_unread(
@@ -306,6 +308,32 @@ class Pipeline:
                 kode_skpd=scope.kode_skpd,
                 run_id=run_id,
             )
+
+    @staticmethod
+    def _mirror_page(session: Session, run_id: int, items: list[dict[str, Any]]) -> None:
+        """One page of E-Planning's copies into the mirror. A copy exactly as the
+        mirror holds it (E-Planning sent the same JSON) is only marked as read:
+        validating and hashing it again would give what the row already says."""
+        sent: dict[NaturalKey, tuple[dict[str, Any], str]] = {}
+        for item in items:
+            try:
+                sent[NaturalKey.of(item)] = (item, compact_json(item))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                log.warning("data E-Planning tanpa kunci yang terbaca, dilewati: %r", exc)
+        held = mirror.load(session, sent)
+        entries: dict[NaturalKey, RemoteEntry] = {}
+        same: list[NaturalKey] = []
+        for key, (item, raw) in sent.items():
+            old = held.get(key)
+            if old is not None and old.raw == raw:
+                same.append(key)
+                continue
+            try:
+                entries[key] = remote_entry(item)
+            except ValueError as exc:
+                log.warning("data E-Planning tidak terbaca, dilewati: %s", exc)
+        mirror.save_read(session, entries, run_id=run_id)
+        mirror.mark_read(session, same, run_id=run_id)
 
     async def _pull_pass(self, run_id: int, scope: Scope, state: _PassState) -> None:
         start = state.start = self._start(scope)

@@ -84,6 +84,15 @@ def sync_hash(record: RenjaSubKegiatan) -> str:
     return hashlib.sha256(f"{content_hash(record)}|{source_id}".encode()).hexdigest()
 
 
+def compact_json(body: Mapping[str, Any]) -> str:
+    """A stored record as the mirror keeps it (``RemoteEntry.raw``): compact, and
+    without ``berubah``, which a push's answer adds, so that a later read of the
+    same copy gives the same text."""
+    if "berubah" in body:
+        body = {key: value for key, value in body.items() if key != "berubah"}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
 def remote_entry(body: Mapping[str, Any]) -> RemoteEntry:
     """Read one stored record as E-Planning sent it; ValueError when it is not valid."""
     return entry_of(StoredRenjaSubKegiatan.from_api(body), body)
@@ -98,7 +107,7 @@ def entry_of(record: StoredRenjaSubKegiatan, body: Mapping[str, Any]) -> RemoteE
         sync_hash=sync_hash(record),
         sumber_id=record.sumber.id if record.sumber else None,
         sumber_diperbarui_pada=record.sumber.diperbarui_pada if record.sumber else None,
-        raw=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        raw=compact_json(body),
         kode_skpd=record.kode_skpd,
     )
 

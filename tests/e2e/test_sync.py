@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.db import session_scope
-from app.models import DeadLetter, Mismatch, RunStatus
+from app.models import DeadLetter, EPlanningMirror, Mismatch, RunStatus
 from mappings.eplanning import StoredRenjaSubKegiatan, content_hash
 from mappings.subkegiatan import Mapped, map_sub_kegiatan
 from tests.e2e.conftest import World
@@ -298,3 +298,30 @@ def test_a_dead_letter_made_stale_by_a_later_run_is_not_replayed(world: World) -
     assert held["nama_sub_kegiatan"] == "Diubah oleh perencana"
     assert held["pagu"] == "777000000.00"
     assert len(world.eplanning_records()) == 160
+
+
+def test_a_full_sync_reads_unchanged_copies_cheaply_and_still_sees_an_edit(
+    world: World,
+) -> None:
+    world.sync(full=True)
+    again = world.sync(full=True)  # every copy read back exactly as the mirror holds it
+    raw = world.dataset.records[7]
+    world.manual_edit(key_of(raw), {"nama_sub_kegiatan": "Diubah oleh perencana"})
+
+    third = world.sync(full=True)
+
+    assert_adds_up(again)
+    assert again.counts == {"unchanged": 160}
+    assert_adds_up(third)
+    assert third.counts == {"unchanged": 159, "conflict": 1}
+    with session_scope(world.sessions) as session:
+        mirrored = session.scalars(select(EPlanningMirror)).all()
+        kinds = Counter(m.kategori for m in session.scalars(select(Mismatch)).all())
+    # The copies read unchanged stay in the mirror (a full read forgets only what it did not see).
+    assert len(mirrored) == 160
+    assert {m.read_run_id for m in mirrored} == {third.run_id}
+    edited = next(m for m in mirrored if (m.kode_sub_skpd, m.kode_sub_kegiatan) == key_of(raw))
+    assert edited.diperbarui_oleh == "perencana.bappeda"
+    assert "Diubah oleh perencana" in edited.body
+    assert kinds["diubah_manual"] >= 1
+    assert kinds["hanya_di_eplanning"] == 0
