@@ -66,6 +66,9 @@ class Bench:
         self.profile: str | None = None
         self.started = dt.datetime.now(dt.UTC)
         self.command = f"`{' '.join(['bench/sync_bench.py', *sys.argv[1:]])}`"
+        # Where each set of figures was measured: a merge may join runs made on
+        # different machines, and their seconds do not compare.
+        self.runs: list[dict[str, Any]] = []
 
     # -- Sinkron ---------------------------------------------------------------
     def sync(self, standins: Standins, url: str, *flags: str) -> dict[str, Any]:
@@ -257,6 +260,7 @@ class Bench:
                 "profile": self.profile,
                 "started": self.started.isoformat(),
                 "command": self.command,
+                "machine": machine(),
             }
             Path(self.args.json).write_text(json.dumps(state, indent=1))
 
@@ -265,12 +269,20 @@ class Bench:
         self.commands: list[str] = []
         for path in paths:
             state = json.loads(Path(path).read_text())
-            self.rows += state["rows"]
+            cpu = (state.get("machine") or {}).get("cpu", "?")
+            self.rows += [{"machine": cpu, **row} for row in state["rows"]]
             self.refs += state["refs"]
             self.mapping = self.mapping or state["mapping"]
             self.profile = self.profile or state["profile"]
             self.started = min(self.started, dt.datetime.fromisoformat(state["started"]))
             self.commands.append(state.get("command", "?"))
+            self.runs.append(
+                {
+                    "started": state["started"],
+                    "command": state.get("command", "?"),
+                    "machine": state.get("machine"),
+                }
+            )
         order = {s: i for i, s in enumerate(SCENARIOS)}
         self.rows.sort(
             key=lambda r: (r["size"], r["limits"], r["db"] != "SQLite", order.get(r["scenario"], 9))
@@ -300,7 +312,8 @@ HEADER = (
 
 
 def table(rows: list[dict[str, Any]]) -> list[str]:
-    lines = [HEADER, "|" + " --- |" * 17]
+    machines = len({r.get("machine") for r in rows}) > 1  # merged from several machines
+    lines = [HEADER + (" machine |" if machines else ""), "|" + " --- |" * (17 + machines)]
     for r in rows:
         stages = " | ".join(f"{r['stages'][s]:.2f}" for s in STAGE_ORDER)
         share = r["standins_cpu"] / r["wall"] if r["wall"] else 0.0
@@ -309,6 +322,7 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
             f"| {r['wall']:.2f} "
             f"| {rate(r):,.0f} | {r['cpu']:.2f} | {r['rss']} | {stages} "
             f"| {r['standins_cpu']:.2f} ({share:.0%}) | {r['http_429']} |"
+            + (f" {r.get('machine', '?')} |" if machines else "")
         )
     return lines
 
@@ -361,6 +375,21 @@ def ratios(bench: Bench) -> list[str]:
 
 def render(bench: Bench) -> str:
     args, info = bench.args, machine()
+    if bench.runs:
+        where = ["- measured in these runs (their seconds compare only within a machine):"]
+        for run in bench.runs:
+            m = run["machine"] or {}
+            where.append(
+                f"  - {run['started'][:16].replace('T', ' ')} UTC on {m.get('cores', '?')} cores"
+                f" ({m.get('cpu', '?')}), load average at its end {m.get('load', '?')}:"
+                f" {run['command']}"
+            )
+    else:
+        where = [
+            f"- machine: {info['cores']} cores ({info['cpu']}), {info['memory']} memory,"
+            f" Python {info['python']}; load average at the end {info['load']}",
+            f"- command: {bench.command}",
+        ]
     out = [
         "# Performance",
         "",
@@ -370,9 +399,7 @@ def render(bench: Bench) -> str:
         "them against the targets.",
         "",
         f"- date: {bench.started:%Y-%m-%d %H:%M} UTC",
-        f"- machine: {info['cores']} cores ({info['cpu']}), {info['memory']} memory,"
-        f" Python {info['python']}; load average at the end {info['load']}",
-        f"- command: {bench.command}",
+        *where,
         "- The machine is shared with other engineers' test runs, so absolute figures are",
         "  noisy; the ratios against references measured in the same run hold better.",
         "",
