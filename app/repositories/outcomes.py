@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Outcome, RecordOutcome, utcnow
@@ -90,11 +90,13 @@ def recorded(session: Session, run_id: int, source_ids: Iterable[str]) -> dict[s
     ids = sorted(set(source_ids))
     found: dict[str, str] = {}
     for start in range(0, len(ids), 500):
-        rows = session.execute(
-            select(RecordOutcome.source_id, RecordOutcome.outcome).where(
-                RecordOutcome.run_id == run_id,
-                RecordOutcome.source_id.in_(ids[start : start + 500]),
-            )
-        )
+        rows = session.execute(recorded_query(run_id, ids[start : start + 500]))
         found.update({source_id: outcome for source_id, outcome in rows})
     return found
+
+
+def recorded_query(run_id: int, source_ids: Sequence[str]) -> Select[str, str]:
+    """The statement :func:`recorded` runs for each chunk of ids, once per page."""
+    return select(RecordOutcome.source_id, RecordOutcome.outcome).where(
+        RecordOutcome.run_id == run_id, RecordOutcome.source_id.in_(source_ids)
+    )

@@ -36,6 +36,7 @@ from app.repositories import (
     source_records,
 )
 from app.repositories import dead_letters as dead_letter_repo
+from app.repositories.statistics import PlannerStatistics
 from app.sync import contacts, copies, ledger, recording, replay, standing, watermark
 from app.sync.copies import Winners
 from app.sync.lease import LeaseLost
@@ -133,6 +134,11 @@ class _PassState:
     nomenklatur: Nomenklatur | None = None
     failed_batches: int = 0  # pushes in a row that got no answer at all
     stop_reason: StopReason | None = None
+    statistics: PlannerStatistics | None = None
+
+    def wrote(self, rows: int) -> None:
+        if self.statistics is not None:
+            self.statistics.wrote(rows)
 
     @contextmanager
     def timed(self, stage: Stage) -> Iterator[None]:
@@ -195,7 +201,7 @@ class Pipeline:
             nomenklatur = nomenklatur_store.reference(
                 session, scope.tahun_anggaran, self.settings.jenis_pemda
             )
-        state = _PassState(nomenklatur=nomenklatur)
+        state = _PassState(nomenklatur=nomenklatur, statistics=PlannerStatistics(self.sessions))
         status, error = RunStatus.SUCCEEDED, None
         work = asyncio.ensure_future(self._work(run_id, scope, state))
         watcher = asyncio.ensure_future(self._watch(work, state))
@@ -233,7 +239,7 @@ class Pipeline:
         if self._must_read(scope):
             with state.timed(Stage.BACA_EPLANNING):
                 self._set_stage(run_id, Stage.BACA_EPLANNING, state)
-                await self._upstream("eplanning", self._read_target(run_id, scope))
+                await self._upstream("eplanning", self._read_target(run_id, scope, state))
         await self._pull_pass(run_id, scope, state)
         if scope.full and not scope.partial:
             self._only_in_eplanning(run_id, scope, state)
@@ -289,7 +295,7 @@ class Pipeline:
                 session, tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap
             )
 
-    async def _read_target(self, run_id: int, scope: Scope) -> None:
+    async def _read_target(self, run_id: int, scope: Scope, state: _PassState) -> None:
         """Read E-Planning's copies of the scope into the mirror, a page at a time."""
         for kode_skpd in scope.kode_skpd or (None,):
             async for items in self.eplanning.current_pages(
@@ -299,6 +305,7 @@ class Pipeline:
                 with session_scope(self.sessions) as session:
                     self.fence(session)
                     self._mirror_page(session, run_id, items)
+                state.wrote(len(items))
         with session_scope(self.sessions) as session:
             self.fence(session)
             mirror.forget_unread(
@@ -363,6 +370,8 @@ class Pipeline:
                 upcoming = asyncio.ensure_future(self._upstream("eprogram", anext(pages, None)))
                 page_no += 1
                 await self._process_page(run_id=run_id, scope=scope, page=page, state=state)
+                with state.timed(Stage.CATAT):
+                    state.wrote(len(page.records))
                 self.progress(
                     Progress(run_id, Stage.TARIK, page_no, state.pulled, dict(state.counts))
                 )

@@ -1,0 +1,110 @@
+"""A large run keeps PostgreSQL's planner statistics current, so a page's
+lookups read that page's rows, not every row the run recorded so far."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import session_scope
+from app.models import Outcome, RunStatus, SyncRun
+from app.repositories import outcomes
+from app.repositories.outcomes import OutcomeRow
+from app.repositories.statistics import PlannerStatistics
+
+RECORDED = 100_000
+PAGE = 500
+
+
+def add_run(factory: sessionmaker[Session]) -> int:
+    with session_scope(factory) as session:
+        run = SyncRun(
+            tahun_anggaran=2027,
+            tahap="renja",
+            full=True,
+            trigger="cli",
+            status=RunStatus.RUNNING,
+            outcome_counts={},
+            stage_seconds={},
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def record(factory: sessionmaker[Session], run_id: int, ids: list[str]) -> None:
+    for start in range(0, len(ids), 1_000):
+        with session_scope(factory) as session:
+            chunk = ids[start : start + 1_000]
+            outcomes.save(
+                session, run_id, [OutcomeRow(source_id=i, outcome=Outcome.CREATED) for i in chunk]
+            )
+
+
+def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from nodes(child)
+
+
+def rows_read(factory: sessionmaker[Session], run_id: int, ids: list[str]) -> int:
+    """The most rows any step of the page's lookup read, by EXPLAIN ANALYZE."""
+    query = outcomes.recorded_query(run_id, ids)
+    with factory() as session:
+        compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        explained = session.execute(text(f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}")).scalar()
+    plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+    return max(
+        int(node.get("Actual Rows", 0) * node.get("Actual Loops", 1))
+        + int(node.get("Rows Removed by Filter", 0))
+        + int(node.get("Rows Removed by Index Recheck", 0))
+        for node in nodes(plan)
+    )
+
+
+def reltuples(factory: sessionmaker[Session], table: str) -> float:
+    with factory() as session:
+        return session.execute(
+            text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": table}
+        ).scalar_one()
+
+
+def test_postgresql_statistics_follow_the_run(session_factory: sessionmaker[Session]) -> None:
+    statistics = PlannerStatistics(session_factory, first_after=50_000)
+    if not statistics.enabled:
+        pytest.skip("PostgreSQL only: SQLite's planner needs no statistics")
+    run_id = add_run(session_factory)
+    ids = [f"{n:07d}" for n in range(RECORDED)]
+    record(session_factory, run_id, ids)
+
+    statistics.wrote(40_000)
+    assert statistics.analyses == 0
+    assert reltuples(session_factory, "record_outcome") < 0  # never analysed
+
+    statistics.wrote(RECORDED - 40_000)
+    assert statistics.analyses == 1
+    assert reltuples(session_factory, "record_outcome") == RECORDED
+    # The last page's lookup seeks its own ids instead of walking the run.
+    assert rows_read(session_factory, run_id, ids[-PAGE:]) <= PAGE
+
+    # The next ANALYZE waits until the run has doubled what it wrote.
+    statistics.wrote(RECORDED - 1)
+    assert statistics.analyses == 1
+    statistics.wrote(1)
+    assert statistics.analyses == 2
+
+
+def test_sqlite_runs_no_analyze(session_factory: sessionmaker[Session]) -> None:
+    statistics = PlannerStatistics(session_factory, first_after=10)
+    if statistics.enabled:
+        pytest.skip("SQLite only")
+    statistics.wrote(1_000)
+    assert statistics.analyses == 0
+    with session_factory() as session:
+        stat_tables = text("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        assert session.execute(stat_tables).all() == []
