@@ -239,7 +239,7 @@ class Pipeline:
         if self._must_read(scope):
             with state.timed(Stage.BACA_EPLANNING):
                 self._set_stage(run_id, Stage.BACA_EPLANNING, state)
-                await self._upstream("eplanning", self._read_target(run_id, scope, state))
+                await self._upstream("eplanning", self._read_target(run_id, scope))
         await self._pull_pass(run_id, scope, state)
         if scope.full and not scope.partial:
             self._only_in_eplanning(run_id, scope, state)
@@ -295,7 +295,7 @@ class Pipeline:
                 session, tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap
             )
 
-    async def _read_target(self, run_id: int, scope: Scope, state: _PassState) -> None:
+    async def _read_target(self, run_id: int, scope: Scope) -> None:
         """Read E-Planning's copies of the scope into the mirror, a page at a time."""
         for kode_skpd in scope.kode_skpd or (None,):
             async for items in self.eplanning.current_pages(
@@ -305,7 +305,6 @@ class Pipeline:
                 with session_scope(self.sessions) as session:
                     self.fence(session)
                     self._mirror_page(session, run_id, items)
-                state.wrote(len(items))
         with session_scope(self.sessions) as session:
             self.fence(session)
             mirror.forget_unread(
