@@ -124,6 +124,7 @@ class _PassState:
     up per page, so a run's memory stays flat whatever its size.
     """
 
+    statistics: PlannerStatistics  # ANALYZE on PostgreSQL as the run's tables fill
     pulled: int = 0  # distinct source ids pulled and recorded
     counts: dict[str, int] = field(default_factory=dict)
     start: watermark.Start = field(default_factory=watermark.Start)
@@ -134,11 +135,6 @@ class _PassState:
     nomenklatur: Nomenklatur | None = None
     failed_batches: int = 0  # pushes in a row that got no answer at all
     stop_reason: StopReason | None = None
-    statistics: PlannerStatistics | None = None
-
-    def wrote(self, rows: int) -> None:
-        if self.statistics is not None:
-            self.statistics.wrote(rows)
 
     @contextmanager
     def timed(self, stage: Stage) -> Iterator[None]:
@@ -370,7 +366,7 @@ class Pipeline:
                 page_no += 1
                 await self._process_page(run_id=run_id, scope=scope, page=page, state=state)
                 with state.timed(Stage.CATAT):
-                    state.wrote(len(page.records))
+                    state.statistics.wrote(len(page.records))
                 self.progress(
                     Progress(run_id, Stage.TARIK, page_no, state.pulled, dict(state.counts))
                 )

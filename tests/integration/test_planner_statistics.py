@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import session_scope
-from app.models import Outcome, RunStatus, SyncRun
-from app.repositories import outcomes
+from app.models import Outcome
+from app.repositories import outcomes, runs
 from app.repositories.outcomes import OutcomeRow
 from app.repositories.statistics import PlannerStatistics
 
@@ -23,18 +23,7 @@ PAGE = 500
 
 def add_run(factory: sessionmaker[Session]) -> int:
     with session_scope(factory) as session:
-        run = SyncRun(
-            tahun_anggaran=2027,
-            tahap="renja",
-            full=True,
-            trigger="cli",
-            status=RunStatus.RUNNING,
-            outcome_counts={},
-            stage_seconds={},
-        )
-        session.add(run)
-        session.flush()
-        return run.id
+        return runs.create(session, tahun_anggaran=2027, tahap="renja", full=True, trigger="cli").id
 
 
 def record(factory: sessionmaker[Session], run_id: int, ids: list[str]) -> None:
