@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -62,13 +63,15 @@ def instrument(
     api: APIRouter,
     rate_limit: float | None = None,
     credential: str = "",
+    clock: Callable[[], float] = time.monotonic,
 ) -> None:
     """Faults inside, counting outside, so an injected fault is counted with its status.
 
     Requests are counted under the path templates of the `api` router's routes.
     With `rate_limit` (requests/s per value of the `credential` header) the
     limiter sits between the two: a 429 it sends is counted, and a request it
-    refuses draws no fault.
+    refuses draws no fault. `clock` is the limiter's (tests stop it so that a
+    burst is a burst however slowly a loaded machine sends it).
     """
     app.add_middleware(FaultMiddleware, injector=injector, render_error=render_error)
     if rate_limit:
@@ -78,5 +81,6 @@ def instrument(
             credential=credential,
             stats=stats,
             render_error=render_error,
+            clock=clock,
         )
     app.add_middleware(StatsMiddleware, stats=stats, routes=list(api.routes))

@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import json
+import time
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Callable
@@ -254,6 +255,7 @@ def create_app(
     faults: FaultSettings | None = None,
     nomenklatur_versi: str = "TA 2027",
     rate_limit: float | None = None,
+    rate_limit_clock: Callable[[], float] = time.monotonic,
 ) -> FastAPI:
     """The E-Planning stand-in app (its store is `app.state.store`).
 
@@ -290,6 +292,7 @@ def create_app(
         render_error=_render_error,
         api=api,
         rate_limit=rate_limit,
+        clock=rate_limit_clock,
         credential="authorization",
     )
     return app

@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +59,7 @@ def create_app(
     api_key: str = "eprogram-dev-key",
     faults: FaultSettings | None = None,
     rate_limit: float | None = None,
+    rate_limit_clock: Callable[[], float] = time.monotonic,
 ) -> FastAPI:
     """The E-Program stand-in app serving `dataset` (`app.state.dataset`).
 
@@ -84,6 +87,7 @@ def create_app(
         render_error=_message,
         api=api,
         rate_limit=rate_limit,
+        clock=rate_limit_clock,
         credential="x-api-key",
     )
     return app
