@@ -199,11 +199,14 @@ def render(exc: ApiError) -> JSONResponse:
 
 def allowed_methods(request: Request) -> str:
     """Every method some route offers at this path. Starlette's own 405 names
-    only the first route whose path matched (GET /api/v1/runs hid POST)."""
+    only the first route whose path matched (GET /api/v1/runs hid POST); HEAD
+    is answered wherever GET is (app.api.head)."""
     methods: set[str] = set()
     for route in iter_route_contexts(request.app.routes):
         if route.path and route.methods and compile_path(route.path)[0].match(request.url.path):
             methods |= route.methods
+    if "GET" in methods:
+        methods.add("HEAD")
     return ", ".join(sorted(methods))
 
 

@@ -1,0 +1,174 @@
+"""What every answer of the service looks like from outside: the security
+headers, HEAD wherever GET works, redirects that never echo the Host header."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.api.main import create_app
+from app.config import Settings
+from tests.e2e.laporan_halaman_data import PU, TAHAP, TAHUN
+from tests.e2e.test_laporan_pages import Site, make_site
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+ASSETS = ("/laporan/aset/", "/docs/aset/")
+
+
+@pytest.fixture
+def site(engine: Engine, database_url: str) -> Iterator[Site]:
+    yield from make_site(engine, database_url)
+
+
+def assert_guarded(answer: httpx.Response, where: str) -> None:
+    """The headers every answer carries, whatever it is and whoever made it."""
+    headers = answer.headers
+    assert headers.get("x-content-type-options") == "nosniff", where
+    assert headers.get("x-frame-options") == "DENY", where
+    assert headers.get("referrer-policy") == "same-origin", where
+    policy = headers.get("content-security-policy", "")
+    assert "frame-ancestors 'none'" in policy, where
+    assert "default-src 'none'" in policy, where
+    # Only the service's own origin: no other host, no inline code, no wildcard.
+    assert not re.search(r"https?:|\*|'unsafe-", policy), (where, policy)
+    cached = where.startswith(ASSETS) and answer.status_code == 200
+    assert headers.get("cache-control") == ("public, max-age=3600" if cached else "no-store"), where
+
+
+def get_paths(app: FastAPI) -> list[str]:
+    """Every path a GET route of the app's router answers, from the router itself
+    (included routers and all), so a route added later is walked too."""
+    return sorted(
+        {
+            route.path
+            for route in iter_route_contexts(app.routes)
+            if route.path and "GET" in (route.methods or ())
+        }
+    )
+
+
+def concrete(path: str, mismatch_id: int) -> str:
+    samples = {
+        "/laporan/aset/{nama}": "/laporan/aset/laporan.css",
+        "/docs/aset/{nama}": "/docs/aset/swagger-ui.css",
+    }
+    path = samples.get(path, path)
+    path = path.replace("{kode_skpd}", PU).replace("{mismatch_id}", str(mismatch_id))
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+def test_every_get_route_answers_head_as_get_and_every_answer_carries_the_headers(
+    site: Site,
+) -> None:
+    site.sign_in("admin")
+    key = {"X-API-Key": site.keys["admin"]}
+    query = {"tahun_anggaran": TAHUN, "tahap": TAHAP}
+    mismatch_id = site.mismatch("pagu_berbeda").id
+    paths = get_paths(site.client.app)  # type: ignore[arg-type]
+    assert {"/laporan", "/api/v1/status", "/openapi.json"} <= set(paths)
+    answered: dict[str, int] = {}
+    for template in paths:
+        path = concrete(template, mismatch_id)
+        wants = query if "ringkasan" in path or "export" in path or "ekspor" in path else {}
+        got = site.client.get(path, headers=key, params=wants, follow_redirects=False)
+        head = site.client.head(path, headers=key, params=wants, follow_redirects=False)
+        assert head.status_code == got.status_code, (path, head.status_code, got.text[:200])
+        assert head.content == b"", path
+        for name in ("content-type", "location", "content-disposition"):
+            assert head.headers.get(name) == got.headers.get(name), (path, name)
+        assert_guarded(got, path)
+        assert_guarded(head, path)
+        answered[template] = got.status_code
+    # Not a walk over errors: the pages, the API and the documents answer.
+    ok = {t for t, status in answered.items() if status == 200}
+    assert {"/laporan", "/laporan/opd/{kode_skpd}", "/api/v1/status"} <= ok
+    assert {"/api/v1/ringkasan", "/laporan/opd/{kode_skpd}/ekspor.xlsx", "/metrics"} <= ok
+
+
+def test_refusals_errors_and_crashes_carry_the_headers_too(site: Site) -> None:
+    client = site.client
+    planner = {"X-API-Key": site.keys["planner"]}
+    answers = {
+        "guard: no key": client.get("/api/v1/status"),
+        "guard: role": client.get("/api/v1/audit", headers=planner),
+        "guard: body too large": client.post(
+            "/api/v1/runs", headers={"X-API-Key": site.keys["admin"]}, content=b"x" * 2_000_000
+        ),
+        "router: 404": client.get("/tidak-ada"),
+        "router: 405": client.delete("/api/v1/status", headers=planner),
+        "validation: 422": client.get("/api/v1/runs?limit=x", headers=planner),
+        "page: 404": client.get("/laporan/aset/tidak-ada.css", headers=BROWSER),
+    }
+    assert [a.status_code for a in answers.values()] == [401, 403, 413, 404, 405, 422, 404]
+    for where, answer in answers.items():
+        assert_guarded(answer, where)
+
+    crash(site)
+    with TestClient(site.client.app, raise_server_exceptions=False) as quiet:
+        for accept in ({}, BROWSER):
+            answer = quiet.get("/laporan/rusak", headers=accept)
+            assert answer.status_code == 500
+            assert "Traceback" not in answer.text and "RuntimeError" not in answer.text
+            assert_guarded(answer, "crash")
+
+
+def crash(site: Site) -> None:
+    """A route that fails as a bug would, added to the running service's router."""
+
+    def rusak(_request: Request) -> Response:
+        raise RuntimeError("sengaja gagal")
+
+    site.client.app.router.routes.append(Route("/laporan/rusak", rusak))  # type: ignore[attr-defined]
+
+
+def test_a_redirect_never_echoes_the_host_header(site: Site) -> None:
+    for path, target in (("/laporan/", "/laporan"), ("/api/v1/status/", "/api/v1/status")):
+        answer = site.client.get(path, headers={"Host": "evil.example"}, follow_redirects=False)
+        assert answer.status_code == 307
+        assert answer.headers["location"] == target, path
+
+
+def test_with_a_base_url_redirects_are_built_from_it(engine: Engine, database_url: str) -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        base_url="https://sinkron.meranti.go.id/",
+    )
+    with TestClient(create_app(settings, engine), follow_redirects=False) as client:
+        evil = {"Host": "evil.example"}
+        assert client.get("/laporan/", headers=evil).headers["location"] == (
+            "https://sinkron.meranti.go.id/laporan"
+        )
+        answer = client.get("/laporan", headers=evil)
+        assert answer.headers["location"].startswith(
+            "https://sinkron.meranti.go.id/laporan/masuk?lanjut="
+        )
+        # Reached over HTTPS: browsers are told to keep to it.
+        assert answer.headers["strict-transport-security"] == "max-age=31536000"
+
+
+def test_base_url_is_an_optional_address_without_query() -> None:
+    def settings(value: str) -> Settings:
+        return Settings(_env_file=None, base_url=value)  # type: ignore[call-arg]
+
+    assert settings("").base_url is None
+    assert settings("https://sinkron.meranti.go.id/").base_url_text == (
+        "https://sinkron.meranti.go.id"
+    )
+    assert settings("http://10.0.0.5:8000/sinkron").base_url_text == (
+        "http://10.0.0.5:8000/sinkron"
+    )
+    for wrong in ("sinkron.meranti.go.id", "ftp://x", "https://x/?a=1"):
+        with pytest.raises(ValidationError):
+            settings(wrong)
