@@ -23,6 +23,10 @@ POLICY: Final[dict[tuple[str, str], Role | Public | Sesi]] = {
     ("GET", "/readyz"): PUBLIC,
     # Counts and timings only, no planning data: scrapers usually carry no key.
     ("GET", "/metrics"): PUBLIC,
+    # The API's documentation, as /openapi.json (which FastAPI serves to all).
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
+    ("GET", "/docs/aset/{nama}"): PUBLIC,
     ("GET", "/api/v1/status"): Role.PLANNER,
     ("GET", "/api/v1/runs"): Role.PLANNER,
     ("GET", "/api/v1/runs/{run_id}"): Role.PLANNER,

@@ -75,6 +75,10 @@ def create_app(settings: Settings, engine: Engine, *, background: bool = False) 
         lifespan=lifespan,
         dependencies=[Depends(admitted)],
         responses=errors.ERROR_RESPONSES,
+        # app.web.dokumentasi serves both from the service itself, not a CDN.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.base_url = settings.base_url_text
     # Routes read these through the typed dependencies of app.api.deps.

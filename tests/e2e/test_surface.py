@@ -1,10 +1,13 @@
 """What every answer of the service looks like from outside: the security
-headers, HEAD wherever GET works, redirects that never echo the Host header."""
+headers, HEAD wherever GET works, redirects that never echo the Host header,
+and the API's documentation pages with nothing from another origin."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
 
 import httpx
 import pytest
@@ -76,7 +79,7 @@ def test_every_get_route_answers_head_as_get_and_every_answer_carries_the_header
     query = {"tahun_anggaran": TAHUN, "tahap": TAHAP}
     mismatch_id = site.mismatch("pagu_berbeda").id
     paths = get_paths(site.client.app)  # type: ignore[arg-type]
-    assert {"/laporan", "/api/v1/status", "/openapi.json"} <= set(paths)
+    assert {"/docs", "/redoc", "/laporan", "/api/v1/status", "/openapi.json"} <= set(paths)
     answered: dict[str, int] = {}
     for template in paths:
         path = concrete(template, mismatch_id)
@@ -92,7 +95,7 @@ def test_every_get_route_answers_head_as_get_and_every_answer_carries_the_header
         answered[template] = got.status_code
     # Not a walk over errors: the pages, the API and the documents answer.
     ok = {t for t, status in answered.items() if status == 200}
-    assert {"/laporan", "/laporan/opd/{kode_skpd}", "/api/v1/status"} <= ok
+    assert {"/laporan", "/laporan/opd/{kode_skpd}", "/api/v1/status", "/docs", "/redoc"} <= ok
     assert {"/api/v1/ringkasan", "/laporan/opd/{kode_skpd}/ekspor.xlsx", "/metrics"} <= ok
 
 
@@ -172,3 +175,44 @@ def test_base_url_is_an_optional_address_without_query() -> None:
     for wrong in ("sinkron.meranti.go.id", "ftp://x", "https://x/?a=1"):
         with pytest.raises(ValidationError):
             settings(wrong)
+
+
+class Links(HTMLParser):
+    """Every address a page makes the browser load or offers to follow."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href", "spec-url", "data-openapi", "action") and value:
+                self.found.append(value)
+
+
+def test_docs_and_redoc_load_everything_from_the_service(site: Site) -> None:
+    vendor: set[str] = set()
+    for page in ("/docs", "/redoc"):
+        answer = site.client.get(page, headers=BROWSER)
+        assert answer.status_code == 200
+        assert "http://" not in answer.text and "https://" not in answer.text, page
+        assert "<script>" not in answer.text and "<style" not in answer.text, page
+        links = Links()
+        links.feed(answer.text)
+        assert len(links.found) >= 3, links.found
+        for link in links.found:
+            assert link.startswith("/") and not link.startswith("//"), (page, link)
+            asset = site.client.get(link)
+            assert asset.status_code == 200, (page, link)
+            assert asset.content, link
+            vendor.add(Path(link).name)
+    assert {"swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"} <= vendor
+    assert site.client.get("/docs/aset/..%2F__init__.py").status_code == 404
+    # Each ReDoc answer lets in its own styles by a nonce of its own.
+    nonces = {
+        re.search(
+            r"'nonce-([^']+)'", site.client.get("/redoc").headers["content-security-policy"]
+        ).group(1)  # type: ignore[union-attr]
+        for _ in range(2)
+    }
+    assert len(nonces) == 2
