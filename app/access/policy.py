@@ -23,6 +23,8 @@ POLICY: Final[dict[tuple[str, str], Role | Public | Sesi]] = {
     ("GET", "/readyz"): PUBLIC,
     # Counts and timings only, no planning data: scrapers usually carry no key.
     ("GET", "/metrics"): PUBLIC,
+    # A browser opening the bare address lands on the report (its sign-in).
+    ("GET", "/"): PUBLIC,
     # The API's documentation, as /openapi.json (which FastAPI serves to all).
     ("GET", "/docs"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,

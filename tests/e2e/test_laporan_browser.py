@@ -130,6 +130,7 @@ def test_a_planner_signs_in_decides_and_downloads_the_report(
     acknowledge_and_except(page, service)
     download_the_excel_file(page, tmp_path)
     print_for_a_meeting(page)
+    mistype_an_address(page, service)
     violations.extend(csp_violations(page))
     context.close()
     assert outside == [], f"the pages asked for something outside the service: {outside}"
@@ -269,6 +270,18 @@ def print_for_a_meeting(page: Any) -> None:
     assert page.locator("table.mismatch button").first.is_hidden()
     page.screenshot(path=str(SCREENSHOTS / "laporan-opd-cetak.png"), full_page=True)
     page.pdf(path=str(SCREENSHOTS / "laporan-opd.pdf"), prefer_css_page_size=True)
+
+
+def mistype_an_address(page: Any, service: dict[str, Any]) -> None:
+    # A page that does not exist is the report's own page, still signed in.
+    page.emulate_media(media="screen")
+    answer = page.goto(f"{service['url']}/laporan/opd-salah-ketik")
+    assert answer is not None and answer.status == 404
+    assert page.inner_text("h1") == "Halaman tidak ditemukan"
+    assert "perencana-bappeda" in page.inner_text("header")
+    page.screenshot(path=str(SCREENSHOTS / "laporan-404.png"))
+    page.click("text=Kembali ke ringkasan")
+    page.wait_for_url(f"{service['url']}/laporan")
 
 
 def no_horizontal_scroll(page: Any) -> bool:

@@ -514,9 +514,10 @@ def test_every_report_route_has_a_policy_row_that_says_how_it_is_guarded() -> No
     }
     rows = {key for key in POLICY if key[1].startswith("/laporan")}
     assert {r for r in routes if r[1].startswith("/laporan")} == rows
-    # The API's documentation pages and their assets: for everyone, as /openapi.json.
+    # The bare address and the API's documentation pages: before any session.
     assert {r: POLICY.get(r) for r in routes - rows} == dict.fromkeys(
-        {("GET", "/docs"), ("GET", "/redoc"), ("GET", "/docs/aset/{nama}")}, "publik"
+        {("GET", "/"), ("GET", "/docs"), ("GET", "/redoc"), ("GET", "/docs/aset/{nama}")},
+        "publik",
     )
     public = {key for key in rows if POLICY[key] != SESI}
     assert public == {

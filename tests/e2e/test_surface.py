@@ -1,5 +1,6 @@
 """What every answer of the service looks like from outside: the security
 headers, HEAD wherever GET works, redirects that never echo the Host header,
+error pages for browsers (JSON for the API), sentences in Bahasa Indonesia,
 and the API's documentation pages with nothing from another origin."""
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def test_every_get_route_answers_head_as_get_and_every_answer_carries_the_header
     query = {"tahun_anggaran": TAHUN, "tahap": TAHAP}
     mismatch_id = site.mismatch("pagu_berbeda").id
     paths = get_paths(site.client.app)  # type: ignore[arg-type]
-    assert {"/docs", "/redoc", "/laporan", "/api/v1/status", "/openapi.json"} <= set(paths)
+    assert {"/", "/docs", "/redoc", "/laporan", "/api/v1/status", "/openapi.json"} <= set(paths)
     answered: dict[str, int] = {}
     for template in paths:
         path = concrete(template, mismatch_id)
@@ -153,6 +154,9 @@ def test_with_a_base_url_redirects_are_built_from_it(engine: Engine, database_ur
         assert client.get("/laporan/", headers=evil).headers["location"] == (
             "https://sinkron.meranti.go.id/laporan"
         )
+        assert client.get("/", headers=evil).headers["location"] == (
+            "https://sinkron.meranti.go.id/laporan"
+        )
         answer = client.get("/laporan", headers=evil)
         assert answer.headers["location"].startswith(
             "https://sinkron.meranti.go.id/laporan/masuk?lanjut="
@@ -175,6 +179,90 @@ def test_base_url_is_an_optional_address_without_query() -> None:
     for wrong in ("sinkron.meranti.go.id", "ftp://x", "https://x/?a=1"):
         with pytest.raises(ValidationError):
             settings(wrong)
+
+
+def test_a_browser_opening_the_bare_address_lands_on_the_report(site: Site) -> None:
+    first = site.client.get("/", headers=BROWSER, follow_redirects=False)
+    assert (first.status_code, first.headers["location"]) == (307, "/laporan")
+    landed = site.client.get("/", headers=BROWSER)
+    assert landed.status_code == 200
+    assert str(landed.url).startswith("http://testserver/laporan/masuk")
+    assert "Masuk ke laporan ketidaksesuaian" in landed.text
+
+
+def test_a_browser_gets_error_pages_in_the_reports_style_and_the_api_keeps_json(
+    site: Site,
+) -> None:
+    client = site.client
+    mistyped = client.get("/laporan/opd-salah/ketik", headers=BROWSER)
+    assert mistyped.status_code == 404
+    assert mistyped.headers["content-type"].startswith("text/html")
+    assert '<link rel="stylesheet" href="/laporan/aset/laporan.css">' in mistyped.text
+    assert "<h1>Halaman tidak ditemukan</h1>" in mistyped.text
+    assert "Alamat ini tidak ada; periksa penulisannya" in mistyped.text
+    assert "Masuk sebagai" not in mistyped.text  # nobody signed in yet
+
+    site.sign_in("planner")
+    for path in ("/laporan/opd-salah/ketik", "/salah-ketik", "/laporan/aset/tidak-ada.css"):
+        page = client.get(path, headers=BROWSER)
+        assert page.status_code == 404, path
+        assert "<h1>Halaman tidak ditemukan</h1>" in page.text, path
+    # The session cookie goes to /laporan only: there the header names the reader.
+    signed = client.get("/laporan/opd-salah/ketik", headers=BROWSER)
+    assert "Masuk sebagai <strong>perencana-bappeda</strong>" in signed.text
+    assert 'action="/laporan/keluar"' in signed.text
+
+    wrong_method = client.delete("/laporan/masuk", headers=BROWSER)
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["allow"] == "GET, HEAD, POST"
+    assert "<h1>Metode tidak diizinkan</h1>" in wrong_method.text
+    assert "Metode DELETE tidak dapat dipakai di alamat ini" in wrong_method.text
+
+    forged = client.post("/laporan/keluar", data={"csrf": "palsu"}, headers=BROWSER)
+    assert forged.status_code == 403
+    assert "<h1>Formulir ditolak</h1>" in forged.text and "Masuk sebagai" in forged.text
+
+    crash(site)
+    with TestClient(client.app, raise_server_exceptions=False, cookies=client.cookies) as quiet:
+        broken = quiet.get("/laporan/rusak", headers=BROWSER)
+        assert broken.status_code == 500
+        assert "<h1>Terjadi kesalahan di server</h1>" in broken.text
+        assert "Masuk sebagai <strong>perencana-bappeda</strong>" in broken.text
+        assert quiet.get("/laporan/rusak").json()["error"] == "galat_internal"
+
+    # The API answers JSON to everyone, a browser included; so does a client
+    # that does not ask for HTML.
+    for path, headers in (("/api/v1/salah", BROWSER), ("/laporan/salah", {"Accept": "*/*"})):
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 404
+        assert answer.json()["error"] == "tidak_ditemukan"
+    denied = client.get("/api/v1/audit", headers=BROWSER)
+    assert (denied.status_code, denied.json()["error"]) == (401, "tidak_terautentikasi")
+
+
+def test_404_and_405_say_what_is_wrong_in_bahasa_indonesia(site: Site) -> None:
+    key = {"X-API-Key": site.keys["admin"]}
+    missing = site.client.get("/api/v2/status", headers=key)
+    assert missing.status_code == 404
+    assert missing.json() == {
+        "error": "tidak_ditemukan",
+        "detail": "alamat ini tidak ada; periksa penulisannya",
+    }
+    for method, path, allow in (
+        ("DELETE", "/api/v1/runs", "GET, HEAD, POST"),
+        ("PUT", "/api/v1/status", "GET, HEAD"),
+        ("HEAD", "/api/v1/mismatches/keputusan", "POST"),
+        ("GET", "/api/v1/mismatches/keputusan", "POST"),
+    ):
+        answer = site.client.request(method, path, headers=key)
+        assert (answer.status_code, answer.headers["allow"]) == (405, allow), (method, path)
+        if method != "HEAD":
+            assert answer.json() == {
+                "error": "metode_tidak_diizinkan",
+                "detail": f"metode {method} tidak dapat dipakai di alamat ini; yang dapat: {allow}",
+            }
+    for answer in (missing, site.client.get("/salah"), site.client.put("/healthz")):
+        assert "Not Found" not in answer.text and "Method Not Allowed" not in answer.text
 
 
 class Links(HTMLParser):
