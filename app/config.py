@@ -97,7 +97,13 @@ class Settings(BaseSettings):
     @field_validator("base_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        if not value.strip().lower().startswith(("http://", "https://")):
+            raise ValueError("harus alamat http:// atau https://, mis. https://sinkron.pemda.go.id")
+        return value.strip()
 
     @field_validator("base_url")
     @classmethod
