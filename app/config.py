@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that people copy from examples and forget to change. A service that
@@ -88,6 +88,34 @@ class Settings(BaseSettings):
     # session cookie is sent over HTTPS only (set it behind a TLS proxy).
     laporan_session_hours: float = Field(default=8.0, gt=0, le=168)
     laporan_cookie_secure: bool = False
+    # The address people reach the service at (e.g. https://sinkron.example.go.id),
+    # as a proxy in front of it serves it. Redirects are built from it when set
+    # (relative otherwise, never from the request's Host header), and so are the
+    # links the service sends out.
+    base_url: HttpUrl | None = None
+
+    @field_validator("base_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        if not value.strip().lower().startswith(("http://", "https://")):
+            raise ValueError("harus alamat http:// atau https://, mis. https://sinkron.pemda.go.id")
+        return value.strip()
+
+    @field_validator("base_url")
+    @classmethod
+    def _bare_address(cls, value: HttpUrl | None) -> HttpUrl | None:
+        if value is not None and (value.query or value.fragment):
+            raise ValueError("alamat dasar tanpa ?query atau #fragmen")
+        return value
+
+    @property
+    def base_url_text(self) -> str | None:
+        """The base URL without a trailing slash, ready for a path to follow."""
+        return str(self.base_url).rstrip("/") if self.base_url is not None else None
 
     @field_validator("database_url")
     @classmethod

@@ -1,7 +1,8 @@
 """The access policy of every route, in one table a reader can audit.
 
 A route missing here is refused to everyone (and a test fails), so adding an
-endpoint means deciding who may call it.
+endpoint means deciding who may call it. HEAD is allowed where GET is, to the
+same callers (app.api.head answers it).
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ POLICY: Final[dict[tuple[str, str], Role | Public | Sesi]] = {
     ("GET", "/readyz"): PUBLIC,
     # Counts and timings only, no planning data: scrapers usually carry no key.
     ("GET", "/metrics"): PUBLIC,
+    # A browser opening the bare address lands on the report (its sign-in).
+    ("GET", "/"): PUBLIC,
+    # The API's documentation, as /openapi.json (which FastAPI serves to all).
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
+    ("GET", "/docs/aset/{nama}"): PUBLIC,
     ("GET", "/api/v1/status"): Role.PLANNER,
     ("GET", "/api/v1/runs"): Role.PLANNER,
     ("GET", "/api/v1/runs/{run_id}"): Role.PLANNER,
@@ -58,6 +65,12 @@ POLICY: Final[dict[tuple[str, str], Role | Public | Sesi]] = {
 }
 
 
+def policy_method(method: str) -> str:
+    """The method whose policy applies: HEAD is GET without the body."""
+    method = method.upper()
+    return "GET" if method == "HEAD" else method
+
+
 def required(method: str, path: str) -> Role | Public | Sesi | None:
     """The role a route needs; None when the route has no policy (refused)."""
-    return POLICY.get((method.upper(), path))
+    return POLICY.get((policy_method(method), path))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,6 +14,9 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
+
+from app.access import audit
+from app.api.head import WAS_HEAD
 
 log = logging.getLogger(__name__)
 
@@ -199,12 +203,32 @@ def render(exc: ApiError) -> JSONResponse:
 
 def allowed_methods(request: Request) -> str:
     """Every method some route offers at this path. Starlette's own 405 names
-    only the first route whose path matched (GET /api/v1/runs hid POST)."""
+    only the first route whose path matched (GET /api/v1/runs hid POST); HEAD
+    is answered wherever GET is (app.api.head)."""
     methods: set[str] = set()
     for route in iter_route_contexts(request.app.routes):
         if route.path and route.methods and compile_path(route.path)[0].match(request.url.path):
             methods |= route.methods
+    if "GET" in methods:
+        methods.add("HEAD")
     return ", ".join(sorted(methods))
+
+
+NOT_FOUND = "alamat ini tidak ada; periksa penulisannya"
+
+
+def _http_detail(request: Request, exc: StarletteHTTPException, allow: str | None) -> str:
+    """Starlette's English phrase ("Not Found", "Method Not Allowed"), said in
+    Bahasa Indonesia with what is wrong; a detail of our own is kept."""
+    if exc.detail != HTTPStatus(exc.status_code).phrase:
+        return str(exc.detail)
+    if exc.status_code == 404:
+        return NOT_FOUND
+    if exc.status_code == 405:
+        method = "HEAD" if request.scope.get(WAS_HEAD) else request.method
+        shown = audit.safe_text(method, 20)
+        return f"metode {shown} tidak dapat dipakai di alamat ini; yang dapat: {allow}"
+    return str(exc.detail)
 
 
 def install(app: FastAPI) -> None:
@@ -235,9 +259,8 @@ def install(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = allowed_methods(request)
-        return JSONResponse(
-            _body(code, str(exc.detail)), status_code=exc.status_code, headers=headers
-        )
+        detail = _http_detail(request, exc, headers.get("Allow"))
+        return JSONResponse(_body(code, detail), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

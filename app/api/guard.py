@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.access import audit, keys
 from app.access.keys import ANONYMOUS, Principal, Role
-from app.access.policy import POLICY, PUBLIC, SESI, required
+from app.access.policy import POLICY, PUBLIC, SESI, policy_method, required
 from app.access.ratelimit import RateLimiter
 from app.api.errors import (
     DATABASE_DOWN,
@@ -216,8 +216,9 @@ def _route_template(scope: Scope) -> str | None:
     None when no policy names this method and path (the router then answers
     404 or 405, and a route without a policy is refused by ``admitted``)."""
     path = scope.get("path", "")
+    asked = policy_method(scope["method"])
     for method, regex, template in _POLICY_PATHS:
-        if method == scope["method"] and regex.match(path):
+        if method == asked and regex.match(path):
             return template
     return None
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from app import web
 from app.api import (
@@ -23,6 +24,8 @@ from app.api import (
 )
 from app.api.deps import admitted
 from app.api.guard import Guard
+from app.api.head import HeadAsGet
+from app.api.headers import SecurityHeaders
 from app.api.known_opd import KnownOpd
 from app.config import Settings
 from app.db import make_session_factory
@@ -40,6 +43,16 @@ audit). Setiap galat berbentuk
 """
 
 
+class Service(FastAPI):
+    """FastAPI with the security headers outside Starlette's ServerErrorMiddleware,
+    which is otherwise the outermost layer: a 500 carries them too."""
+
+    base_url: str | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), base_url=self.base_url)
+
+
 def create_app(settings: Settings, engine: Engine, *, background: bool = False) -> FastAPI:
     """The service. With ``background`` it also runs pending runs and the schedule."""
     session_factory = make_session_factory(engine)
@@ -55,14 +68,19 @@ def create_app(settings: Settings, engine: Engine, *, background: bool = False) 
             if work is not None:
                 work.stop()
 
-    app = FastAPI(
+    app = Service(
         title="Sinkron",
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(admitted)],
         responses=errors.ERROR_RESPONSES,
+        # app.web.dokumentasi serves both from the service itself, not a CDN.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
+    app.base_url = settings.base_url_text
     # Routes read these through the typed dependencies of app.api.deps.
     app.state.settings = settings
     app.state.engine = engine
@@ -71,6 +89,8 @@ def create_app(settings: Settings, engine: Engine, *, background: bool = False) 
     app.state.worker = work.worker if work else None
     app.state.scheduler = work.scheduler if work else None
     errors.install(app)
+    # Added last, runs first: the guard checks a HEAD as the GET it stands for.
+    app.add_middleware(HeadAsGet)
     app.add_middleware(Guard, settings=settings, session_factory=session_factory)
     for module in (health, status, runs, dead_letters, audit_log, mismatches, ringkasan):
         app.include_router(module.router)

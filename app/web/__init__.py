@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from app.web import aset, ekspor, errors, keputusan, masuk, pages
+from app.web import aset, beranda, dokumentasi, ekspor, errors, keputusan, masuk, pages
 
-ROUTERS = tuple(module.router for module in (aset, masuk, pages, keputusan, ekspor))
+ROUTERS = tuple(
+    module.router for module in (beranda, aset, dokumentasi, masuk, pages, keputusan, ekspor)
+)
 
 
 def install(app: FastAPI) -> None:

@@ -1,32 +1,56 @@
-"""The pages' stylesheet and script, served by the service itself: the Pemda
-intranet may have no internet, so nothing comes from a CDN."""
+"""Every script, stylesheet and icon a page of the service loads, served by the
+service itself: the pemda's intranet may have no internet, so nothing comes
+from a CDN (and nothing runs that a CDN chose to serve that day)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import fastapi_offline
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from app.web.errors import TidakDitemukan
 
 STATIC = Path(__file__).parent / "static"
-# Only these files, whatever the path asks for.
-ASET = {
-    "laporan.css": "text/css; charset=utf-8",
-    "laporan.js": "text/javascript; charset=utf-8",
+# Swagger UI and ReDoc as the pinned fastapi-offline package ships them.
+VENDOR = Path(fastapi_offline.__file__).parent / "static"
+_JS = "text/javascript; charset=utf-8"
+_CSS = "text/css; charset=utf-8"
+
+# Only these files, whatever the path asks for: name -> (file, media type).
+ASET: dict[str, tuple[Path, str]] = {
+    "laporan.css": (STATIC / "laporan.css", _CSS),
+    "laporan.js": (STATIC / "laporan.js", _JS),
+}
+DOCS_ASET: dict[str, tuple[Path, str]] = {
+    "swagger-ui-bundle.js": (VENDOR / "swagger-ui-bundle.js", _JS),
+    "swagger-ui.css": (VENDOR / "swagger-ui.css", _CSS),
+    "redoc.standalone.js": (VENDOR / "redoc.standalone.js", _JS),
+    "favicon.png": (VENDOR / "favicon.png", "image/png"),
+    "docs.js": (STATIC / "docs.js", _JS),
+    "docs.css": (STATIC / "docs.css", _CSS),
+    "redoc.js": (STATIC / "redoc.js", _JS),
 }
 
-router = APIRouter(prefix="/laporan", include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 
-@router.get("/aset/{nama}")
-def aset(nama: str) -> FileResponse:
-    media_type = ASET.get(nama)
-    if media_type is None:
+def _serve(files: dict[str, tuple[Path, str]], nama: str) -> FileResponse:
+    found = files.get(nama)
+    if found is None:
         raise TidakDitemukan(f"berkas '{nama}' tidak ada")
+    path, media_type = found
     return FileResponse(
-        STATIC / nama,
-        media_type=media_type,
-        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        path, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"}
     )
+
+
+@router.get("/laporan/aset/{nama}")
+def aset(nama: str) -> FileResponse:
+    return _serve(ASET, nama)
+
+
+@router.get("/docs/aset/{nama}")
+def docs_aset(nama: str) -> FileResponse:
+    return _serve(DOCS_ASET, nama)

@@ -19,18 +19,6 @@ from app.report import KATEGORI, MISMATCH_STATUS_LABELS, angka, persen, rupiah, 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-# Only what the service itself serves; no inline script, no other origin.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    # Planning data: not kept by shared proxies or the browser's back cache.
-    "Cache-Control": "no-store",
-}
-
 _PLAIN_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 _MONEY_FIELDS = ("pagu", "pagu_dana")
 
@@ -99,4 +87,5 @@ def page(
         dibuat=utcnow(),
         **context,
     )
-    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+    # The headers (Content-Security-Policy, no-store...) are app.api.headers'.
+    return HTMLResponse(html, status_code=status_code)

@@ -29,9 +29,10 @@ def parameter(document: dict[str, Any], path: str, name: str) -> dict[str, Any]:
     ("method", "path", "allow"),
     [
         # Starlette named only the first matching route: "Allow: GET" hid POST.
-        ("OPTIONS", "/api/v1/runs", "GET, POST"),
-        ("POST", "/api/v1/status", "GET"),
-        ("DELETE", "/laporan/masuk", "GET, POST"),
+        # HEAD is answered wherever GET is.
+        ("OPTIONS", "/api/v1/runs", "GET, HEAD, POST"),
+        ("POST", "/api/v1/status", "GET, HEAD"),
+        ("DELETE", "/laporan/masuk", "GET, HEAD, POST"),
     ],
 )
 def test_a_wrong_method_names_every_method_the_path_has(method: str, path: str, allow: str) -> None:
