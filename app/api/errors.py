@@ -157,7 +157,7 @@ class _Context(dict[str, Any]):
         return "?"
 
 
-def _in_indonesian(err: Any) -> str:
+def in_indonesian(err: Any) -> str:
     """Pydantic's English message, said in Bahasa Indonesia for the common cases."""
     kind = err.get("type")
     if kind in _MESSAGES:
@@ -224,7 +224,7 @@ def install(app: FastAPI) -> None:
         for err in exc.errors():
             # "kategori", not "query.kategori": people name the field, not its place.
             where = ".".join(str(p) for p in err.get("loc", ()) if p not in _PLACES)
-            parts.append(f"{where}: {_in_indonesian(err)}")
+            parts.append(f"{where}: {in_indonesian(err)}")
         return JSONResponse(_body("validasi", "; ".join(parts)), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
