@@ -93,6 +93,14 @@ KATEGORI: dict[str, KategoriInfo] = {
     ),
 }
 
+# As the end of "dead letter 7 sudah …".
+DEAD_LETTER_STATUS_LABELS = {
+    "open": "terbuka",
+    "resolved": "sampai di E-Planning",
+    "rejected": "ditolak E-Planning",
+    "superseded": "digantikan hasil run berikutnya",
+}
+
 MISMATCH_STATUS_LABELS = {
     "baru": "baru",
     "diakui": "diakui",

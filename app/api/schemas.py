@@ -202,12 +202,35 @@ class DeadLetterPage(BaseModel):
     next_cursor: str | None
 
 
+_DEPRECATED: dict[str, Any] = {"deprecated": True}
+_OLD_KEY = "Nama lama, sama dengan {}; tetap dikirim untuk klien lama dan akan dihapus."
+
+
 class RetryOut(BaseModel):
-    retried: int
-    resolved: int
-    still_open: int
-    rejected: int
+    dikirim_ulang: int = Field(description="Dead letter yang dikirim ulang.")
+    terkirim: int = Field(description="Yang kini sampai di E-Planning (status resolved).")
+    masih_terbuka: int = Field(description="Yang masih gagal dan tetap terbuka (status open).")
+    ditolak: int = Field(description="Yang ditolak E-Planning untuk selamanya (status rejected).")
     items: list[DeadLetterOut]
+
+    # The keys of versions before the Indonesian names, still sent for the scripts
+    # that read them; marked deprecated in the OpenAPI document only (pydantic's
+    # own `deprecated=` would warn on every answer).
+    @computed_field(description=_OLD_KEY.format("dikirim_ulang"), json_schema_extra=_DEPRECATED)
+    def retried(self) -> int:
+        return self.dikirim_ulang
+
+    @computed_field(description=_OLD_KEY.format("terkirim"), json_schema_extra=_DEPRECATED)
+    def resolved(self) -> int:
+        return self.terkirim
+
+    @computed_field(description=_OLD_KEY.format("masih_terbuka"), json_schema_extra=_DEPRECATED)
+    def still_open(self) -> int:
+        return self.masih_terbuka
+
+    @computed_field(description=_OLD_KEY.format("ditolak"), json_schema_extra=_DEPRECATED)
+    def rejected(self) -> int:
+        return self.ditolak
 
 
 class AuditOut(BaseModel):
