@@ -189,18 +189,21 @@ def run_sync(settings: Settings, scope: Scope, *, trigger: Trigger = Trigger.CLI
     progress = ProgressLines(expected=expected_records(settings, scope))
     started = time.monotonic()
     try:
-        summary = oneshot.run_once(
+        done = oneshot.run_once(
             settings, scope, trigger=trigger, principal=cli_principal(), progress=progress
         )
     except oneshot.NotMigrated as exc:
         raise fail(str(exc)) from None
     except Busy as exc:
         raise fail(str(exc), code=1) from None
+    summary = done.summary
     took = durasi(time.monotonic() - started)
     typer.echo(f"\nRun {summary.run_id} · {scope} · {STATUS_LABELS[summary.status]} · {took}")
     typer.echo(outcome_table(summary.counts, summary.pulled))
     if summary.error:
         typer.secho(f"\nketerangan: {summary.error}", fg=typer.colors.YELLOW)
+    if done.peringatan:
+        typer.secho(f"\nperingatan: {done.peringatan}", fg=typer.colors.YELLOW)
     return 0 if summary.status is RunStatus.SUCCEEDED else 1
 
 
@@ -619,8 +622,8 @@ def runs_list(
 
 @runs_cli.command("show")
 def runs_show(run_id: Annotated[int, typer.Argument(metavar="ID", help="Nomor run.")]) -> None:
-    """Rincian satu run: cakupan, waktu per tahap, hasil per data."""
-    from app.report import STATUS_LABELS, outcome_table
+    """Rincian satu run: cakupan, waktu per tahap, hasil per data, peringatan."""
+    from app.report import STATUS_LABELS, outcome_table, peringatan_run
     from app.repositories import runs
     from mappings.normalise import WIB
 
@@ -639,6 +642,9 @@ def runs_show(run_id: Annotated[int, typer.Argument(metavar="ID", help="Nomor ru
         typer.echo(outcome_table(run.outcome_counts, run.records_pulled))
         if run.error:
             typer.echo(f"keterangan: {run.error}")
+        warning = peringatan_run(run)
+        if warning:
+            typer.echo(f"peringatan: {warning}")
 
 
 @contextmanager

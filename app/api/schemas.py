@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from app.models import DeadLetterStatus, Outcome, RunStatus, Stage
+from app.report import peringatan_run
 from app.sync.scope import KODE_SKPD
 
 TahapIn = Literal["renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan"]
@@ -51,16 +52,15 @@ class _RunBase(BaseModel):
     error: str | None
     cancel_requested: bool
     scheduled_for: datetime | None
+    scope_empty: bool = Field(default=False, exclude=True)  # said in `peringatan`
 
-    @computed_field(description="Ada data yang belum sampai di E-Planning (dead letter).")
+    @computed_field(
+        description="Yang perlu diperhatikan: cakupan yang tidak pernah berisi data (tahun "
+        "anggaran atau tahap yang keliru?), atau data yang belum sampai di E-Planning "
+        "(dead letter); null bila tidak ada."
+    )
     def peringatan(self) -> str | None:
-        dead = self.outcome_counts.get("dead_letter", 0)
-        if not dead:
-            return None
-        return (
-            f"{dead} data gagal dikirim ke E-Planning dan menjadi dead letter; "
-            "run berikutnya mengirimnya ulang, atau kirim ulang lewat /api/v1/dead-letters/retry"
-        )
+        return peringatan_run(self)
 
 
 class RunOut(_RunBase):
