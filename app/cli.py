@@ -606,7 +606,7 @@ def runs_list(
     limit: Annotated[int, typer.Option(metavar="JUMLAH", help="Jumlah run.")] = 20,
 ) -> None:
     """Run terbaru, satu per baris."""
-    from app.report import STATUS_LABELS, angka
+    from app.report import STATUS_LABELS, TRIGGER_LABELS, angka
     from app.repositories import runs
     from mappings.normalise import WIB
 
@@ -614,7 +614,8 @@ def runs_list(
         for run in runs.page(session, limit=limit)[:limit]:
             total = sum(run.outcome_counts.values())
             typer.echo(
-                f"{run.id:>5}  {run.tahun_anggaran}/{run.tahap:<14} {run.trigger:<9} "
+                f"{run.id:>5}  {run.tahun_anggaran}/{run.tahap:<14} "
+                f"{TRIGGER_LABELS.get(run.trigger, run.trigger):<9} "
                 f"{STATUS_LABELS.get(run.status, run.status):<11} {angka(total):>7} data  "
                 f"{run.created_at.astimezone(WIB):%Y-%m-%d %H:%M} WIB"
             )
@@ -623,7 +624,7 @@ def runs_list(
 @runs_cli.command("show")
 def runs_show(run_id: Annotated[int, typer.Argument(metavar="ID", help="Nomor run.")]) -> None:
     """Rincian satu run: cakupan, waktu per tahap, hasil per data, peringatan."""
-    from app.report import STATUS_LABELS, outcome_table, peringatan_run
+    from app.report import STATUS_LABELS, TRIGGER_LABELS, outcome_table, peringatan_run
     from app.repositories import runs
     from mappings.normalise import WIB
 
@@ -633,7 +634,8 @@ def runs_show(run_id: Annotated[int, typer.Argument(metavar="ID", help="Nomor ru
             raise fail(f"run {run_id} tidak ada", code=1)
         typer.echo(f"Run {run.id} · {run.tahun_anggaran}/{run.tahap} · {STATUS_LABELS[run.status]}")
         jenis = "penuh" if run.full else "inkremental"
-        typer.echo(f"pemicu: {run.trigger} ({run.triggered_by or '-'}), run {jenis}")
+        pemicu = TRIGGER_LABELS.get(run.trigger, run.trigger)
+        typer.echo(f"pemicu: {pemicu} ({run.triggered_by or '-'}), run {jenis}")
         for label, moment in (("mulai", run.started_at), ("selesai", run.finished_at)):
             if moment is not None:
                 typer.echo(f"{label}: {moment.astimezone(WIB):%Y-%m-%d %H:%M:%S} WIB")

@@ -94,6 +94,9 @@ KATEGORI: dict[str, KategoriInfo] = {
     ),
 }
 
+# Who started a run, in the command's lists.
+TRIGGER_LABELS = {"cli": "perintah", "api": "API", "schedule": "jadwal", "demo": "demo"}
+
 # As the end of "dead letter 7 sudah …".
 DEAD_LETTER_STATUS_LABELS = {
     "open": "terbuka",
