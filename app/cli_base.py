@@ -91,13 +91,8 @@ def _format_params(command: Command, ctx: Context, formatter: HelpFormatter) -> 
                 formatter.write_dl(rows)
 
 
-def _format_usage(command: Command, ctx: Context, formatter: HelpFormatter) -> None:
-    pieces = command.collect_usage_pieces(ctx)
-    formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=USAGE_PREFIX)
-
-
-class SinkronCommand(TyperCommand):
-    """A command whose help reads in Indonesian."""
+class _InIndonesian(Command):
+    """What every `sinkron` command says in Indonesian; put before Typer's class."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,28 +102,26 @@ class SinkronCommand(TyperCommand):
         return _help_option(super().get_help_option(ctx))
 
     def format_usage(self, ctx: Context, formatter: HelpFormatter) -> None:
-        _format_usage(self, ctx, formatter)
+        pieces = self.collect_usage_pieces(ctx)
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=USAGE_PREFIX)
 
     def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
         _format_params(self, ctx, formatter)
 
 
-class SinkronGroup(TyperGroup):
+class SinkronCommand(_InIndonesian, TyperCommand):
+    """A command whose help reads in Indonesian."""
+
+
+class SinkronGroup(_InIndonesian, TyperGroup):
     """A group of commands: Indonesian help, and `main` runs the one error handler."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.options_metavar = OPTIONS_METAVAR
         self.subcommand_metavar = SUBCOMMAND_METAVAR
 
-    def get_help_option(self, ctx: Context) -> Any:
-        return _help_option(super().get_help_option(ctx))
-
-    def format_usage(self, ctx: Context, formatter: HelpFormatter) -> None:
-        _format_usage(self, ctx, formatter)
-
     def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
-        _format_params(self, ctx, formatter)
+        super().format_options(ctx, formatter)
         rows = [
             (name, command.get_short_help_str(formatter.width - 6 - len(name)))
             for name, command in self.commands.items()

@@ -9,17 +9,16 @@ import re
 import sqlite3
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import normalise_url
-from tests.conftest import POSTGRES_SKIP, POSTGRES_URL
+from tests.conftest import postgres_schema
 from tests.e2e.laporan_data import OPD_A, TAHAP, TAHUN, seed
 
 SINKRON = str(Path(sys.executable).parent / "sinkron")
@@ -109,20 +108,8 @@ def not_sinkrons(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pla
             conn.execute("CREATE TABLE catatan (isi TEXT)")
         yield Place(f"sqlite:///{path}", f"berkas {path}")
         return
-    if not POSTGRES_URL:
-        pytest.skip(POSTGRES_SKIP)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(POSTGRES_URL))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    try:
+    with postgres_schema() as url:
         yield Place(url, "server postgresql")
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_a_database_without_sinkron_is_named_and_left_as_it_was(
