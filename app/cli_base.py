@@ -8,6 +8,10 @@ with ``standalone_mode=False``, which hands every error back to the caller.
 Commands here raise `CliError` for what they expect to go wrong; anything else
 (a usage mistake, a file that cannot be written, a database that cannot be
 reached, a bug) is said in Indonesian too, never as a traceback.
+
+Typer exports only some of its Click exceptions, so the rest come from
+`typer._click`; typer is pinned in constraints.txt, and tests/e2e/test_cli_errors.py
+fails on an upgrade that moves them or changes their English.
 """
 
 from __future__ import annotations
