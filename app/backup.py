@@ -43,7 +43,13 @@ def backup(database_url: str, target: Path) -> Done:
         raise BackupProblem(f"{target} sudah ada; pilih nama berkas lain")
     url = make_url(normalise_url(database_url))
     if url.get_backend_name() == "sqlite":
-        _sqlite_copy(_sqlite_path(url), target)
+        source = _sqlite_path(url)
+        if not source.is_file():
+            # sqlite3 would create it, and the backup of an empty file would "succeed".
+            raise BackupProblem(
+                f"basis data {source.resolve()} tidak ada; tidak ada yang dicadangkan"
+            )
+        _sqlite_copy(source, target)
         method = "sqlite"
     else:
         _run_tool("pg_dump", ["--format=custom", "--no-owner", f"--file={target}"], url)

@@ -12,6 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from app.cli_base import CliError, Sinkron
+from app.cli_database import (
+    database_place,
+    database_session,
+    open_database,
+    require_sqlite_file,
+    shown_url,
+)
 from app.sync.scope import KODE_SKPD, TAHAP
 from app.vocabulary import Role, RunStatus, Stage, StatusFilter, Trigger
 
@@ -23,11 +31,12 @@ if TYPE_CHECKING:
 
     from app.access.keys import Principal
     from app.config import Settings
+    from app.repositories.mismatches import MismatchFilter
     from app.sync.pipeline import Progress
     from app.sync.scope import Scope
 
 
-cli = typer.Typer(
+cli = Sinkron(
     help="Sinkron: sinkronisasi E-Program → E-Planning (program, kegiatan, sub kegiatan).",
     epilog="Konfigurasi dibaca dari variabel lingkungan SINKRON_* (mis. SINKRON_DATABASE_URL, "
     "SINKRON_EPROGRAM_API_KEY, SINKRON_EPLANNING_TOKEN); daftarnya ada di README.",
@@ -35,19 +44,23 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-db_cli = typer.Typer(help="Basis data Sinkron (migrasi Alembic, cadangan).", no_args_is_help=True)
-nomenklatur_cli = typer.Typer(help="Nomenklatur sub kegiatan resmi.", no_args_is_help=True)
-keys_cli = typer.Typer(help="Kunci API layanan (peran admin atau planner).", no_args_is_help=True)
-runs_cli = typer.Typer(help="Riwayat run sinkronisasi.", no_args_is_help=True)
+db_cli = Sinkron(help="Basis data Sinkron (migrasi Alembic, cadangan).", no_args_is_help=True)
+nomenklatur_cli = Sinkron(help="Nomenklatur sub kegiatan resmi.", no_args_is_help=True)
+keys_cli = Sinkron(help="Kunci API layanan (peran admin atau planner).", no_args_is_help=True)
+runs_cli = Sinkron(help="Riwayat run sinkronisasi.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(nomenklatur_cli, name="nomenklatur")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(runs_cli, name="runs")
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    typer.secho(f"galat: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code)
+TAHAP_HELP = "renja, rkpd, kua_ppas, apbd atau apbd_perubahan."
+OPD_HELP = "Hanya OPD ini (kode_skpd); boleh diulang."
+
+
+def fail(message: str, code: int = 2) -> CliError:
+    """The error to raise; app.cli_base prints it as one `galat:` line and exits with `code`."""
+    return CliError(message, code)
 
 
 def cli_principal() -> Principal:
@@ -71,15 +84,6 @@ def settings_or_exit() -> Settings:
             for e in exc.errors()
         )
         raise fail(f"konfigurasi tidak valid: {problems}") from None
-
-
-def shown_url(url: str) -> str:
-    """A database URL fit for a terminal or a log: the password masked."""
-    from sqlalchemy import make_url
-
-    from app.db import normalise_url
-
-    return make_url(normalise_url(url)).render_as_string(hide_password=True)
 
 
 def start_logging(settings: Settings) -> None:
@@ -185,31 +189,32 @@ def run_sync(settings: Settings, scope: Scope, *, trigger: Trigger = Trigger.CLI
     progress = ProgressLines(expected=expected_records(settings, scope))
     started = time.monotonic()
     try:
-        summary = oneshot.run_once(
+        done = oneshot.run_once(
             settings, scope, trigger=trigger, principal=cli_principal(), progress=progress
         )
     except oneshot.NotMigrated as exc:
         raise fail(str(exc)) from None
     except Busy as exc:
         raise fail(str(exc), code=1) from None
+    summary = done.summary
     took = durasi(time.monotonic() - started)
     typer.echo(f"\nRun {summary.run_id} · {scope} · {STATUS_LABELS[summary.status]} · {took}")
     typer.echo(outcome_table(summary.counts, summary.pulled))
     if summary.error:
         typer.secho(f"\nketerangan: {summary.error}", fg=typer.colors.YELLOW)
+    if done.peringatan:
+        typer.secho(f"\nperingatan: {done.peringatan}", fg=typer.colors.YELLOW)
     return 0 if summary.status is RunStatus.SUCCEEDED else 1
 
 
 @cli.command()
 def sync(
-    tahun: Annotated[int, typer.Option(help="Tahun anggaran, mis. 2026.")],
-    tahap: Annotated[str, typer.Option(help="renja, rkpd, kua_ppas, apbd atau apbd_perubahan.")],
+    tahun: Annotated[int, typer.Option(metavar="TAHUN", help="Tahun anggaran, mis. 2027.")],
+    tahap: Annotated[str, typer.Option(metavar="TAHAP", help=TAHAP_HELP)],
     full: Annotated[
         bool, typer.Option("--full", help="Tarik semua data, bukan hanya yang berubah.")
     ] = False,
-    opd: Annotated[
-        list[str] | None, typer.Option(help="Hanya OPD ini (kode_skpd); boleh diulang.")
-    ] = None,
+    opd: Annotated[list[str] | None, typer.Option(metavar="KODE_SKPD", help=OPD_HELP)] = None,
 ) -> None:
     """Sinkronkan satu tahun/tahap dari E-Program ke E-Planning dan cetak ringkasannya.
 
@@ -229,32 +234,42 @@ def sync(
     settings = settings_or_exit()
     try:
         settings.require_secrets()
+        open_database(settings).dispose()
         start_logging(settings)
         code = run_sync(settings, Scope(tahun, tahap, tuple(kode_skpd), full))
     except ConfigError as exc:
         raise fail(str(exc)) from None
     except OperationalError as exc:
-        raise fail(
-            f"basis data tidak dapat dihubungi ({shown_url(settings.database_url)}): {exc.orig}"
-        ) from None
+        place = database_place(settings.database_url)
+        raise fail(f"basis data di {place} tidak dapat dihubungi: {exc.orig}") from None
     raise typer.Exit(code)
 
 
 @cli.command()
 def laporan(
-    tahun: Annotated[int, typer.Option(help="Tahun anggaran, mis. 2026.")],
-    tahap: Annotated[str, typer.Option(help="renja, rkpd, kua_ppas, apbd atau apbd_perubahan.")],
-    opd: Annotated[
-        list[str] | None, typer.Option(help="Hanya OPD ini (kode_skpd); boleh diulang.")
-    ] = None,
+    tahun: Annotated[int, typer.Option(metavar="TAHUN", help="Tahun anggaran, mis. 2027.")],
+    tahap: Annotated[str, typer.Option(metavar="TAHAP", help=TAHAP_HELP)],
+    opd: Annotated[list[str] | None, typer.Option(metavar="KODE_SKPD", help=OPD_HELP)] = None,
     status: Annotated[
         StatusFilter | None,
-        typer.Option(help="Hanya mismatch berstatus ini; terbuka = baru dan diakui."),
+        typer.Option(
+            metavar="STATUS",
+            help="Hanya mismatch berstatus ini: baru, diakui, selesai, dikecualikan, "
+            "atau terbuka (baru dan diakui).",
+        ),
     ] = None,
-    xlsx: Annotated[Path | None, typer.Option(help="Tulis laporan Excel ke berkas ini.")] = None,
-    csv: Annotated[Path | None, typer.Option(help="Tulis CSV (UTF-8, ';') ke berkas ini.")] = None,
+    xlsx: Annotated[
+        Path | None, typer.Option(metavar="BERKAS", help="Tulis laporan Excel ke berkas ini.")
+    ] = None,
+    csv: Annotated[
+        Path | None, typer.Option(metavar="BERKAS", help="Tulis CSV (UTF-8, ';') ke berkas ini.")
+    ] = None,
 ) -> None:
-    """Tulis laporan mismatch (Excel dan/atau CSV), sama dengan unduhan di layanan."""
+    """Tulis laporan mismatch (Excel dan/atau CSV), sama dengan unduhan di layanan.
+
+    Kode keluar 0 bila berkas ditulis, 1 bila cakupan ini belum pernah berisi data,
+    2 bila opsi atau konfigurasi salah.
+    """
     from app.laporan import export  # openpyxl: only this command needs it
     from app.models import utcnow
     from app.report import angka
@@ -264,6 +279,9 @@ def laporan(
         raise fail(f"tahap '{tahap}' tidak dikenal; pilih salah satu: {', '.join(TAHAP)}")
     if xlsx is None and csv is None:
         raise fail("sebutkan --xlsx BERKAS dan/atau --csv BERKAS")
+    for target in (xlsx, csv):
+        if target is not None:
+            _can_write(target)
     kode_skpd = _checked_opd(opd)
     f = mismatches.MismatchFilter(
         tahun_anggaran=tahun,
@@ -273,6 +291,7 @@ def laporan(
     )
     settings = settings_or_exit()
     with _session() as session:
+        _require_data(session, f)
         if xlsx is not None:
             written = export.write_xlsx(
                 session,
@@ -293,9 +312,46 @@ def laporan(
             typer.echo(f"{csv}: {angka(rows)} mismatch")
 
 
+def _can_write(target: Path) -> None:
+    """A report file can be written there, checked before a long export starts."""
+    import os
+
+    if target.is_dir():
+        raise fail(f"{target} adalah direktori; sebutkan nama berkas")
+    folder = target.parent
+    if not folder.is_dir():
+        raise fail(f"{target} tidak dapat ditulis: direktori {folder} tidak ada")
+    if not os.access(folder, os.W_OK):
+        raise fail(f"{target} tidak dapat ditulis: direktori {folder} tidak boleh ditulisi")
+
+
+def _require_data(session: Session, f: MismatchFilter) -> None:
+    """A scope Sinkron has no record and no finding of is not an empty report but
+    most often a wrong year or tahap: say so, and which scopes do have data."""
+    from dataclasses import replace
+
+    from app.repositories import mismatches, ringkasan
+
+    assert f.tahun_anggaran is not None and f.tahap is not None
+    if ringkasan.has_records(
+        session, tahun_anggaran=f.tahun_anggaran, tahap=f.tahap, opd=f.opd
+    ) or mismatches.count(session, replace(f, status=None)):
+        return
+    asked = f"tahun anggaran {f.tahun_anggaran} tahap {f.tahap}"
+    if f.opd:
+        asked += f" OPD {', '.join(sorted(f.opd))}"
+    known = [f"{t}/{p}" for t, p in ringkasan.scopes(session)]
+    there = (
+        f"data yang ada: {', '.join(known)}"
+        if known
+        else "basis data ini belum berisi data satu run pun; jalankan `sinkron sync` dulu"
+    )
+    raise fail(f"belum ada data untuk {asked}: tidak ada laporan yang ditulis; {there}", code=1)
+
+
 @db_cli.command("upgrade")
 def db_upgrade(
-    revision: Annotated[str, typer.Argument(help="Revisi tujuan.")] = "head",
+    revision: Annotated[str, typer.Argument(metavar="REVISI", help="Revisi tujuan.")] = "head",
 ) -> None:
     """Terapkan migrasi Alembic ke basis data SINKRON_DATABASE_URL."""
     from sqlalchemy.exc import OperationalError
@@ -306,19 +362,22 @@ def db_upgrade(
     try:
         migrate.upgrade(settings.database_url, revision)
     except OperationalError as exc:
-        raise fail(f"basis data tidak dapat dihubungi: {exc.orig}") from None
+        place = database_place(settings.database_url)
+        raise fail(f"basis data di {place} tidak dapat dihubungi: {exc.orig}") from None
     typer.echo(f"basis data {shown_url(settings.database_url)} pada revisi {revision}")
 
 
 @db_cli.command("backup")
 def db_backup(
-    file: Annotated[Path, typer.Argument(dir_okay=False, help="Berkas cadangan baru.")],
+    file: Annotated[Path, typer.Argument(metavar="BERKAS", help="Berkas cadangan baru.")],
 ) -> None:
     """Cadangkan basis data Sinkron: SQLite lewat backup API, PostgreSQL lewat pg_dump."""
     from app import backup
     from app.report import angka
 
+    _can_write(file)
     settings = settings_or_exit()
+    require_sqlite_file(settings)
     try:
         done = backup.backup(settings.database_url, file)
     except backup.BackupProblem as exc:
@@ -331,7 +390,9 @@ def db_backup(
 
 @db_cli.command("restore")
 def db_restore(
-    file: Annotated[Path, typer.Argument(dir_okay=False, help="Berkas dari `sinkron db backup`.")],
+    file: Annotated[
+        Path, typer.Argument(metavar="BERKAS", help="Berkas dari `sinkron db backup`.")
+    ],
 ) -> None:
     """Kembalikan basis data Sinkron dari cadangan; hentikan layanan dan sync dulu."""
     from app import backup
@@ -349,19 +410,26 @@ def db_restore(
 
 @nomenklatur_cli.command("import")
 def nomenklatur_import(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Berkas .xlsx.")],
-    tahun: Annotated[int, typer.Option(help="Tahun anggaran yang memakai nomenklatur ini.")],
-    label: Annotated[str | None, typer.Option(help="Nama versi, mis. 'TA 2027'.")] = None,
+    file: Annotated[Path, typer.Argument(metavar="BERKAS", help="Berkas .xlsx.")],
+    tahun: Annotated[
+        int,
+        typer.Option(metavar="TAHUN", help="Tahun anggaran yang memakai nomenklatur ini."),
+    ],
+    label: Annotated[
+        str | None, typer.Option(metavar="LABEL", help="Nama versi, mis. 'TA 2027'.")
+    ] = None,
 ) -> None:
     """Impor nomenklatur sub kegiatan dari ekspor SIPD atau daftar kab/kota 900."""
     from app.nomenklatur import reader, store
     from app.report import angka
 
-    try:
-        source_format, entries = reader.read(file)
-    except reader.NomenklaturFormatError as exc:
-        raise fail(str(exc)) from None
+    if not file.is_file():
+        raise fail(f"berkas {file} tidak ada")
     with _session() as session:
+        try:
+            source_format, entries = reader.read(file)
+        except reader.NomenklaturFormatError as exc:
+            raise fail(str(exc)) from None
         version = store.save_version(
             session,
             tahun_anggaran=tahun,
@@ -392,17 +460,16 @@ def nomenklatur_list() -> None:
 
 @cli.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Alamat yang didengarkan.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    host: Annotated[str, typer.Option(metavar="ALAMAT", help="Alamat yang didengarkan.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port.")] = 8000,
 ) -> None:
     """Jalankan layanan: REST API, pekerja run di latar belakang, dan jadwal malam."""
     import uvicorn
-    from sqlalchemy.exc import OperationalError
 
-    from app import migrate
     from app.api.main import create_app
     from app.config import ConfigError
-    from app.db import make_engine
     from app.sync import schedule
 
     settings = settings_or_exit()
@@ -412,12 +479,7 @@ def serve(
         start_logging(settings)
     except (ConfigError, schedule.ScheduleError) as exc:
         raise fail(str(exc)) from None
-    engine = make_engine(settings.database_url)
-    try:
-        if not migrate.is_at_head(engine):
-            raise fail("basis data belum dimigrasi ke versi terbaru: jalankan `sinkron db upgrade`")
-    except OperationalError as exc:
-        raise fail(f"basis data tidak dapat dihubungi: {exc.orig}") from None
+    engine = open_database(settings)
     app = create_app(settings, engine, background=True)
     # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1;
     # the service's guard believes it only from SINKRON_TRUSTED_PROXIES.
@@ -434,17 +496,23 @@ def serve(
 
 @keys_cli.command("create")
 def keys_create(
-    name: Annotated[str, typer.Option(help="Nama pemegang kunci, mis. 'operator-diskominfo'.")],
+    name: Annotated[
+        str,
+        typer.Option(metavar="NAMA", help="Nama pemegang kunci, mis. 'operator-diskominfo'."),
+    ],
     role: Annotated[
         Role,
         typer.Option(
+            metavar="PERAN",
             help="admin: semua, termasuk memulai run dan dead letter; "
-            "planner: melihat run, membaca dan memutuskan mismatch."
+            "planner: melihat run, membaca dan memutuskan mismatch.",
         ),
     ],
     opd: Annotated[
         list[str] | None,
-        typer.Option(help="Batasi kunci planner ke OPD ini (kode_skpd); boleh diulang."),
+        typer.Option(
+            metavar="KODE_SKPD", help="Batasi kunci planner ke OPD ini (kode_skpd); boleh diulang."
+        ),
     ] = None,
 ) -> None:
     """Buat kunci API; kunci dicetak sekali ini saja (yang disimpan hanya hash-nya)."""
@@ -463,12 +531,39 @@ def keys_create(
         audit.record(
             session, principal=cli_principal(), action="kunci.buat", target=name, detail=detail
         )
+        unknown = _unknown_opd(session, kode_skpd)
     typer.echo(key)
     scope = f", OPD {', '.join(sorted(set(kode_skpd)))}" if kode_skpd else ""
     typer.echo(
         f"kunci '{name}' ({role}{scope}) dibuat; simpan sekarang, tidak akan ditampilkan lagi",
         err=True,
     )
+    for kode in unknown:
+        typer.secho(
+            f"peringatan: kode_skpd {kode} belum dikenal: tidak muncul di run mana pun dan "
+            f"bidang urusan {_bidang(kode)} tidak ada di nomenklatur yang diimpor; periksa "
+            "kodenya (kunci tetap dibuat; cabut dengan `sinkron keys revoke` bila salah)",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+
+
+def _bidang(kode_skpd: str) -> str:
+    return ".".join(kode_skpd.split(".")[:2])
+
+
+def _unknown_opd(session: Session, kode_skpd: list[str]) -> list[str]:
+    """The codes no run has seen and whose bidang urusan no nomenclature knows:
+    most likely typing mistakes, which would leave a planner seeing nothing."""
+    from app.nomenklatur import store
+    from app.repositories import ringkasan
+
+    seen = ringkasan.seen_opd(session, kode_skpd)
+    return [
+        kode
+        for kode in sorted(set(kode_skpd) - seen)
+        if not store.knows_bidang(session, _bidang(kode))
+    ]
 
 
 def _checked_opd(opd: list[str] | None) -> list[str]:
@@ -492,7 +587,7 @@ def keys_list() -> None:
 
 
 @keys_cli.command("revoke")
-def keys_revoke(name: Annotated[str, typer.Argument(help="Nama kunci.")]) -> None:
+def keys_revoke(name: Annotated[str, typer.Argument(metavar="NAMA", help="Nama kunci.")]) -> None:
     """Cabut kunci API; permintaan dengan kunci itu ditolak (401) sejak saat ini."""
     from app.access import audit
     from app.access import keys as access_keys
@@ -508,10 +603,10 @@ def keys_revoke(name: Annotated[str, typer.Argument(help="Nama kunci.")]) -> Non
 
 @runs_cli.command("list")
 def runs_list(
-    limit: Annotated[int, typer.Option(help="Jumlah run.")] = 20,
+    limit: Annotated[int, typer.Option(metavar="JUMLAH", help="Jumlah run.")] = 20,
 ) -> None:
     """Run terbaru, satu per baris."""
-    from app.report import STATUS_LABELS, angka
+    from app.report import STATUS_LABELS, TRIGGER_LABELS, angka
     from app.repositories import runs
     from mappings.normalise import WIB
 
@@ -519,16 +614,17 @@ def runs_list(
         for run in runs.page(session, limit=limit)[:limit]:
             total = sum(run.outcome_counts.values())
             typer.echo(
-                f"{run.id:>5}  {run.tahun_anggaran}/{run.tahap:<14} {run.trigger:<9} "
+                f"{run.id:>5}  {run.tahun_anggaran}/{run.tahap:<14} "
+                f"{TRIGGER_LABELS.get(run.trigger, run.trigger):<9} "
                 f"{STATUS_LABELS.get(run.status, run.status):<11} {angka(total):>7} data  "
                 f"{run.created_at.astimezone(WIB):%Y-%m-%d %H:%M} WIB"
             )
 
 
 @runs_cli.command("show")
-def runs_show(run_id: Annotated[int, typer.Argument(help="Nomor run.")]) -> None:
-    """Rincian satu run: cakupan, waktu per tahap, hasil per data."""
-    from app.report import STATUS_LABELS, outcome_table
+def runs_show(run_id: Annotated[int, typer.Argument(metavar="ID", help="Nomor run.")]) -> None:
+    """Rincian satu run: cakupan, waktu per tahap, hasil per data, peringatan."""
+    from app.report import STATUS_LABELS, TRIGGER_LABELS, outcome_table, peringatan_run
     from app.repositories import runs
     from mappings.normalise import WIB
 
@@ -537,7 +633,9 @@ def runs_show(run_id: Annotated[int, typer.Argument(help="Nomor run.")]) -> None
         if run is None:
             raise fail(f"run {run_id} tidak ada", code=1)
         typer.echo(f"Run {run.id} · {run.tahun_anggaran}/{run.tahap} · {STATUS_LABELS[run.status]}")
-        typer.echo(f"pemicu: {run.trigger} ({run.triggered_by or '-'}), penuh: {run.full}")
+        jenis = "penuh" if run.full else "inkremental"
+        pemicu = TRIGGER_LABELS.get(run.trigger, run.trigger)
+        typer.echo(f"pemicu: {pemicu} ({run.triggered_by or '-'}), run {jenis}")
         for label, moment in (("mulai", run.started_at), ("selesai", run.finished_at)):
             if moment is not None:
                 typer.echo(f"{label}: {moment.astimezone(WIB):%Y-%m-%d %H:%M:%S} WIB")
@@ -546,25 +644,15 @@ def runs_show(run_id: Annotated[int, typer.Argument(help="Nomor run.")]) -> None
         typer.echo(outcome_table(run.outcome_counts, run.records_pulled))
         if run.error:
             typer.echo(f"keterangan: {run.error}")
+        warning = peringatan_run(run)
+        if warning:
+            typer.echo(f"peringatan: {warning}")
 
 
 @contextmanager
 def _session() -> Iterator[Session]:
-    from sqlalchemy.exc import OperationalError
-
-    from app import migrate
-    from app.db import make_engine, make_session_factory, session_scope
-
-    engine = make_engine(settings_or_exit().database_url)
-    try:
-        if not migrate.is_at_head(engine):
-            raise fail("basis data belum dimigrasi ke versi terbaru: jalankan `sinkron db upgrade`")
-        with session_scope(make_session_factory(engine)) as session:
-            yield session
-    except OperationalError as exc:
-        raise fail(f"basis data tidak dapat dihubungi: {exc.orig}") from None
-    finally:
-        engine.dispose()
+    with database_session(settings_or_exit()) as session:
+        yield session
 
 
 def main() -> None:

@@ -66,10 +66,15 @@ def head_revisions(versions_dir: Path = MIGRATIONS_DIR / "versions") -> frozense
     return frozenset(revisions - parents)
 
 
-def is_at_head(engine: Engine) -> bool:
-    """True when the database carries the newest migration (what /readyz asks)."""
+def revisions(engine: Engine) -> frozenset[str] | None:
+    """The revisions the database carries; None when it has no Alembic table at all
+    (an empty database, or not Sinkron's)."""
     with engine.connect() as conn:
         if not inspect(conn).has_table(VERSION_TABLE):
-            return False
-        current = set(conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
-    return current == head_revisions()
+            return None
+        return frozenset(conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
+
+
+def is_at_head(engine: Engine) -> bool:
+    """True when the database carries the newest migration (what /readyz asks)."""
+    return revisions(engine) == head_revisions()

@@ -101,6 +101,9 @@ class SyncRun(Base):
     # Set by an admin; the run stops at its next page boundary, in whichever
     # process is carrying it out.
     cancel_requested: Mapped[bool] = mapped_column(default=False)
+    # A run that succeeded pulling nothing from a scope no run ever brought a
+    # record of: most often a wrong tahun or tahap, which the run's warning says.
+    scope_empty: Mapped[bool] = mapped_column(default=False)
     # The process carrying the run out ("host:pid") and its lease token.
     holder: Mapped[str | None] = mapped_column(String(200))
     lease_token: Mapped[int | None]

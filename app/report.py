@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, Protocol
 
 from mappings.normalise import WIB
 
@@ -93,6 +94,17 @@ KATEGORI: dict[str, KategoriInfo] = {
     ),
 }
 
+# Who started a run, in the command's lists.
+TRIGGER_LABELS = {"cli": "perintah", "api": "API", "schedule": "jadwal", "demo": "demo"}
+
+# As the end of "dead letter 7 sudah …".
+DEAD_LETTER_STATUS_LABELS = {
+    "open": "terbuka",
+    "resolved": "sampai di E-Planning",
+    "rejected": "ditolak E-Planning",
+    "superseded": "digantikan hasil run berikutnya",
+}
+
 MISMATCH_STATUS_LABELS = {
     "baru": "baru",
     "diakui": "diakui",
@@ -156,3 +168,30 @@ def outcome_table(counts: dict[str, int], pulled: int) -> str:
     lines.append(f"{'total'.ljust(width)}  {angka(sum(counts.values())):>8}")
     lines.append(f"{'data ditarik'.ljust(width)}  {angka(pulled):>8}")
     return "\n".join(lines)
+
+
+class FinishedRun(Protocol):
+    """What a warning is made of: a sync_run row, or the API's view of one."""
+
+    tahun_anggaran: int
+    tahap: str
+    scope_empty: bool
+    outcome_counts: dict[str, Any]
+
+
+def peringatan_run(run: FinishedRun) -> str | None:
+    """What a finished run warns about: a scope no run ever brought a record of
+    (most often a wrong tahun or tahap), or records left as dead letters."""
+    if run.scope_empty:
+        return (
+            f"E-Program tidak mengirim satu data pun untuk tahun anggaran {run.tahun_anggaran} "
+            f"tahap {run.tahap}, dan Sinkron belum pernah menerima data untuk cakupan ini: "
+            "periksa tahun anggaran, tahap dan kode OPD yang diminta"
+        )
+    dead = run.outcome_counts.get("dead_letter", 0)
+    if dead:
+        return (
+            f"{dead} data gagal dikirim ke E-Planning dan menjadi dead letter; "
+            "run berikutnya mengirimnya ulang, atau kirim ulang lewat /api/v1/dead-letters/retry"
+        )
+    return None

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from demo.run import run_demo
+from demo.run import TAHAP, TAHUN, run_demo
 
 cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
@@ -21,8 +21,8 @@ def demo(
     seed: Annotated[
         int, typer.Option(help="Benih data tiruan (hasil sama untuk benih sama).")
     ] = 2026,
-    tahun: Annotated[int, typer.Option(help="Tahun anggaran.")] = 2027,
-    tahap: Annotated[str, typer.Option(help="Tahap.")] = "renja",
+    tahun: Annotated[int, typer.Option(help="Tahun anggaran.")] = TAHUN,
+    tahap: Annotated[str, typer.Option(help="Tahap.")] = TAHAP,
     port: Annotated[int, typer.Option(help="Port layanan Sinkron.")] = 8000,
 ) -> None:
     """Jalankan E-Program dan E-Planning tiruan, layanan Sinkron, dan satu sinkronisasi penuh."""

@@ -34,6 +34,9 @@ from standins.dataset import EProgramDataset
 from standins.generator import generate
 from standins.server import ServerThread
 
+# The demo's scope: the built-in nomenclature sample is of TA 2027, and every
+# example in the README is for this scope (tests/e2e/test_readme.py).
+TAHUN, TAHAP = 2027, "renja"
 DEMO_API_KEY = "eprogram-dev-key"
 DEMO_TOKEN = "eplanning-dev-token"
 PLANNER_TOKEN = "perencana-dev-token"  # a planner of the Bappeda, in E-Planning's own screens

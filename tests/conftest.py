@@ -37,6 +37,24 @@ def anyio_backend() -> str:
 
 
 @contextmanager
+def postgres_schema() -> Iterator[str]:
+    """The URL of an empty PostgreSQL schema of its own, dropped afterwards."""
+    if not POSTGRES_URL:
+        pytest.skip(POSTGRES_SKIP)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(POSTGRES_URL))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{normalise_url(POSTGRES_URL)}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@contextmanager
 def migrated_database(kind: str, directory: Path) -> Iterator[str]:
     """A freshly migrated database: a SQLite file in ``directory``, or a
     PostgreSQL schema of its own, dropped afterwards."""
@@ -45,21 +63,9 @@ def migrated_database(kind: str, directory: Path) -> Iterator[str]:
         migrate.upgrade(url)
         yield url
         return
-    if not POSTGRES_URL:
-        pytest.skip(POSTGRES_SKIP)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(POSTGRES_URL))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    url = f"{normalise_url(POSTGRES_URL)}{separator}options=-csearch_path%3D{schema}"
-    try:
+    with postgres_schema() as url:
         migrate.upgrade(url)
         yield url
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

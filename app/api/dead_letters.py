@@ -16,6 +16,7 @@ from app.api.schemas import DeadLetterOut, DeadLetterPage, RetryOut
 from app.config import Settings
 from app.db import session_scope
 from app.models import DeadLetter, DeadLetterStatus, utcnow
+from app.report import DEAD_LETTER_STATUS_LABELS
 from app.repositories import dead_letters
 from app.sync import contacts, lease, replay
 
@@ -76,10 +77,10 @@ def _retry(
         with session_scope(sessions) as session:
             lease.release(session, token=token)
     return RetryOut(
-        retried=len(recorded),
-        resolved=sum(1 for d in recorded if d.status == DeadLetterStatus.RESOLVED),
-        still_open=sum(1 for d in recorded if d.status == DeadLetterStatus.OPEN),
-        rejected=sum(1 for d in recorded if d.status == DeadLetterStatus.REJECTED),
+        dikirim_ulang=len(recorded),
+        terkirim=sum(1 for d in recorded if d.status == DeadLetterStatus.RESOLVED),
+        masih_terbuka=sum(1 for d in recorded if d.status == DeadLetterStatus.OPEN),
+        ditolak=sum(1 for d in recorded if d.status == DeadLetterStatus.REJECTED),
         items=[DeadLetterOut.model_validate(d) for d in recorded],
     )
 
@@ -101,7 +102,7 @@ def retry_all(
         action="dead_letter.kirim_ulang",
         target=f"{len(letters)} operasi",
         status_code=200,
-        detail={"resolved": outcome.resolved, "still_open": outcome.still_open},
+        detail={"terkirim": outcome.terkirim, "masih_terbuka": outcome.masih_terbuka},
     )
     return outcome
 
@@ -119,7 +120,8 @@ def retry_one(
     if letter is None:
         raise NotFound(f"dead letter {letter_id} tidak ada")
     if letter.status != DeadLetterStatus.OPEN:
-        raise Conflict(f"dead letter {letter_id} sudah {letter.status}", code="sudah_selesai")
+        state = DEAD_LETTER_STATUS_LABELS.get(letter.status, letter.status)
+        raise Conflict(f"dead letter {letter_id} sudah {state}", code="sudah_selesai")
     session.commit()  # end the read before E-Planning is called
     outcome = _retry(settings, sessions, [letter])
     audit_action(

@@ -161,7 +161,7 @@ class _Context(dict[str, Any]):
         return "?"
 
 
-def _in_indonesian(err: Any) -> str:
+def in_indonesian(err: Any) -> str:
     """Pydantic's English message, said in Bahasa Indonesia for the common cases."""
     kind = err.get("type")
     if kind in _MESSAGES:
@@ -180,6 +180,21 @@ def _in_indonesian(err: Any) -> str:
 
 
 _PLACES = frozenset({"body", "query", "path"})
+
+
+def explain(err: Any) -> str:
+    """One validation error as a person reads it, naming the field."""
+    loc = tuple(err.get("loc", ()))
+    if err.get("type") == "json_invalid":
+        # pydantic puts the character offset where the body stopped being JSON.
+        at = next((p for p in loc[1:] if isinstance(p, int)), None)
+        shown = f" (karakter ke-{at})" if at is not None else ""
+        return f"isi permintaan bukan JSON yang sah{shown}"
+    # "kategori", not "query.kategori": people name the field, not its place.
+    where = ".".join(str(p) for p in loc if p not in _PLACES)
+    if not where and loc[:1] == ("body",):
+        return f"isi permintaan {in_indonesian(err)}"
+    return f"{where}: {in_indonesian(err)}"
 
 
 def _body(code: str, detail: str) -> dict[str, str]:
@@ -244,11 +259,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = []
-        for err in exc.errors():
-            # "kategori", not "query.kategori": people name the field, not its place.
-            where = ".".join(str(p) for p in err.get("loc", ()) if p not in _PLACES)
-            parts.append(f"{where}: {_in_indonesian(err)}")
+        parts = [explain(err) for err in exc.errors()]
         return JSONResponse(_body("validasi", "; ".join(parts)), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

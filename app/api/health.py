@@ -15,12 +15,16 @@ router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
 
 
-@router.get("/healthz")
+@router.get("/healthz", summary="Proses layanan hidup")
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    summary="Siap melayani: basis data terhubung dan migrasinya versi terbaru",
+    responses={503: {"description": "Belum siap: basis data atau migrasinya"}},
+)
 def readyz(engine: EngineDep) -> JSONResponse:
     try:
         ready = migrate.is_at_head(engine)

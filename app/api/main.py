@@ -18,6 +18,7 @@ from app.api import (
     health,
     metrics,
     mismatches,
+    openapi,
     ringkasan,
     runs,
     status,
@@ -96,4 +97,5 @@ def create_app(settings: Settings, engine: Engine, *, background: bool = False) 
         app.include_router(module.router)
     app.include_router(metrics.router)
     web.install(app)
+    openapi.install(app)
     return app

@@ -13,7 +13,13 @@ from app.observability.metrics import render
 router = APIRouter(tags=["metrics"])
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    summary="Metrik Prometheus",
+    description="Teks Prometheus: run per status, data per hasil, latensi, percobaan ulang, "
+    "umur keberhasilan terakhir per cakupan, dead letter terbuka. Tanpa data perencanaan.",
+)
 def metrics(request: Request) -> Response:
     """Prometheus text: runs by status, records by outcome, latency, retries, staleness."""
     body, content_type = render(request.app.state.session_factory)

@@ -22,6 +22,7 @@ from app.api.schemas import (
     Tahap,
 )
 from app.models import Outcome, RunStatus, SyncRun, Trigger
+from app.report import STATUS_LABELS
 from app.repositories import outcomes, runs
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
@@ -110,7 +111,8 @@ def create_run(
     busy = runs.active(session)
     if busy is not None:
         raise Conflict(
-            f"run {busy.id} ({busy.tahun_anggaran}/{busy.tahap}) masih {busy.status}; "
+            f"run {busy.id} ({busy.tahun_anggaran}/{busy.tahap}) masih "
+            f"{STATUS_LABELS.get(busy.status, busy.status)}; "
             "tunggu selesai atau batalkan dulu",
             code="run_berjalan",
         )
@@ -210,7 +212,9 @@ def cancel_run(
 ) -> RunOut:
     run = _get(session, run_id)
     if run.status not in (RunStatus.PENDING, RunStatus.RUNNING):
-        raise Conflict(f"run {run_id} sudah {run.status}", code="run_selesai")
+        raise Conflict(
+            f"run {run_id} sudah {STATUS_LABELS.get(run.status, run.status)}", code="run_selesai"
+        )
     if not runs.cancel_pending(session, run_id):
         # Already taken by a worker: it stops at its next page boundary.
         runs.request_cancel(session, run_id)

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from app.models import DeadLetterStatus, Outcome, RunStatus, Stage
+from app.report import peringatan_run
 from app.sync.scope import KODE_SKPD
 
 TahapIn = Literal["renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan"]
@@ -51,16 +52,15 @@ class _RunBase(BaseModel):
     error: str | None
     cancel_requested: bool
     scheduled_for: datetime | None
+    scope_empty: bool = Field(default=False, exclude=True)  # said in `peringatan`
 
-    @computed_field(description="Ada data yang belum sampai di E-Planning (dead letter).")
+    @computed_field(
+        description="Yang perlu diperhatikan: cakupan yang tidak pernah berisi data (tahun "
+        "anggaran atau tahap yang keliru?), atau data yang belum sampai di E-Planning "
+        "(dead letter); null bila tidak ada."
+    )
     def peringatan(self) -> str | None:
-        dead = self.outcome_counts.get("dead_letter", 0)
-        if not dead:
-            return None
-        return (
-            f"{dead} data gagal dikirim ke E-Planning dan menjadi dead letter; "
-            "run berikutnya mengirimnya ulang, atau kirim ulang lewat /api/v1/dead-letters/retry"
-        )
+        return peringatan_run(self)
 
 
 class RunOut(_RunBase):
@@ -202,12 +202,35 @@ class DeadLetterPage(BaseModel):
     next_cursor: str | None
 
 
+_DEPRECATED: dict[str, Any] = {"deprecated": True}
+_OLD_KEY = "Nama lama, sama dengan {}; tetap dikirim untuk klien lama dan akan dihapus."
+
+
 class RetryOut(BaseModel):
-    retried: int
-    resolved: int
-    still_open: int
-    rejected: int
+    dikirim_ulang: int = Field(description="Dead letter yang dikirim ulang.")
+    terkirim: int = Field(description="Yang kini sampai di E-Planning (status resolved).")
+    masih_terbuka: int = Field(description="Yang masih gagal dan tetap terbuka (status open).")
+    ditolak: int = Field(description="Yang ditolak E-Planning untuk selamanya (status rejected).")
     items: list[DeadLetterOut]
+
+    # The keys of versions before the Indonesian names, still sent for the scripts
+    # that read them; marked deprecated in the OpenAPI document only (pydantic's
+    # own `deprecated=` would warn on every answer).
+    @computed_field(description=_OLD_KEY.format("dikirim_ulang"), json_schema_extra=_DEPRECATED)
+    def retried(self) -> int:
+        return self.dikirim_ulang
+
+    @computed_field(description=_OLD_KEY.format("terkirim"), json_schema_extra=_DEPRECATED)
+    def resolved(self) -> int:
+        return self.terkirim
+
+    @computed_field(description=_OLD_KEY.format("masih_terbuka"), json_schema_extra=_DEPRECATED)
+    def still_open(self) -> int:
+        return self.masih_terbuka
+
+    @computed_field(description=_OLD_KEY.format("ditolak"), json_schema_extra=_DEPRECATED)
+    def rejected(self) -> int:
+        return self.ditolak
 
 
 class AuditOut(BaseModel):

@@ -124,3 +124,12 @@ def items_as_reference(session: Session, version_id: int) -> list[dict[str, str 
 
 def all_versions(session: Session) -> Sequence[NomenklaturVersion]:
     return session.scalars(select(NomenklaturVersion).order_by(NomenklaturVersion.id)).all()
+
+
+def knows_bidang(session: Session, bidang: str) -> bool:
+    """Whether any imported version has a sub kegiatan of this bidang urusan
+    ('1.02'): the first pair of a kode_skpd names the OPD's main bidang."""
+    found = session.scalar(
+        select(NomenklaturItem.id).where(NomenklaturItem.kode.startswith(f"{bidang}.")).limit(1)
+    )
+    return found is not None

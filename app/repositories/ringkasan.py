@@ -290,6 +290,31 @@ def trend(
     return series
 
 
+def has_records(
+    session: Session, *, tahun_anggaran: int, tahap: str, opd: frozenset[str] | None = None
+) -> bool:
+    """Whether any E-Program record of this tahun/tahap (of these OPD) has ever
+    reached Sinkron: a scope that never had data is most often a wrong year."""
+    found = session.scalar(
+        select(RecordState.source_id)
+        .where(
+            RecordState.tahun_anggaran == tahun_anggaran,
+            RecordState.tahap == tahap,
+            *_in(RecordState.kode_skpd, opd),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def seen_opd(session: Session, kode_skpd: Sequence[str]) -> set[str]:
+    """Those of these OPD that some run has summed up (any tahun, any tahap)."""
+    rows = session.scalars(
+        select(OpdSnapshot.kode_skpd).where(OpdSnapshot.kode_skpd.in_(sorted(set(kode_skpd))))
+    )
+    return set(rows)
+
+
 def scopes(session: Session) -> list[tuple[int, str]]:
     """The (tahun anggaran, tahap) pairs that have records or mismatches, newest
     tahun first: what the report pages offer to choose from."""

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Lease, RecordOutcome, RunStatus, Stage, SyncRun, Trigger, utcnow
+from app.repositories import ringkasan
 from app.repositories.upsert import affected, insert_missing
 
 
@@ -106,6 +107,14 @@ def finish(
     error: str | None = None,
     finished_at: datetime | None = None,
 ) -> None:
+    """End a run; one that succeeded with nothing pulled also notes whether its
+    scope has ever had a record (`scope_empty`), in the same transaction, so
+    nobody sees it finished without its warning."""
+    empty = (
+        status == RunStatus.SUCCEEDED
+        and not any(counts.values())
+        and _never_had_data(session, run_id)
+    )
     session.execute(
         update(SyncRun)
         .where(SyncRun.id == run_id)
@@ -115,7 +124,20 @@ def finish(
             error=error,
             stage=Stage.SELESAI,
             finished_at=finished_at or utcnow(),
+            scope_empty=empty,
         )
+    )
+
+
+def _never_had_data(session: Session, run_id: int) -> bool:
+    run = session.get(SyncRun, run_id)
+    if run is None:
+        return False
+    return not ringkasan.has_records(
+        session,
+        tahun_anggaran=run.tahun_anggaran,
+        tahap=run.tahap,
+        opd=frozenset(run.kode_skpd) if run.kode_skpd else None,
     )
 
 

@@ -6,6 +6,7 @@ The service leaves runs to its background worker instead (app.service).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from app import migrate
 from app.access import audit
@@ -13,6 +14,8 @@ from app.access.keys import Principal
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.models import Trigger
+from app.report import peringatan_run
+from app.repositories import runs
 from app.sync.pipeline import Progress, RunSummary
 from app.sync.scope import Scope
 from app.sync.worker import RunWorker
@@ -22,6 +25,14 @@ class NotMigrated(Exception):
     """The database lacks the newest migration; the message says what to run."""
 
 
+@dataclass(frozen=True)
+class Done:
+    """A run carried out here, and what its record warns about (app.report.peringatan_run)."""
+
+    summary: RunSummary
+    peringatan: str | None
+
+
 def run_once(
     settings: Settings,
     scope: Scope,
@@ -29,7 +40,7 @@ def run_once(
     trigger: Trigger,
     principal: Principal,
     progress: Callable[[Progress], None] | None = None,
-) -> RunSummary:
+) -> Done:
     """Create one run, carry it out here under the lease and audit it as `principal`'s.
 
     Raises NotMigrated before anything is written, and app.sync.worker.Busy
@@ -48,6 +59,8 @@ def run_once(
             audit.record(
                 session, principal=principal, action="run.buat", target=f"run {summary.run_id}"
             )
-        return summary
+            run = runs.get(session, summary.run_id)
+            warning = run and peringatan_run(run)
+        return Done(summary, warning or None)
     finally:
         engine.dispose()

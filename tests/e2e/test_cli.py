@@ -88,7 +88,8 @@ def test_sync_refuses_a_database_that_is_not_migrated(
     get_settings.cache_clear()
     code, output = sync("--full")
     assert code == 2
-    assert "belum dimigrasi" in output
+    assert f"berkas {tmp_path / 'kosong.db'} tidak ada" in output
+    assert not (tmp_path / "kosong.db").exists()
     assert world.eplanning_records() == {}
 
 

@@ -75,11 +75,11 @@ YEAR = ("--tahun", str(TAHUN))
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--tahap", TAHAP, "--xlsx", "x.xlsx"), "Missing option '--tahun'"),
+        (("--tahap", TAHAP, "--xlsx", "x.xlsx"), "opsi '--tahun' wajib diisi"),
         ((*YEAR, "--tahap", "final", "--xlsx", "x.xlsx"), "tahap 'final' tidak dikenal"),
         ((*YEAR, "--tahap", TAHAP), "sebutkan --xlsx BERKAS dan/atau --csv BERKAS"),
         ((*YEAR, "--tahap", TAHAP, "--opd", "BOGUS", "--csv", "x.csv"), "--opd 'BOGUS' bukan"),
-        ((*YEAR, "--tahap", TAHAP, "--status", "tutup", "--csv", "x.csv"), "'--status'"),
+        ((*YEAR, "--tahap", TAHAP, "--status", "tutup", "--csv", "x.csv"), "'tutup' bukan salah"),
     ],
 )
 def test_laporan_refuses_bad_options_clearly(
