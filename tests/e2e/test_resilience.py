@@ -13,10 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import migrate
 from app.db import make_engine, make_session_factory, session_scope
 from app.models import Mismatch, RunStatus
-from standins import nomenklatur, seed
 from standins.generator import generate
 from tests.e2e.conftest import TAHAP, TAHUN, World, make_world
-from tests.e2e.test_findings import planner_put
+from tests.e2e.test_findings import planner_types
 
 # 20% of requests to each server fail in one of the ways the contracts list.
 TWENTY_PERCENT = {
@@ -125,14 +124,7 @@ def test_a_run_stopped_midway_is_resumed_from_its_checkpoint(world: World) -> No
 
 
 def test_a_full_run_stopped_midway_is_continued_by_the_next_full_run(world: World) -> None:
-    [typed] = seed.hand_entered(
-        world.dataset,
-        nomenklatur.load_sample()["items"],
-        tahun_anggaran=TAHUN,
-        tahap=TAHAP,
-        count=1,
-    )
-    planner_put(world, typed)
+    [typed] = planner_types(world, 1)
     pages: list[int] = []
 
     first = world.sync(

@@ -20,12 +20,14 @@ from app.models import OPEN_MISMATCH, Mismatch, RunStatus, SyncRun
 from app.sync.pipeline import Progress, RunSummary
 from app.sync.schedule import WIB, Schedule, Scheduler
 from app.sync.worker import RunWorker
-from standins import nomenklatur, seed
-from standins.dataset import EProgramDataset
-from standins.generator import generate
-from tests.e2e.conftest import TAHAP, TAHUN, World, make_world
-from tests.e2e.test_findings import planner_delete, planner_put
-from tests.e2e.test_processes import Service, run_row, wait_until
+from tests.e2e.conftest import TAHAP, TAHUN, World, make_world, tidy
+from tests.e2e.test_findings import planner_delete, planner_types
+from tests.e2e.test_processes import (
+    Service,
+    run_row,
+    services,  # noqa: F401 (the fixture, by its name)
+    wait_until,
+)
 from tests.e2e.test_sync import assert_adds_up, key_of
 
 Key = tuple[str, str]
@@ -110,15 +112,7 @@ def planners_work(world: World, *, eprogram_touches: bool) -> PlannersWork:
     edited = {raw["id"]: key_of(raw) for raw in records[20:23]}
     for n, key in enumerate(edited.values()):
         world.manual_edit(key, {"nama_sub_kegiatan": f"Diubah oleh perencana {n}"})
-    typed = seed.hand_entered(
-        world.dataset,
-        nomenklatur.load_sample()["items"],
-        tahun_anggaran=TAHUN,
-        tahap=TAHAP,
-        count=2,
-    )
-    for body in typed:
-        planner_put(world, body)
+    typed = planner_types(world, 2)
     gone = records[30]
     planner_delete(world, world.eplanning_records()[key_of(gone)])
     if eprogram_touches:
@@ -137,19 +131,6 @@ def assert_planners_work_kept(world: World, work: PlannersWork) -> None:
     for key in [*work.edited.values(), *work.added, work.deleted[1]]:
         assert store[key] == work.after[key], key
         assert store[key]["diperbarui_oleh"] == PLANNER
-
-
-def tidy(sample_items: list[dict[str, Any]]) -> EProgramDataset:
-    """The data of conftest's ``tidy_dataset``, made again for a world of its own."""
-    return generate(
-        sample_items,
-        tahun_anggaran=TAHUN,
-        tahap=TAHAP,
-        size=160,
-        seed=7,
-        untidy=False,
-        problem_rate=0,
-    )
 
 
 @pytest.fixture
@@ -235,16 +216,9 @@ def test_with_source_wins_the_scheduled_run_overwrites_edits_eprogram_never_touc
     assert held["diperbarui_oleh"] == "integrasi-eprogram"
 
 
-@pytest.fixture
-def services() -> Iterator[list[Service]]:
-    started: list[Service] = []
-    yield started
-    for service in started:
-        service.stop()
-
-
 def test_a_scheduled_run_killed_midway_is_continued_by_the_next_and_still_sees_everything(
-    world: World, services: list[Service]
+    world: World,
+    services: list[Service],  # noqa: F811 (the fixture imported above)
 ) -> None:
     assert_adds_up(world.sync(full=True))
     work = planners_work(world, eprogram_touches=False)
@@ -287,14 +261,7 @@ def test_a_scheduled_run_killed_midway_is_continued_by_the_next_and_still_sees_e
 
 
 def test_a_scheduled_run_failed_by_an_outage_midway_is_healed_by_the_next(world: World) -> None:
-    [typed] = seed.hand_entered(
-        world.dataset,
-        nomenklatur.load_sample()["items"],
-        tahun_anggaran=TAHUN,
-        tahap=TAHAP,
-        count=1,
-    )
-    planner_put(world, typed)
+    [typed] = planner_types(world, 1)
 
     class EPlanningGoesDown(RunWorker):
         """The service's worker, while E-Planning goes down after two pages."""
