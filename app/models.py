@@ -158,7 +158,8 @@ class Checkpoint(Base):
     # again (updated_since is inclusive) and skips these.
     watermark: Mapped[str | None] = mapped_column(String(32))
     watermark_ids: Mapped[list[Any]] = mapped_column(default=list)
-    # Set while a pass is under way: where to continue after a crash.
+    # Set while a pass is under way: where to continue after a crash, and the run
+    # that began the pass (the runs that continue it keep it).
     pass_updated_since: Mapped[str | None] = mapped_column(String(32))
     pass_after: Mapped[str | None] = mapped_column(String(255))
     pass_run_id: Mapped[int | None]

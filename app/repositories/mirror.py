@@ -7,7 +7,7 @@ full run's read refreshes it and forgets what E-Planning no longer holds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, bindparam, delete, or_, select, update
@@ -164,13 +164,19 @@ def is_filled(session: Session, *, tahun_anggaran: int, tahap: str) -> bool:
 
 
 def not_in_eprogram(
-    session: Session, *, tahun_anggaran: int, tahap: str, run_id: int, chunk: int = 1000
+    session: Session,
+    *,
+    tahun_anggaran: int,
+    tahap: str,
+    run_ids: Sequence[int],
+    chunk: int = 1000,
 ) -> Iterator[dict[NaturalKey, RemoteEntry]]:
-    """Active copies no E-Program record spoke for in this full run, a chunk at a time.
+    """Active copies no E-Program record spoke for in this full pass, a chunk at a time.
 
-    A key is spoken for by an active source record the run saw (source_record,
+    A key is spoken for by an active source record the pass saw (source_record,
     by its key index) or by a record it could not map but whose key it could
     read (record_outcome): an anti-join, so nothing of the run is kept in memory.
+    ``run_ids`` are the runs of the pass (one, unless it was continued after a crash).
     """
     m = EPlanningMirror
     active_source = (
@@ -180,7 +186,7 @@ def not_in_eprogram(
             SourceRecord.tahap == m.tahap,
             SourceRecord.kode_sub_skpd == m.kode_sub_skpd,
             SourceRecord.kode_sub_kegiatan == m.kode_sub_kegiatan,
-            SourceRecord.run_id == run_id,
+            SourceRecord.run_id.in_(run_ids),
             SourceRecord.aktif.is_(True),
         )
         .exists()
@@ -188,7 +194,7 @@ def not_in_eprogram(
     unmapped = (
         select(RecordOutcome.id)
         .where(
-            RecordOutcome.run_id == run_id,
+            RecordOutcome.run_id.in_(run_ids),
             RecordOutcome.outcome == Outcome.UNMAPPABLE,
             RecordOutcome.kode_sub_skpd == m.kode_sub_skpd,
             RecordOutcome.kode_sub_kegiatan == m.kode_sub_kegiatan,

@@ -476,13 +476,13 @@ class Pipeline:
 
     def _start(self, scope: Scope) -> watermark.Start:
         """Where the pass begins in E-Program's feed (docs/design.md, promise 3)."""
-        if scope.partial or scope.full:
+        if scope.partial:
             return watermark.Start()
         with session_scope(self.sessions) as session:
             saved = checkpoints.get(session, scope.tahun_anggaran, scope.tahap)
-            start = watermark.start(saved, incremental=True)
-            if start.resumed and saved is not None:
-                log.info("melanjutkan dari checkpoint run %s", saved.pass_run_id)
+            start = watermark.start(saved, incremental=not scope.full)
+        if start.resumed:
+            log.info("melanjutkan penarikan yang dimulai run %s dari checkpoint", start.began)
         return start
 
     async def _process_page(
@@ -729,6 +729,7 @@ class Pipeline:
                 updated_since=state.start.updated_since,
                 next_after=page.next_after,
                 watermark=moved,
+                began=state.start.began,
             )
             mirror.save_written(session, pushed_copies, run_id=run_id)
             fresh_ids = len(book.source_ids - before.keys())
@@ -749,13 +750,19 @@ class Pipeline:
         self.progress(Progress(run_id, stage, 0, state.pulled, dict(state.counts)))
 
     def _only_in_eplanning(self, run_id: int, scope: Scope, state: _PassState) -> None:
-        """A full run has seen every E-Program record: what E-Planning holds
-        active beyond them is only there; what was only there before and is no
-        longer is settled."""
+        """A full pass has seen every E-Program record (in this run, and in the
+        runs before it that the pass continues): what E-Planning holds active
+        beyond them is only there; what was only there before and is no longer
+        is settled."""
         with session_scope(self.sessions) as session:
             self.fence(session)
             for chunk in mirror.not_in_eprogram(
-                session, tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap, run_id=run_id
+                session,
+                tahun_anggaran=scope.tahun_anggaran,
+                tahap=scope.tahap,
+                run_ids=checkpoints.runs_of_pass(
+                    session, scope.tahun_anggaran, scope.tahap, began=state.start.began or run_id
+                ),
             ):
                 mismatches.record(session, run_id, standing.only_in_eplanning(chunk, ()))
             mismatches.resolve_unseen(

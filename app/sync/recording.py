@@ -54,8 +54,11 @@ def record_page(
     updated_since: str | None,
     next_after: str | None,
     watermark: Watermark,
+    began: int | None = None,
 ) -> None:
-    """Everything the page left, then the checkpoint past it (a partial run owns none)."""
+    """Everything the page left, then the checkpoint past it (a partial run owns none).
+
+    ``began`` is the run that began the pass this run continues (None: this one)."""
     outcomes.save(session, run_id, book.outcomes)
     for loser_id, winner_id in book.superseded:
         outcomes.mark_superseded(session, run_id, loser_id, winner_id)
@@ -91,7 +94,7 @@ def record_page(
             session,
             tahun_anggaran=scope.tahun_anggaran,
             tahap=scope.tahap,
-            run_id=run_id,
+            pass_run_id=began or run_id,
             pass_updated_since=updated_since,
             next_after=next_after,
             watermark=watermark.second,

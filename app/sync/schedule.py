@@ -2,9 +2,10 @@
 
 ``SINKRON_SCHEDULE`` (default ``0 1 * * *``) is a standard 5-field cron
 expression read in WIB (Asia/Jakarta); ``SINKRON_SYNC_SCOPES`` lists what each
-firing covers, e.g. ``2026:renja,2026:apbd``. The :class:`Scheduler` only
-*creates* pending runs; a worker carries them out under the lease. The clock is
-injected, so tests move time by hand.
+firing covers, e.g. ``2026:renja,2026:apbd``. Each firing is a full run per
+scope (see :func:`create_scheduled_run`). The :class:`Scheduler` only *creates*
+pending runs; a worker carries them out under the lease. The clock is injected,
+so tests move time by hand.
 """
 
 from __future__ import annotations
@@ -163,7 +164,13 @@ def scopes_scheduled_at(session: Session, moment: datetime) -> set[ScopeKey]:
 
 
 def create_scheduled_run(session: Session, scope: ScopeKey, *, scheduled_for: datetime) -> SyncRun:
-    """A pending incremental run of ``scope`` for the cron time ``scheduled_for``.
+    """A pending full run of ``scope`` for the cron time ``scheduled_for``.
+
+    Full, because an incremental run reads nothing of E-Planning once the mirror
+    is filled: only a full comparison sees what planners did there since (an
+    edit, a record only there, a record deleted there) with no admin action
+    (docs/design.md, promise 10). A full run cut short is continued by the next
+    one at its checkpoint (promise 3).
 
     Raises IntegrityError (at flush) when that run already exists: the unique
     (tahun_anggaran, tahap, scheduled_for) makes two replicas create it once.
@@ -173,7 +180,7 @@ def create_scheduled_run(session: Session, scope: ScopeKey, *, scheduled_for: da
         session,
         tahun_anggaran=tahun_anggaran,
         tahap=tahap,
-        full=False,
+        full=True,
         trigger=TRIGGER,
         triggered_by=TRIGGERED_BY,
         scheduled_for=scheduled_for,

@@ -1,8 +1,10 @@
-"""The incremental pull's position in E-Program's feed (docs/design.md, promise 3). Pure.
+"""The pull's position in E-Program's feed (docs/design.md, promise 3). Pure.
 
 E-Program's `updated_since` is inclusive and has one-second resolution, so an
 incremental pass asks again for the last second it recorded and skips the
-records of that second it already has, instead of counting them twice.
+records of that second it already has, instead of counting them twice. A pass
+cut short (a crash, a kill, an outage) is continued by the next run at its
+cursor, a full run's pass over everything included.
 """
 
 from __future__ import annotations
@@ -53,17 +55,21 @@ class Saved(Protocol):
     def pass_updated_since(self) -> str | None: ...
     @property
     def pass_after(self) -> str | None: ...
+    @property
+    def pass_run_id(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
 class Start:
     """Where a pass begins: the feed query, the watermark it carries on from,
-    and the records of the overlap second it must skip."""
+    the records of the overlap second it must skip, and the run that began the
+    pass when this one continues it (None: this run begins a pass)."""
 
     updated_since: str | None = None
     after: str | None = None
     watermark: Watermark = Watermark()
     recorded: Watermark = Watermark()
+    began: int | None = None
 
     @property
     def resumed(self) -> bool:
@@ -71,13 +77,21 @@ class Start:
 
 
 def start(saved: Saved | None, *, incremental: bool) -> Start:
-    """A full or partial pass reads everything; an incremental one resumes a pass
-    cut short where it stopped, or asks again for the watermark second."""
-    if not incremental or saved is None:
+    """Where the next pass of a tahun/tahap begins.
+
+    An incremental run continues any pass cut short where it stopped, or asks
+    again for the watermark second. A full run reads everything: it continues a
+    pass over everything (no ``updated_since``) cut short, so that a full run
+    killed halfway costs the next one at most a page, and otherwise starts from
+    the first record (the rest of an incremental pass is inside its own).
+    """
+    if saved is None:
         return Start()
     watermark = Watermark(saved.watermark, frozenset(str(i) for i in saved.watermark_ids))
-    if saved.pass_after:
-        return Start(saved.pass_updated_since, saved.pass_after, watermark)
+    if saved.pass_after and (incremental or saved.pass_updated_since is None):
+        return Start(saved.pass_updated_since, saved.pass_after, watermark, began=saved.pass_run_id)
+    if not incremental:
+        return Start()
     return Start(saved.watermark, None, watermark, recorded=watermark)
 
 

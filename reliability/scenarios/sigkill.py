@@ -3,11 +3,11 @@
 The kill moments are spread over the run by progress: each kill waits until
 E-Program has served a randomly drawn number of pages (0 kills during start-up
 and the read of E-Planning), then a random fraction of a second more. The
-first run is `sinkron sync --full`; every restart is `sinkron sync`, what the
-nightly schedule or an admin runs: a full pass cut short is resumed by the
-next incremental run (app/sync/watermark.py), and the lease of a holder whose
-process is gone on this host is taken over at once (app/sync/lease.py), so
-no admin action is needed in between.
+first run is `sinkron sync --full`; every restart is `sinkron sync`, what an
+admin runs by default: a full pass cut short is resumed by the next run,
+incremental or full as the schedule's are (app/sync/watermark.py), and the
+lease of a holder whose process is gone on this host is taken over at once
+(app/sync/lease.py), so no admin action is needed in between.
 """
 
 from __future__ import annotations

@@ -129,8 +129,8 @@ def sample_items() -> list[dict[str, Any]]:
     return list(nomenklatur.load_sample()["items"])
 
 
-@pytest.fixture
-def tidy_dataset(sample_items: list[dict[str, Any]]) -> EProgramDataset:
+def tidy(sample_items: list[dict[str, Any]]) -> EProgramDataset:
+    """160 tidy records: the same every time they are made."""
     return generate(
         sample_items,
         tahun_anggaran=TAHUN,
@@ -140,6 +140,11 @@ def tidy_dataset(sample_items: list[dict[str, Any]]) -> EProgramDataset:
         untidy=False,
         problem_rate=0,
     )
+
+
+@pytest.fixture
+def tidy_dataset(sample_items: list[dict[str, Any]]) -> EProgramDataset:
+    return tidy(sample_items)
 
 
 @pytest.fixture

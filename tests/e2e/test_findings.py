@@ -68,6 +68,21 @@ def planner_put(world: World, body: dict[str, Any]) -> None:
     httpx.put(path, json=body, headers=headers).raise_for_status()
 
 
+def planner_types(world: World, count: int) -> list[dict[str, Any]]:
+    """Records of sub-units E-Program does not have, typed by a planner straight
+    into E-Planning; their bodies."""
+    typed = seed.hand_entered(
+        world.dataset,
+        nomenklatur.load_sample()["items"],
+        tahun_anggaran=TAHUN,
+        tahap=TAHAP,
+        count=count,
+    )
+    for body in typed:
+        planner_put(world, body)
+    return typed
+
+
 def planner_delete(world: World, body: dict[str, Any]) -> None:
     path = (
         f"{world.target.url}/api/v1/renja-sub-kegiatan/{TAHUN}/{TAHAP}/"
@@ -196,14 +211,7 @@ def test_a_conflict_leaves_the_two_pagu_side_by_side(world: World) -> None:
 
 def test_what_only_eplanning_holds_is_found_by_full_runs_and_settled(world: World) -> None:
     world.sync(full=True)
-    [typed] = seed.hand_entered(
-        world.dataset,
-        nomenklatur.load_sample()["items"],
-        tahun_anggaran=TAHUN,
-        tahap=TAHAP,
-        count=1,
-    )
-    planner_put(world, typed)
+    [typed] = planner_types(world, 1)
 
     world.sync()  # incremental: it has not seen everything, so it says nothing
     assert found(world, kategori="hanya_di_eplanning") == []

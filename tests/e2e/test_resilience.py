@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrate
-from app.db import make_engine, make_session_factory
-from app.models import RunStatus
+from app.db import make_engine, make_session_factory, session_scope
+from app.models import Mismatch, RunStatus
 from standins.generator import generate
 from tests.e2e.conftest import TAHAP, TAHUN, World, make_world
+from tests.e2e.test_findings import planner_types
 
 # 20% of requests to each server fail in one of the ways the contracts list.
 TWENTY_PERCENT = {
@@ -119,3 +121,36 @@ def test_a_run_stopped_midway_is_resumed_from_its_checkpoint(world: World) -> No
     assert second.counts == {"created": 60}
     assert len(world.eplanning_records()) == 160
     assert world.sync().pulled == 0
+
+
+def test_a_full_run_stopped_midway_is_continued_by_the_next_full_run(world: World) -> None:
+    [typed] = planner_types(world, 1)
+    pages: list[int] = []
+
+    first = world.sync(
+        full=True,
+        progress=lambda p: pages.append(p.page) if p.stage == "tarik" and p.page else None,
+        should_cancel=lambda: len(pages) >= 2,
+    )
+
+    assert first.status is RunStatus.CANCELLED
+    assert first.pulled == 100
+
+    second = world.sync(full=True)
+
+    assert second.status is RunStatus.SUCCEEDED, second.error
+    assert second.pulled == 60  # the rest, nothing redone
+    assert second.counts == {"created": 60}
+    assert len(world.eplanning_records()) == 161
+    # The two runs were one pass over E-Program: only what E-Program never had is
+    # only in E-Planning, not the records the first run compared.
+    with session_scope(world.sessions) as session:
+        only_there = [
+            (m.kode_sub_skpd, m.kode_sub_kegiatan, m.last_run_id)
+            for m in session.scalars(
+                select(Mismatch).where(Mismatch.kategori == "hanya_di_eplanning")
+            )
+        ]
+    assert only_there == [(typed["kode_sub_skpd"], typed["kode_sub_kegiatan"], second.run_id)]
+    # The pass is over: the next full run reads everything again.
+    assert world.sync(full=True).counts == {"unchanged": 160}

@@ -98,10 +98,12 @@ def test_fires_at_the_cron_time_once_per_scope(session_factory: sessionmaker[Ses
             run = session.get(SyncRun, run_id)
             assert run is not None
             assert run.status == RunStatus.PENDING
+            # Full: only a full comparison sees what planners did in E-Planning
+            # (docs/design.md, promise 10).
             assert (run.trigger, run.triggered_by, run.full) == (
                 "schedule",
                 "sistem-terjadwal",
-                False,
+                True,
             )
             assert run.kode_skpd is None
             assert run.scheduled_for == due

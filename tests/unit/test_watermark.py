@@ -24,13 +24,15 @@ class Saved:
     watermark_ids: list[Any] = field(default_factory=lambda: ["7", "9"])
     pass_updated_since: str | None = None
     pass_after: str | None = None
+    pass_run_id: int | None = None
 
 
 # -- where a pass starts ------------------------------------------------------
 
 
-def test_a_full_or_partial_pass_reads_everything() -> None:
+def test_a_full_pass_reads_everything() -> None:
     assert start(Saved(), incremental=False) == Start()
+    assert start(None, incremental=False) == Start()
 
 
 def test_the_first_incremental_pass_reads_everything() -> None:
@@ -45,11 +47,26 @@ def test_an_incremental_pass_asks_again_for_the_watermark_second_and_skips_what_
 
 
 def test_a_pass_cut_short_resumes_at_its_cursor_and_skips_nothing() -> None:
-    saved = Saved(pass_updated_since=EARLIER, pass_after="cursor-3")
+    saved = Saved(pass_updated_since=EARLIER, pass_after="cursor-3", pass_run_id=4)
     began = start(saved, incremental=True)
     assert (began.updated_since, began.after, began.resumed) == (EARLIER, "cursor-3", True)
     assert began.watermark == Watermark(W, frozenset({"7", "9"}))
     assert began.recorded == Watermark()
+    assert began.began == 4
+
+
+def test_a_full_pass_cut_short_is_continued_by_the_next_full_run_as_by_an_incremental_one() -> None:
+    saved = Saved(pass_updated_since=None, pass_after="cursor-3", pass_run_id=4)
+    for incremental in (False, True):
+        began = start(saved, incremental=incremental)
+        assert (began.updated_since, began.after, began.began) == (None, "cursor-3", 4)
+        assert began.watermark == Watermark(W, frozenset({"7", "9"}))
+        assert began.recorded == Watermark()
+
+
+def test_a_full_run_starts_over_rather_than_finish_an_incremental_pass() -> None:
+    saved = Saved(pass_updated_since=EARLIER, pass_after="cursor-3", pass_run_id=4)
+    assert start(saved, incremental=False) == Start()
 
 
 # -- which records of a page are new -------------------------------------------
