@@ -4,10 +4,13 @@ intranet may have no internet, so nothing comes from a CDN."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter
+from fastapi import Path as InPath
 from fastapi.responses import FileResponse
 
+from app.api.inputs import TextRule
 from app.web.errors import TidakDitemukan
 
 STATIC = Path(__file__).parent / "static"
@@ -21,7 +24,7 @@ router = APIRouter(prefix="/laporan", include_in_schema=False)
 
 
 @router.get("/aset/{nama}")
-def aset(nama: str) -> FileResponse:
+def aset(nama: Annotated[str, TextRule(100), InPath()]) -> FileResponse:
     media_type = ASET.get(nama)
     if media_type is None:
         raise TidakDitemukan(f"berkas '{nama}' tidak ada")

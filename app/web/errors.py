@@ -4,9 +4,10 @@ Indonesia with the status it deserves, never the API's JSON."""
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 
-from app.api.errors import ApiError
+from app.api.errors import ApiError, describe, invalid_request, names_nothing
 
 
 class HalamanGalat(ApiError):
@@ -41,7 +42,7 @@ class BelumMasuk(HalamanGalat):
 
 def install(app: FastAPI) -> None:
     from app.web.render import page
-    from app.web.sessions import sign_in_url
+    from app.web.sessions import PATH, sign_in_url
 
     @app.exception_handler(HalamanGalat)
     async def _halaman_galat(request: Request, exc: HalamanGalat) -> Response:
@@ -54,3 +55,16 @@ def install(app: FastAPI) -> None:
             judul=exc.judul,
             pesan=exc.detail,
         )
+
+    # Replaces the API's handler (app.api.errors.install ran first) and hands
+    # it every request that is not for a page.
+    @app.exception_handler(RequestValidationError)
+    async def _masukan_ditolak(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path != PATH and not request.url.path.startswith(f"{PATH}/"):
+            return invalid_request(exc)
+        refused = (
+            TidakDitemukan(f"alamat ini tidak menunjuk ke halaman yang ada ({describe(exc)})")
+            if names_nothing(exc)
+            else HalamanGalat(describe(exc))
+        )
+        return await _halaman_galat(request, refused)
