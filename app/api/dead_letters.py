@@ -6,12 +6,13 @@ import asyncio
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.deps import PrincipalDep, SessionDep, SessionFactoryDep, SettingsDep, audit_action
 from app.api.errors import Conflict, NotFound
-from app.api.pagination import Cursor, Limit, cut, decode_cursor, id_max
+from app.api.inputs import Id
+from app.api.pagination import Cursor, Limit, cut, decode_cursor
 from app.api.schemas import DeadLetterOut, DeadLetterPage, RetryOut
 from app.config import Settings
 from app.db import session_scope
@@ -25,7 +26,6 @@ router = APIRouter(prefix="/api/v1/dead-letters", tags=["dead-letters"])
 
 @router.get("", response_model=DeadLetterPage, summary="Operasi yang gagal dikirim")
 def list_dead_letters(
-    request: Request,
     session: SessionDep,
     _principal: PrincipalDep,
     status: Annotated[DeadLetterStatus | None, Query()] = DeadLetterStatus.OPEN,
@@ -35,7 +35,7 @@ def list_dead_letters(
     rows = dead_letters.page(
         session,
         status=status,
-        after_id=decode_cursor(cursor, maximum=id_max(request)),
+        after_id=decode_cursor(cursor),
         limit=limit + 1,
     )
     page, next_cursor = cut(rows, limit)
@@ -44,13 +44,7 @@ def list_dead_letters(
     )
 
 
-def _letter_id(request: Request, letter_id: int) -> int:
-    if not 1 <= letter_id <= id_max(request):
-        raise NotFound(f"dead letter {letter_id} tidak ada")
-    return letter_id
-
-
-LetterId = Annotated[int, Depends(_letter_id)]
+LetterId = Annotated[Id, Path()]
 
 
 def _retry(

@@ -134,6 +134,8 @@ _MESSAGES = {
     "is_instance_of": "jenis nilai tidak sesuai",
     "url_parsing": "harus URL",
     "uuid_parsing": "harus UUID",
+    # app.api.inputs
+    "angka_saja": "harus bilangan bulat, angka 0-9 saja",
 }
 
 
@@ -153,6 +155,8 @@ _WITH_CONTEXT = {
     "multiple_of": "harus kelipatan {multiple_of}",
     "decimal_max_digits": "paling banyak {max_digits} digit",
     "decimal_max_places": "paling banyak {decimal_places} angka di belakang koma",
+    # app.api.inputs
+    "karakter_terlarang": "tidak boleh berisi {karakter}",
 }
 
 
@@ -195,6 +199,25 @@ def explain(err: Any) -> str:
     if not where and loc[:1] == ("body",):
         return f"isi permintaan {in_indonesian(err)}"
     return f"{where}: {in_indonesian(err)}"
+
+
+def describe(exc: RequestValidationError) -> str:
+    """Every problem of a request, field by field, in Bahasa Indonesia."""
+    return "; ".join(explain(err) for err in exc.errors())
+
+
+def names_nothing(exc: RequestValidationError) -> bool:
+    """Only the path is wrong: an id or a code no row can have names nothing,
+    so the answer is 404 (not there), as for a well-formed one that is absent."""
+    errors = exc.errors()
+    return bool(errors) and all(err.get("loc", ("",))[0] == "path" for err in errors)
+
+
+def invalid_request(exc: RequestValidationError) -> JSONResponse:
+    """The API's answer to input that app.api.inputs (or a model) refused."""
+    if names_nothing(exc):
+        return JSONResponse(_body(NotFound.code, describe(exc)), status_code=404)
+    return JSONResponse(_body(Invalid.code, describe(exc)), status_code=422)
 
 
 def _body(code: str, detail: str) -> dict[str, str]:
@@ -259,8 +282,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = [explain(err) for err in exc.errors()]
-        return JSONResponse(_body("validasi", "; ".join(parts)), status_code=422)
+        return invalid_request(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -8,8 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.inputs import Id, Note, Reason, TahunAnggaran, TextRule
 from app.api.schemas import TahapIn
 from app.models import Mismatch, MismatchEvent
 from app.report import KATEGORI
@@ -21,10 +22,9 @@ from app.sync.scope import KODE_SKPD
 # cannot see members made from a dict, so it sees an enum without members.
 Kategori = enum.StrEnum("Kategori", {k: k for k in KATEGORI})  # type: ignore[misc]
 
-KodeSkpd = Annotated[str, StringConstraints(pattern=KODE_SKPD)]
-Catatan = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-# A reason must say something: blank or whitespace only is refused.
-Alasan = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+KodeSkpd = Annotated[str, TextRule(40, KODE_SKPD)]
+Catatan = Note
+Alasan = Reason
 BULK_MAX = 5000
 
 
@@ -142,15 +142,13 @@ class KeputusanMassalIn(BaseModel):
     keputusan: Keputusan
     catatan: Catatan | None = None
     alasan: Catatan | None = Field(default=None, description="Wajib untuk 'kecualikan'.")
-    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(
-        default=None, min_length=1, max_length=BULK_MAX
-    )
-    tahun_anggaran: int | None = Field(default=None, ge=2000, le=2100)
+    ids: list[Id] | None = Field(default=None, min_length=1, max_length=BULK_MAX)
+    tahun_anggaran: TahunAnggaran | None = None
     tahap: TahapIn | None = None
     kode_skpd: KodeSkpd | None = None
     kategori: Kategori | None = None
     status: StatusFilter | None = None
-    q: Annotated[str, StringConstraints(max_length=100)] | None = None
+    q: Annotated[str, TextRule(100)] | None = None
 
     # What _chosen checks, said in the document: ids or a filter within one
     # tahun/tahap, never both; excepting needs a reason.

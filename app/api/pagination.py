@@ -7,43 +7,33 @@ import binascii
 from collections.abc import Sequence
 from typing import Annotated, Protocol, TypeVar
 
-from fastapi import Query, Request
+from fastapi import Query
+from pydantic import TypeAdapter, ValidationError
 
 from app.api.errors import ApiError
+from app.api.inputs import INT32_MAX, INT64_MAX, IntegerRule, TextRule
 
-Limit = Annotated[int, Query(ge=1, le=500, description="Paling banyak 500")]
+Limit = Annotated[int, IntegerRule(1, 500), Query(description="Paling banyak 500")]
 # A cursor is opaque: only a next_cursor this service gave out is one. The
 # format names that for clients and for the fuzz tests, which generate real ones.
 CURSOR_FORMAT = "sinkron-cursor"
 Cursor = Annotated[
     str,
+    TextRule(64, r"^[A-Za-z0-9_-]*$"),
     Query(
-        max_length=64,
-        pattern=r"^[A-Za-z0-9_-]*$",
         description="next_cursor halaman sebelumnya; kosong: halaman pertama",
         json_schema_extra={"format": CURSOR_FORMAT},
     ),
 ]
-
-INT32_MAX = 2**31 - 1
-INT64_MAX = 2**63 - 1
-
-
-def id_max(request: Request, *, big: bool = False) -> int:
-    """The largest id the database can hold: an Integer key is 32-bit on
-    PostgreSQL (BigInteger 64-bit) and 64-bit on SQLite. Anything larger cannot
-    exist, and sending it would make the database raise."""
-    if big or request.app.state.engine.dialect.name == "sqlite":
-        return INT64_MAX
-    return INT32_MAX
 
 
 def encode_cursor(row_id: int) -> str:
     return base64.urlsafe_b64encode(f"id:{row_id}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, *, maximum: int = INT32_MAX) -> int | None:
-    """The id in a cursor; 400 when it is not one of ours or out of range."""
+def decode_cursor(cursor: str | None, *, big: bool = False) -> int | None:
+    """The id in a cursor; 400 when it is not one of ours or out of the range
+    of the id column (``big``: a BigInteger one)."""
     if not cursor:  # `?cursor=` as a form sends it: the first page
         return None
     try:
@@ -51,14 +41,17 @@ def decode_cursor(cursor: str | None, *, maximum: int = INT32_MAX) -> int | None
             raise ValueError(cursor)
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = text.partition(":")
-        if prefix != "id" or not value.isascii() or not value.isdigit():
+        if prefix != "id":
             raise ValueError(text)
-        row_id = int(value)
-        if not 0 <= row_id <= maximum:
-            raise ValueError(text)
-        return row_id
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return _ROW_ID[big].validate_python(value)
+    except (ValueError, ValidationError, binascii.Error, UnicodeDecodeError):
         raise ApiError("cursor tidak valid", code="cursor_tidak_valid") from None
+
+
+_ROW_ID = {
+    big: TypeAdapter[int](Annotated[int, IntegerRule(0, INT64_MAX if big else INT32_MAX)])
+    for big in (False, True)
+}
 
 
 class _HasId(Protocol):

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Path, Query
 
 from app.api.deps import PrincipalDep, SessionDep
 from app.api.errors import NotFound
+from app.api.inputs import TahunAnggaran
 from app.api.mismatch_schemas import (
+    KodeSkpd,
     OpdRingkasanOut,
     PaguOut,
     PaguRollupOut,
@@ -19,11 +21,10 @@ from app.api.mismatch_schemas import (
 from app.api.schemas import TahapIn
 from app.models import OpdSnapshot
 from app.repositories import ringkasan
-from app.sync.scope import KODE_SKPD
 
 router = APIRouter(prefix="/api/v1/ringkasan", tags=["ringkasan"])
 
-Tahun = Annotated[int, Query(ge=2000, le=2100)]
+Tahun = Annotated[TahunAnggaran, Query()]
 Tahap = Annotated[TahapIn, Query()]
 
 
@@ -70,7 +71,7 @@ def get_ringkasan(
     summary="Pagu E-Program dan E-Planning per program atau kegiatan satu OPD (yang berbeda)",
 )
 def get_pagu(
-    kode_skpd: Annotated[str, Path(pattern=KODE_SKPD)],
+    kode_skpd: Annotated[KodeSkpd, Path()],
     session: SessionDep,
     principal: PrincipalDep,
     tahun_anggaran: Tahun,

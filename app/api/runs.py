@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 
 from app.api.deps import KnownOpdDep, PrincipalDep, SessionDep, WorkerDep, audit_action
 from app.api.errors import ApiError, Conflict, Invalid, NotFound
+from app.api.inputs import Id, TahunAnggaran
 from app.api.known_opd import KnownOpd, OpdListUnavailable
-from app.api.pagination import Cursor, Limit, cut, decode_cursor, id_max
+from app.api.pagination import Cursor, Limit, cut, decode_cursor
 from app.api.schemas import (
     ErrorOut,
     RecordOutcomeOut,
@@ -29,14 +30,7 @@ router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
 CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut}}
 
 
-def _run_id(request: Request, run_id: int) -> int:
-    """A run id the database could hold; any other cannot exist (404)."""
-    if not 1 <= run_id <= id_max(request):
-        raise NotFound(f"run {run_id} tidak ada")
-    return run_id
-
-
-RunId = Annotated[int, Depends(_run_id)]
+RunId = Annotated[Id, Path()]
 
 
 def _get(session: SessionDep, run_id: int) -> SyncRun:
@@ -48,20 +42,19 @@ def _get(session: SessionDep, run_id: int) -> SyncRun:
 
 @router.get("", response_model=RunPage, summary="Riwayat run, terbaru dulu")
 def list_runs(
-    request: Request,
     session: SessionDep,
     _principal: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = "",
     status: Annotated[RunStatus | None, Query()] = None,
-    tahun: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    tahun: Annotated[TahunAnggaran | None, Query()] = None,
     tahap: Annotated[Tahap | None, Query()] = None,
     trigger: Annotated[Trigger | None, Query()] = None,
 ) -> RunPage:
     rows = runs.page(
         session,
         limit=limit,
-        before_id=decode_cursor(cursor, maximum=id_max(request)),
+        before_id=decode_cursor(cursor),
         status=status,
         tahun_anggaran=tahun,
         tahap=tahap,
@@ -178,7 +171,6 @@ def get_run(run_id: RunId, session: SessionDep, _principal: PrincipalDep) -> Run
     summary="Hasil per data E-Program dalam satu run",
 )
 def list_records(
-    request: Request,
     run_id: RunId,
     session: SessionDep,
     _principal: PrincipalDep,
@@ -191,7 +183,7 @@ def list_records(
         session,
         run_id,
         outcome=outcome,
-        after_id=decode_cursor(cursor, maximum=id_max(request, big=True)),
+        after_id=decode_cursor(cursor, big=True),
         limit=limit + 1,
     )
     page, next_cursor = cut(rows, limit)

@@ -10,11 +10,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StringConstraints,
     computed_field,
     field_validator,
 )
 
+from app.api.inputs import TahunAnggaran, TextRule
 from app.models import DeadLetterStatus, Outcome, RunStatus, Stage
 from app.report import peringatan_run
 from app.sync.scope import KODE_SKPD
@@ -89,7 +89,7 @@ class RunPage(BaseModel):
 KODE_SKPD_DIKENAL = "kode-skpd-dikenal"
 KodeSkpdDikenal = Annotated[
     str,
-    StringConstraints(pattern=KODE_SKPD, max_length=40),
+    TextRule(40, KODE_SKPD),
     Field(json_schema_extra={"format": KODE_SKPD_DIKENAL}),
 ]
 
@@ -97,7 +97,7 @@ KodeSkpdDikenal = Annotated[
 class RunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tahun_anggaran: int = Field(ge=2000, le=2100, examples=[2026])
+    tahun_anggaran: TahunAnggaran = Field(examples=[2026])
     tahap: TahapIn = Field(examples=["renja"])
     kode_skpd: list[KodeSkpdDikenal] | None = Field(
         default=None,

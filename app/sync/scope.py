@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 # kode_skpd: three urusan.bidang pairs, the OPD number, the unit number.
-KODE_SKPD = r"^\d+\.\d{2}\.\d+\.\d{2}\.\d+\.\d{2}\.\d{2}\.\d{4}$"
+# ASCII digits: \d would also take other scripts' digits (٣, ३).
+KODE_SKPD = r"^[0-9]+\.[0-9]{2}\.[0-9]+\.[0-9]{2}\.[0-9]+\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"
 TAHAP = ("renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan")
 
 

@@ -5,11 +5,14 @@ from a CDN (and nothing runs that a CDN chose to serve that day)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import fastapi_offline
 from fastapi import APIRouter
+from fastapi import Path as InPath
 from fastapi.responses import FileResponse
 
+from app.api.inputs import TextRule
 from app.web.errors import TidakDitemukan
 
 STATIC = Path(__file__).parent / "static"
@@ -46,11 +49,14 @@ def _serve(files: dict[str, tuple[Path, str]], nama: str) -> FileResponse:
     )
 
 
+Nama = Annotated[str, TextRule(100), InPath()]
+
+
 @router.get("/laporan/aset/{nama}")
-def aset(nama: str) -> FileResponse:
+def aset(nama: Nama) -> FileResponse:
     return _serve(ASET, nama)
 
 
 @router.get("/docs/aset/{nama}")
-def docs_aset(nama: str) -> FileResponse:
+def docs_aset(nama: Nama) -> FileResponse:
     return _serve(DOCS_ASET, nama)

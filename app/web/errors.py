@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.errors import ApiError
+from app.api.errors import ApiError, describe, names_nothing
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def _for_browsers(answer_json: Handler) -> Handler:
 
 def install(app: FastAPI) -> None:
     """After app.api.errors: its JSON handlers, wrapped to answer browsers with pages."""
-    from app.web.sessions import sign_in_url
+    from app.web.sessions import PATH, sign_in_url
 
     for kind in _HANDLED:
         answer_json = app.exception_handlers.get(kind)
@@ -159,3 +159,19 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, BelumMasuk) and request.method == "GET":
             return RedirectResponse(sign_in_url(request), status_code=303)
         return error_page(request, status_code=exc.status_code, judul=exc.judul, pesan=exc.detail)
+
+    # Replaces the API's handler (app.api.errors.install ran first, wrapped for
+    # browsers above) and hands it every request that is not for a page.
+    answer_invalid = app.exception_handlers[RequestValidationError]
+
+    @app.exception_handler(RequestValidationError)
+    async def _masukan_ditolak(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path != PATH and not request.url.path.startswith(f"{PATH}/"):
+            answer = answer_invalid(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        refused = (
+            TidakDitemukan(f"alamat ini tidak menunjuk ke halaman yang ada ({describe(exc)})")
+            if names_nothing(exc)
+            else HalamanGalat(describe(exc))
+        )
+        return await _halaman_galat(request, refused)

@@ -1,14 +1,20 @@
 """Read an HTML form post (application/x-www-form-urlencoded) with the standard
 library: the pages' forms are a few short fields, so python-multipart (which
-FastAPI's ``Form`` needs) would add a dependency for nothing."""
+FastAPI's ``Form`` needs) would add a dependency for nothing. Each form is a
+model whose fields are declared with app.api.inputs, like every other input."""
 
 from __future__ import annotations
 
+from typing import Generic, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.web.errors import HalamanGalat
+
+M = TypeVar("M", bound=BaseModel)
 
 MAX_FORM_BYTES = 16 * 1024
 _MAX_FIELDS = 20
@@ -34,3 +40,20 @@ async def form_fields(request: Request) -> dict[str, str]:
     except (UnicodeDecodeError, ValueError):
         raise HalamanGalat("isi formulir tidak dapat dibaca") from None
     return dict(pairs)
+
+
+class Form(Generic[M]):
+    """A dependency: the posted form read as ``model`` (fields it does not
+    declare are ignored); a refused value is a 400 page naming the field."""
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+
+    async def __call__(self, request: Request) -> M:
+        fields = await form_fields(request)
+        try:
+            return self.model.model_validate(fields)
+        except ValidationError as exc:
+            # Located in the body, as FastAPI locates a form field.
+            errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+            raise RequestValidationError(errors) from None

@@ -6,16 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 
 from app.access import audit, keys
 from app.access.keys import ANONYMOUS, Principal
 from app.api.deps import audit_action, client_address
-from app.web.forms import form_fields
+from app.api.inputs import Text, TextRule
+from app.web.forms import Form
 from app.web.render import page
 from app.web.scope import TANPA_OPD
 from app.web.sessions import (
     COOKIE,
-    CSRF_FIELD,
     SIGN_IN_COOKIE,
     DbDep,
     PenggunaDep,
@@ -30,8 +31,19 @@ from app.web.sessions import sign_out as sign_out_session
 
 router = APIRouter(prefix="/laporan", include_in_schema=False)
 
-FormDep = Annotated[dict[str, str], Depends(form_fields)]
-_KEY_MAX = 200
+
+class FormulirMasuk(BaseModel):
+    csrf: Text = ""
+    kunci: Annotated[str, TextRule(200, strip=True)] = ""
+    lanjut: Text = ""
+
+
+class FormulirKeluar(BaseModel):
+    csrf: Text = ""
+
+
+MasukDep = Annotated[FormulirMasuk, Depends(Form(FormulirMasuk))]
+KeluarDep = Annotated[FormulirKeluar, Depends(Form(FormulirKeluar))]
 
 
 def _form(request: Request, *, lanjut: str | None, pesan: str | None, status_code: int) -> Response:
@@ -49,16 +61,15 @@ def _form(request: Request, *, lanjut: str | None, pesan: str | None, status_cod
 
 
 @router.get("/masuk", response_class=HTMLResponse)
-def sign_in_form(request: Request, lanjut: Annotated[str | None, Query()] = None) -> Response:
+def sign_in_form(request: Request, lanjut: Annotated[Text | None, Query()] = None) -> Response:
     return _form(request, lanjut=lanjut, pesan=None, status_code=200)
 
 
 @router.post("/masuk")
-def sign_in_post(request: Request, session: DbDep, form: FormDep) -> Response:
-    check_csrf(request, request.cookies.get(SIGN_IN_COOKIE), form.get(CSRF_FIELD))
-    key = form.get("kunci", "").strip()
-    principal = keys.authenticate(session, key) if key and len(key) <= _KEY_MAX else None
-    lanjut = form.get("lanjut")
+def sign_in_post(request: Request, session: DbDep, form: MasukDep) -> Response:
+    check_csrf(request, request.cookies.get(SIGN_IN_COOKIE), form.csrf)
+    principal = keys.authenticate(session, form.kunci) if form.kunci else None
+    lanjut = form.lanjut
     if principal is None:
         audit.record(
             session,
@@ -94,8 +105,8 @@ def _landing(principal: Principal) -> str:
 
 
 @router.post("/keluar")
-def sign_out(request: Request, session: DbDep, pengguna: PenggunaDep, form: FormDep) -> Response:
-    check_csrf(request, pengguna.csrf, form.get(CSRF_FIELD))
+def sign_out(request: Request, session: DbDep, pengguna: PenggunaDep, form: KeluarDep) -> Response:
+    check_csrf(request, pengguna.csrf, form.csrf)
     sign_out_session(session, pengguna)
     audit_action(request, session, action="laporan.keluar", target="/laporan", status_code=303)
     response = RedirectResponse("/laporan/masuk", status_code=303)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from app.api.inputs import BlankIsNone, Id
 from app.repositories import mismatches, ringkasan
 from app.repositories.ringkasan import OpdFigures, PaguRollup
-from app.web import scope
-from app.web.errors import HalamanGalat, TidakDitemukan
+from app.web.errors import TidakDitemukan
 from app.web.grafik import garis
 from app.web.render import page
 from app.web.scope import (
@@ -16,8 +18,8 @@ from app.web.scope import (
     TANPA_OPD,
     Cakupan,
     CakupanDep,
+    MismatchId,
     TabelDep,
-    Teks,
     url,
 )
 from app.web.sessions import DbDep, PenggunaDep
@@ -26,6 +28,8 @@ router = APIRouter(prefix="/laporan", include_in_schema=False)
 
 PAGE_SIZE = 50
 ROLLUP_LEVELS = ("program", "kegiatan")
+# The next page of the table starts after this mismatch; empty: the first page.
+Setelah = Annotated[Id | None, BlankIsNone, Query()]
 
 
 @router.get("", response_class=HTMLResponse)
@@ -72,11 +76,10 @@ def opd_page(
     request: Request,
     tabel: TabelDep,
     session: DbDep,
-    setelah: Teks = None,
+    setelah: Setelah = None,
 ) -> HTMLResponse:
     where, saringan, kode_skpd = tabel.cakupan, tabel.saringan, tabel.kode_skpd
-    after_id = _after(setelah)
-    found = mismatches.page(session, tabel.filter, after_id=after_id, limit=PAGE_SIZE + 1)
+    found = mismatches.page(session, tabel.filter, after_id=setelah, limit=PAGE_SIZE + 1)
     rows, more = found[:PAGE_SIZE], len(found) > PAGE_SIZE
     path = tabel.path
     return page(
@@ -89,12 +92,12 @@ def opd_page(
         status_pilihan=STATUS_PILIHAN,
         rows=rows,
         jumlah=mismatches.count(session, tabel.filter),
-        here=url(path, tabel.query(), {"setelah": setelah} if setelah else {}),
+        here=url(path, tabel.query(), {"setelah": str(setelah)} if setelah else {}),
         path=path,
         ringkasan_url=url("/laporan", where.query()),
         reset_url=url(path, where.query()),
         berikutnya=url(path, tabel.query(), {"setelah": str(rows[-1].id)}) if more else None,
-        awal=url(path, tabel.query()) if after_id else None,
+        awal=url(path, tabel.query()) if setelah else None,
         ekspor={ext: url(f"{path}/ekspor.{ext}", tabel.query()) for ext in ("xlsx", "csv")},
         rollups={level: _rollup(session, where, kode_skpd, level) for level in ROLLUP_LEVELS},
     )
@@ -112,14 +115,6 @@ def _rollup(session: DbDep, where: Cakupan, kode_skpd: str, level: str) -> list[
     )
 
 
-def _after(setelah: str | None) -> int | None:
-    if not setelah:
-        return None
-    if not setelah.isdigit():
-        raise HalamanGalat("nomor halaman tidak valid")
-    return int(setelah)
-
-
 def _figures(session: DbDep, tahun: int, tahap: str, kode_skpd: str) -> OpdFigures:
     if kode_skpd == TANPA_OPD:
         rows = ringkasan.per_opd(session, tahun_anggaran=tahun, tahap=tahap)
@@ -131,9 +126,9 @@ def _figures(session: DbDep, tahun: int, tahap: str, kode_skpd: str) -> OpdFigur
 
 @router.get("/mismatch/{mismatch_id}", response_class=HTMLResponse)
 def mismatch_page(
-    request: Request, mismatch_id: str, session: DbDep, pengguna: PenggunaDep
+    request: Request, mismatch_id: MismatchId, session: DbDep, pengguna: PenggunaDep
 ) -> HTMLResponse:
-    found = mismatches.get(session, scope.mismatch_id(mismatch_id), opd=pengguna.principal.opd)
+    found = mismatches.get(session, mismatch_id, opd=pengguna.principal.opd)
     if found is None:
         raise TidakDitemukan(f"ketidaksesuaian #{mismatch_id} tidak ada dalam laporan Anda")
     asked = {"tahun_anggaran": str(found.tahun_anggaran), "tahap": found.tahap}

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 from sqlalchemy.orm import Session
 
 from app.access.keys import Principal
+from app.api.inputs import BlankIsNone, Id, TahunAnggaran, Text, TextRule
 from app.models import MismatchStatus
 from app.report import KATEGORI
 from app.repositories import ringkasan
@@ -24,9 +25,13 @@ from mappings.normalise import WIB
 # The path segment of the OPD page for problems filed under no OPD.
 TANPA_OPD = "-"
 STATUS_PILIHAN = ("terbuka", *(s.value for s in MismatchStatus), "semua")
-_Q_MAX = 100  # as the API: a search reads every row of the tahun/tahap
-# Checked by the page (a 4xx page in Bahasa Indonesia), not by FastAPI (JSON).
-Teks = Annotated[str | None, Query()]
+# Read by app.api.inputs; what it refuses is a 4xx page (app.web.errors).
+Teks = Annotated[Text | None, Query()]
+# As the API: a search reads every row of the tahun/tahap.
+Cari = Annotated[Annotated[str, TextRule(100)] | None, Query()]
+# The OPD in a page's path, as the overview links it: a code, or TANPA_OPD.
+KodeHalaman = Annotated[str, TextRule(100), Path()]
+MismatchId = Annotated[Id, Path()]
 
 
 @dataclass(frozen=True)
@@ -41,11 +46,10 @@ class Cakupan:
         return {"tahun_anggaran": str(self.tahun_anggaran), "tahap": self.tahap}
 
 
-def cakupan(session: Session, tahun_anggaran: str | None, tahap: str | None) -> Cakupan:
+def cakupan(session: Session, tahun: int | None, tahap: str | None) -> Cakupan:
     """The asked scope, else the newest one with data (else this year's Renja)."""
     if tahap is not None and tahap not in TAHAP:
         raise HalamanGalat(f"tahap '{tahap}' tidak dikenal; pilih {', '.join(TAHAP)}")
-    tahun = _tahun(tahun_anggaran)
     pilihan = tuple(sorted(ringkasan.scopes(session), key=lambda s: (-s[0], _tahap_order(s[1]))))
     fitting = [s for s in pilihan if tahun in (None, s[0]) and tahap in (None, s[1])]
     chosen = fitting[0] if fitting else (tahun or datetime.now(WIB).year, tahap or TAHAP[0])
@@ -54,14 +58,6 @@ def cakupan(session: Session, tahun_anggaran: str | None, tahap: str | None) -> 
 
 def _tahap_order(tahap: str) -> int:
     return TAHAP.index(tahap) if tahap in TAHAP else len(TAHAP)
-
-
-def _tahun(text: str | None) -> int | None:
-    if text is None or text == "":
-        return None
-    if not text.isdigit() or not 2000 <= int(text) <= 2100:
-        raise HalamanGalat(f"tahun anggaran '{text}' tidak valid; tulis tahun empat angka")
-    return int(text)
 
 
 def opd_scope(principal: Principal, kode_skpd: str) -> None:
@@ -87,8 +83,6 @@ class Saringan:
             raise HalamanGalat(
                 f"status '{status}' tidak dikenal; pilih {', '.join(STATUS_PILIHAN)}"
             )
-        if len(q) > _Q_MAX:
-            raise HalamanGalat(f"teks pencarian paling panjang {_Q_MAX} karakter")
         return cls(kategori, status, q)
 
     def query(self) -> dict[str, str]:
@@ -109,13 +103,6 @@ class Saringan:
             q=self.q or None,
             opd=principal.opd,
         )
-
-
-def mismatch_id(text: str) -> int:
-    """A mismatch's number from the path; anything else is a page that is not there."""
-    if not text.isdigit() or len(text) > 18:
-        raise TidakDitemukan(f"tidak ada ketidaksesuaian bernomor '{text}'")
-    return int(text)
 
 
 def url(path: str, *parts: dict[str, str]) -> str:
@@ -143,7 +130,11 @@ class TabelOpd:
         return {**self.cakupan.query(), **self.saringan.query()}
 
 
-def _cakupan_asked(session: DbDep, tahun_anggaran: Teks = None, tahap: Teks = None) -> Cakupan:
+def _cakupan_asked(
+    session: DbDep,
+    tahun_anggaran: Annotated[TahunAnggaran | None, BlankIsNone, Query()] = None,
+    tahap: Teks = None,
+) -> Cakupan:
     return cakupan(session, tahun_anggaran, tahap)
 
 
@@ -152,12 +143,12 @@ CakupanDep = Annotated[Cakupan, Depends(_cakupan_asked)]
 
 def tabel_opd(
     *,
-    kode_skpd: str,
+    kode_skpd: KodeHalaman,
     where: CakupanDep,
     pengguna: PenggunaDep,
     kategori: Teks = None,
     status: Teks = None,
-    q: Teks = None,
+    q: Cari = None,
 ) -> TabelOpd:
     principal = pengguna.principal
     opd_scope(principal, kode_skpd)

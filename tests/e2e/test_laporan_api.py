@@ -205,13 +205,17 @@ def test_unknown_and_impossible_ids_are_clear_4xx(report: Report) -> None:
         "error": "tidak_ditemukan",
         "detail": "mismatch 424242 tidak ada",
     }
-    for path in ("/api/v1/mismatches/0", f"/api/v1/mismatches/{2**31}"):
-        assert report.get("admin", path).status_code == 422, path
-    # Not a number: names no mismatch at all (and "keputusan" stays the POST route's).
-    assert report.get("admin", "/api/v1/mismatches/x").status_code == 404
+    # No mismatch can have these ids: they name nothing, as an absent one.
+    for path in ("/api/v1/mismatches/0", f"/api/v1/mismatches/{2**31}", "/api/v1/mismatches/x"):
+        answer = report.get("admin", path)
+        assert (answer.status_code, answer.json()["error"]) == (404, "tidak_ditemukan"), path
+    assert report.get("admin", f"/api/v1/mismatches/{2**31}").json()["detail"] == (
+        "mismatch_id: paling besar 2147483647"
+    )
+    # "keputusan" stays the POST route's.
     wrong_method = report.get("admin", "/api/v1/mismatches/keputusan")
     assert (wrong_method.status_code, wrong_method.headers["allow"]) == (405, "POST")
-    assert report.post("admin", f"/api/v1/mismatches/{2**40}/akui").status_code == 422
+    assert report.post("admin", f"/api/v1/mismatches/{2**40}/akui").status_code == 404
 
 
 def test_a_decision_on_many_by_filter_counts_what_changed_and_what_was_skipped(
@@ -393,7 +397,7 @@ def test_pagu_rolls_up_per_program_and_kegiatan(report: Report) -> None:
     ]
     assert [r["kode"] for r in kegiatan.json()["items"]] == ["1.02.01.2.01", "1.02.02.2.01"]
     assert bad_level.status_code == 422
-    assert bad_code.status_code == 422
+    assert bad_code.status_code == 404  # a code of no OPD, as an unknown one
     assert no_year.status_code == 422 and no_year.json()["detail"] == "tahun_anggaran: wajib diisi"
     assert unknown.status_code == 404
 
