@@ -28,7 +28,7 @@ POLICY: Final[dict[tuple[str, str], Role | Public | Sesi]] = {
     # The API's documentation, as /openapi.json (which FastAPI serves to all).
     ("GET", "/docs"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
-    ("GET", "/docs/aset/{nama}"): PUBLIC,
+    ("GET", "/docs/aset/{berkas}"): PUBLIC,
     ("GET", "/api/v1/status"): Role.PLANNER,
     ("GET", "/api/v1/runs"): Role.PLANNER,
     ("GET", "/api/v1/runs/{run_id}"): Role.PLANNER,

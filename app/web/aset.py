@@ -57,6 +57,6 @@ def aset(nama: Nama) -> FileResponse:
     return _serve(ASET, nama)
 
 
-@router.get("/docs/aset/{nama}")
-def docs_aset(nama: Nama) -> FileResponse:
-    return _serve(DOCS_ASET, nama)
+@router.get("/docs/aset/{berkas}")
+def docs_aset(berkas: Nama) -> FileResponse:
+    return _serve(DOCS_ASET, berkas)

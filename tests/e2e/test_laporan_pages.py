@@ -516,7 +516,7 @@ def test_every_report_route_has_a_policy_row_that_says_how_it_is_guarded() -> No
     assert {r for r in routes if r[1].startswith("/laporan")} == rows
     # The bare address and the API's documentation pages: before any session.
     assert {r: POLICY.get(r) for r in routes - rows} == dict.fromkeys(
-        {("GET", "/"), ("GET", "/docs"), ("GET", "/redoc"), ("GET", "/docs/aset/{nama}")},
+        {("GET", "/"), ("GET", "/docs"), ("GET", "/redoc"), ("GET", "/docs/aset/{berkas}")},
         "publik",
     )
     public = {key for key in rows if POLICY[key] != SESI}

@@ -65,7 +65,7 @@ def get_paths(app: FastAPI) -> list[str]:
 def concrete(path: str, mismatch_id: int) -> str:
     samples = {
         "/laporan/aset/{nama}": "/laporan/aset/laporan.css",
-        "/docs/aset/{nama}": "/docs/aset/swagger-ui.css",
+        "/docs/aset/{berkas}": "/docs/aset/swagger-ui.css",
     }
     path = samples.get(path, path)
     path = path.replace("{kode_skpd}", PU).replace("{mismatch_id}", str(mismatch_id))

@@ -227,6 +227,7 @@ def caller(fuzzed: Fuzzed) -> Iterator[Caller]:
         "keputusan": "akui",
         "alasan": "sudah sesuai dengan DPA",
         "nama": "laporan.css",
+        "berkas": "docs.css",
         "kunci": fuzzed.admin,
     }
     with ServerThread(fuzzed.app) as server, httpx.Client(base_url=server.url, timeout=60) as web:
