@@ -7,7 +7,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 
-from app.api.deps import KnownOpdDep, PrincipalDep, SessionDep, WorkerDep, audit_action
+from app.access.opd_scope import OpdScope
+from app.api.deps import (
+    KnownOpdDep,
+    OpdScopeDep,
+    PrincipalDep,
+    SessionDep,
+    WorkerDep,
+    audit_action,
+)
 from app.api.errors import ApiError, Conflict, Invalid, NotFound
 from app.api.known_opd import KnownOpd, OpdListUnavailable
 from app.api.pagination import Cursor, Limit, cut, decode_cursor, id_max
@@ -38,9 +46,10 @@ def _run_id(request: Request, run_id: int) -> int:
 RunId = Annotated[int, Depends(_run_id)]
 
 
-def _get(session: SessionDep, run_id: int) -> SyncRun:
+def _get(session: SessionDep, run_id: int, scope: OpdScope | None = None) -> SyncRun:
+    """The run; 404 also for a run that covered none of the caller's OPDs."""
     run = runs.get(session, run_id)
-    if run is None:
+    if run is None or (scope is not None and not scope.shows_run(run.kode_skpd)):
         raise NotFound(f"run {run_id} tidak ada")
     return run
 
@@ -49,7 +58,7 @@ def _get(session: SessionDep, run_id: int) -> SyncRun:
 def list_runs(
     request: Request,
     session: SessionDep,
-    _principal: PrincipalDep,
+    scope: OpdScopeDep,
     limit: Limit = 50,
     cursor: Cursor = "",
     status: Annotated[RunStatus | None, Query()] = None,
@@ -65,9 +74,10 @@ def list_runs(
         tahun_anggaran=tahun,
         tahap=tahap,
         trigger=trigger,
+        opd=scope.opd,
     )
     page, next_cursor = cut(rows, limit)
-    return RunPage(items=[RunSummaryOut.of(r) for r in page], next_cursor=next_cursor)
+    return RunPage(items=[RunSummaryOut.of(r, scope) for r in page], next_cursor=next_cursor)
 
 
 @router.post(
@@ -166,8 +176,8 @@ def _refuse_unknown_opd(known_opd: KnownOpd, body: RunCreate) -> None:
 
 
 @router.get("/{run_id}", response_model=RunOut, summary="Satu run")
-def get_run(run_id: RunId, session: SessionDep, _principal: PrincipalDep) -> RunOut:
-    return RunOut.model_validate(_get(session, run_id))
+def get_run(run_id: RunId, session: SessionDep, scope: OpdScopeDep) -> RunOut:
+    return RunOut.seen_through(_get(session, run_id, scope), scope)
 
 
 @router.get(
@@ -179,18 +189,19 @@ def list_records(
     request: Request,
     run_id: RunId,
     session: SessionDep,
-    _principal: PrincipalDep,
+    scope: OpdScopeDep,
     outcome: Annotated[Outcome | None, Query()] = None,
     limit: Limit = 100,
     cursor: Cursor = "",
 ) -> RecordOutcomePage:
-    _get(session, run_id)
+    _get(session, run_id, scope)
     rows = outcomes.for_run(
         session,
         run_id,
         outcome=outcome,
         after_id=decode_cursor(cursor, maximum=id_max(request, big=True)),
         limit=limit + 1,
+        opd=scope.opd,
     )
     page, next_cursor = cut(rows, limit)
     return RecordOutcomePage(

@@ -14,7 +14,14 @@ from app.repositories.mismatches import DecisionRefused, Keputusan
 from app.web import scope
 from app.web.errors import HalamanGalat, TidakDitemukan
 from app.web.forms import form_fields
-from app.web.sessions import CSRF_FIELD, DbDep, PenggunaDep, check_csrf, safe_next
+from app.web.sessions import (
+    CSRF_FIELD,
+    DbDep,
+    OpdHalamanDep,
+    PenggunaDep,
+    check_csrf,
+    safe_next,
+)
 
 router = APIRouter(prefix="/laporan", include_in_schema=False)
 
@@ -30,6 +37,7 @@ def decide(
     keputusan: str,
     session: DbDep,
     pengguna: PenggunaDep,
+    lingkup: OpdHalamanDep,
     form: FormDep,
 ) -> RedirectResponse:
     check_csrf(request, pengguna.csrf, form.get(CSRF_FIELD))
@@ -41,7 +49,7 @@ def decide(
     catatan = form.get("alasan" if chosen is Keputusan.KECUALIKAN else "catatan", "")
     if len(catatan) > CATATAN_MAX:
         raise HalamanGalat(f"catatan paling panjang {CATATAN_MAX} karakter")
-    found = mismatches.get(session, scope.mismatch_id(mismatch_id), opd=pengguna.principal.opd)
+    found = mismatches.get(session, scope.mismatch_id(mismatch_id), opd=lingkup.opd)
     if found is None:
         raise TidakDitemukan(f"ketidaksesuaian #{mismatch_id} tidak ada dalam laporan Anda")
     dari = found.status

@@ -78,10 +78,19 @@ def as_issued(case: schemathesis.Case) -> None:
     E-Planning lists) and the fuzzing phase draws from those; the coverage
     phase's boundary strings ignore formats, and a made-up cursor or OPD is
     rightly refused (400 cursor_tidak_valid, 422). Negative cases keep theirs.
+    A negative
+    case's empty list is sent as an empty value.
     """
+    query = case.query or {}
+    if case.meta is not None and case.meta.generation.mode is GenerationMode.NEGATIVE:
+        # A parameter whose value is an empty list is not sent at all, so a case
+        # that adds an unknown one that way sends a valid request and "fails";
+        # an empty value sends the parameter, which the service refuses (422).
+        for name, value in query.items():
+            if value == []:
+                query[name] = ""
     if case.meta is None or case.meta.generation.mode is not GenerationMode.POSITIVE:
         return
-    query = case.query or {}
     if query.get("cursor"):
         try:
             decode_cursor(str(query["cursor"]))
