@@ -54,15 +54,42 @@ def _get(session: SessionDep, run_id: int, scope: OpdScope | None = None) -> Syn
     return run
 
 
+Tahun = Annotated[int | None, Query(ge=2000, le=2100)]
+
+
+def _tahun_anggaran(
+    tahun_anggaran: Tahun = None,
+    tahun: Annotated[
+        int | None,
+        Query(
+            ge=2000,
+            le=2100,
+            deprecated=True,
+            description=(
+                "Nama lama `tahun_anggaran`; pakai `tahun_anggaran`. Bila keduanya "
+                "diisi, nilainya harus sama (422 bila berbeda)."
+            ),
+        ),
+    ] = None,
+) -> int | None:
+    """`tahun_anggaran`, or the older `tahun` it replaced; both must agree."""
+    if tahun_anggaran is not None and tahun is not None and tahun_anggaran != tahun:
+        raise Invalid(
+            f"tahun ({tahun}) dan tahun_anggaran ({tahun_anggaran}) berbeda; "
+            "pakai tahun_anggaran saja"
+        )
+    return tahun_anggaran if tahun_anggaran is not None else tahun
+
+
 @router.get("", response_model=RunPage, summary="Riwayat run, terbaru dulu")
 def list_runs(
     request: Request,
     session: SessionDep,
     scope: OpdScopeDep,
+    tahun_anggaran: Annotated[int | None, Depends(_tahun_anggaran)],
     limit: Limit = 50,
     cursor: Cursor = "",
     status: Annotated[RunStatus | None, Query()] = None,
-    tahun: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     tahap: Annotated[Tahap | None, Query()] = None,
     trigger: Annotated[Trigger | None, Query()] = None,
 ) -> RunPage:
@@ -71,7 +98,7 @@ def list_runs(
         limit=limit,
         before_id=decode_cursor(cursor, maximum=id_max(request)),
         status=status,
-        tahun_anggaran=tahun,
+        tahun_anggaran=tahun_anggaran,
         tahap=tahap,
         trigger=trigger,
         opd=scope.opd,
