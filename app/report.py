@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -173,10 +174,14 @@ def outcome_table(counts: dict[str, int], pulled: int) -> str:
 class FinishedRun(Protocol):
     """What a warning is made of: a sync_run row, or the API's view of one."""
 
-    tahun_anggaran: int
-    tahap: str
-    scope_empty: bool
-    outcome_counts: dict[str, Any]
+    @property
+    def tahun_anggaran(self) -> int: ...
+    @property
+    def tahap(self) -> str: ...
+    @property
+    def scope_empty(self) -> bool: ...
+    @property
+    def outcome_counts(self) -> Mapping[str, Any] | None: ...
 
 
 def peringatan_run(run: FinishedRun) -> str | None:
@@ -188,7 +193,8 @@ def peringatan_run(run: FinishedRun) -> str | None:
             f"tahap {run.tahap}, dan Sinkron belum pernah menerima data untuk cakupan ini: "
             "periksa tahun anggaran, tahap dan kode OPD yang diminta"
         )
-    dead = run.outcome_counts.get("dead_letter", 0)
+    # A key limited to OPDs is not shown the pemda's counts (app/access/policy.py).
+    dead = (run.outcome_counts or {}).get("dead_letter", 0)
     if dead:
         return (
             f"{dead} data gagal dikirim ke E-Planning dan menjadi dead letter; "

@@ -13,8 +13,9 @@ from fastapi.security import APIKeyHeader
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.access import audit
+from app.access import audit, opd_scope
 from app.access.keys import Principal
+from app.access.opd_scope import OpdScope
 from app.api.errors import Invalid, Unauthorized
 from app.api.known_opd import KnownOpd
 from app.config import Settings
@@ -103,6 +104,20 @@ def authorize(request: Request, _key: Annotated[str | None, Security(API_KEY)] =
 
 
 PrincipalDep = Annotated[Principal, Depends(authorize)]
+
+
+def route_opd_scope(request: Request, principal: Principal) -> OpdScope:
+    """The OPDs the matched route may show ``principal``, as the policy scopes it."""
+    route = request.scope.get("route")
+    return opd_scope.for_route(principal, request.method, getattr(route, "path", ""))
+
+
+def caller_opd_scope(request: Request, principal: PrincipalDep) -> OpdScope:
+    """The OPDs this API route may show its caller (app.access.policy)."""
+    return route_opd_scope(request, principal)
+
+
+OpdScopeDep = Annotated[OpdScope, Depends(caller_opd_scope)]
 
 
 def admitted(request: Request) -> None:

@@ -11,7 +11,8 @@ from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from app.access.keys import Principal
-from app.api.deps import PrincipalDep, SessionDep, audit_action
+from app.access.opd_scope import OpdScope
+from app.api.deps import OpdScopeDep, PrincipalDep, SessionDep, audit_action
 from app.api.errors import ApiError, Conflict, NotFound
 from app.api.inputs import Id, TahunAnggaran, TextRule
 from app.api.mismatch_schemas import (
@@ -46,7 +47,7 @@ CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut}}
 
 
 def mismatch_filter(
-    principal: PrincipalDep,
+    scope: OpdScopeDep,
     tahun_anggaran: Annotated[TahunAnggaran | None, Query()] = None,
     tahap: Annotated[TahapIn | None, Query()] = None,
     kode_skpd: Annotated[KodeSkpd | None, Query()] = None,
@@ -61,12 +62,19 @@ def mismatch_filter(
     return MismatchFilter(
         tahun_anggaran=tahun_anggaran,
         tahap=tahap,
-        kode_skpd=kode_skpd,
+        kode_skpd=_own(scope, kode_skpd),
         kategori=kategori.value if kategori else None,
         status=status.value if status else None,
         q=(q or "").strip() or None,
-        opd=principal.opd,
+        opd=scope.opd,
     )
+
+
+def _own(scope: OpdScope, kode_skpd: str | None) -> str | None:
+    """An OPD filter outside the caller's OPDs answers 404, as their pages do."""
+    if kode_skpd is not None and not scope.shows(kode_skpd):
+        raise NotFound("perangkat daerah ini tidak ada dalam cakupan kunci Anda")
+    return kode_skpd
 
 
 FilterDep = Annotated[MismatchFilter, Depends(mismatch_filter)]
@@ -85,7 +93,7 @@ def list_mismatches(
 
 
 def report_filter(
-    principal: PrincipalDep,
+    scope: OpdScopeDep,
     tahun_anggaran: Annotated[TahunAnggaran, Query()],
     tahap: Annotated[TahapIn, Query()],
     kode_skpd: Annotated[KodeSkpd | None, Query()] = None,
@@ -95,7 +103,7 @@ def report_filter(
 ) -> MismatchFilter:
     """A report is of one tahun anggaran and tahap: the document says both are
     required, and a request without them gets the same 422 as any invalid query."""
-    return mismatch_filter(principal, tahun_anggaran, tahap, kode_skpd, kategori, status, q)
+    return mismatch_filter(scope, tahun_anggaran, tahap, kode_skpd, kategori, status, q)
 
 
 ReportFilterDep = Annotated[MismatchFilter, Depends(report_filter)]
@@ -141,12 +149,16 @@ def export_csv(session: SessionDep, f: ReportFilterDep) -> StreamingResponse:
     summary=f"Satu keputusan untuk banyak mismatch (ids atau filter, paling banyak {BULK_MAX})",
 )
 def decide_many(
-    body: KeputusanMassalIn, request: Request, session: SessionDep, principal: PrincipalDep
+    body: KeputusanMassalIn,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    scope: OpdScopeDep,
 ) -> KeputusanMassalOut:
     catatan = body.alasan if body.keputusan is Keputusan.KECUALIKAN else body.catatan
     if body.keputusan is Keputusan.KECUALIKAN and not catatan:
         raise ApiError("alasan: wajib diisi untuk 'kecualikan'", code="validasi", status_code=422)
-    rows = _chosen(session, body, principal)
+    rows = _chosen(session, body, scope)
     result = mismatches.decide_many(
         session, rows, body.keputusan, oleh=principal.name, catatan=catatan
     )
@@ -178,8 +190,8 @@ def decide_many(
     )
 
 
-def _get(session: SessionDep, mismatch_id: int, principal: Principal) -> Mismatch:
-    mismatch = mismatches.get(session, mismatch_id, opd=principal.opd)
+def _get(session: SessionDep, mismatch_id: int, scope: OpdScope) -> Mismatch:
+    mismatch = mismatches.get(session, mismatch_id, opd=scope.opd)
     if mismatch is None:
         # The same answer for another OPD's mismatch: its existence does not leak.
         raise NotFound(f"mismatch {mismatch_id} tidak ada")
@@ -193,9 +205,9 @@ def _get(session: SessionDep, mismatch_id: int, principal: Principal) -> Mismatc
     "/{mismatch_id:digits}", response_model=MismatchDetail, summary="Satu mismatch dan riwayatnya"
 )
 def get_mismatch(
-    mismatch_id: MismatchId, session: SessionDep, principal: PrincipalDep
+    mismatch_id: MismatchId, session: SessionDep, scope: OpdScopeDep
 ) -> MismatchDetail:
-    mismatch = _get(session, mismatch_id, principal)
+    mismatch = _get(session, mismatch_id, scope)
     return MismatchDetail.with_history(mismatch, list(mismatch.events))
 
 
@@ -203,11 +215,12 @@ def _decide(
     request: Request,
     session: SessionDep,
     principal: Principal,
+    scope: OpdScope,
     mismatch_id: int,
     keputusan: Keputusan,
     catatan: str | None,
 ) -> MismatchDetail:
-    mismatch = _get(session, mismatch_id, principal)
+    mismatch = _get(session, mismatch_id, scope)
     dari = mismatch.status
     try:
         mismatches.decide(session, mismatch, keputusan, oleh=principal.name, catatan=catatan)
@@ -239,10 +252,11 @@ def akui(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
+    scope: OpdScopeDep,
     body: AkuiIn | None = None,
 ) -> MismatchDetail:
     catatan = body.catatan if body else None
-    return _decide(request, session, principal, mismatch_id, Keputusan.AKUI, catatan)
+    return _decide(request, session, principal, scope, mismatch_id, Keputusan.AKUI, catatan)
 
 
 @router.post(
@@ -257,8 +271,11 @@ def kecualikan(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
+    scope: OpdScopeDep,
 ) -> MismatchDetail:
-    return _decide(request, session, principal, mismatch_id, Keputusan.KECUALIKAN, body.alasan)
+    return _decide(
+        request, session, principal, scope, mismatch_id, Keputusan.KECUALIKAN, body.alasan
+    )
 
 
 @router.post(
@@ -272,13 +289,14 @@ def buka_kembali(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
+    scope: OpdScopeDep,
     body: BukaKembaliIn | None = None,
 ) -> MismatchDetail:
     catatan = body.catatan if body else None
-    return _decide(request, session, principal, mismatch_id, Keputusan.BUKA_KEMBALI, catatan)
+    return _decide(request, session, principal, scope, mismatch_id, Keputusan.BUKA_KEMBALI, catatan)
 
 
-def _chosen(session: SessionDep, body: KeputusanMassalIn, principal: Principal) -> list[Mismatch]:
+def _chosen(session: SessionDep, body: KeputusanMassalIn, scope: OpdScope) -> list[Mismatch]:
     """The mismatches a decision on many names, all within the caller's OPDs."""
     by_filter = body.model_dump(
         include={"tahun_anggaran", "tahap", "kode_skpd", "kategori", "status", "q"},
@@ -287,7 +305,7 @@ def _chosen(session: SessionDep, body: KeputusanMassalIn, principal: Principal) 
     if body.ids is not None:
         if by_filter:
             raise _invalid("pilih dengan ids atau dengan filter, tidak keduanya")
-        found = mismatches.by_ids(session, body.ids, opd=principal.opd)
+        found = mismatches.by_ids(session, body.ids, opd=scope.opd)
         missing = sorted(set(body.ids) - set(found))
         if missing:
             shown = ", ".join(str(i) for i in missing[:20]) + (" …" if len(missing) > 20 else "")
@@ -298,11 +316,11 @@ def _chosen(session: SessionDep, body: KeputusanMassalIn, principal: Principal) 
     f = MismatchFilter(
         tahun_anggaran=body.tahun_anggaran,
         tahap=body.tahap,
-        kode_skpd=body.kode_skpd,
+        kode_skpd=_own(scope, body.kode_skpd),
         kategori=body.kategori.value if body.kategori else None,
         status=body.status.value if body.status else None,
         q=(body.q or "").strip() or None,
-        opd=principal.opd,
+        opd=scope.opd,
     )
     matched = mismatches.count(session, f)
     if matched > BULK_MAX:
@@ -313,7 +331,7 @@ def _chosen(session: SessionDep, body: KeputusanMassalIn, principal: Principal) 
             status_code=422,
         )
     ids = mismatches.ids_matching(session, f, limit=BULK_MAX)
-    return list(mismatches.by_ids(session, ids, opd=principal.opd).values())
+    return list(mismatches.by_ids(session, ids, opd=scope.opd).values())
 
 
 def _invalid(detail: str) -> ApiError:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import OpdScopeDep, SessionDep
 from app.api.errors import NotFound
 from app.api.inputs import TahunAnggaran
 from app.api.mismatch_schemas import (
@@ -48,10 +48,10 @@ def _tren(points: list[OpdSnapshot]) -> list[TrenOut]:
 
 @router.get("", response_model=RingkasanOut, summary="Ringkasan per OPD dan seluruh pemda")
 def get_ringkasan(
-    session: SessionDep, principal: PrincipalDep, tahun_anggaran: Tahun, tahap: Tahap
+    session: SessionDep, scope: OpdScopeDep, tahun_anggaran: Tahun, tahap: Tahap
 ) -> RingkasanOut:
-    rows = ringkasan.per_opd(session, tahun_anggaran=tahun_anggaran, tahap=tahap, opd=principal.opd)
-    series = ringkasan.trend(session, tahun_anggaran=tahun_anggaran, tahap=tahap, opd=principal.opd)
+    rows = ringkasan.per_opd(session, tahun_anggaran=tahun_anggaran, tahap=tahap, opd=scope.opd)
+    series = ringkasan.trend(session, tahun_anggaran=tahun_anggaran, tahap=tahap, opd=scope.opd)
     return RingkasanOut(
         tahun_anggaran=tahun_anggaran,
         tahap=tahap,
@@ -73,17 +73,18 @@ def get_ringkasan(
 def get_pagu(
     kode_skpd: Annotated[KodeSkpd, Path()],
     session: SessionDep,
-    principal: PrincipalDep,
+    scope: OpdScopeDep,
     tahun_anggaran: Tahun,
     tahap: Tahap,
     tingkat: Annotated[Literal["program", "kegiatan"], Query()] = "program",
 ) -> PaguOut:
-    known = (principal.opd is None or kode_skpd in principal.opd) and ringkasan.per_opd(
+    known = scope.shows(kode_skpd) and ringkasan.per_opd(
         session, tahun_anggaran=tahun_anggaran, tahap=tahap, opd=frozenset({kode_skpd})
     )
     if not known:
-        # The same answer outside the caller's OPDs: another OPD's data does not leak.
-        raise NotFound(f"tidak ada data OPD {kode_skpd} untuk {tahun_anggaran}/{tahap}")
+        # The same answer outside the caller's OPDs, which names no OPD: another
+        # OPD's data does not leak, nor does the answer say whose it was.
+        raise NotFound(f"tidak ada data OPD ini untuk {tahun_anggaran}/{tahap}")
     rollups = ringkasan.pagu_rollup(
         session, tahun_anggaran=tahun_anggaran, tahap=tahap, kode_skpd=kode_skpd, level=tingkat
     )

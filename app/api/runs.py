@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 
-from app.api.deps import KnownOpdDep, PrincipalDep, SessionDep, WorkerDep, audit_action
+from app.access.opd_scope import OpdScope
+from app.api.deps import (
+    KnownOpdDep,
+    OpdScopeDep,
+    PrincipalDep,
+    SessionDep,
+    WorkerDep,
+    audit_action,
+)
 from app.api.errors import ApiError, Conflict, Invalid, NotFound
 from app.api.inputs import Id, TahunAnggaran
 from app.api.known_opd import KnownOpd, OpdListUnavailable
@@ -33,21 +41,47 @@ CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut}}
 RunId = Annotated[Id, Path()]
 
 
-def _get(session: SessionDep, run_id: int) -> SyncRun:
+def _get(session: SessionDep, run_id: int, scope: OpdScope | None = None) -> SyncRun:
+    """The run; 404 also for a run that covered none of the caller's OPDs."""
     run = runs.get(session, run_id)
-    if run is None:
+    if run is None or (scope is not None and not scope.shows_run(run.kode_skpd)):
         raise NotFound(f"run {run_id} tidak ada")
     return run
+
+
+Tahun = Annotated[TahunAnggaran | None, Query()]
+
+
+def _tahun_anggaran(
+    tahun_anggaran: Tahun = None,
+    tahun: Annotated[
+        TahunAnggaran | None,
+        Query(
+            deprecated=True,
+            description=(
+                "Nama lama `tahun_anggaran`; pakai `tahun_anggaran`. Bila keduanya "
+                "diisi, nilainya harus sama (422 bila berbeda)."
+            ),
+        ),
+    ] = None,
+) -> int | None:
+    """`tahun_anggaran`, or the older `tahun` it replaced; both must agree."""
+    if tahun_anggaran is not None and tahun is not None and tahun_anggaran != tahun:
+        raise Invalid(
+            f"tahun ({tahun}) dan tahun_anggaran ({tahun_anggaran}) berbeda; "
+            "pakai tahun_anggaran saja"
+        )
+    return tahun_anggaran if tahun_anggaran is not None else tahun
 
 
 @router.get("", response_model=RunPage, summary="Riwayat run, terbaru dulu")
 def list_runs(
     session: SessionDep,
-    _principal: PrincipalDep,
+    scope: OpdScopeDep,
+    tahun_anggaran: Annotated[int | None, Depends(_tahun_anggaran)],
     limit: Limit = 50,
     cursor: Cursor = "",
     status: Annotated[RunStatus | None, Query()] = None,
-    tahun: Annotated[TahunAnggaran | None, Query()] = None,
     tahap: Annotated[Tahap | None, Query()] = None,
     trigger: Annotated[Trigger | None, Query()] = None,
 ) -> RunPage:
@@ -56,12 +90,13 @@ def list_runs(
         limit=limit,
         before_id=decode_cursor(cursor),
         status=status,
-        tahun_anggaran=tahun,
+        tahun_anggaran=tahun_anggaran,
         tahap=tahap,
         trigger=trigger,
+        opd=scope.opd,
     )
     page, next_cursor = cut(rows, limit)
-    return RunPage(items=[RunSummaryOut.of(r) for r in page], next_cursor=next_cursor)
+    return RunPage(items=[RunSummaryOut.of(r, scope) for r in page], next_cursor=next_cursor)
 
 
 @router.post(
@@ -161,8 +196,8 @@ def _refuse_unknown_opd(known_opd: KnownOpd, body: RunCreate) -> None:
 
 
 @router.get("/{run_id}", response_model=RunOut, summary="Satu run")
-def get_run(run_id: RunId, session: SessionDep, _principal: PrincipalDep) -> RunOut:
-    return RunOut.model_validate(_get(session, run_id))
+def get_run(run_id: RunId, session: SessionDep, scope: OpdScopeDep) -> RunOut:
+    return RunOut.seen_through(_get(session, run_id, scope), scope)
 
 
 @router.get(
@@ -173,18 +208,19 @@ def get_run(run_id: RunId, session: SessionDep, _principal: PrincipalDep) -> Run
 def list_records(
     run_id: RunId,
     session: SessionDep,
-    _principal: PrincipalDep,
+    scope: OpdScopeDep,
     outcome: Annotated[Outcome | None, Query()] = None,
     limit: Limit = 100,
     cursor: Cursor = "",
 ) -> RecordOutcomePage:
-    _get(session, run_id)
+    _get(session, run_id, scope)
     rows = outcomes.for_run(
         session,
         run_id,
         outcome=outcome,
         after_id=decode_cursor(cursor, big=True),
         limit=limit + 1,
+        opd=scope.opd,
     )
     page, next_cursor = cut(rows, limit)
     return RecordOutcomePage(

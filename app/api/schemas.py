@@ -14,6 +14,7 @@ from pydantic import (
     field_validator,
 )
 
+from app.access.opd_scope import OpdScope
 from app.api.inputs import TahunAnggaran, TextRule
 from app.models import DeadLetterStatus, Outcome, RunStatus, Stage
 from app.report import peringatan_run
@@ -22,6 +23,11 @@ from app.sync.scope import KODE_SKPD
 TahapIn = Literal["renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan"]
 # At most this many OPD in one trigger: a kabupaten has a few dozen.
 MAX_KODE_SKPD = 100
+
+
+# app/access/policy.py: a run's counts are the whole pemda's, not shown to a key
+# limited to OPDs.
+HIDDEN = "null bagi kunci yang dibatasi ke OPD: angka run mencakup seluruh pemda."
 
 
 class Tahap(enum.StrEnum):
@@ -46,8 +52,8 @@ class _RunBase(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    records_pulled: int
-    outcome_counts: dict[str, int]
+    records_pulled: int | None = Field(description=HIDDEN)
+    outcome_counts: dict[str, int] | None = Field(description=HIDDEN)
     stage_seconds: dict[str, float]
     error: str | None
     cancel_requested: bool
@@ -62,9 +68,24 @@ class _RunBase(BaseModel):
     def peringatan(self) -> str | None:
         return peringatan_run(self)
 
+    def _seen_through(self, scope: OpdScope) -> None:
+        if scope.limited:
+            self.records_pulled = None
+            self.outcome_counts = None
+
 
 class RunOut(_RunBase):
-    kode_skpd: list[str] | None
+    kode_skpd: list[str] | None = Field(
+        description="null: semua OPD; bagi kunci yang dibatasi ke OPD hanya OPD-nya"
+    )
+
+    @classmethod
+    def seen_through(cls, run: Any, scope: OpdScope) -> Self:
+        """The run as a caller limited to ``scope`` may read it."""
+        out = cls.model_validate(run)
+        out.kode_skpd = scope.cut(run.kode_skpd)
+        out._seen_through(scope)
+        return out
 
 
 class RunSummaryOut(_RunBase):
@@ -73,9 +94,11 @@ class RunSummaryOut(_RunBase):
     jumlah_kode_skpd: int | None = Field(default=None, description="null: semua OPD")
 
     @classmethod
-    def of(cls, run: Any) -> Self:
+    def of(cls, run: Any, scope: OpdScope) -> Self:
         summary = cls.model_validate(run)
-        summary.jumlah_kode_skpd = len(run.kode_skpd) if run.kode_skpd else None
+        covered = scope.cut(run.kode_skpd)
+        summary.jumlah_kode_skpd = len(covered) if covered else None
+        summary._seen_through(scope)
         return summary
 
 
@@ -151,7 +174,7 @@ class CurrentRun(BaseModel):
     kode_skpd: list[str] | None
     status: RunStatus
     stage: Stage | None
-    records_so_far: int
+    records_so_far: int | None = Field(description=HIDDEN)
     started_at: datetime | None
 
 
@@ -159,7 +182,9 @@ class ScopeStatus(BaseModel):
     tahun_anggaran: int
     tahap: str
     last_run: RunOut
-    open_dead_letters: int = Field(description="Dead letter yang masih terbuka di cakupan ini.")
+    open_dead_letters: int | None = Field(
+        description=f"Dead letter yang masih terbuka di cakupan ini; {HIDDEN}"
+    )
 
 
 class SystemContact(BaseModel):
@@ -175,7 +200,9 @@ class StatusOut(BaseModel):
     schedule: str | None
     eprogram: SystemContact
     eplanning: SystemContact
-    open_dead_letters: int = Field(description="Semua dead letter yang masih terbuka.")
+    open_dead_letters: int | None = Field(
+        description=f"Semua dead letter yang masih terbuka; {HIDDEN}"
+    )
 
 
 class DeadLetterOut(BaseModel):

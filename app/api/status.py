@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.deps import PrincipalDep, SchedulerDep, SessionDep, WorkerDep
+from app.api.deps import OpdScopeDep, SchedulerDep, SessionDep, WorkerDep
 from app.api.schemas import CurrentRun, RunOut, ScopeStatus, StatusOut, SystemContact
 from app.models import RunStatus
 from app.repositories import dead_letters, runs
@@ -15,37 +15,43 @@ router = APIRouter(prefix="/api/v1", tags=["status"])
 
 @router.get("/status", response_model=StatusOut, summary="Status sinkronisasi")
 def status(
-    session: SessionDep, _principal: PrincipalDep, worker: WorkerDep, scheduler: SchedulerDep
+    session: SessionDep, scope: OpdScopeDep, worker: WorkerDep, scheduler: SchedulerDep
 ) -> StatusOut:
+    """Untuk kunci yang dibatasi ke OPD: hanya run OPD-nya, tanpa jumlah seluruh
+    pemda (app/access/policy.py)."""
     current = None
     active = runs.active(session)
-    if active is not None:
+    if active is not None and scope.shows_run(active.kode_skpd):
         progress = worker.current_progress if worker and worker.current_run == active.id else None
         current = CurrentRun(
             id=active.id,
             tahun_anggaran=active.tahun_anggaran,
             tahap=active.tahap,
-            kode_skpd=active.kode_skpd,
+            kode_skpd=scope.cut(active.kode_skpd),
             status=active.status,
             stage=progress.stage if progress else active.stage,
-            records_so_far=progress.pulled if progress else active.records_pulled,
+            records_so_far=None
+            if scope.limited
+            else (progress.pulled if progress else active.records_pulled),
             started_at=active.started_at if active.status == RunStatus.RUNNING else None,
         )
-    open_letters = dead_letters.count_open(session)
+    open_letters = {} if scope.limited else dead_letters.count_open(session)
     return StatusOut(
         current_run=current,
         scopes=[
             ScopeStatus(
                 tahun_anggaran=run.tahun_anggaran,
                 tahap=run.tahap,
-                last_run=RunOut.model_validate(run),
-                open_dead_letters=open_letters.get((run.tahun_anggaran, run.tahap), 0),
+                last_run=RunOut.seen_through(run, scope),
+                open_dead_letters=None
+                if scope.limited
+                else open_letters.get((run.tahun_anggaran, run.tahap), 0),
             )
-            for run in runs.last_per_scope(session)
+            for run in runs.last_per_scope(session, opd=scope.opd)
         ],
         next_scheduled_run=scheduler.next_fire() if scheduler is not None else None,
         schedule=scheduler.schedule.expression if scheduler is not None else None,
         eprogram=SystemContact(**vars(contacts.last(session, "eprogram"))),
         eplanning=SystemContact(**vars(contacts.last(session, "eplanning"))),
-        open_dead_letters=sum(open_letters.values()),
+        open_dead_letters=None if scope.limited else sum(open_letters.values()),
     )

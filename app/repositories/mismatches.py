@@ -390,7 +390,7 @@ class MismatchFilter:
         elif self.status is not None:
             conditions.append(Mismatch.status == self.status)
         if self.q:
-            pattern = f"%{_escape_like(self.q.strip().lower())}%"
+            pattern = f"%{escape_like(self.q.strip().lower())}%"
             conditions.append(
                 or_(
                     *(
@@ -432,7 +432,8 @@ def _contains_folded_sqlite(element: _ContainsFolded, compiler: SQLCompiler, **k
     return f"({column} LIKE {pattern} ESCAPE '\\')"
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
+    """``text`` matched literally by a LIKE pattern with ``ESCAPE '\\'``."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 

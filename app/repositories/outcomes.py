@@ -72,9 +72,13 @@ def for_run(
     outcome: str | None = None,
     after_id: int | None = None,
     limit: int | None = None,
+    opd: frozenset[str] | None = None,
 ) -> Sequence[RecordOutcome]:
-    """Outcomes of a run in the order they were recorded (paged by id)."""
+    """Outcomes of a run in the order they were recorded (paged by id); with
+    ``opd``, only the records of those OPDs."""
     stmt = select(RecordOutcome).where(RecordOutcome.run_id == run_id)
+    if opd is not None:
+        stmt = stmt.where(RecordOutcome.kode_skpd.in_(sorted(opd)))
     if outcome is not None:
         stmt = stmt.where(RecordOutcome.outcome == outcome)
     if after_id is not None:

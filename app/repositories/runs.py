@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, String, cast, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from app.models import Lease, RecordOutcome, RunStatus, Stage, SyncRun, Trigger, utcnow
 from app.repositories import ringkasan
+from app.repositories.mismatches import escape_like
 from app.repositories.upsert import affected, insert_missing
 
 
@@ -198,9 +200,11 @@ def page(
     tahun_anggaran: int | None = None,
     tahap: str | None = None,
     trigger: Trigger | None = None,
+    opd: frozenset[str] | None = None,
 ) -> list[SyncRun]:
-    """Newest first; one row more than `limit` tells the caller another page exists."""
-    stmt = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit + 1)
+    """Newest first; one row more than `limit` tells the caller another page exists.
+    With ``opd``, only the runs that covered one of those OPDs."""
+    stmt = select(SyncRun).where(covering(opd)).order_by(SyncRun.id.desc()).limit(limit + 1)
     if before_id is not None:
         stmt = stmt.where(SyncRun.id < before_id)
     if status is not None:
@@ -214,13 +218,35 @@ def page(
     return list(session.scalars(stmt))
 
 
-def last_per_scope(session: Session) -> list[SyncRun]:
-    """The latest finished run of each (tahun, tahap)."""
+def last_per_scope(session: Session, *, opd: frozenset[str] | None = None) -> list[SyncRun]:
+    """The latest finished run of each (tahun, tahap); with ``opd``, the latest
+    of those that covered one of these OPDs."""
     latest = (
         select(func.max(SyncRun.id))
-        .where(SyncRun.status.not_in(ACTIVE))
+        .where(SyncRun.status.not_in(ACTIVE), covering(opd))
         .group_by(SyncRun.tahun_anggaran, SyncRun.tahap)
     )
     return list(
         session.scalars(select(SyncRun).where(SyncRun.id.in_(latest)).order_by(SyncRun.id.desc()))
+    )
+
+
+def covering(opd: frozenset[str] | None) -> ColumnElement[bool]:
+    """Runs that covered one of ``opd`` (None: every run): a run of every OPD,
+    or one whose ``kode_skpd`` names one of them.
+
+    ``kode_skpd`` is a JSON list; SQLite and PostgreSQL read JSON lists with
+    functions of their own, so the list is matched as its text, where each code
+    stands in quotes. A run of every OPD holds JSON null (SQL NULL in old rows).
+    """
+    if opd is None:
+        return true()
+    text = cast(SyncRun.kode_skpd, String)
+    return or_(
+        SyncRun.kode_skpd.is_(None),
+        text == "null",
+        *(
+            text.like(f'%"{escape_like(json.dumps(kode)[1:-1])}"%', escape="\\")
+            for kode in sorted(opd)
+        ),
     )

@@ -16,7 +16,7 @@ from app.repositories.mismatches import DecisionRefused, Keputusan
 from app.web.errors import HalamanGalat, TidakDitemukan
 from app.web.forms import Form
 from app.web.scope import MismatchId
-from app.web.sessions import DbDep, PenggunaDep, check_csrf, safe_next
+from app.web.sessions import DbDep, OpdHalamanDep, PenggunaDep, check_csrf, safe_next
 
 router = APIRouter(prefix="/laporan", include_in_schema=False)
 
@@ -42,11 +42,12 @@ def decide(
     keputusan: Annotated[Keputusan, Path()],
     session: DbDep,
     pengguna: PenggunaDep,
+    lingkup: OpdHalamanDep,
     form: FormDep,
 ) -> RedirectResponse:
     check_csrf(request, pengguna.csrf, form.csrf)
     catatan = form.alasan if keputusan is Keputusan.KECUALIKAN else form.catatan
-    found = mismatches.get(session, mismatch_id, opd=pengguna.principal.opd)
+    found = mismatches.get(session, mismatch_id, opd=lingkup.opd)
     if found is None:
         raise TidakDitemukan(f"ketidaksesuaian #{mismatch_id} tidak ada dalam laporan Anda")
     dari = found.status

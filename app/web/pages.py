@@ -22,7 +22,7 @@ from app.web.scope import (
     TabelDep,
     url,
 )
-from app.web.sessions import DbDep, PenggunaDep
+from app.web.sessions import DbDep, OpdHalamanDep
 
 router = APIRouter(prefix="/laporan", include_in_schema=False)
 
@@ -34,9 +34,9 @@ Setelah = Annotated[Id | None, BlankIsNone, Query()]
 
 @router.get("", response_class=HTMLResponse)
 def overview(
-    request: Request, session: DbDep, pengguna: PenggunaDep, where: CakupanDep
+    request: Request, session: DbDep, lingkup: OpdHalamanDep, where: CakupanDep
 ) -> HTMLResponse:
-    opd = pengguna.principal.opd
+    opd = lingkup.opd
     rows = ringkasan.per_opd(
         session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd
     )
@@ -126,9 +126,9 @@ def _figures(session: DbDep, tahun: int, tahap: str, kode_skpd: str) -> OpdFigur
 
 @router.get("/mismatch/{mismatch_id}", response_class=HTMLResponse)
 def mismatch_page(
-    request: Request, mismatch_id: MismatchId, session: DbDep, pengguna: PenggunaDep
+    request: Request, mismatch_id: MismatchId, session: DbDep, lingkup: OpdHalamanDep
 ) -> HTMLResponse:
-    found = mismatches.get(session, mismatch_id, opd=pengguna.principal.opd)
+    found = mismatches.get(session, mismatch_id, opd=lingkup.opd)
     if found is None:
         raise TidakDitemukan(f"ketidaksesuaian #{mismatch_id} tidak ada dalam laporan Anda")
     asked = {"tahun_anggaran": str(found.tahun_anggaran), "tahap": found.tahap}

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Path, Query
 from sqlalchemy.orm import Session
 
-from app.access.keys import Principal
+from app.access.opd_scope import OpdScope
 from app.api.inputs import BlankIsNone, Id, TahunAnggaran, Text, TextRule
 from app.models import MismatchStatus
 from app.report import KATEGORI
@@ -19,7 +19,7 @@ from app.repositories import ringkasan
 from app.repositories.mismatches import MismatchFilter
 from app.sync.scope import TAHAP
 from app.web.errors import HalamanGalat, TidakDitemukan
-from app.web.sessions import DbDep, PenggunaDep
+from app.web.sessions import DbDep, OpdHalamanDep
 from mappings.normalise import WIB
 
 # The path segment of the OPD page for problems filed under no OPD.
@@ -60,9 +60,10 @@ def _tahap_order(tahap: str) -> int:
     return TAHAP.index(tahap) if tahap in TAHAP else len(TAHAP)
 
 
-def opd_scope(principal: Principal, kode_skpd: str) -> None:
-    """Another OPD's page answers as if it did not exist."""
-    if principal.opd is not None and kode_skpd not in principal.opd:
+def opd_scope(lingkup: OpdScope, kode_skpd: str) -> None:
+    """Another OPD's page answers as if it did not exist (and so does the page
+    of problems filed under no OPD, for a key limited to OPDs)."""
+    if not lingkup.shows(kode_skpd):
         raise TidakDitemukan("perangkat daerah ini tidak ada dalam laporan Anda")
 
 
@@ -89,9 +90,7 @@ class Saringan:
         asked = {"kategori": self.kategori, "status": self.status, "q": self.q}
         return {k: v for k, v in asked.items() if v}
 
-    def mismatch_filter(
-        self, where: Cakupan, kode_skpd: str, principal: Principal
-    ) -> MismatchFilter:
+    def mismatch_filter(self, where: Cakupan, kode_skpd: str, lingkup: OpdScope) -> MismatchFilter:
         tanpa_opd = kode_skpd == TANPA_OPD
         return MismatchFilter(
             tahun_anggaran=where.tahun_anggaran,
@@ -101,7 +100,7 @@ class Saringan:
             kategori=self.kategori or None,
             status=None if self.status == "semua" else self.status,
             q=self.q or None,
-            opd=principal.opd,
+            opd=lingkup.opd,
         )
 
 
@@ -145,17 +144,14 @@ def tabel_opd(
     *,
     kode_skpd: KodeHalaman,
     where: CakupanDep,
-    pengguna: PenggunaDep,
+    lingkup: OpdHalamanDep,
     kategori: Teks = None,
     status: Teks = None,
     q: Cari = None,
 ) -> TabelOpd:
-    principal = pengguna.principal
-    opd_scope(principal, kode_skpd)
+    opd_scope(lingkup, kode_skpd)
     saringan = Saringan.read(kategori, status, q)
-    return TabelOpd(
-        kode_skpd, where, saringan, saringan.mismatch_filter(where, kode_skpd, principal)
-    )
+    return TabelOpd(kode_skpd, where, saringan, saringan.mismatch_filter(where, kode_skpd, lingkup))
 
 
 TabelDep = Annotated[TabelOpd, Depends(tabel_opd)]

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from app.access import audit
 from app.access.keys import ANONYMOUS, Principal, hash_key, principal_of
-from app.api.deps import client_address, get_session
+from app.access.opd_scope import OpdScope
+from app.api.deps import client_address, get_session, route_opd_scope
 from app.config import Settings
 from app.db import session_scope
 from app.models import utcnow
@@ -120,6 +121,14 @@ def signed_in(request: Request, session: DbDep) -> Pengguna:
 
 
 PenggunaDep = Annotated[Pengguna, Depends(signed_in)]
+
+
+def reader_opd_scope(request: Request, pengguna: PenggunaDep) -> OpdScope:
+    """The OPDs this page may show its reader (app.access.policy)."""
+    return route_opd_scope(request, pengguna.principal)
+
+
+OpdHalamanDep = Annotated[OpdScope, Depends(reader_opd_scope)]
 
 
 def check_csrf(request: Request, expected: str | None, given: str | None) -> None:

@@ -297,7 +297,7 @@ def test_a_scoped_key_sees_and_decides_only_its_opds(report: Report) -> None:
     url = "/api/v1/mismatches"
 
     listed = report.all_items("opd_a")
-    asked_b = report.all_items("opd_a", kode_skpd=OPD_B)
+    asked_b = report.get("opd_a", url, kode_skpd=OPD_B)
     detail = report.get("opd_a", f"{url}/{theirs[0]}")
     decide = report.post("opd_a", f"{url}/{theirs[0]}/akui")
     bulk_ids = report.post("opd_a", f"{url}/keputusan", {"keputusan": "akui", "ids": theirs})
@@ -306,7 +306,9 @@ def test_a_scoped_key_sees_and_decides_only_its_opds(report: Report) -> None:
     )
 
     assert {m["kode_skpd"] for m in listed} == {OPD_A} and len(listed) == 6
-    assert asked_b == []
+    # Asking for another OPD by name answers as if it did not exist.
+    assert asked_b.status_code == 404
+    assert asked_b.json()["detail"] == "perangkat daerah ini tidak ada dalam cakupan kunci Anda"
     assert detail.status_code == 404
     assert detail.json() == {
         "error": "tidak_ditemukan",
@@ -330,9 +332,10 @@ def test_a_scoped_key_sees_and_decides_only_its_opds(report: Report) -> None:
     assert {r["kode_skpd"] for r in rows} == {OPD_A}
     book = _xlsx(report.get("opd_a", f"{url}/export.xlsx", **params).content)
     assert OPD_B not in repr([list(ws.values) for ws in book.worksheets])
-    # Asking for another OPD by name gives nothing, not its data.
-    other = _csv(report.get("opd_a", f"{url}/export.csv", kode_skpd=OPD_B, **params).content)
-    assert other == []
+    # ...and so does a file of another OPD, whose name would name it.
+    for ext in ("csv", "xlsx"):
+        other = report.get("opd_a", f"{url}/export.{ext}", kode_skpd=OPD_B, **params)
+        assert other.status_code == 404 and OPD_B not in other.text
 
 
 # -- the summary ----------------------------------------------------------------------

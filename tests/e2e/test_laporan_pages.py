@@ -515,11 +515,11 @@ def test_every_report_route_has_a_policy_row_that_says_how_it_is_guarded() -> No
     rows = {key for key in POLICY if key[1].startswith("/laporan")}
     assert {r for r in routes if r[1].startswith("/laporan")} == rows
     # The bare address and the API's documentation pages: before any session.
-    assert {r: POLICY.get(r) for r in routes - rows} == dict.fromkeys(
+    assert {r: POLICY[r].who for r in routes - rows} == dict.fromkeys(
         {("GET", "/"), ("GET", "/docs"), ("GET", "/redoc"), ("GET", "/docs/aset/{berkas}")},
         "publik",
     )
-    public = {key for key in rows if POLICY[key] != SESI}
+    public = {key for key in rows if POLICY[key].who != SESI}
     assert public == {
         ("GET", "/laporan/masuk"),
         ("POST", "/laporan/masuk"),

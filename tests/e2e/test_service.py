@@ -100,7 +100,7 @@ def test_every_route_answers_exactly_as_its_policy_says(
             path = path.replace(name, value)
         assert "{" not in path, f"no sample value for {template}"
         body = SAMPLE_BODY if (method, template) == ("POST", "/api/v1/runs") else None
-        needed = POLICY[(method, template)]
+        needed = POLICY[(method, template)].who
         for who, key in (
             ("no key", None),
             ("wrong key", "skr_salah"),

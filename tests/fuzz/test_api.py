@@ -78,15 +78,28 @@ def as_issued(case: schemathesis.Case) -> None:
     E-Planning lists) and the fuzzing phase draws from those; the coverage
     phase's boundary strings ignore formats, and a made-up cursor or OPD is
     rightly refused (400 cursor_tidak_valid, 422). Negative cases keep theirs.
+    So does a run filter that gives its year under both names. A negative
+    case's empty list is sent as an empty value.
     """
+    query = case.query or {}
+    if case.meta is not None and case.meta.generation.mode is GenerationMode.NEGATIVE:
+        # A parameter whose value is an empty list is not sent at all, so a case
+        # that adds an unknown one that way sends a valid request and "fails";
+        # an empty value sends the parameter, which the service refuses (422).
+        for name, value in query.items():
+            if value == []:
+                query[name] = ""
     if case.meta is None or case.meta.generation.mode is not GenerationMode.POSITIVE:
         return
-    query = case.query or {}
     if query.get("cursor"):
         try:
             decode_cursor(str(query["cursor"]))
         except ApiError:
             query["cursor"] = encode_cursor(1)
+    # /api/v1/runs: the deprecated `tahun` must agree with `tahun_anggaran` (its
+    # description says so; the document cannot tie two query parameters).
+    if query.get("tahun") is not None and query.get("tahun_anggaran") is not None:
+        query["tahun"] = query["tahun_anggaran"]
     known = known_opd()
     if isinstance(case.body, dict) and isinstance(case.body.get("kode_skpd"), list):
         case.body["kode_skpd"] = [k if k in known else known[0] for k in case.body["kode_skpd"]]
