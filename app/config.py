@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     # session cookie is sent over HTTPS only (set it behind a TLS proxy).
     laporan_session_hours: float = Field(default=8.0, gt=0, le=168)
     laporan_cookie_secure: bool = False
+    # Wrong keys typed into the sign-in form from one address: this many, then
+    # one more each (window / failures) seconds; beyond, 429 (guessing a key
+    # takes forever). In-process, like the rate limits.
+    laporan_sign_in_failures: int = Field(default=5, ge=1, le=1000)
+    laporan_sign_in_window_seconds: float = Field(default=300.0, gt=0, le=86_400)
 
     @field_validator("database_url")
     @classmethod

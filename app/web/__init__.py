@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from app.access.ratelimit import RateLimiter
+from app.config import Settings
 from app.web import aset, ekspor, errors, keputusan, masuk, pages
 
 ROUTERS = tuple(module.router for module in (aset, masuk, pages, keputusan, ekspor))
 
 
 def install(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    # Failed sign-ins per client address (app.web.masuk), one count per service.
+    app.state.sign_in_failures = RateLimiter(
+        settings.laporan_sign_in_failures,
+        window_seconds=settings.laporan_sign_in_window_seconds,
+    )
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
