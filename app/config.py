@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     # Denials from one address within this many seconds are one audit row with a count.
     audit_fold_seconds: float = Field(default=60.0, ge=0)
+    # Report files being made at once per API key and per client address; each
+    # holds a worker thread and a core while it runs.
+    export_concurrent: int = Field(default=2, ge=1, le=50)
 
     @property
     def trusted_proxy_set(self) -> frozenset[str]:

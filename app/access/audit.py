@@ -79,6 +79,19 @@ def record(
     return event
 
 
+def conclude(
+    session: Session, event_id: int, *, status_code: int | None, detail: dict[str, Any]
+) -> None:
+    """Finish a row written when a long action began (an export): how it ended,
+    and when (``last_at``)."""
+    session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.id == event_id)
+        .values(status_code=status_code, detail=_safe_detail(detail), last_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+
+
 def record_denial(
     sessions: sessionmaker[Session],
     *,

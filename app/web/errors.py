@@ -3,6 +3,8 @@ Indonesia with the status it deserves, never the API's JSON."""
 
 from __future__ import annotations
 
+import math
+
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -32,6 +34,17 @@ class FormulirPalsu(HalamanGalat):
     judul = "Formulir ditolak"
 
 
+class TerlaluBanyak(HalamanGalat):
+    """429: the page says when to try again, and so does Retry-After."""
+
+    status_code = 429
+    judul = "Terlalu banyak permintaan"
+
+    def __init__(self, pesan: str, *, retry_after: float) -> None:
+        super().__init__(pesan)
+        self.retry_after = max(1, math.ceil(retry_after))
+
+
 class BelumMasuk(HalamanGalat):
     """No live session: a page read goes to the sign-in form, a form post is refused."""
 
@@ -47,10 +60,13 @@ def install(app: FastAPI) -> None:
     async def _halaman_galat(request: Request, exc: HalamanGalat) -> Response:
         if isinstance(exc, BelumMasuk) and request.method == "GET":
             return RedirectResponse(sign_in_url(request), status_code=303)
-        return page(
+        answer = page(
             request,
             "galat.html",
             status_code=exc.status_code,
             judul=exc.judul,
             pesan=exc.detail,
         )
+        if isinstance(exc, TerlaluBanyak):
+            answer.headers["Retry-After"] = str(exc.retry_after)
+        return answer
