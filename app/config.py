@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     # Denials from one address within this many seconds are one audit row with a count.
     audit_fold_seconds: float = Field(default=60.0, ge=0)
+    # Report files being made at once per API key and per client address; each
+    # holds a worker thread and a core while it runs.
+    export_concurrent: int = Field(default=2, ge=1, le=50)
 
     @property
     def trusted_proxy_set(self) -> frozenset[str]:
@@ -116,6 +119,12 @@ class Settings(BaseSettings):
     def base_url_text(self) -> str | None:
         """The base URL without a trailing slash, ready for a path to follow."""
         return str(self.base_url).rstrip("/") if self.base_url is not None else None
+
+    # Wrong keys typed into the sign-in form from one address: this many, then
+    # one more each (window / failures) seconds; beyond, 429 (guessing a key
+    # takes forever). In-process, like the rate limits.
+    laporan_sign_in_failures: int = Field(default=5, ge=1, le=1000)
+    laporan_sign_in_window_seconds: float = Field(default=300.0, gt=0, le=86_400)
 
     @field_validator("database_url")
     @classmethod

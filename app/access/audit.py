@@ -2,20 +2,23 @@
 
 Whatever a caller sends ends up here only in bounded, escaped form: a row is
 never larger than a few kilobytes, and repeated denials from one address are
-folded into one row with a count.
+folded into one row with a count per reason.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, Update, bindparam, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.access.keys import Principal
+from app.db import session_scope
 from app.models import AuditEvent, utcnow
 
 DENIED = "akses.ditolak"
@@ -23,6 +26,8 @@ TARGET_LIMIT = 200
 CLIENT_LIMIT = 100
 DETAIL_TEXT_LIMIT = 500
 DETAIL_ITEMS = 20
+# A reason is also a key of the per-reason counts, which _safe_detail cuts at 100.
+REASON_LIMIT = 100
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -59,23 +64,36 @@ def record(
     status_code: int | None = None,
     client: str | None = None,
     detail: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        AuditEvent(
-            actor=safe_text(principal.name, 100),
-            role=principal.role.value if principal.role else None,
-            action=action,
-            target=safe_text(target, TARGET_LIMIT) if target is not None else None,
-            status_code=status_code,
-            client=safe_text(client, CLIENT_LIMIT) if client is not None else None,
-            detail=_safe_detail(detail) if detail is not None else None,
-        )
+) -> AuditEvent:
+    event = AuditEvent(
+        actor=safe_text(principal.name, 100),
+        role=principal.role.value if principal.role else None,
+        action=action,
+        target=safe_text(target, TARGET_LIMIT) if target is not None else None,
+        status_code=status_code,
+        client=safe_text(client, CLIENT_LIMIT) if client is not None else None,
+        detail=_safe_detail(detail) if detail is not None else None,
     )
+    session.add(event)
     session.flush()
+    return event
+
+
+def conclude(
+    session: Session, event_id: int, *, status_code: int | None, detail: dict[str, Any]
+) -> None:
+    """Finish a row written when a long action began (an export): how it ended,
+    and when (``last_at``)."""
+    session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.id == event_id)
+        .values(status_code=status_code, detail=_safe_detail(detail), last_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def record_denial(
-    session: Session,
+    sessions: sessionmaker[Session],
     *,
     principal: Principal,
     target: str,
@@ -84,39 +102,120 @@ def record_denial(
     reason: str,
     window: timedelta,
 ) -> None:
-    """A denied request; within ``window`` of the last like it from the same
-    address (same actor, status and reason), that row's count goes up instead."""
-    now = utcnow()
-    client_text = safe_text(client, CLIENT_LIMIT) if client is not None else None
-    actor = safe_text(principal.name, 100)
-    earlier = session.scalars(
-        select(AuditEvent)
-        .where(
-            AuditEvent.action == DENIED,
-            AuditEvent.actor == actor,
-            AuditEvent.status_code == status_code,
-            AuditEvent.client.is_(None)
-            if client_text is None
-            else AuditEvent.client == client_text,
-            AuditEvent.at >= now - window,
-        )
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    ).first()
-    if earlier is not None and (earlier.detail or {}).get("alasan") == reason:
-        earlier.count += 1
-        earlier.last_at = now
-        session.flush()
-        return
-    record(
-        session,
-        principal=principal,
-        action=DENIED,
-        target=target,
+    """A denied request, in a transaction of its own.
+
+    Denials from one address by one actor with one status within ``window`` of
+    the first are one row: its ``count`` says how many, ``last_at`` when the
+    last came, and ``detail.per_alasan`` how many of each reason. So a flood
+    that mixes reasons (no key, a wrong key, a forged form...) stays a handful
+    of rows. The count goes up in one UPDATE, so concurrent denials add up on
+    SQLite and PostgreSQL alike; only a new row is made under a lock, so two
+    threads do not both start one.
+    """
+    fold = _Fold(
+        actor=safe_text(principal.name, 100),
         status_code=status_code,
-        client=client,
-        detail={"alasan": reason},
+        client=safe_text(client, CLIENT_LIMIT) if client is not None else None,
+        reason=safe_text(reason, REASON_LIMIT),
+        since=utcnow() - window,
     )
+    if window.total_seconds() > 0 and _fold_into_last(sessions, fold):
+        return
+    with _NEW_FOLD:
+        if window.total_seconds() > 0 and _fold_into_last(sessions, fold):
+            return
+        with session_scope(sessions) as session:
+            record(
+                session,
+                principal=principal,
+                action=DENIED,
+                target=target,
+                status_code=status_code,
+                client=client,
+                detail={"alasan": fold.reason, PER_REASON: {fold.reason: 1}},
+            )
+
+
+# Held only while a new fold row is made (see record_denial).
+_NEW_FOLD = threading.Lock()
+PER_REASON = "per_alasan"
+
+
+@dataclass(frozen=True)
+class _Fold:
+    actor: str
+    status_code: int
+    client: str | None
+    reason: str
+    since: datetime
+
+
+def _folding(*, with_client: bool) -> tuple[Update, Update]:
+    """The two statements of folding one denial, built once (they run on every
+    denial of a flood): count it in the latest row of its fold, then rewrite
+    that row's counts per reason."""
+    t = AuditEvent.__table__
+    assert isinstance(t, Table)
+    latest = (
+        select(func.max(t.c.id))
+        .where(
+            t.c.action == DENIED,
+            t.c.actor == bindparam("b_actor"),
+            t.c.status_code == bindparam("b_status_code"),
+            t.c.client == bindparam("b_client") if with_client else t.c.client.is_(None),
+            t.c.at >= bindparam("b_since"),
+        )
+        .scalar_subquery()
+    )
+    count = (
+        update(t)
+        .where(t.c.id == latest)
+        .values(count=t.c.count + 1, last_at=bindparam("b_now"))
+        .returning(t.c.id, t.c.detail)
+    )
+    reasons = update(t).where(t.c.id == bindparam("b_id")).values(detail=bindparam("b_detail"))
+    return count, reasons
+
+
+_FOLDING = {client: _folding(with_client=client) for client in (True, False)}
+
+
+def _fold_into_last(sessions: sessionmaker[Session], fold: _Fold) -> bool:
+    """Count the denial in the latest row it folds into; False when there is none."""
+    count, reasons = _FOLDING[fold.client is not None]
+    with session_scope(sessions) as session:
+        connection = session.connection()
+        # The count comes first: its UPDATE takes the row's lock (PostgreSQL)
+        # or the database's write lock (SQLite), so the detail it returns is
+        # the latest and no other denial rewrites it before this one commits.
+        counted = connection.execute(
+            count,
+            {
+                "b_actor": fold.actor,
+                "b_status_code": fold.status_code,
+                "b_client": fold.client,
+                "b_since": fold.since,
+                "b_now": utcnow(),
+            },
+        ).first()
+        if counted is None:
+            return False
+        event_id, detail = counted
+        connection.execute(
+            reasons, {"b_id": event_id, "b_detail": _with_reason(detail or {}, fold.reason)}
+        )
+    return True
+
+
+def _with_reason(detail: dict[str, Any], reason: str) -> dict[str, Any]:
+    counts = dict(detail.get(PER_REASON) or {})
+    if reason not in counts and len(counts) >= DETAIL_ITEMS:
+        reason = OTHER_REASONS
+    counts[reason] = int(counts.get(reason, 0)) + 1
+    return {**detail, PER_REASON: counts}
+
+
+OTHER_REASONS = "alasan lain"
 
 
 def page(session: Session, *, limit: int, before_id: int | None) -> Sequence[AuditEvent]:

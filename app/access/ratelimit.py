@@ -24,11 +24,18 @@ class _Bucket:
 
 
 class RateLimiter:
-    """``per_minute`` requests per minute per caller, in bursts of up to ``per_minute``."""
+    """``limit`` per ``window_seconds`` (a minute unless said) per caller, in
+    bursts of up to ``limit``."""
 
-    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
+    def __init__(
+        self,
+        limit: int,
+        *,
+        window_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.capacity = float(limit)
+        self.rate = limit / window_seconds
         self.clock = clock
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
@@ -48,6 +55,13 @@ class RateLimiter:
                 bucket.tokens -= 1
                 return None
             return (1 - bucket.tokens) / self.rate if self.rate else math.inf
+
+    def give_back(self, caller: str) -> None:
+        """Return a token :meth:`take` spent on what turned out not to count."""
+        with self._lock:
+            bucket = self._buckets.get(caller)
+            if bucket is not None:
+                bucket.tokens = min(self.capacity, bucket.tokens + 1)
 
     def _forget_full(self, now: float) -> None:
         full = [

@@ -132,16 +132,15 @@ class Guard:
     ) -> None:
         # A failing audit write must not turn a 401 into a 500: it is logged instead.
         try:
-            with session_scope(self.sessions) as session:
-                audit.record_denial(
-                    session,
-                    principal=principal or ANONYMOUS,
-                    target=target,
-                    status_code=401 if principal is None else 403,
-                    client=client,
-                    reason=reason,
-                    window=self.fold,
-                )
+            audit.record_denial(
+                self.sessions,
+                principal=principal or ANONYMOUS,
+                target=target,
+                status_code=401 if principal is None else 403,
+                client=client,
+                reason=reason,
+                window=self.fold,
+            )
         except Exception:
             log.exception("penolakan akses tidak tercatat di jejak audit")
 

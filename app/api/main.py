@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
 from app import web
+from app.access.slots import Slots
 from app.api import (
     audit_log,
     dead_letters,
@@ -87,6 +88,7 @@ def create_app(settings: Settings, engine: Engine, *, background: bool = False) 
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.known_opd = KnownOpd(settings)
+    app.state.export_slots = Slots(settings.export_concurrent)
     app.state.worker = work.worker if work else None
     app.state.scheduler = work.scheduler if work else None
     errors.install(app)

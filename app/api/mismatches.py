@@ -4,16 +4,17 @@ mismatch answers 404, as if it did not exist."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import FileResponse, StreamingResponse
-from starlette.background import BackgroundTask
 
 from app.access.keys import Principal
 from app.access.opd_scope import OpdScope
+from app.access.slots import Held
 from app.api.deps import OpdScopeDep, PrincipalDep, SessionDep, audit_action
-from app.api.errors import ApiError, Conflict, NotFound
+from app.api.errors import ApiError, Conflict, NotFound, TooManyRequests
+from app.api.export_answer import Ekspor, EksporAnswer, export_slot
 from app.api.inputs import Id, TahunAnggaran, TextRule
 from app.api.mismatch_schemas import (
     BULK_MAX,
@@ -31,7 +32,7 @@ from app.api.mismatch_schemas import (
 from app.api.pagination import Cursor, Limit, cut, decode_cursor
 from app.api.schemas import ErrorOut, TahapIn
 from app.laporan import export
-from app.models import Mismatch, utcnow
+from app.models import Mismatch
 from app.report import angka
 from app.repositories import mismatches
 from app.repositories.mismatches import DecisionRefused, Keputusan, MismatchFilter, StatusFilter
@@ -109,36 +110,45 @@ def report_filter(
 ReportFilterDep = Annotated[MismatchFilter, Depends(report_filter)]
 
 
+def api_export_slot(request: Request, principal: PrincipalDep) -> Iterator[Held]:
+    """One of the caller's export slots while the file is made and sent (429 when none)."""
+    with export_slot(request, principal, _busy) as held:
+        yield held
+
+
+def _busy(detail: str, retry_after: float) -> TooManyRequests:
+    return TooManyRequests(detail, retry_after=retry_after)
+
+
+ExportSlotDep = Annotated[Held, Depends(api_export_slot)]
+BUSY: dict[int | str, dict[str, Any]] = {
+    429: {"model": ErrorOut, "description": "Ekspor lain masih dibuat; tunggu sesuai Retry-After"}
+}
+
+
 @router.get(
     "/export.xlsx",
-    response_class=FileResponse,
-    responses={200: {"content": {XLSX: {}}, "description": "Laporan Excel"}},
+    response_class=EksporAnswer,
+    status_code=200,
+    responses={200: {"content": {XLSX: {}}, "description": "Laporan Excel"}, **BUSY},
     summary="Laporan Excel: ringkasan per OPD dan satu lembar per kategori",
 )
-def export_xlsx(request: Request, session: SessionDep, f: ReportFilterDep) -> FileResponse:
-    path = export.xlsx_file(session, f, pemda=request.app.state.settings.pemda, made_at=utcnow())
-    return FileResponse(
-        path,
-        media_type=XLSX,
-        filename=export.filename(f, "xlsx"),
-        background=BackgroundTask(path.unlink, missing_ok=True),
-    )
+def export_xlsx(request: Request, f: ReportFilterDep, slot: ExportSlotDep) -> EksporAnswer:
+    return EksporAnswer(Ekspor.of(request, f, "xlsx"), slot)
 
 
 @router.get(
     "/export.csv",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}}, "description": "CSV (UTF-8 dengan BOM, ';')"}},
+    response_class=EksporAnswer,
+    status_code=200,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "CSV (UTF-8 dengan BOM, ';')"},
+        **BUSY,
+    },
     summary="Mismatch sebagai CSV untuk Excel berbahasa Indonesia",
 )
-def export_csv(session: SessionDep, f: ReportFilterDep) -> StreamingResponse:
-    # The request's session stays open until the response is sent (FastAPI ends
-    # yield dependencies after the response), so the rows stream from it.
-    return StreamingResponse(
-        export.csv_chunks(session, f),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{export.filename(f, "csv")}"'},
-    )
+def export_csv(request: Request, f: ReportFilterDep, slot: ExportSlotDep) -> EksporAnswer:
+    return EksporAnswer(Ekspor.of(request, f, "csv"), slot)
 
 
 # Declared before /{mismatch_id}: Starlette answers a wrong method with the Allow

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -36,6 +38,8 @@ from app.report import KATEGORI, MISMATCH_STATUS_LABELS, waktu_wib
 from app.repositories import mismatches, ringkasan
 from app.repositories.mismatches import KategoriStats, MismatchFilter
 from mappings.normalise import WIB, parse_money
+
+log = logging.getLogger(__name__)
 
 # Excel shows these with the reader's separators; the [$Rp-421] tag is the
 # Indonesian Rupiah symbol, so LibreOffice and Excel both show "Rp 1.250.000".
@@ -80,6 +84,28 @@ _BOLD = Font(bold=True)
 
 class ExportProblem(ValueError):
     """The filter cannot make a report (tahun anggaran and tahap are required)."""
+
+
+class ExportCancelled(Exception):
+    """The reader of an export left; the export stopped where it was."""
+
+
+@dataclass
+class Watch:
+    """One export's rows so far and whether its reader has left: the thread
+    writing the file counts and checks, the one serving it sets ``left``."""
+
+    left: threading.Event = field(default_factory=threading.Event)
+    rows: int = 0
+
+    def check(self) -> None:
+        """Stop here (ExportCancelled) once the reader has left."""
+        if self.left.is_set():
+            raise ExportCancelled(f"pembaca pergi setelah {self.rows} baris")
+
+    def row(self) -> None:
+        self.rows += 1
+        self.check()
 
 
 @dataclass(frozen=True)
@@ -163,19 +189,53 @@ def write_xlsx(
     pemda: str,
     made_at: datetime,
     progress: Callable[[int], None] | None = None,
+    watch: Watch | None = None,
 ) -> Written:
     """Write the report of the mismatches ``f`` selects to ``out``.
 
     ``f`` must name a tahun anggaran and a tahap (the summary is per tahun/tahap).
-    ``progress`` is told the number of rows written every 10,000 rows.
+    ``progress`` is told the number of rows written every 10,000 rows. Once
+    ``watch.left`` is set, the writing stops within a row (or a block of the
+    final zip) with ExportCancelled, and what was spooled is removed.
     """
     tahun, tahap = _required_scope(f)
+    watch = watch if watch is not None else Watch()
     wb = Workbook(write_only=True)
-    title = _title_lines(f, pemda=pemda, made_at=made_at)
+    try:
+        title = _title_lines(f, pemda=pemda, made_at=made_at)
+        _write_sheets(
+            wb, session, f, tahun=tahun, tahap=tahap, title=title, progress=progress, watch=watch
+        )
+        watch.check()
+        if isinstance(out, Path):
+            with out.open("wb") as raw:
+                wb.save(_Abandonable(raw, watch))
+        else:
+            wb.save(_Abandonable(out, watch))
+    except BaseException:
+        _discard(wb)
+        raise
+    if progress is not None:
+        progress(watch.rows)
+    return Written(rows=watch.rows, sheets=list(wb.sheetnames))
+
+
+def _write_sheets(
+    wb: Workbook,
+    session: Session,
+    f: MismatchFilter,
+    *,
+    tahun: int,
+    tahap: str,
+    title: list[str],
+    progress: Callable[[int], None] | None,
+    watch: Watch,
+) -> None:
     _write_ringkasan(wb, session, f, tahun=tahun, tahap=tahap, title=title)
-    written = 0
+    watch.check()
     stats = {s.kategori: s for s in mismatches.kategori_stats(session, f)}
     for kategori in _ordered(stats):
+        watch.check()
         ws = wb.create_sheet(_sheet_name(kategori))
         info = KATEGORI.get(kategori)
         lines = [*title, f"Kategori: {kategori_label(kategori)}"]
@@ -188,17 +248,62 @@ def write_xlsx(
         for m in mismatches.stream(session, replace(f, kategori=kategori)):
             n += 1
             ws.append(_xlsx_row(ws, n, m, money=money))
-            written += 1
-            if progress is not None and written % 10_000 == 0:
-                progress(written)
+            watch.row()
+            if progress is not None and watch.rows % 10_000 == 0:
+                progress(watch.rows)
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(_COLUMNS))}{header_row + n}"
-    wb.save(out)
-    if progress is not None:
-        progress(written)
-    return Written(rows=written, sheets=list(wb.sheetnames))
 
 
-def xlsx_file(session: Session, f: MismatchFilter, *, pemda: str, made_at: datetime) -> Path:
+class _Abandonable:
+    """The file a workbook is saved into. Zipping a large report takes seconds:
+    once the reader has left, the next write stops the save (ExportCancelled),
+    and from then on the file takes nothing, so the zip openpyxl leaves open
+    closes quietly when it is collected."""
+
+    def __init__(self, raw: BinaryIO, watch: Watch) -> None:
+        self._raw = raw
+        self._watch = watch
+        self._dead = False
+
+    def write(self, data: bytes) -> int:
+        if not self._dead and self._watch.left.is_set():
+            self._dead = True
+            self._watch.check()
+        return len(data) if self._dead else self._raw.write(data)
+
+    def tell(self) -> int:
+        return 0 if self._dead else self._raw.tell()
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return 0 if self._dead else self._raw.seek(offset, whence)
+
+    def flush(self) -> None:
+        if not self._dead:
+            self._raw.flush()
+
+
+def _discard(wb: Workbook) -> None:
+    """A workbook given up: each write-only sheet's spool file (as large as the
+    sheet) goes now rather than when the process exits."""
+    for ws in wb.worksheets:
+        writer = getattr(ws, "_writer", None)
+        try:
+            if not getattr(ws, "closed", True):
+                ws.close()
+            if writer is not None and os.path.exists(writer.out):
+                writer.cleanup()
+        except (OSError, ValueError):
+            log.warning("berkas sementara ekspor tidak terhapus", exc_info=True)
+
+
+def xlsx_file(
+    session: Session,
+    f: MismatchFilter,
+    *,
+    pemda: str,
+    made_at: datetime,
+    watch: Watch | None = None,
+) -> Path:
     """The report written to a new temporary file, for a response to send and
     then remove. An XLSX is a zip finished only at its end, and openpyxl's
     write-only mode needs a seekable file: on disk, memory stays flat."""
@@ -206,7 +311,7 @@ def xlsx_file(session: Session, f: MismatchFilter, *, pemda: str, made_at: datet
     os.close(fd)
     path = Path(name)
     try:
-        write_xlsx(session, f, path, pemda=pemda, made_at=made_at)
+        write_xlsx(session, f, path, pemda=pemda, made_at=made_at, watch=watch)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -409,21 +514,24 @@ def _ringkasan_row(ws: WriteOnlyWorksheet, row: ringkasan.OpdFigures) -> list[An
 
 
 def csv_chunks(
-    session: Session, f: MismatchFilter, *, rows_per_chunk: int = 500
+    session: Session, f: MismatchFilter, *, rows_per_chunk: int = 500, watch: Watch | None = None
 ) -> Iterator[bytes]:
     """The CSV of the mismatches ``f`` selects, a few hundred rows per chunk.
 
-    The caller keeps ``session`` open until the iterator is exhausted.
+    The caller keeps ``session`` open until the iterator is exhausted. Once
+    ``watch.left`` is set, the next row raises ExportCancelled.
     """
+    watch = watch if watch is not None else Watch()
     buffer = io.StringIO()
     # The BOM tells Excel the file is UTF-8; ';' is the list separator of the
     # Indonesian locale, so the columns split when the file is double-clicked.
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    for n, m in enumerate(mismatches.stream(session, f), 1):
+    for m in mismatches.stream(session, f):
         writer.writerow(_csv_row(m))
-        if n % rows_per_chunk == 0:
+        watch.row()
+        if watch.rows % rows_per_chunk == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
             buffer.truncate()

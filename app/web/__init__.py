@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from app.access.ratelimit import RateLimiter
+from app.config import Settings
 from app.web import aset, beranda, dokumentasi, ekspor, errors, keputusan, masuk, pages
 
 ROUTERS = tuple(
@@ -13,6 +15,12 @@ ROUTERS = tuple(
 
 
 def install(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    # Failed sign-ins per client address (app.web.masuk), one count per service.
+    app.state.sign_in_failures = RateLimiter(
+        settings.laporan_sign_in_failures,
+        window_seconds=settings.laporan_sign_in_window_seconds,
+    )
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -1,66 +1,40 @@
 """The OPD page's export buttons: the same files as the API's exports
-(app.laporan.export), for the table as it is filtered on the page."""
+(app.api.export_answer), for the table as it is filtered on the page."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi import APIRouter, Depends, Request
 
-from app.api.deps import audit_action
-from app.db import session_scope
-from app.laporan import export
-from app.models import utcnow
-from app.repositories.mismatches import MismatchFilter
+from app.access.slots import Held
+from app.api.export_answer import Ekspor, EksporAnswer, export_slot
+from app.web.errors import TerlaluBanyak
 from app.web.scope import TabelDep
-from app.web.sessions import DbDep
+from app.web.sessions import PenggunaDep
 
 router = APIRouter(prefix="/laporan", include_in_schema=False)
 
 
-def _attachment(name: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+def page_export_slot(request: Request, pengguna: PenggunaDep) -> Iterator[Held]:
+    """One of the reader's export slots while the file is made and sent (a 429 page when none)."""
+    with export_slot(request, pengguna.principal, _busy) as held:
+        yield held
 
 
-def _audit(request: Request, session: DbDep, f: MismatchFilter, ext: str) -> None:
-    audit_action(
-        request,
-        session,
-        action="laporan.ekspor",
-        target=request.url.path,
-        status_code=200,
-        detail={"format": ext, "filter": export.describe(f)},
-    )
+def _busy(pesan: str, retry_after: float) -> TerlaluBanyak:
+    return TerlaluBanyak(pesan, retry_after=retry_after)
+
+
+SlotDep = Annotated[Held, Depends(page_export_slot)]
 
 
 @router.get("/opd/{kode_skpd}/ekspor.xlsx")
-def ekspor_xlsx(request: Request, tabel: TabelDep, session: DbDep) -> FileResponse:
-    path = export.xlsx_file(
-        session, tabel.filter, pemda=request.app.state.settings.pemda, made_at=utcnow()
-    )
-    _audit(request, session, tabel.filter, "xlsx")
-    return FileResponse(
-        path,
-        media_type=export.XLSX_MEDIA_TYPE,
-        headers=_attachment(export.filename(tabel.filter, "xlsx")),
-        background=BackgroundTask(path.unlink, missing_ok=True),
-    )
+def ekspor_xlsx(request: Request, tabel: TabelDep, slot: SlotDep) -> EksporAnswer:
+    return EksporAnswer(Ekspor.of(request, tabel.filter, "xlsx"), slot)
 
 
 @router.get("/opd/{kode_skpd}/ekspor.csv")
-def ekspor_csv(request: Request, tabel: TabelDep, session: DbDep) -> StreamingResponse:
-    _audit(request, session, tabel.filter, "csv")
-    factory = request.app.state.session_factory
-
-    def chunks() -> Iterator[bytes]:
-        # Sent after the request's own transaction ends: the stream reads in one of its own.
-        with session_scope(factory) as reading:
-            yield from export.csv_chunks(reading, tabel.filter)
-
-    return StreamingResponse(
-        chunks(),
-        media_type="text/csv; charset=utf-8",
-        headers=_attachment(export.filename(tabel.filter, "csv")),
-    )
+def ekspor_csv(request: Request, tabel: TabelDep, slot: SlotDep) -> EksporAnswer:
+    return EksporAnswer(Ekspor.of(request, tabel.filter, "csv"), slot)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -43,6 +44,17 @@ class TidakDitemukan(HalamanGalat):
 class FormulirPalsu(HalamanGalat):
     status_code = 403
     judul = "Formulir ditolak"
+
+
+class TerlaluBanyak(HalamanGalat):
+    """429: the page says when to try again, and so does Retry-After."""
+
+    status_code = 429
+    judul = "Terlalu banyak permintaan"
+
+    def __init__(self, pesan: str, *, retry_after: float) -> None:
+        super().__init__(pesan)
+        self.retry_after = max(1, math.ceil(retry_after))
 
 
 class BelumMasuk(HalamanGalat):
@@ -158,7 +170,10 @@ def install(app: FastAPI) -> None:
     async def _halaman_galat(request: Request, exc: HalamanGalat) -> Response:
         if isinstance(exc, BelumMasuk) and request.method == "GET":
             return RedirectResponse(sign_in_url(request), status_code=303)
-        return error_page(request, status_code=exc.status_code, judul=exc.judul, pesan=exc.detail)
+        answer = error_page(request, status_code=exc.status_code, judul=exc.judul, pesan=exc.detail)
+        if isinstance(exc, TerlaluBanyak):
+            answer.headers["Retry-After"] = str(exc.retry_after)
+        return answer
 
     # Replaces the API's handler (app.api.errors.install ran first, wrapped for
     # browsers above) and hands it every request that is not for a page.

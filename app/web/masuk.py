@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from app.access import audit, keys
-from app.access.keys import ANONYMOUS, Principal
+from app.access import keys
+from app.access.keys import Principal
+from app.access.ratelimit import RateLimiter
 from app.api.deps import audit_action, client_address
 from app.api.inputs import Text, TextRule
 from app.web.forms import Form
@@ -23,6 +25,7 @@ from app.web.sessions import (
     check_csrf,
     clear_cookie,
     new_token,
+    record_denial,
     safe_next,
     set_cookie,
     sign_in,
@@ -30,6 +33,7 @@ from app.web.sessions import (
 from app.web.sessions import sign_out as sign_out_session
 
 router = APIRouter(prefix="/laporan", include_in_schema=False)
+THROTTLED = "terlalu banyak percobaan masuk yang gagal dari alamat ini"
 
 
 class FormulirMasuk(BaseModel):
@@ -68,24 +72,36 @@ def sign_in_form(request: Request, lanjut: Annotated[Text | None, Query()] = Non
 @router.post("/masuk")
 def sign_in_post(request: Request, session: DbDep, form: MasukDep) -> Response:
     check_csrf(request, request.cookies.get(SIGN_IN_COOKIE), form.csrf)
-    principal = keys.authenticate(session, form.kunci) if form.kunci else None
     lanjut = form.lanjut
-    if principal is None:
-        audit.record(
-            session,
-            principal=ANONYMOUS,
-            action="akses.ditolak",
-            target="POST /laporan/masuk",
-            status_code=401,
-            client=client_address(request),
-            detail={"alasan": "kunci API tidak dikenal atau sudah dicabut"},
+    # Each try spends one of the address's tries before its key is looked at,
+    # so tries sent at once cannot all slip through; a right key gives it back.
+    # While none are left every key is refused, a right one too: a guess must
+    # not learn that it was right.
+    failures: RateLimiter = request.app.state.sign_in_failures
+    address = client_address(request) or "?"
+    wait = failures.take(address)
+    if wait is not None:
+        record_denial(request, status_code=429, reason=THROTTLED)
+        seconds = max(1, math.ceil(wait))
+        answer = _form(
+            request,
+            lanjut=lanjut,
+            pesan="Terlalu banyak percobaan masuk dengan kunci yang salah dari alamat ini. "
+            f"Coba lagi setelah {seconds} detik.",
+            status_code=429,
         )
+        answer.headers["Retry-After"] = str(seconds)
+        return answer
+    principal = keys.authenticate(session, form.kunci) if form.kunci else None
+    if principal is None:
+        record_denial(request, status_code=401, reason="kunci API tidak dikenal atau sudah dicabut")
         return _form(
             request,
             lanjut=lanjut,
             pesan="Kunci tidak dikenal atau sudah dicabut. Periksa kembali kunci Anda.",
             status_code=401,
         )
+    failures.give_back(address)
     settings = request.app.state.settings
     token = sign_in(session, principal, settings, replaces=request.cookies.get(COOKIE))
     request.state.principal = principal

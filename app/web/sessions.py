@@ -22,7 +22,6 @@ from app.access.keys import ANONYMOUS, Principal, hash_key, principal_of
 from app.access.opd_scope import OpdScope
 from app.api.deps import client_address, get_session, route_opd_scope
 from app.config import Settings
-from app.db import session_scope
 from app.models import utcnow
 from app.repositories import web_sessions
 from app.web.errors import BelumMasuk, FormulirPalsu
@@ -135,22 +134,25 @@ def check_csrf(request: Request, expected: str | None, given: str | None) -> Non
     """Refuse a form whose token is not the one this browser was given."""
     if expected and given and hmac.compare_digest(expected.encode(), given.encode()):
         return
-    principal = getattr(request.state, "principal", ANONYMOUS)
-    # The request's own transaction is rolled back with the refusal; the
-    # audit log keeps it in one of its own.
-    with session_scope(request.app.state.session_factory) as session:
-        audit.record(
-            session,
-            principal=principal,
-            action="akses.ditolak",
-            target=f"{request.method} {request.url.path}",
-            status_code=403,
-            client=client_address(request),
-            detail={"alasan": "token formulir (CSRF) tidak cocok"},
-        )
+    record_denial(request, status_code=403, reason="token formulir (CSRF) tidak cocok")
     raise FormulirPalsu(
         "Formulir ini tidak dikirim dari halaman laporan yang Anda buka (token keamanan tidak "
         "cocok). Muat ulang halaman lalu coba lagi."
+    )
+
+
+def record_denial(request: Request, *, status_code: int, reason: str) -> None:
+    """A refused form, in the audit log in a transaction of its own (the
+    request's is rolled back with the refusal), folded like the API's denials."""
+    settings: Settings = request.app.state.settings
+    audit.record_denial(
+        request.app.state.session_factory,
+        principal=getattr(request.state, "principal", ANONYMOUS),
+        target=f"{request.method} {request.url.path}",
+        status_code=status_code,
+        client=client_address(request),
+        reason=reason,
+        window=timedelta(seconds=settings.audit_fold_seconds),
     )
 
 

@@ -77,7 +77,11 @@ def _fuzzed(database_url: str, engine: Engine) -> Iterator[Fuzzed]:
             )
         # The rate limits have tests of their own; here they would only answer 429.
         settings = world.settings.model_copy(
-            update={"rate_limit_per_minute": 10**6, "rate_limit_post_per_minute": 10**6}
+            update={
+                "rate_limit_per_minute": 10**6,
+                "rate_limit_post_per_minute": 10**6,
+                "laporan_sign_in_failures": 10**6,
+            }
         )
         yield Fuzzed(create_app(settings, engine), admin, planner, session_factory)
 
