@@ -74,13 +74,14 @@ def settings_or_exit() -> Settings:
     """The settings, or a clear message naming each bad SINKRON_ variable."""
     from pydantic import ValidationError
 
+    from app.api.errors import in_indonesian
     from app.config import get_settings
 
     try:
         return get_settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"SINKRON_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            f"SINKRON_{'_'.join(str(p) for p in e['loc']).upper()}: {in_indonesian(e)}"
             for e in exc.errors()
         )
         raise fail(f"konfigurasi tidak valid: {problems}") from None

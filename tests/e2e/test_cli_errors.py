@@ -38,9 +38,11 @@ class Ran:
     stderr: str
 
 
-def sinkron(*args: str, cwd: Path, database_url: str | None = None) -> Ran:
+def sinkron(*args: str, cwd: Path, database_url: str | None = None, **settings: str) -> Ran:
+    """The real command, with only the SINKRON_ variables given here."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SINKRON_")}
     env.update(SINKRON_EPROGRAM_API_KEY="kunci-eprogram-uji", SINKRON_EPLANNING_TOKEN="token-uji")
+    env.update(settings)
     if database_url is not None:
         env["SINKRON_DATABASE_URL"] = database_url
     done = subprocess.run(
@@ -261,3 +263,22 @@ def test_runs_show_says_the_kind_of_run_in_words(seeded: str, tmp_path: Path) ->
     assert ran.code == 0, ran.stderr
     assert "run penuh" in ran.stdout
     assert "True" not in ran.stdout and "False" not in ran.stdout
+
+
+# --- settings ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("SINKRON_BASE_URL", "sinkron.pemda.go.id", "SINKRON_BASE_URL: harus alamat http://"),
+        ("SINKRON_PAGE_SIZE", "seribu", "SINKRON_PAGE_SIZE: harus bilangan bulat"),
+        ("SINKRON_PAGE_SIZE", "5000", "SINKRON_PAGE_SIZE: paling besar 1000"),
+    ],
+)
+def test_a_bad_setting_is_named_in_indonesian(
+    variable: str, value: str, said: str, tmp_path: Path
+) -> None:
+    line = one_galat_line(sinkron("runs", "list", cwd=tmp_path, **{variable: value}))
+    assert said in line
+    assert "Value error" not in line and "Input should" not in line
