@@ -1,14 +1,20 @@
 """The service's words: a run's status, trigger and stage, a record's outcome, a
-mismatch's status, a key's role.
+mismatch's status and category, a tahap, a key's role.
 
 Plain enums with no ORM import: the `sinkron` command names some of them in its
 options, and its ``--help`` should not have to load SQLAlchemy's ORM and every
-model to show them. app.models re-exports the ones it stores.
+model to show them. app.models re-exports the ones it stores. ``Tahap`` and
+``Kategori`` are defined in mappings.vocabulary, because the mappings, which
+import nothing of app, name them too.
 """
 
 from __future__ import annotations
 
 import enum
+
+# Re-exported (X as X for mypy strict): the one list of each, for the service.
+from mappings.vocabulary import Kategori as Kategori  # noqa: PLC0414
+from mappings.vocabulary import Tahap as Tahap  # noqa: PLC0414
 
 
 class RunStatus(enum.StrEnum):

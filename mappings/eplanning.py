@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal, NamedTuple, get_args
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple
 
 from pydantic import (
     AfterValidator,
@@ -22,9 +22,8 @@ from pydantic import (
 )
 
 from mappings.normalise import WIB
+from mappings.vocabulary import Tahap
 
-Tahap = Literal["renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan"]
-TAHAP_VALUES: tuple[str, ...] = get_args(Tahap)
 JenisIndikator = Literal[
     "capaian_program", "keluaran_kegiatan", "hasil_kegiatan", "keluaran_sub_kegiatan"
 ]

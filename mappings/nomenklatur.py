@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from mappings.eplanning import RenjaSubKegiatan
 from mappings.normalise import clean_name, clean_text
+from mappings.vocabulary import Kategori
 
 SUPPORT = "X.XX"
-NAMA_BERBEDA = "nama_berbeda"
-INDIKATOR_TIDAK_LENGKAP = "indikator_tidak_lengkap"
 KELUARAN = "keluaran_sub_kegiatan"
 
 
@@ -128,7 +127,7 @@ def check(record: RenjaSubKegiatan, nomenklatur: Nomenklatur | None) -> list[Tem
     if not satuan:
         found.append(
             Temuan(
-                INDIKATOR_TIDAK_LENGKAP,
+                Kategori.INDIKATOR_TIDAK_LENGKAP,
                 "indikator",
                 None,
                 None,
@@ -141,7 +140,7 @@ def check(record: RenjaSubKegiatan, nomenklatur: Nomenklatur | None) -> list[Tem
     if not same_name(record.nama_sub_kegiatan, item.nama):
         found.append(
             Temuan(
-                NAMA_BERBEDA,
+                Kategori.NAMA_BERBEDA,
                 "nama_sub_giat",
                 record.nama_sub_kegiatan,
                 item.nama,
@@ -152,7 +151,7 @@ def check(record: RenjaSubKegiatan, nomenklatur: Nomenklatur | None) -> list[Tem
     if satuan and clean_text(item.satuan) and not any(_same_satuan(s, item.satuan) for s in satuan):
         found.append(
             Temuan(
-                INDIKATOR_TIDAK_LENGKAP,
+                Kategori.INDIKATOR_TIDAK_LENGKAP,
                 "sub_keg_indikator.satuanoutput",
                 ", ".join(s or "(kosong)" for s in satuan),
                 item.satuan,

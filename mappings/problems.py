@@ -14,9 +14,8 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-DATA_TIDAK_VALID = "data_tidak_valid"
-FORMAT_KODE = "format_kode"
-INDIKATOR_TIDAK_LENGKAP = "indikator_tidak_lengkap"
+from mappings.vocabulary import Kategori
+
 # Informational: what the mapping repaired on its own (a widened code, a
 # resolved X.XX). Not a mismatch; kept so that a change can be traced.
 CATATAN = "catatan"
@@ -61,7 +60,9 @@ def field_path(loc: tuple[str | int, ...]) -> str:
 
 def at_least_one(problems: list[MappingProblem]) -> tuple[MappingProblem, ...]:
     """The problems of a record that failed, never none: a failure needs a reason."""
-    return tuple(problems) or (MappingProblem(DATA_TIDAK_VALID, "", None, "Rekaman tidak valid"),)
+    return tuple(problems) or (
+        MappingProblem(Kategori.DATA_TIDAK_VALID, "", None, "Rekaman tidak valid"),
+    )
 
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -131,14 +132,14 @@ class ProblemCollector:
         self._origin[(target,)] = (field, value)
         if not value or value.isspace():  # None, "" or blanks only
             if required:
-                self.problem(DATA_TIDAK_VALID, field, value, f"{self.label(field)} kosong")
+                self.problem(Kategori.DATA_TIDAK_VALID, field, value, f"{self.label(field)} kosong")
             else:
                 self.values[target] = None
             return
         try:
             self.values[target] = parse(value)
         except ValueError as exc:
-            self.problem(DATA_TIDAK_VALID, field, value, f"{self.label(field)} {exc}")
+            self.problem(Kategori.DATA_TIDAK_VALID, field, value, f"{self.label(field)} {exc}")
 
     def raw(self, model: type[BaseModel], data: Mapping[str, Any], tidy: TypeAdapter[_D]) -> _D:
         """Validate a raw record into ``tidy``'s plain dicts; fields of the wrong
@@ -159,7 +160,7 @@ class ProblemCollector:
                 loc, path = error["loc"], field_path(error["loc"])
                 reason = _STRUCTURE_REASONS.get(error["type"], "tidak valid")
                 where = self.label(path) if len(loc) == 1 else f"{self.label(path)}: {path}"
-                self.problem(DATA_TIDAK_VALID, path, error["input"], f"{where} {reason}")
+                self.problem(Kategori.DATA_TIDAK_VALID, path, error["input"], f"{where} {reason}")
                 self._broken.add(path.split("[")[0])
         kept = {k: v for k, v in data.items() if k not in self._broken}
         return cast(_D, model.model_validate(kept).model_dump())
@@ -182,7 +183,9 @@ class ProblemCollector:
                 ctx = error.get("ctx") or {}
                 reason = str(ctx["error"]) if "error" in ctx else "tidak valid"
                 alasan = f"{self.label(field)} {reason}"
-                self.problem(kategori.get(str(loc[0]), DATA_TIDAK_VALID), field, nilai, alasan)
+                self.problem(
+                    kategori.get(str(loc[0]), Kategori.DATA_TIDAK_VALID), field, nilai, alasan
+                )
             return None
 
     def _source_of(self, loc: _Loc) -> tuple[str, str | None] | None:

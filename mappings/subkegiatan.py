@@ -15,12 +15,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Literal
 
-from mappings.eplanning import (
-    TAHAP_VALUES,
-    JenisIndikator,
-    NaturalKey,
-    RenjaSubKegiatan,
-)
+from mappings.eplanning import JenisIndikator, NaturalKey, RenjaSubKegiatan
 from mappings.eprogram import SUB_KEGIATAN_DATA, RawSubKegiatan, SubKegiatanData
 from mappings.normalise import (
     clean_name,
@@ -35,15 +30,8 @@ from mappings.normalise import (
     strip_tag,
     widen_kode_sub_kegiatan,
 )
-from mappings.problems import (
-    CATATAN,
-    DATA_TIDAK_VALID,
-    FORMAT_KODE,
-    INDIKATOR_TIDAK_LENGKAP,
-    MappingProblem,
-    ProblemCollector,
-    at_least_one,
-)
+from mappings.problems import CATATAN, MappingProblem, ProblemCollector, at_least_one
+from mappings.vocabulary import Kategori, Tahap
 
 __all__ = ["Mapped", "MappingProblem", "Unmappable", "map_sub_kegiatan"]
 
@@ -150,13 +138,15 @@ def map_sub_kegiatan(
         # itself, so that one record lands in the report instead of the run
         # stopping (docs/design.md, promise 7).
         alasan = f"Kesalahan tak terduga saat memetakan ({exc!r})"
-        return Unmappable(None, (MappingProblem(DATA_TIDAK_VALID, "", None, alasan),), None, None)
+        return Unmappable(
+            None, (MappingProblem(Kategori.DATA_TIDAK_VALID, "", None, alasan),), None, None
+        )
 
 
 def _map(raw: Mapping[str, Any], jenis_pemda: str) -> Mapped | Unmappable:
     col = ProblemCollector(_LABELS)
     if not isinstance(raw, Mapping):
-        col.problem(DATA_TIDAK_VALID, "", raw, "Rekaman bukan objek JSON")
+        col.problem(Kategori.DATA_TIDAK_VALID, "", raw, "Rekaman bukan objek JSON")
         return Unmappable(None, tuple(col.problems), None, None)
     rec = col.raw(RawSubKegiatan, raw, SUB_KEGIATAN_DATA)
 
@@ -188,7 +178,7 @@ def _map(raw: Mapping[str, Any], jenis_pemda: str) -> Mapped | Unmappable:
     updated_at: datetime | None = col.values.pop("_updated_at", None)
     if source_id is not None and updated_at is not None:
         col.values["sumber"] = {"id": source_id, "diperbarui_pada": updated_at}
-    record = col.build(RenjaSubKegiatan, {"kode_sub_kegiatan": FORMAT_KODE})
+    record = col.build(RenjaSubKegiatan, {"kode_sub_kegiatan": Kategori.FORMAT_KODE})
     nama_skpd = clean_name(rec["nama_skpd"]) or None
     if record is None or col.problems or source_id is None or updated_at is None:
         return Unmappable(
@@ -214,13 +204,13 @@ def _parse_tahun(text: str) -> int:
     return int(text)
 
 
-def _parse_tahap(text: str) -> str:
-    if text in TAHAP_VALUES:  # already normal: nothing to rewrite
-        return text
-    tahap = _TAHAP_SEPARATORS.sub("_", text.strip().casefold())
-    if tahap not in TAHAP_VALUES:
-        raise ValueError(f"tidak dikenal (harus salah satu dari {', '.join(TAHAP_VALUES)})")
-    return tahap
+def _parse_tahap(text: str) -> Tahap:
+    known = Tahap.of(text)  # already normal: nothing to rewrite
+    if known is None:
+        known = Tahap.of(_TAHAP_SEPARATORS.sub("_", text.strip().casefold()))
+    if known is None:
+        raise ValueError(f"tidak dikenal (harus salah satu dari {', '.join(Tahap)})")
+    return known
 
 
 def _sub_skpd(col: ProblemCollector, rec: SubKegiatanData) -> None:
@@ -241,12 +231,12 @@ def _kode_sub_kegiatan(col: ProblemCollector, rec: SubKegiatanData, jenis_pemda:
     col.origin(("kode_sub_kegiatan",), "kode_sub_giat", raw)
     text = clean_text(raw)
     if not text:
-        col.problem(DATA_TIDAK_VALID, "kode_sub_giat", raw, "Kode sub kegiatan kosong")
+        col.problem(Kategori.DATA_TIDAK_VALID, "kode_sub_giat", raw, "Kode sub kegiatan kosong")
         return
     try:
         resolved, kode = _normal_kode(text, clean_text(rec["kode_skpd"]))
     except ValueError as exc:
-        col.problem(FORMAT_KODE, "kode_sub_giat", raw, f"Kode sub kegiatan {exc}")
+        col.problem(Kategori.FORMAT_KODE, "kode_sub_giat", raw, f"Kode sub kegiatan {exc}")
         return
     if resolved != text:
         alasan = f"Bidang X.XX diganti dengan {resolved[:4]} dari kode SKPD"
@@ -257,7 +247,7 @@ def _kode_sub_kegiatan(col: ProblemCollector, rec: SubKegiatanData, jenis_pemda:
     level = kode.split(".")[3]
     if jenis_pemda == "KABKOT" and level in _PROV_LEVELS:
         alasan = f"Kode {kode} adalah kode provinsi (tingkat {level}), bukan kabupaten/kota"
-        col.problem(FORMAT_KODE, "kode_sub_giat", raw, alasan)
+        col.problem(Kategori.FORMAT_KODE, "kode_sub_giat", raw, alasan)
     col.values["kode_sub_kegiatan"] = kode
 
 
@@ -283,7 +273,9 @@ def _indikator(col: ProblemCollector, rec: SubKegiatanData) -> list[dict[str, An
             where = f"{list_field}[{index}]"
             if target is None:
                 alasan = "Target kosong" if not clean_text(raw_target) else "Target bukan angka"
-                col.note(INDIKATOR_TIDAK_LENGKAP, f"{where}.target{stem}", raw_target, alasan)
+                col.note(
+                    Kategori.INDIKATOR_TIDAK_LENGKAP, f"{where}.target{stem}", raw_target, alasan
+                )
             col.origin(("indikator", len(result)), where, None)
             result.append(
                 {
@@ -308,7 +300,7 @@ def _sumber_dana(col: ProblemCollector, rec: SubKegiatanData) -> list[dict[str, 
         try:
             pagu = parse_money(pagu_dana)
         except ValueError as exc:
-            col.problem(DATA_TIDAK_VALID, field, pagu_dana, f"Pagu sumber dana {exc}")
+            col.problem(Kategori.DATA_TIDAK_VALID, field, pagu_dana, f"Pagu sumber dana {exc}")
             continue
         col.origin(("sumber_dana", len(result)), f"sumber_dana[{index}]", None)
         col.origin(("sumber_dana", len(result), "pagu"), field, pagu_dana)

@@ -8,13 +8,13 @@ import pytest
 from pydantic import ValidationError
 
 from mappings.eplanning import (
-    TAHAP_VALUES,
     NaturalKey,
     RenjaSubKegiatan,
     StoredRenjaSubKegiatan,
     changed_fields,
     content_hash,
 )
+from mappings.vocabulary import Tahap
 
 # The example record of the E-Planning contract, verbatim.
 BODY: dict[str, Any] = {
@@ -67,7 +67,7 @@ def record(**changes: Any) -> RenjaSubKegiatan:
 
 
 def test_tahap_values_are_the_five_stages() -> None:
-    assert TAHAP_VALUES == ("renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan")
+    assert tuple(Tahap) == ("renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan")
 
 
 def test_to_api_writes_the_contract_example_exactly() -> None:
