@@ -20,8 +20,8 @@ from app.cli_database import (
     require_sqlite_file,
     shown_url,
 )
-from app.sync.scope import KODE_SKPD, TAHAP
-from app.vocabulary import Role, RunStatus, Stage, StatusFilter, Trigger
+from app.sync.scope import KODE_SKPD
+from app.vocabulary import Role, RunStatus, Stage, StatusFilter, Tahap, Trigger
 
 # Only typer and the vocabulary at import: `sinkron <cmd> --help` shows the options
 # without loading pydantic-settings, SQLAlchemy's ORM or the models; each command
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from app.access.keys import Principal
     from app.config import Settings
-    from app.repositories.mismatches import MismatchFilter
+    from app.mismatches.daftar import MismatchFilter
     from app.sync.pipeline import Progress
     from app.sync.scope import Scope
 
@@ -54,7 +54,7 @@ cli.add_typer(keys_cli, name="keys")
 cli.add_typer(runs_cli, name="runs")
 
 
-TAHAP_HELP = "renja, rkpd, kua_ppas, apbd atau apbd_perubahan."
+TAHAP_HELP = Tahap.spelled() + "."
 OPD_HELP = "Hanya OPD ini (kode_skpd); boleh diulang."
 
 
@@ -229,8 +229,7 @@ def sync(
     from app.config import ConfigError
     from app.sync.scope import Scope
 
-    if tahap not in TAHAP:
-        raise fail(f"tahap '{tahap}' tidak dikenal; pilih salah satu: {', '.join(TAHAP)}")
+    _check_tahap(tahap)
     kode_skpd = _checked_opd(opd)
     settings = settings_or_exit()
     try:
@@ -272,19 +271,18 @@ def laporan(
     2 bila opsi atau konfigurasi salah.
     """
     from app.laporan import export  # openpyxl: only this command needs it
+    from app.mismatches import daftar
     from app.models import utcnow
     from app.report import angka
-    from app.repositories import mismatches
 
-    if tahap not in TAHAP:
-        raise fail(f"tahap '{tahap}' tidak dikenal; pilih salah satu: {', '.join(TAHAP)}")
+    _check_tahap(tahap)
     if xlsx is None and csv is None:
         raise fail("sebutkan --xlsx BERKAS dan/atau --csv BERKAS")
     for target in (xlsx, csv):
         if target is not None:
             _can_write(target)
     kode_skpd = _checked_opd(opd)
-    f = mismatches.MismatchFilter(
+    f = daftar.MismatchFilter(
         tahun_anggaran=tahun,
         tahap=tahap,
         status=status,
@@ -306,7 +304,7 @@ def laporan(
                 f"{xlsx}: {angka(written.rows)} mismatch, lembar {', '.join(written.sheets)}"
             )
         if csv is not None:
-            rows = mismatches.count(session, f)
+            rows = daftar.count(session, f)
             with csv.open("wb") as out:
                 for chunk in export.csv_chunks(session, f):
                     out.write(chunk)
@@ -331,12 +329,13 @@ def _require_data(session: Session, f: MismatchFilter) -> None:
     most often a wrong year or tahap: say so, and which scopes do have data."""
     from dataclasses import replace
 
-    from app.repositories import mismatches, ringkasan
+    from app.mismatches import daftar
+    from app.repositories import ringkasan
 
     assert f.tahun_anggaran is not None and f.tahap is not None
     if ringkasan.has_records(
         session, tahun_anggaran=f.tahun_anggaran, tahap=f.tahap, opd=f.opd
-    ) or mismatches.count(session, replace(f, status=None)):
+    ) or daftar.count(session, replace(f, status=None)):
         return
     asked = f"tahun anggaran {f.tahun_anggaran} tahap {f.tahap}"
     if f.opd:
@@ -565,6 +564,11 @@ def _unknown_opd(session: Session, kode_skpd: list[str]) -> list[str]:
         for kode in sorted(set(kode_skpd) - seen)
         if not store.knows_bidang(session, _bidang(kode))
     ]
+
+
+def _check_tahap(tahap: str) -> None:
+    if Tahap.of(tahap) is None:
+        raise fail(f"tahap '{tahap}' tidak dikenal; pilih salah satu: {', '.join(Tahap)}")
 
 
 def _checked_opd(opd: list[str] | None) -> list[str]:

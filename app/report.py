@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from app.vocabulary import Tahap
 from mappings.normalise import WIB
 
 OUTCOME_LABELS = {
@@ -32,68 +32,21 @@ STATUS_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class KategoriInfo:
-    """How planners see a mismatch category: its name and what to do about it."""
-
-    label: str
-    saran: str
-
-
-# The mismatch categories (docs/design.md), in the order the report lists them.
-KATEGORI: dict[str, KategoriInfo] = {
-    "kode_tidak_di_nomenklatur": KategoriInfo(
-        "Kode sub kegiatan tidak ada di nomenklatur",
-        "Ganti kode di E-Program dengan kode nomenklatur yang berlaku (lihat kode pengganti "
-        "bila ada).",
-    ),
-    "format_kode": KategoriInfo(
-        "Format kode salah",
-        "Perbaiki kode di E-Program: 6 segmen sub kegiatan, tanpa X.XX, sesuai jenis pemda.",
-    ),
-    "nama_berbeda": KategoriInfo(
-        "Nama berbeda",
-        "Samakan nama sub kegiatan di E-Program dengan nama di nomenklatur.",
-    ),
-    "pagu_berbeda": KategoriInfo(
-        "Pagu berbeda",
-        "Periksa pagu di E-Program dan di E-Planning; selesaikan penyebabnya (konflik, "
-        "penolakan, atau gagal kirim) agar keduanya sama.",
-    ),
-    "sumber_dana_tidak_sama": KategoriInfo(
-        "Jumlah sumber dana ≠ pagu",
-        "Sesuaikan rincian sumber dana di E-Program agar jumlahnya sama dengan pagu.",
-    ),
-    "indikator_tidak_lengkap": KategoriInfo(
-        "Indikator/target tidak lengkap",
-        "Lengkapi indikator keluaran, target berupa angka, dan satuan sesuai nomenklatur.",
-    ),
-    "skpd_tidak_dikenal": KategoriInfo(
-        "Perangkat daerah tidak dikenal",
-        "Periksa kode perangkat daerah/sub unit: mungkin berganti nama atau digabung.",
-    ),
-    "duplikat": KategoriInfo(
-        "Data ganda",
-        "Hapus atau nonaktifkan salinan sub kegiatan yang sama di E-Program.",
-    ),
-    "hanya_di_eplanning": KategoriInfo(
-        "Hanya ada di E-Planning",
-        "Masukkan sub kegiatan ini di E-Program, atau nonaktifkan di E-Planning bila "
-        "memang tidak dipakai.",
-    ),
-    "diubah_manual": KategoriInfo(
-        "Diubah langsung di E-Planning",
-        "Putuskan nilai yang benar: ubah E-Program agar sama, atau kembalikan E-Planning.",
-    ),
-    "ditolak": KategoriInfo(
-        "Ditolak E-Planning",
-        "Baca alasan penolakan dan perbaiki data di E-Program; hubungi admin bila tidak jelas.",
-    ),
-    "data_tidak_valid": KategoriInfo(
-        "Data tidak valid",
-        "Perbaiki nilai yang tidak dapat dibaca di E-Program (angka, bulan, tanggal, daftar).",
-    ),
+# The tahap as the pages and the files' titles write them.
+TAHAP_LABELS: dict[Tahap, str] = {
+    Tahap.RENJA: "Renja",
+    Tahap.RKPD: "RKPD",
+    Tahap.KUA_PPAS: "KUA-PPAS",
+    Tahap.APBD: "APBD",
+    Tahap.APBD_PERUBAHAN: "APBD Perubahan",
 }
+
+
+def tahap_label(code: str) -> str:
+    """'kua_ppas' → 'KUA-PPAS'; an unknown code as it is."""
+    tahap = Tahap.of(code)
+    return code if tahap is None else TAHAP_LABELS[tahap]
+
 
 # Who started a run, in the command's lists.
 TRIGGER_LABELS = {"cli": "perintah", "api": "API", "schedule": "jadwal", "demo": "demo"}

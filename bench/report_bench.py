@@ -37,9 +37,9 @@ from app import migrate
 from app.access import keys
 from app.access.keys import Role
 from app.db import make_engine, make_session_factory, session_scope
+from app.mismatches.kategori import KATEGORI
+from app.mismatches.temuan import identitas
 from app.models import Mismatch, OpdSnapshot, RecordState, SyncRun
-from app.report import KATEGORI
-from app.repositories.mismatches import identitas
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -80,7 +80,7 @@ def seed(url: str, *, rows: int, opds: int) -> None:
         for i in range(rows):
             kode = codes[i % opds]
             k = kategori[(i // opds) % len(kategori)]
-            money = k in ("pagu_berbeda", "sumber_dana_tidak_sama")
+            money = KATEGORI[k].uang
             name = " ".join(WORDS[(i * j) % len(WORDS)] for j in range(1, 6)) + f" {i}"
             batch.append(
                 {

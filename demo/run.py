@@ -21,9 +21,10 @@ from app.api.main import create_app
 from app.cli import run_sync
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
+from app.mismatches.kategori import KATEGORI
 from app.models import Trigger
 from app.nomenklatur import store
-from app.report import KATEGORI, angka
+from app.report import angka
 from app.repositories import outcomes, ringkasan, runs
 from app.sync.scope import Scope
 from mappings.eplanning import format_money

@@ -32,8 +32,8 @@ from app.api.deps import client_address
 from app.db import session_scope
 from app.laporan import export
 from app.laporan.export import ExportCancelled, Watch
+from app.mismatches.daftar import MismatchFilter
 from app.models import utcnow
-from app.repositories.mismatches import MismatchFilter
 
 log = logging.getLogger(__name__)
 

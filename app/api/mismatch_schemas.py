@@ -3,7 +3,6 @@ the per-OPD summary. Money is Decimal, sent as a string ("1250000000.00")."""
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -11,20 +10,17 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.inputs import Id, Note, Reason, TahunAnggaran, TextRule
-from app.api.schemas import TahapIn
+from app.mismatches.kategori import info as kategori_info
+from app.mismatches.siklus import Keputusan
 from app.models import Mismatch, MismatchEvent
-from app.report import KATEGORI
-from app.repositories.mismatches import Keputusan, StatusFilter
 from app.repositories.ringkasan import OpdFigures
 from app.sync.scope import KODE_SKPD
-
-# The members are the keys of report.KATEGORI, the one list of categories; mypy
-# cannot see members made from a dict, so it sees an enum without members.
-Kategori = enum.StrEnum("Kategori", {k: k for k in KATEGORI})  # type: ignore[misc]
+from app.vocabulary import Kategori, StatusFilter, Tahap
 
 KodeSkpd = Annotated[str, TextRule(40, KODE_SKPD)]
 Catatan = Note
 Alasan = Reason
+# A decision on many takes at most this many mismatches (ids, or what a filter picks).
 BULK_MAX = 5000
 
 
@@ -59,7 +55,7 @@ class MismatchOut(BaseModel):
 
     @classmethod
     def of(cls, m: Mismatch) -> MismatchOut:
-        info = KATEGORI.get(m.kategori)
+        info = kategori_info(m.kategori)
         decided = (
             KeputusanOut(oleh=m.diputuskan_oleh, pada=m.diputuskan_pada, catatan=m.catatan)
             if m.diputuskan_oleh and m.diputuskan_pada
@@ -144,7 +140,7 @@ class KeputusanMassalIn(BaseModel):
     alasan: Catatan | None = Field(default=None, description="Wajib untuk 'kecualikan'.")
     ids: list[Id] | None = Field(default=None, min_length=1, max_length=BULK_MAX)
     tahun_anggaran: TahunAnggaran | None = None
-    tahap: TahapIn | None = None
+    tahap: Tahap | None = None
     kode_skpd: KodeSkpd | None = None
     kategori: Kategori | None = None
     status: StatusFilter | None = None
@@ -232,8 +228,8 @@ class OpdRingkasanOut(BaseModel):
             siap_sakip=f.siap_sakip,
             kesiapan_sakip=f.kesiapan,
             mismatch_terbuka=f.mismatch_terbuka,
-            mismatch_per_kategori={k: f.mismatch.get(k, 0) for k in KATEGORI}
-            | {k: n for k, n in f.mismatch.items() if k not in KATEGORI},
+            mismatch_per_kategori={k.value: f.mismatch.get(k, 0) for k in Kategori}
+            | {k: n for k, n in f.mismatch.items() if Kategori.of(k) is None},
             pagu_eprogram=f.pagu_eprogram,
             pagu_eplanning=f.pagu_eplanning,
             selisih_pagu=f.selisih_pagu,

@@ -4,7 +4,7 @@ mismatch answers 404, as if it did not exist."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from app.access.keys import Principal
 from app.access.opd_scope import OpdScope
 from app.access.slots import Held
-from app.api.deps import OpdScopeDep, PrincipalDep, SessionDep, audit_action
+from app.api.deps import OpdScopeDep, PrincipalDep, SessionDep, client_address
 from app.api.errors import ApiError, Conflict, NotFound, TooManyRequests
 from app.api.export_answer import Ekspor, EksporAnswer, export_slot
 from app.api.inputs import Id, TahunAnggaran, TextRule
@@ -20,7 +20,6 @@ from app.api.mismatch_schemas import (
     BULK_MAX,
     AkuiIn,
     BukaKembaliIn,
-    Kategori,
     KecualikanIn,
     KeputusanMassalIn,
     KeputusanMassalOut,
@@ -30,12 +29,14 @@ from app.api.mismatch_schemas import (
     MismatchPage,
 )
 from app.api.pagination import Cursor, Limit, cut, decode_cursor
-from app.api.schemas import ErrorOut, TahapIn
+from app.api.schemas import ErrorOut
 from app.laporan import export
-from app.models import Mismatch
+from app.mismatches import daftar, keputusan, siklus
+from app.mismatches.daftar import MismatchFilter
+from app.mismatches.keputusan import Pemutus, TerlaluBanyak, TidakAda
+from app.mismatches.siklus import DecisionRefused, Keputusan
 from app.report import angka
-from app.repositories import mismatches
-from app.repositories.mismatches import DecisionRefused, Keputusan, MismatchFilter, StatusFilter
+from app.vocabulary import Kategori, StatusFilter, Tahap
 
 router = APIRouter(prefix="/api/v1/mismatches", tags=["mismatches"])
 
@@ -50,7 +51,7 @@ CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut}}
 def mismatch_filter(
     scope: OpdScopeDep,
     tahun_anggaran: Annotated[TahunAnggaran | None, Query()] = None,
-    tahap: Annotated[TahapIn | None, Query()] = None,
+    tahap: Annotated[Tahap | None, Query()] = None,
     kode_skpd: Annotated[KodeSkpd | None, Query()] = None,
     kategori: Annotated[Kategori | None, Query()] = None,
     status: Annotated[StatusFilter | None, Query(description="terbuka: baru dan diakui")] = None,
@@ -88,7 +89,7 @@ def list_mismatches(
     limit: Limit = 100,
     cursor: Cursor = "",
 ) -> MismatchPage:
-    rows = mismatches.page(session, f, after_id=decode_cursor(cursor), limit=limit + 1)
+    rows = daftar.page(session, f, after_id=decode_cursor(cursor), limit=limit + 1)
     page, next_cursor = cut(rows, limit)
     return MismatchPage(items=[MismatchOut.of(m) for m in page], next_cursor=next_cursor)
 
@@ -96,7 +97,7 @@ def list_mismatches(
 def report_filter(
     scope: OpdScopeDep,
     tahun_anggaran: Annotated[TahunAnggaran, Query()],
-    tahap: Annotated[TahapIn, Query()],
+    tahap: Annotated[Tahap, Query()],
     kode_skpd: Annotated[KodeSkpd | None, Query()] = None,
     kategori: Annotated[Kategori | None, Query()] = None,
     status: Annotated[StatusFilter | None, Query(description="terbuka: baru dan diakui")] = None,
@@ -165,47 +166,56 @@ def decide_many(
     principal: PrincipalDep,
     scope: OpdScopeDep,
 ) -> KeputusanMassalOut:
-    catatan = body.alasan if body.keputusan is Keputusan.KECUALIKAN else body.catatan
-    if body.keputusan is Keputusan.KECUALIKAN and not catatan:
-        raise ApiError("alasan: wajib diisi untuk 'kecualikan'", code="validasi", status_code=422)
-    rows = _chosen(session, body, scope)
-    result = mismatches.decide_many(
-        session, rows, body.keputusan, oleh=principal.name, catatan=catatan
-    )
-    skipped = sum(result.dilewati.values())
-    audit_action(
-        request,
-        session,
-        action="mismatch.keputusan_massal",
-        target=f"{len(rows)} mismatch",
-        status_code=200,
-        detail={
-            "keputusan": body.keputusan.value,
-            "diubah": result.diubah,
-            "dilewati": skipped,
-            "catatan": catatan,
-            "pilihan": body.model_dump(
-                mode="json", exclude={"keputusan", "catatan", "alasan", "ids"}, exclude_none=True
-            )
-            or {"ids": len(body.ids or ())},
-        },
-    )
+    aturan = siklus.ATURAN[body.keputusan]
+    catatan = body.alasan if aturan.alasan_wajib else body.catatan
+    if aturan.alasan_wajib and not catatan:
+        raise ApiError(
+            f"alasan: wajib diisi untuk '{body.keputusan}'", code="validasi", status_code=422
+        )
+    pilihan = _chosen(body, scope)
+    jejak = {
+        "pilihan": body.model_dump(
+            mode="json", exclude={"keputusan", "catatan", "alasan", "ids"}, exclude_none=True
+        )
+        or {"ids": len(body.ids or ())}
+    }
+    try:
+        hasil = keputusan.decide_many(
+            session,
+            pilihan,
+            body.keputusan,
+            catatan,
+            pemutus=_pemutus(request, principal, scope, jejak),
+            batas=BULK_MAX,
+        )
+    except TidakAda as exc:
+        missing = exc.ids
+        shown = ", ".join(str(i) for i in missing[:20]) + (" …" if len(missing) > 20 else "")
+        raise NotFound(f"mismatch tidak ada: {shown}; tidak ada yang diubah") from None
+    except TerlaluBanyak as exc:
+        raise ApiError(
+            f"filter cocok dengan {angka(exc.cocok)} mismatch; paling banyak {angka(exc.batas)} "
+            "per keputusan: persempit filternya",
+            code="terlalu_banyak",
+            status_code=422,
+        ) from None
     session.commit()  # durable before the answer, as for one decision
     return KeputusanMassalOut(
         keputusan=body.keputusan.value,
-        cocok=len(rows),
-        diubah=result.diubah,
-        dilewati=skipped,
-        dilewati_per_status=result.dilewati,
+        cocok=hasil.cocok,
+        diubah=hasil.diubah,
+        dilewati=sum(hasil.dilewati.values()),
+        dilewati_per_status=hasil.dilewati,
     )
 
 
-def _get(session: SessionDep, mismatch_id: int, scope: OpdScope) -> Mismatch:
-    mismatch = mismatches.get(session, mismatch_id, opd=scope.opd)
-    if mismatch is None:
-        # The same answer for another OPD's mismatch: its existence does not leak.
-        raise NotFound(f"mismatch {mismatch_id} tidak ada")
-    return mismatch
+def _pemutus(
+    request: Request,
+    principal: Principal,
+    scope: OpdScope,
+    jejak: Mapping[str, object] | None = None,
+) -> Pemutus:
+    return Pemutus(principal, scope.opd, client_address(request), 200, jejak or {})
 
 
 # Only digits are an id here, so "keputusan" is not one: GET on /keputusan is a
@@ -217,8 +227,15 @@ def _get(session: SessionDep, mismatch_id: int, scope: OpdScope) -> Mismatch:
 def get_mismatch(
     mismatch_id: MismatchId, session: SessionDep, scope: OpdScopeDep
 ) -> MismatchDetail:
-    mismatch = _get(session, mismatch_id, scope)
+    mismatch = daftar.get(session, mismatch_id, opd=scope.opd)
+    if mismatch is None:
+        raise _not_found(mismatch_id)
     return MismatchDetail.with_history(mismatch, list(mismatch.events))
+
+
+def _not_found(mismatch_id: int) -> NotFound:
+    # The same answer for another OPD's mismatch: its existence does not leak.
+    return NotFound(f"mismatch {mismatch_id} tidak ada")
 
 
 def _decide(
@@ -227,23 +244,21 @@ def _decide(
     principal: Principal,
     scope: OpdScope,
     mismatch_id: int,
-    keputusan: Keputusan,
+    pilihan: Keputusan,
     catatan: str | None,
 ) -> MismatchDetail:
-    mismatch = _get(session, mismatch_id, scope)
-    dari = mismatch.status
     try:
-        mismatches.decide(session, mismatch, keputusan, oleh=principal.name, catatan=catatan)
+        mismatch = keputusan.decide_one(
+            session,
+            mismatch_id,
+            pilihan,
+            catatan,
+            pemutus=_pemutus(request, principal, scope),
+        )
+    except TidakAda:
+        raise _not_found(mismatch_id) from None
     except DecisionRefused as exc:
         raise Conflict(str(exc), code="keputusan_ditolak") from None
-    audit_action(
-        request,
-        session,
-        action=f"mismatch.{keputusan.value}",
-        target=f"mismatch {mismatch_id}",
-        status_code=200,
-        detail={"dari": dari, "ke": mismatch.status, "catatan": mismatch.catatan},
-    )
     # Durable before the answer: yield dependencies end after the response is sent.
     session.commit()
     # The decision's event was inserted beside the loaded history: read it again.
@@ -306,8 +321,8 @@ def buka_kembali(
     return _decide(request, session, principal, scope, mismatch_id, Keputusan.BUKA_KEMBALI, catatan)
 
 
-def _chosen(session: SessionDep, body: KeputusanMassalIn, scope: OpdScope) -> list[Mismatch]:
-    """The mismatches a decision on many names, all within the caller's OPDs."""
+def _chosen(body: KeputusanMassalIn, scope: OpdScope) -> list[int] | MismatchFilter:
+    """What a decision on many names: ids, or a filter within the caller's OPDs."""
     by_filter = body.model_dump(
         include={"tahun_anggaran", "tahap", "kode_skpd", "kategori", "status", "q"},
         exclude_none=True,
@@ -315,15 +330,10 @@ def _chosen(session: SessionDep, body: KeputusanMassalIn, scope: OpdScope) -> li
     if body.ids is not None:
         if by_filter:
             raise _invalid("pilih dengan ids atau dengan filter, tidak keduanya")
-        found = mismatches.by_ids(session, body.ids, opd=scope.opd)
-        missing = sorted(set(body.ids) - set(found))
-        if missing:
-            shown = ", ".join(str(i) for i in missing[:20]) + (" …" if len(missing) > 20 else "")
-            raise NotFound(f"mismatch tidak ada: {shown}; tidak ada yang diubah")
-        return list(found.values())
+        return list(body.ids)
     if body.tahun_anggaran is None or body.tahap is None:
         raise _invalid("isi ids, atau filter dengan tahun_anggaran dan tahap")
-    f = MismatchFilter(
+    return MismatchFilter(
         tahun_anggaran=body.tahun_anggaran,
         tahap=body.tahap,
         kode_skpd=_own(scope, body.kode_skpd),
@@ -332,16 +342,6 @@ def _chosen(session: SessionDep, body: KeputusanMassalIn, scope: OpdScope) -> li
         q=(body.q or "").strip() or None,
         opd=scope.opd,
     )
-    matched = mismatches.count(session, f)
-    if matched > BULK_MAX:
-        raise ApiError(
-            f"filter cocok dengan {angka(matched)} mismatch; paling banyak {angka(BULK_MAX)} "
-            "per keputusan: persempit filternya",
-            code="terlalu_banyak",
-            status_code=422,
-        )
-    ids = mismatches.ids_matching(session, f, limit=BULK_MAX)
-    return list(mismatches.by_ids(session, ids, opd=scope.opd).values())
 
 
 def _invalid(detail: str) -> ApiError:

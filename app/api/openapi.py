@@ -14,6 +14,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.vocabulary import Tahap
+
 # What an answer means, by status code, where the route says nothing itself.
 ANSWERS = {
     200: "Berhasil",
@@ -30,6 +32,7 @@ SCHEMAS = {
         "E-Planning, `rejected` ditolak E-Planning untuk selamanya, `superseded` "
         "digantikan hasil run berikutnya untuk data yang sama."
     ),
+    "Kategori": "Kategori mismatch, dalam urutan laporan.",
     "Keputusan": "Keputusan perencana atas mismatch.",
     "KeputusanMassalIn": (
         "Satu keputusan untuk banyak mismatch: lewat `ids`, atau lewat filter dalam "
@@ -42,6 +45,7 @@ SCHEMAS = {
         "(`kirim`) dan dicatat (`catat`)."
     ),
     "StatusFilter": "Status mismatch untuk menyaring, atau `terbuka` (baru dan diakui).",
+    "Tahap": f"Tahap perencanaan: {Tahap.spelled()}.",
     "Trigger": "Siapa atau apa yang memulai run.",
 }
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
+from app import vocabulary
 from app.api.deps import OpdScopeDep, SessionDep
 from app.api.errors import NotFound
 from app.api.inputs import TahunAnggaran
@@ -18,14 +19,13 @@ from app.api.mismatch_schemas import (
     RingkasanOut,
     TrenOut,
 )
-from app.api.schemas import TahapIn
 from app.models import OpdSnapshot
 from app.repositories import ringkasan
 
 router = APIRouter(prefix="/api/v1/ringkasan", tags=["ringkasan"])
 
 Tahun = Annotated[TahunAnggaran, Query()]
-Tahap = Annotated[TahapIn, Query()]
+Tahap = Annotated[vocabulary.Tahap, Query()]
 
 
 def _tren(points: list[OpdSnapshot]) -> list[TrenOut]:

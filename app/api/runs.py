@@ -28,11 +28,11 @@ from app.api.schemas import (
     RunOut,
     RunPage,
     RunSummaryOut,
-    Tahap,
 )
 from app.models import Outcome, RunStatus, SyncRun, Trigger
 from app.report import STATUS_LABELS
 from app.repositories import outcomes, runs
+from app.vocabulary import Tahap
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
 CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut}}

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     BaseModel,
@@ -19,8 +18,8 @@ from app.api.inputs import TahunAnggaran, TextRule
 from app.models import DeadLetterStatus, Outcome, RunStatus, Stage
 from app.report import peringatan_run
 from app.sync.scope import KODE_SKPD
+from app.vocabulary import Tahap
 
-TahapIn = Literal["renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan"]
 # At most this many OPD in one trigger: a kabupaten has a few dozen.
 MAX_KODE_SKPD = 100
 
@@ -28,14 +27,6 @@ MAX_KODE_SKPD = 100
 # app/access/policy.py: a run's counts are the whole pemda's, not shown to a key
 # limited to OPDs.
 HIDDEN = "null bagi kunci yang dibatasi ke OPD: angka run mencakup seluruh pemda."
-
-
-class Tahap(enum.StrEnum):
-    RENJA = "renja"
-    RKPD = "rkpd"
-    KUA_PPAS = "kua_ppas"
-    APBD = "apbd"
-    APBD_PERUBAHAN = "apbd_perubahan"
 
 
 class _RunBase(BaseModel):
@@ -121,7 +112,7 @@ class RunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tahun_anggaran: TahunAnggaran = Field(examples=[2026])
-    tahap: TahapIn = Field(examples=["renja"])
+    tahap: Tahap = Field(examples=["renja"])
     kode_skpd: list[KodeSkpdDikenal] | None = Field(
         default=None,
         min_length=1,

@@ -3,7 +3,7 @@
 XLSX: a ``Ringkasan`` sheet (per OPD) and one sheet per kategori, each under a
 title block. CSV: UTF-8 with a BOM and ``;`` between fields, as Excel in an
 Indonesian locale opens it. Both are written row by row from
-:func:`app.repositories.mismatches.stream`, so 100,000 mismatches never sit in
+:func:`app.mismatches.daftar.stream`, so 100,000 mismatches never sit in
 memory (openpyxl's write-only mode spools each sheet to a temporary file).
 
 The API, the web pages and ``sinkron laporan`` call the same three functions:
@@ -33,10 +33,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.orm import Session
 
+from app.mismatches import daftar, kategori
+from app.mismatches.daftar import KategoriStats, MismatchFilter
+from app.mismatches.kategori import KATEGORI
 from app.models import Mismatch
-from app.report import KATEGORI, MISMATCH_STATUS_LABELS, waktu_wib
-from app.repositories import mismatches, ringkasan
-from app.repositories.mismatches import KategoriStats, MismatchFilter
+from app.report import MISMATCH_STATUS_LABELS, tahap_label, waktu_wib
+from app.repositories import ringkasan
 from mappings.normalise import WIB, parse_money
 
 log = logging.getLogger(__name__)
@@ -46,34 +48,9 @@ log = logging.getLogger(__name__)
 RUPIAH = "[$Rp-421] #,##0;[Red]-[$Rp-421] #,##0"
 PERSEN = "0.0%"
 
-TAHAP_LABELS = {
-    "renja": "Renja",
-    "rkpd": "RKPD",
-    "kua_ppas": "KUA-PPAS",
-    "apbd": "APBD",
-    "apbd_perubahan": "APBD Perubahan",
-}
-
-# Sheet names: at most 31 characters, none of []:*?/\ (Excel's rules).
-SHEET_NAMES = {
-    "kode_tidak_di_nomenklatur": "Kode tidak di nomenklatur",
-    "format_kode": "Format kode salah",
-    "nama_berbeda": "Nama berbeda",
-    "pagu_berbeda": "Pagu berbeda",
-    "sumber_dana_tidak_sama": "Sumber dana ≠ pagu",
-    "indikator_tidak_lengkap": "Indikator tidak lengkap",
-    "skpd_tidak_dikenal": "Perangkat daerah tak dikenal",
-    "duplikat": "Data ganda",
-    "hanya_di_eplanning": "Hanya di E-Planning",
-    "diubah_manual": "Diubah di E-Planning",
-    "ditolak": "Ditolak E-Planning",
-    "data_tidak_valid": "Data tidak valid",
-}
 RINGKASAN_SHEET = "Ringkasan"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# Kategori whose two values are amounts: written as numbers in Rupiah format.
-_MONEY_KATEGORI = frozenset({"pagu_berbeda", "sumber_dana_tidak_sama"})
 _XLSX_TEXT_MAX = 32_767
 _WIDTH_MAX = 60
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -165,11 +142,6 @@ def filename(f: MismatchFilter, ext: str) -> str:
     return "-".join(parts) + "." + ext
 
 
-def kategori_label(kategori: str) -> str:
-    info = KATEGORI.get(kategori)
-    return info.label if info else kategori
-
-
 # -- XLSX -------------------------------------------------------------------------
 
 
@@ -233,19 +205,20 @@ def _write_sheets(
 ) -> None:
     _write_ringkasan(wb, session, f, tahun=tahun, tahap=tahap, title=title)
     watch.check()
-    stats = {s.kategori: s for s in mismatches.kategori_stats(session, f)}
-    for kategori in _ordered(stats):
+    measured = [c.measured for c in _COLUMNS if c.measured]
+    stats = {s.kategori: s for s in daftar.kategori_stats(session, f, measured=measured)}
+    for code in kategori.urut(stats):
         watch.check()
-        ws = wb.create_sheet(_sheet_name(kategori))
-        info = KATEGORI.get(kategori)
-        lines = [*title, f"Kategori: {kategori_label(kategori)}"]
+        ws = wb.create_sheet(_sheet_name(code))
+        info = kategori.info(code)
+        lines = [*title, f"Kategori: {kategori.label(code)}"]
         if info:
             lines.append(f"Saran: {info.saran}")
-        header_row = _start_sheet(ws, lines, _widths(stats[kategori]))
+        header_row = _start_sheet(ws, lines, _widths(stats[code]))
         _header(ws, [c.header for c in _COLUMNS])
-        money = kategori in _MONEY_KATEGORI
+        money = info is not None and info.uang
         n = 0
-        for m in mismatches.stream(session, replace(f, kategori=kategori)):
+        for m in daftar.stream(session, replace(f, kategori=code)):
             n += 1
             ws.append(_xlsx_row(ws, n, m, money=money))
             watch.row()
@@ -324,14 +297,9 @@ def _required_scope(f: MismatchFilter) -> tuple[int, str]:
     return f.tahun_anggaran, f.tahap
 
 
-def _ordered(stats: dict[str, KategoriStats]) -> list[str]:
-    """Kategori with matches, in the order of docs/design.md's table; unknown ones last."""
-    known = [k for k in KATEGORI if k in stats]
-    return known + sorted(k for k in stats if k not in KATEGORI)
-
-
-def _sheet_name(kategori: str) -> str:
-    name = SHEET_NAMES.get(kategori) or kategori
+def _sheet_name(code: str) -> str:
+    info = kategori.info(code)
+    name = info.lembar if info else code
     for bad in "[]:*?/\\":
         name = name.replace(bad, " ")
     return name[:31]
@@ -341,7 +309,7 @@ def _title_lines(f: MismatchFilter, *, pemda: str, made_at: datetime) -> list[st
     return [
         "Laporan ketidaksesuaian data E-Program → E-Planning",
         pemda,
-        f"Tahun anggaran {f.tahun_anggaran} · tahap {TAHAP_LABELS.get(f.tahap or '', f.tahap)}",
+        f"Tahun anggaran {f.tahun_anggaran} · tahap {tahap_label(f.tahap or '')}",
         f"Dibuat {waktu_wib(made_at)}",
         f"Filter: {describe(f)}",
     ]
@@ -355,7 +323,7 @@ def describe(f: MismatchFilter) -> str:
     elif f.opd is not None:
         parts.append("OPD " + ", ".join(sorted(f.opd)))
     if f.kategori:
-        parts.append(f"kategori {kategori_label(f.kategori)}")
+        parts.append(f"kategori {kategori.label(f.kategori)}")
     if f.status:
         parts.append(f"status {f.status}")
     if f.q:
@@ -466,7 +434,7 @@ _RINGKASAN_COLUMNS = (
     Column("Siap SAKIP", width=12),
     Column("Kesiapan SAKIP", width=12),
     Column("Mismatch terbuka", width=12),
-    *(Column(SHEET_NAMES[k], width=12) for k in KATEGORI),
+    *(Column(info.lembar, width=12) for info in KATEGORI.values()),
     Column("Pagu E-Program", width=22),
     Column("Pagu E-Planning", width=22),
     Column("Selisih pagu", width=22),
@@ -528,7 +496,7 @@ def csv_chunks(
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    for m in mismatches.stream(session, f):
+    for m in daftar.stream(session, f):
         writer.writerow(_csv_row(m))
         watch.row()
         if watch.rows % rows_per_chunk == 0:
@@ -539,7 +507,6 @@ def csv_chunks(
 
 
 def _csv_row(m: Mismatch) -> list[str]:
-    info = KATEGORI.get(m.kategori)
     return [
         str(m.id),
         *(
@@ -547,9 +514,9 @@ def _csv_row(m: Mismatch) -> list[str]:
             for v in (m.kode_skpd, m.kode_sub_skpd, m.kode_sub_kegiatan, m.nama_sub_kegiatan)
         ),
         m.kategori,
-        kategori_label(m.kategori),
+        kategori.label(m.kategori),
         *(_csv_safe(v) for v in (m.field, m.nilai_eprogram, m.nilai_eplanning, m.keterangan)),
-        info.saran if info else "",
+        kategori.saran(m.kategori),
         MISMATCH_STATUS_LABELS.get(m.status, m.status),
         _csv_time(m.first_seen_at),
         _csv_time(m.last_seen_at),

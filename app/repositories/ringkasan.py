@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from app.models import OPEN_MISMATCH, Mismatch, OpdSnapshot, RecordState
+from app.mismatches import daftar
+from app.models import OpdSnapshot, RecordState
 from app.repositories.upsert import upsert
 
 TREND_RUNS = 30
@@ -138,18 +139,11 @@ def per_opd(
             pagu_eprogram=_money(row[5]),
             pagu_eplanning=_money(row[6]),
         )
-    for kode, kategori, n in session.execute(
-        select(Mismatch.kode_skpd, Mismatch.kategori, func.count())
-        .where(
-            Mismatch.tahun_anggaran == tahun_anggaran,
-            Mismatch.tahap == tahap,
-            Mismatch.status.in_(OPEN_MISMATCH),
-            *_in(Mismatch.kode_skpd, opd),
-        )
-        .group_by(Mismatch.kode_skpd, Mismatch.kategori)
+    for kode, kategori, n in daftar.open_per_opd(
+        session, tahun_anggaran=tahun_anggaran, tahap=tahap, opd=opd
     ):
         entry = figures.setdefault(kode or "", OpdFigures(kode_skpd=kode))
-        entry.mismatch[kategori] = int(n)
+        entry.mismatch[kategori] = n
     return sorted(figures.values(), key=lambda f: (-f.mismatch_terbuka, f.kode_skpd or "\uffff"))
 
 
@@ -318,9 +312,10 @@ def seen_opd(session: Session, kode_skpd: Sequence[str]) -> set[str]:
 def scopes(session: Session) -> list[tuple[int, str]]:
     """The (tahun anggaran, tahap) pairs that have records or mismatches, newest
     tahun first: what the report pages offer to choose from."""
-    pairs = session.execute(
-        select(RecordState.tahun_anggaran, RecordState.tahap)
-        .distinct()
-        .union(select(Mismatch.tahun_anggaran, Mismatch.tahap).distinct())
-    ).all()
-    return sorted(((int(t), str(p)) for t, p in pairs), key=lambda s: (-s[0], s[1]))
+    pairs = {
+        (int(t), str(p))
+        for t, p in session.execute(
+            select(RecordState.tahun_anggaran, RecordState.tahap).distinct()
+        )
+    }
+    return sorted(pairs | daftar.scopes(session), key=lambda s: (-s[0], s[1]))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Lease, RecordOutcome, RunStatus, Stage, SyncRun, Trigger, utcnow
 from app.repositories import ringkasan
-from app.repositories.mismatches import escape_like
+from app.repositories.search import escape_like
 from app.repositories.upsert import affected, insert_missing
 
 

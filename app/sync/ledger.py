@@ -8,13 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from app.mismatches.temuan import MismatchRow
 from app.models import DeadLetter, DeadLetterStatus, Outcome
-from app.repositories.mismatches import MismatchRow
 from app.repositories.outcomes import OutcomeRow
 from app.repositories.push_state import Write
 from app.sync.copies import Copy
 from app.sync.push import PlannedWrite, PushResult
 from app.sync.reconcile import Action, RemoteEntry, compact_json, entry_of, remote_entry
+from app.vocabulary import Kategori
 from mappings.eplanning import RenjaSubKegiatan, StoredRenjaSubKegiatan, changed_fields
 from mappings.nomenklatur import Nomenklatur, check
 from mappings.problems import as_nilai
@@ -22,11 +23,11 @@ from mappings.subkegiatan import Mapped, Unmappable
 
 # E-Planning's 422 codes → the mismatch categories planners see (docs/design.md, Mismatches).
 REJECTION_CATEGORY = {
-    "tidak_ada_di_nomenklatur": "kode_tidak_di_nomenklatur",
-    "format_kode": "format_kode",
-    "skpd_tidak_dikenal": "skpd_tidak_dikenal",
-    "indikator_wajib": "indikator_tidak_lengkap",
-    "sumber_dana_tidak_sama": "sumber_dana_tidak_sama",
+    "tidak_ada_di_nomenklatur": Kategori.KODE_TIDAK_DI_NOMENKLATUR,
+    "format_kode": Kategori.FORMAT_KODE,
+    "skpd_tidak_dikenal": Kategori.SKPD_TIDAK_DIKENAL,
+    "indikator_wajib": Kategori.INDIKATOR_TIDAK_LENGKAP,
+    "sumber_dana_tidak_sama": Kategori.SUMBER_DANA_TIDAK_SAMA,
 }
 
 
@@ -219,7 +220,7 @@ def _duplicate_mismatch(loser: Copy, winner_id: str) -> MismatchRow:
     return row_for(
         loser,
         loser.source_id,
-        "duplikat",
+        Kategori.DUPLIKAT,
         "id",
         nilai_eprogram=loser.source_id,
         nilai_eplanning=winner_id,
@@ -283,7 +284,7 @@ def _conflict_rows(
         row_for(
             record,
             source_id,
-            "diubah_manual",
+            Kategori.DIUBAH_MANUAL,
             name,
             nilai_eprogram=as_nilai(ours.get(name)) if name else None,
             nilai_eplanning=as_nilai(theirs.get(name)) if name else None,
@@ -415,7 +416,7 @@ def _rejected(
             row_for(
                 write.record,
                 write.source_id,
-                REJECTION_CATEGORY.get(str(error.get("code")), "ditolak"),
+                REJECTION_CATEGORY.get(str(error.get("code")), Kategori.DITOLAK),
                 name,
                 nilai_eprogram=as_nilai(_lookup(body, name)) if name else None,
                 keterangan=f"Ditolak E-Planning ({error.get('code')}): {error.get('message')}",

@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope
+from app.mismatches import ditemukan
 from app.models import DeadLetter, Outcome, RunStatus, Stage
 from app.nomenklatur import store as nomenklatur_store
 from app.observability import metrics
 from app.repositories import (
     checkpoints,
     mirror,
-    mismatches,
     outcomes,
     push_state,
     ringkasan,
@@ -54,6 +54,7 @@ from app.sync.reconcile import (
 from app.sync.scope import Scope
 from app.sync.upstream import System, UpstreamUnavailable, explain, outage
 from app.sync.watermark import Watermark
+from app.vocabulary import Kategori
 from connectors.eplanning import EPlanningClient
 from connectors.eprogram import EProgramClient, Page
 from connectors.http import ConnectorError, TransientError
@@ -764,12 +765,12 @@ class Pipeline:
                     session, scope.tahun_anggaran, scope.tahap, began=state.start.began or run_id
                 ),
             ):
-                mismatches.record(session, run_id, standing.only_in_eplanning(chunk, ()))
-            mismatches.resolve_unseen(
+                ditemukan.record(session, run_id, standing.only_in_eplanning(chunk, ()))
+            ditemukan.resolve_unseen(
                 session,
                 tahun_anggaran=scope.tahun_anggaran,
                 tahap=scope.tahap,
-                kategori="hanya_di_eplanning",
+                kategori=Kategori.HANYA_DI_EPLANNING,
                 run_id=run_id,
             )
 

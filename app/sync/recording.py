@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from app.mismatches import ditemukan
 from app.models import DeadLetterStatus, Outcome
 from app.repositories import (
     checkpoints,
-    mismatches,
     outcomes,
     push_state,
     ringkasan,
@@ -70,11 +70,11 @@ def record_page(
     push_state.note_attempts(session, book.attempts)
     for letter in book.dead_letters:
         dead_letter_repo.add(session, letter)
-    mismatches.record(session, run_id, book.mismatches)
+    ditemukan.record(session, run_id, book.mismatches)
     # Every record the page went through loses the problems it no longer has,
     # whatever its outcome; a record seen twice in one run keeps only what its
     # latest copy has.
-    mismatches.resolve_for_sources(
+    ditemukan.resolve_for_sources(
         session,
         tahun_anggaran=scope.tahun_anggaran,
         tahap=scope.tahap,

@@ -6,10 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.vocabulary import Tahap
+
 # kode_skpd: three urusan.bidang pairs, the OPD number, the unit number.
 # ASCII digits: \d would also take other scripts' digits (٣, ३).
 KODE_SKPD = r"^[0-9]+\.[0-9]{2}\.[0-9]+\.[0-9]{2}\.[0-9]+\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"
-TAHAP = ("renja", "rkpd", "kua_ppas", "apbd", "apbd_perubahan")
+# The codes of app.vocabulary.Tahap, for what checks text against them.
+TAHAP: tuple[str, ...] = tuple(t.value for t in Tahap)
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,15 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from app.mismatches.temuan import MismatchRow
 from app.models import Outcome
 from app.report import OUTCOME_LABELS, rupiah
-from app.repositories.mismatches import MismatchRow
 from app.sync.ledger import Ledger, row_for
 from app.sync.reconcile import RemoteEntry, sync_hash
+from app.vocabulary import Kategori
 from mappings.eplanning import NaturalKey, RenjaSubKegiatan, format_money
 from mappings.nomenklatur import Nomenklatur, siap_sakip
 
-KODE_TIDAK_DI_NOMENKLATUR = "kode_tidak_di_nomenklatur"
 # Outcomes after which E-Planning may hold another pagu than E-Program's.
 _NOT_LANDED = frozenset({Outcome.CONFLICT, Outcome.REJECTED, Outcome.DEAD_LETTER})
 _LANDED = frozenset({Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED})
@@ -51,7 +51,7 @@ def with_successors(
 
 
 def _with_successor(row: MismatchRow, nomenklatur: Nomenklatur | None) -> MismatchRow:
-    if row.kategori != KODE_TIDAK_DI_NOMENKLATUR or not row.kode_sub_kegiatan:
+    if row.kategori != Kategori.KODE_TIDAK_DI_NOMENKLATUR or not row.kode_sub_kegiatan:
         return row
     kode = row.kode_sub_kegiatan
     successor = nomenklatur.successor(kode) if nomenklatur else None
@@ -91,7 +91,7 @@ def pagu_rows(page: Ledger, remote: Mapping[NaturalKey, RemoteEntry]) -> list[Mi
             row_for(
                 record,
                 source_id,
-                "pagu_berbeda",
+                Kategori.PAGU_BERBEDA,
                 "pagu",
                 nilai_eprogram=_money(ours),
                 nilai_eplanning=_money(theirs),
@@ -231,7 +231,7 @@ def only_in_eplanning(
                 tahun_anggaran=key.tahun_anggaran,
                 tahap=key.tahap,
                 source_id=None,
-                kategori="hanya_di_eplanning",
+                kategori=Kategori.HANYA_DI_EPLANNING,
                 field=None,
                 nilai_eprogram=None,
                 nilai_eplanning=f"aktif, pagu {rupiah(eplanning_pagu(current) or Decimal(0))}",

@@ -1,5 +1,5 @@
-"""Decisions from the pages: the same transitions as the API, kept in the
-mismatch's history and in the audit log."""
+"""Decisions from the pages: the same decide service as the API
+(app.mismatches.keputusan), kept in the mismatch's history and in the audit log."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
-from app.api.deps import audit_action
+from app.api.deps import client_address
 from app.api.inputs import Note, Text
-from app.repositories import mismatches
-from app.repositories.mismatches import DecisionRefused, Keputusan
+from app.mismatches.keputusan import Pemutus, TidakAda, decide_one
+from app.mismatches.siklus import ATURAN, DecisionRefused, Keputusan
 from app.web.errors import HalamanGalat, TidakDitemukan
 from app.web.forms import Form
 from app.web.scope import MismatchId
@@ -46,24 +46,19 @@ def decide(
     form: FormDep,
 ) -> RedirectResponse:
     check_csrf(request, pengguna.csrf, form.csrf)
-    catatan = form.alasan if keputusan is Keputusan.KECUALIKAN else form.catatan
-    found = mismatches.get(session, mismatch_id, opd=lingkup.opd)
-    if found is None:
-        raise TidakDitemukan(f"ketidaksesuaian #{mismatch_id} tidak ada dalam laporan Anda")
-    dari = found.status
+    catatan = form.alasan if ATURAN[keputusan].alasan_wajib else form.catatan
+    pemutus = Pemutus(
+        pengguna.principal, lingkup.opd, client_address(request), 303, {"lewat": "laporan"}
+    )
     try:
-        mismatches.decide(session, found, keputusan, oleh=pengguna.principal.name, catatan=catatan)
+        decide_one(session, mismatch_id, keputusan, catatan, pemutus=pemutus)
+    except TidakAda:
+        raise TidakDitemukan(
+            f"ketidaksesuaian #{mismatch_id} tidak ada dalam laporan Anda"
+        ) from None
     except DecisionRefused as exc:
         raise HalamanGalat(
             str(exc), status_code=409, judul="Keputusan tidak dapat disimpan"
         ) from None
-    audit_action(
-        request,
-        session,
-        action=f"mismatch.{keputusan.value}",
-        target=f"mismatch {mismatch_id}",
-        status_code=303,
-        detail={"dari": dari, "ke": found.status, "catatan": found.catatan, "lewat": "laporan"},
-    )
     back = safe_next(form.kembali) or f"/laporan/mismatch/{mismatch_id}"
     return RedirectResponse(back, status_code=303)

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app.api.inputs import BlankIsNone, Id
-from app.repositories import mismatches, ringkasan
+from app.mismatches import daftar
+from app.repositories import ringkasan
 from app.repositories.ringkasan import OpdFigures, PaguRollup
 from app.web.errors import TidakDitemukan
 from app.web.grafik import garis
@@ -79,7 +80,7 @@ def opd_page(
     setelah: Setelah = None,
 ) -> HTMLResponse:
     where, saringan, kode_skpd = tabel.cakupan, tabel.saringan, tabel.kode_skpd
-    found = mismatches.page(session, tabel.filter, after_id=setelah, limit=PAGE_SIZE + 1)
+    found = daftar.page(session, tabel.filter, after_id=setelah, limit=PAGE_SIZE + 1)
     rows, more = found[:PAGE_SIZE], len(found) > PAGE_SIZE
     path = tabel.path
     return page(
@@ -91,7 +92,7 @@ def opd_page(
         saringan=saringan,
         status_pilihan=STATUS_PILIHAN,
         rows=rows,
-        jumlah=mismatches.count(session, tabel.filter),
+        jumlah=daftar.count(session, tabel.filter),
         here=url(path, tabel.query(), {"setelah": str(setelah)} if setelah else {}),
         path=path,
         ringkasan_url=url("/laporan", where.query()),
@@ -128,7 +129,7 @@ def _figures(session: DbDep, tahun: int, tahap: str, kode_skpd: str) -> OpdFigur
 def mismatch_page(
     request: Request, mismatch_id: MismatchId, session: DbDep, lingkup: OpdHalamanDep
 ) -> HTMLResponse:
-    found = mismatches.get(session, mismatch_id, opd=lingkup.opd)
+    found = daftar.get(session, mismatch_id, opd=lingkup.opd)
     if found is None:
         raise TidakDitemukan(f"ketidaksesuaian #{mismatch_id} tidak ada dalam laporan Anda")
     asked = {"tahun_anggaran": str(found.tahun_anggaran), "tahap": found.tahap}

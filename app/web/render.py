@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,17 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from app.laporan.export import TAHAP_LABELS
+from app.mismatches import kategori, siklus
 from app.models import utcnow
-from app.report import KATEGORI, MISMATCH_STATUS_LABELS, angka, persen, rupiah, waktu_wib
+from app.report import (
+    MISMATCH_STATUS_LABELS,
+    TAHAP_LABELS,
+    angka,
+    persen,
+    rupiah,
+    tahap_label,
+    waktu_wib,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -39,14 +48,33 @@ def nilai(value: str | None, field: str | None) -> str | Markup:
     return value
 
 
-def kategori_label(code: str) -> str:
-    info = KATEGORI.get(code)
-    return info.label if info else code
+@dataclass(frozen=True)
+class Tombol:
+    """How a decision's form reads on a page: its button, and the prompt of its
+    text field (a reason when the life cycle requires one, else a note)."""
+
+    label: str
+    field: str
+    placeholder: str
+    wajib: bool
 
 
-def kategori_saran(code: str) -> str:
-    info = KATEGORI.get(code)
-    return info.saran if info else ""
+_TOMBOL = {
+    siklus.Keputusan.AKUI: "Akui",
+    siklus.Keputusan.KECUALIKAN: "Kecualikan",
+    siklus.Keputusan.BUKA_KEMBALI: "Buka kembali",
+}
+
+
+def keputusan_untuk(status: str) -> list[tuple[siklus.Keputusan, Tombol]]:
+    """The decisions a mismatch in ``status`` offers (the life cycle says which),
+    each with its form's words."""
+    forms = []
+    for keputusan in siklus.allowed(status):
+        wajib = siklus.ATURAN[keputusan].alasan_wajib
+        prompt = ("alasan", "Alasan (wajib)") if wajib else ("catatan", "Catatan (opsional)")
+        forms.append((keputusan, Tombol(_TOMBOL[keputusan], *prompt, wajib=wajib)))
+    return forms
 
 
 def _environment() -> Environment:
@@ -64,12 +92,14 @@ def _environment() -> Environment:
         persen=persen,
         angka=angka,
         nilai=nilai,
-        kategori=kategori_label,
-        saran=kategori_saran,
+        kategori=kategori.label,
+        saran=kategori.saran,
         status=lambda code: MISMATCH_STATUS_LABELS.get(code, code),
-        tahap=lambda code: TAHAP_LABELS.get(code, code),
+        tahap=tahap_label,
     )
-    env.globals.update(KATEGORI=KATEGORI, TAHAP_LABELS=TAHAP_LABELS)
+    env.globals.update(
+        KATEGORI=kategori.KATEGORI, TAHAP_LABELS=TAHAP_LABELS, keputusan_untuk=keputusan_untuk
+    )
     return env
 
 

@@ -13,11 +13,9 @@ from sqlalchemy.orm import Session
 
 from app.access.opd_scope import OpdScope
 from app.api.inputs import BlankIsNone, Id, TahunAnggaran, Text, TextRule
-from app.models import MismatchStatus
-from app.report import KATEGORI
+from app.mismatches.daftar import MismatchFilter
 from app.repositories import ringkasan
-from app.repositories.mismatches import MismatchFilter
-from app.sync.scope import TAHAP
+from app.vocabulary import Kategori, MismatchStatus, Tahap
 from app.web.errors import HalamanGalat, TidakDitemukan
 from app.web.sessions import DbDep, OpdHalamanDep
 from mappings.normalise import WIB
@@ -48,16 +46,20 @@ class Cakupan:
 
 def cakupan(session: Session, tahun: int | None, tahap: str | None) -> Cakupan:
     """The asked scope, else the newest one with data (else this year's Renja)."""
-    if tahap is not None and tahap not in TAHAP:
-        raise HalamanGalat(f"tahap '{tahap}' tidak dikenal; pilih {', '.join(TAHAP)}")
+    if tahap is not None and Tahap.of(tahap) is None:
+        raise HalamanGalat(f"tahap '{tahap}' tidak dikenal; pilih {', '.join(Tahap)}")
     pilihan = tuple(sorted(ringkasan.scopes(session), key=lambda s: (-s[0], _tahap_order(s[1]))))
     fitting = [s for s in pilihan if tahun in (None, s[0]) and tahap in (None, s[1])]
-    chosen = fitting[0] if fitting else (tahun or datetime.now(WIB).year, tahap or TAHAP[0])
+    chosen = (
+        fitting[0] if fitting else (tahun or datetime.now(WIB).year, tahap or Tahap.RENJA.value)
+    )
     return Cakupan(chosen[0], chosen[1], pilihan)
 
 
 def _tahap_order(tahap: str) -> int:
-    return TAHAP.index(tahap) if tahap in TAHAP else len(TAHAP)
+    order = list(Tahap)
+    known = Tahap.of(tahap)
+    return order.index(known) if known is not None else len(order)
 
 
 def opd_scope(lingkup: OpdScope, kode_skpd: str) -> None:
@@ -78,7 +80,7 @@ class Saringan:
     @classmethod
     def read(cls, kategori: str | None, status: str | None, q: str | None) -> Saringan:
         kategori, status, q = kategori or "", status or "terbuka", (q or "").strip()
-        if kategori and kategori not in KATEGORI:
+        if kategori and Kategori.of(kategori) is None:
             raise HalamanGalat(f"kategori '{kategori}' tidak dikenal")
         if status not in STATUS_PILIHAN:
             raise HalamanGalat(

@@ -1,5 +1,5 @@
 """Many mismatches at once, for exports that take long enough to walk away from:
-a bulk insert (mismatches.record would take longer than the tests themselves)."""
+a bulk insert (ditemukan.record would take longer than the tests themselves)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
+from app.mismatches.temuan import identitas
 from app.models import Mismatch, utcnow
-from app.repositories.mismatches import identitas
 
 TAHUN, TAHAP = 2026, "renja"
 BESAR = "1.03.0.00.0.00.01.0000"  # many mismatches: an export of it takes seconds

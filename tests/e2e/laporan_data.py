@@ -1,5 +1,5 @@
 """Mismatches and record states of two OPDs, stored the way a run stores them
-(mismatches.record, ringkasan.save_states, ringkasan.snapshot over two runs)."""
+(ditemukan.record, ringkasan.save_states, ringkasan.snapshot over two runs)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import session_scope
+from app.mismatches import ditemukan
+from app.mismatches.temuan import MismatchRow
 from app.models import SyncRun
-from app.repositories import mismatches, ringkasan
-from app.repositories.mismatches import MismatchRow
+from app.repositories import ringkasan
 
 TAHUN, TAHAP = 2026, "renja"
 OPD_A = "1.02.0.00.0.00.01.0000"
@@ -92,5 +93,5 @@ def seed(sessions: sessionmaker[Session]) -> None:
             for kategori, n in plan.items():
                 rows += _rows(kode, n, kategori, start)
                 start += n
-        mismatches.record(session, runs[1], rows)
+        ditemukan.record(session, runs[1], rows)
         ringkasan.snapshot(session, run_id=runs[1], tahun_anggaran=TAHUN, tahap=TAHAP)

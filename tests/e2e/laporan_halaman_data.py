@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import session_scope
-from app.repositories import mismatches, ringkasan, runs
-from app.repositories.mismatches import MismatchRow
+from app.mismatches import ditemukan
+from app.mismatches.temuan import MismatchRow
+from app.repositories import ringkasan, runs
 
 TAHUN, TAHAP = 2026, "renja"
 
@@ -128,8 +129,8 @@ def seed(sessions: sessionmaker[Session]) -> Seeded:
         ringkasan.save_states(session, states)
         for found in (rows[:3], rows, rows[:-1]):
             run = runs.create(session, tahun_anggaran=TAHUN, tahap=TAHAP, full=True, trigger="uji")
-            mismatches.record(session, run.id, found)
-            mismatches.resolve_for_sources(
+            ditemukan.record(session, run.id, found)
+            ditemukan.resolve_for_sources(
                 session,
                 tahun_anggaran=TAHUN,
                 tahap=TAHAP,

@@ -15,11 +15,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.access.keys import Principal, Role
 from app.db import session_scope
+from app.mismatches.keputusan import Pemutus, decide_one
+from app.mismatches.siklus import Keputusan
 from app.models import OPEN_MISMATCH, Mismatch, MismatchEvent, OpdSnapshot, RecordState, RunStatus
 from app.nomenklatur import store
-from app.repositories import mismatches, ringkasan
-from app.repositories.mismatches import Keputusan
+from app.repositories import ringkasan
 from standins import nomenklatur, seed
 from standins.generator import generate
 from tests.e2e.conftest import PLANNER_TOKEN, TAHAP, TAHUN, World, make_world
@@ -257,9 +259,9 @@ def test_a_422_no_rule_explains_is_ditolak(world: World) -> None:
 
 def decide(world: World, mismatch_id: int, keputusan: Keputusan, catatan: str) -> None:
     with session_scope(world.sessions) as session:
-        row = mismatches.get(session, mismatch_id, opd=None)
-        assert row is not None
-        mismatches.decide(session, row, keputusan, oleh="perencana.bappeda", catatan=catatan)
+        planner = Principal("perencana.bappeda", Role.PLANNER)
+        pemutus = Pemutus(planner, opd=None, client=None, status_code=200)
+        decide_one(session, mismatch_id, keputusan, catatan, pemutus=pemutus)
 
 
 def history(world: World, mismatch_id: int) -> list[tuple[str | None, str, str]]:

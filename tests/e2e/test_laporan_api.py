@@ -1,6 +1,6 @@
 """The planners' report over real HTTP: mismatches, decisions, the summary, the files,
 and keys scoped to OPDs. The data is stored the way a run stores it
-(mismatches.record, ringkasan.save_states, ringkasan.snapshot)."""
+(ditemukan.record, ringkasan.save_states, ringkasan.snapshot)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ from app.access.keys import Role
 from app.api.main import create_app
 from app.config import Settings
 from app.db import session_scope
-from app.laporan.export import RUPIAH, SHEET_NAMES
-from app.report import KATEGORI
+from app.laporan.export import RUPIAH
+from app.mismatches.kategori import KATEGORI
+from app.vocabulary import Kategori
 from standins.server import ServerThread
 from tests.e2e.laporan_data import NAMA, OPD_A, OPD_B, TAHAP, TAHUN, seed
 
@@ -91,7 +92,7 @@ def test_the_list_pages_through_every_mismatch_with_its_values_side_by_side(
     assert len({m["id"] for m in items}) == 11
     pagu = next(m for m in items if m["kategori"] == "pagu_berbeda")
     assert pagu["kategori_label"] == "Pagu berbeda"
-    assert pagu["saran"] == KATEGORI["pagu_berbeda"].saran
+    assert pagu["saran"] == KATEGORI[Kategori.PAGU_BERBEDA].saran
     assert (pagu["nilai_eprogram"], pagu["nilai_eplanning"]) == ("1250000000.00", "1000000000.00")
     assert pagu["kode_skpd"] == OPD_A and pagu["status"] == "baru"
     assert pagu["kode_sub_kegiatan"].startswith("1.02.02.2.01.")
@@ -428,12 +429,12 @@ def test_the_xlsx_has_a_summary_and_one_sheet_per_kategori_with_formats(report: 
     book = _xlsx(answer.content)
     assert book.sheetnames == [
         "Ringkasan",
-        SHEET_NAMES["nama_berbeda"],
-        SHEET_NAMES["pagu_berbeda"],
-        SHEET_NAMES["duplikat"],
-        SHEET_NAMES["ditolak"],
+        KATEGORI[Kategori.NAMA_BERBEDA].lembar,
+        KATEGORI[Kategori.PAGU_BERBEDA].lembar,
+        KATEGORI[Kategori.DUPLIKAT].lembar,
+        KATEGORI[Kategori.DITOLAK].lembar,
     ]
-    assert all(len(name) <= 31 for name in SHEET_NAMES.values())
+    assert all(len(info.lembar) <= 31 for info in KATEGORI.values())
 
     summary = book["Ringkasan"]
     titles = [summary.cell(row=r, column=1).value for r in range(1, 6)]
@@ -455,7 +456,7 @@ def test_the_xlsx_has_a_summary_and_one_sheet_per_kategori_with_formats(report: 
     assert summary.cell(row=12, column=header.index("Sub kegiatan") + 1).value == 16
     assert summary.column_dimensions["B"].width >= len("Perangkat daerah")
 
-    names = book[SHEET_NAMES["nama_berbeda"]]
+    names = book[KATEGORI[Kategori.NAMA_BERBEDA].lembar]
     assert names.freeze_panes == "A10"
     assert names.auto_filter.ref == "A9:O16"  # header + 7 rows
     head = [c.value for c in names[9]]
@@ -476,10 +477,10 @@ def test_the_xlsx_has_a_summary_and_one_sheet_per_kategori_with_formats(report: 
     seen = names.cell(row=10, column=head.index("Pertama ditemukan") + 1).value
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ 20\d\d \d\d\.\d\d WIB", seen), seen
 
-    pagu = book[SHEET_NAMES["pagu_berbeda"]]
+    pagu = book[KATEGORI[Kategori.PAGU_BERBEDA].lembar]
     values = [(c.value, c.number_format) for c in pagu[10][6:8]]
     assert values == [(1250000000, RUPIAH), (1000000000, RUPIAH)]
-    assert pagu.cell(row=7, column=1).value == f"Saran: {KATEGORI['pagu_berbeda'].saran}"
+    assert pagu.cell(row=7, column=1).value == f"Saran: {KATEGORI[Kategori.PAGU_BERBEDA].saran}"
     rows_per_sheet = {ws.title: ws.max_row - 9 for ws in book.worksheets[1:]}
     assert rows_per_sheet == {
         "Nama berbeda": 7,

@@ -23,9 +23,9 @@ from app.access.policy import POLICY, SESI
 from app.api.main import create_app
 from app.config import Settings
 from app.db import session_scope
+from app.mismatches import ditemukan
+from app.mismatches.temuan import MismatchRow
 from app.models import AuditEvent, Mismatch, MismatchEvent, WebSession
-from app.repositories import mismatches
-from app.repositories.mismatches import MismatchRow
 from app.web import ROUTERS
 from tests.e2e.laporan_halaman_data import BAPPEDA, DINKES, NAMA, PU, TAHAP, TAHUN, seed
 
@@ -55,7 +55,7 @@ class Site:
         """Mismatches found by a run, beyond the seeded ones (unset values are None)."""
         empty = dict.fromkeys(("field", "nilai_eprogram", "nilai_eplanning", "keterangan"))
         with session_scope(self.sessions) as session:
-            mismatches.record(
+            ditemukan.record(
                 session,
                 1,
                 [MismatchRow(tahun_anggaran=TAHUN, tahap=TAHAP, **{**empty, **r}) for r in rows],

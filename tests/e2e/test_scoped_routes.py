@@ -28,8 +28,8 @@ from app.access.keys import Role
 from app.access.policy import rule
 from app.api.main import create_app
 from app.db import session_scope
+from app.mismatches.siklus import Keputusan
 from app.models import Mismatch, RecordOutcome, RecordState, RunStatus
-from app.repositories.mismatches import Keputusan
 from standins.generator import generate
 from standins.server import ServerThread
 from tests.e2e.conftest import TAHAP, TAHUN, World, make_world

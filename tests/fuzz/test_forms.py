@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from app.repositories.mismatches import Keputusan
+from app.mismatches.siklus import Keputusan
 from tests.e2e import laporan_data
 from tests.fuzz.conftest import Fuzzed
 from tests.fuzz.counts import CASES

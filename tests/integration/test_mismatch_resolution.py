@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import session_scope
+from app.mismatches import ditemukan
+from app.mismatches.temuan import MismatchRow
 from app.models import Mismatch
-from app.repositories import mismatches
-from app.repositories.mismatches import MismatchRow
 
 
 def row(source_id: str, kategori: str) -> MismatchRow:
@@ -20,8 +20,8 @@ def page(
     sessions: sessionmaker[Session], run_id: int, source_ids: list[str], rows: list[MismatchRow]
 ) -> None:
     with session_scope(sessions) as session:
-        mismatches.record(session, run_id, rows)
-        mismatches.resolve_for_sources(
+        ditemukan.record(session, run_id, rows)
+        ditemukan.resolve_for_sources(
             session,
             tahun_anggaran=2026,
             tahap="renja",

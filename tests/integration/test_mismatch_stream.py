@@ -1,4 +1,4 @@
-"""mismatches.stream: every match exactly once, grouped by OPD, kategori and
+"""daftar.stream: every match exactly once, grouped by OPD, kategori and
 status, across chunk boundaries and with rows that have no OPD."""
 
 from __future__ import annotations
@@ -6,9 +6,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import session_scope
+from app.mismatches import daftar, ditemukan
+from app.mismatches.daftar import MismatchFilter
+from app.mismatches.temuan import MismatchRow
 from app.models import SyncRun
-from app.repositories import mismatches
-from app.repositories.mismatches import MismatchFilter, MismatchRow
 
 
 def test_stream_walks_every_match_once_in_report_order(
@@ -24,8 +25,8 @@ def test_stream_walks_every_match_once_in_report_order(
         run = SyncRun(tahun_anggaran=2026, tahap="renja", full=True, trigger="t", status="x")
         session.add(run)
         session.flush()
-        mismatches.record(session, run.id, rows)
-        mismatches.record(
+        ditemukan.record(session, run.id, rows)
+        ditemukan.record(
             session,
             run.id,
             [MismatchRow(2027, "renja", "lain", "duplikat", None, None, None, None)],
@@ -34,12 +35,11 @@ def test_stream_walks_every_match_once_in_report_order(
     with session_scope(session_factory) as session:
         f = MismatchFilter(tahun_anggaran=2026, tahap="renja")
         walked = [
-            (m.kode_skpd, m.kategori, m.status, m.id)
-            for m in mismatches.stream(session, f, chunk=4)
+            (m.kode_skpd, m.kategori, m.status, m.id) for m in daftar.stream(session, f, chunk=4)
         ]
         only = [
             m.kategori
-            for m in mismatches.stream(
+            for m in daftar.stream(
                 session, f.__class__(kategori="duplikat", tahun_anggaran=2026), chunk=3
             )
         ]

@@ -1,0 +1,60 @@
+"""A mismatch's history (``mismatch_event``): every change of status, with who,
+when, from, to and why, whether a run or a person made it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from app.mismatches.siklus import Perpindahan
+from app.models import Mismatch, MismatchEvent
+
+# Who moves a mismatch when no person does.
+SISTEM = "sistem"
+
+
+def event(
+    mismatch_id: int,
+    change: Perpindahan,
+    *,
+    at: datetime,
+    run_id: int | None = None,
+    oleh: str = SISTEM,
+) -> dict[str, Any]:
+    """One history row for :func:`keep`: a run's (``run_id``) or a person's (``oleh``)."""
+    return {
+        "mismatch_id": mismatch_id,
+        "dari": change.dari,
+        "ke": change.ke,
+        "catatan": change.catatan,
+        "run_id": run_id,
+        "at": at,
+        "oleh": oleh,
+    }
+
+
+def keep(session: Session, events: Sequence[dict[str, Any]]) -> None:
+    """Add these rows (made by :func:`event`) in one statement."""
+    if events:
+        session.execute(insert(MismatchEvent), list(events))
+
+
+def move(
+    session: Session,
+    changes: Sequence[tuple[Mismatch, Perpindahan]],
+    *,
+    oleh: str,
+    at: datetime,
+) -> None:
+    """People's decisions: each mismatch moved, the decision kept on its row
+    (for lists) and in its history."""
+    for mismatch, change in changes:
+        mismatch.status = change.ke
+        mismatch.diputuskan_oleh, mismatch.diputuskan_pada = oleh, at
+        mismatch.catatan = change.catatan
+    keep(session, [event(m.id, change, at=at, oleh=oleh) for m, change in changes])
+    session.flush()
