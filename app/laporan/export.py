@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -33,11 +34,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.orm import Session
 
+from app.laporan import kolom
+from app.laporan.kolom import Jenis, Kolom
 from app.mismatches import daftar, kategori
 from app.mismatches.daftar import KategoriStats, MismatchFilter
-from app.mismatches.kategori import KATEGORI
 from app.models import Mismatch
-from app.report import MISMATCH_STATUS_LABELS, tahap_label, waktu_wib
+from app.report import tahap_label, waktu_wib
 from app.repositories import ringkasan
 from mappings.normalise import WIB, parse_money
 
@@ -83,55 +85,6 @@ class Watch:
     def row(self) -> None:
         self.rows += 1
         self.check()
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    # Mismatch attribute whose longest value sizes the column (see kategori_stats).
-    measured: str | None = None
-    width: int = 12
-
-
-# One row per mismatch, in the kategori sheets and (with kategori and saran) in the CSV.
-_COLUMNS = (
-    Column("No", width=7),
-    Column("Kode SKPD", "kode_skpd"),
-    Column("Kode sub unit", "kode_sub_skpd"),
-    Column("Kode sub kegiatan", "kode_sub_kegiatan"),
-    Column("Nama sub kegiatan", "nama_sub_kegiatan"),
-    Column("Field", "field"),
-    Column("Nilai E-Program", "nilai_eprogram", width=16),
-    Column("Nilai E-Planning / nomenklatur", "nilai_eplanning", width=16),
-    Column("Keterangan", "keterangan"),
-    Column("Status", width=13),
-    Column("Pertama ditemukan", width=24),
-    Column("Terakhir ditemukan", width=24),
-    Column("Diputuskan oleh", "diputuskan_oleh"),
-    Column("Catatan", "catatan"),
-    Column("ID", width=9),
-)
-
-CSV_HEADER = (
-    "id",
-    "kode_skpd",
-    "kode_sub_skpd",
-    "kode_sub_kegiatan",
-    "nama_sub_kegiatan",
-    "kategori",
-    "kategori_label",
-    "field",
-    "nilai_eprogram",
-    "nilai_eplanning",
-    "keterangan",
-    "saran",
-    "status",
-    "pertama_ditemukan_wib",
-    "terakhir_ditemukan_wib",
-    "diputuskan_oleh",
-    "diputuskan_pada_wib",
-    "catatan",
-)
 
 
 def filename(f: MismatchFilter, ext: str) -> str:
@@ -205,8 +158,7 @@ def _write_sheets(
 ) -> None:
     _write_ringkasan(wb, session, f, tahun=tahun, tahap=tahap, title=title)
     watch.check()
-    measured = [c.measured for c in _COLUMNS if c.measured]
-    stats = {s.kategori: s for s in daftar.kategori_stats(session, f, measured=measured)}
+    stats = {s.kategori: s for s in daftar.kategori_stats(session, f, measured=kolom.DIUKUR)}
     for code in kategori.urut(stats):
         watch.check()
         ws = wb.create_sheet(_sheet_name(code))
@@ -215,16 +167,17 @@ def _write_sheets(
         if info:
             lines.append(f"Saran: {info.saran}")
         header_row = _start_sheet(ws, lines, _widths(stats[code]))
-        _header(ws, [c.header for c in _COLUMNS])
-        money = info is not None and info.uang
+        _header(ws, [c.judul or "" for c in kolom.XLSX])
+        cells = Cells(ws, kolom.XLSX, money=info is not None and info.uang)
         n = 0
         for m in daftar.stream(session, replace(f, kategori=code)):
             n += 1
-            ws.append(_xlsx_row(ws, n, m, money=money))
+            ws.append(cells.row(m, n))
             watch.row()
             if progress is not None and watch.rows % 10_000 == 0:
                 progress(watch.rows)
-        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(_COLUMNS))}{header_row + n}"
+        last = get_column_letter(len(kolom.XLSX))
+        ws.auto_filter.ref = f"A{header_row}:{last}{header_row + n}"
 
 
 class _Abandonable:
@@ -361,30 +314,41 @@ def _header(ws: WriteOnlyWorksheet, names: Sequence[str]) -> None:
 
 def _widths(stats: KategoriStats) -> list[int]:
     widths = []
-    for column in _COLUMNS:
-        longest = stats.longest.get(column.measured, 0) if column.measured else 0
-        widths.append(min(max(column.width, len(column.header) + 2, longest + 2), _WIDTH_MAX))
+    for column in kolom.XLSX:
+        longest = stats.longest.get(column.diukur, 0) if column.diukur else 0
+        header = len(column.judul or "")
+        widths.append(min(max(column.lebar, header + 2, longest + 2), _WIDTH_MAX))
     return widths
 
 
-def _xlsx_row(ws: WriteOnlyWorksheet, n: int, m: Mismatch, *, money: bool) -> list[Any]:
-    return [
-        n,
-        _text(ws, m.kode_skpd),
-        _text(ws, m.kode_sub_skpd),
-        _text(ws, m.kode_sub_kegiatan),
-        _text(ws, m.nama_sub_kegiatan),
-        _text(ws, m.field),
-        _value(ws, m.nilai_eprogram, money=money),
-        _value(ws, m.nilai_eplanning, money=money),
-        _text(ws, m.keterangan),
-        MISMATCH_STATUS_LABELS.get(m.status, m.status),
-        _moment(m.first_seen_at),
-        _moment(m.last_seen_at),
-        _text(ws, m.diputuskan_oleh),
-        _text(ws, m.catatan),
-        m.id,
-    ]
+class Cells:
+    """A sheet's rows of ``columns``, each value written as its kind says
+    (kolom.Jenis). The plan is made once per sheet: rows are written by the
+    hundred thousand."""
+
+    def __init__(
+        self, ws: WriteOnlyWorksheet, columns: Sequence[Kolom[Any]], *, money: bool = False
+    ) -> None:
+        writers: dict[Jenis, Callable[[Any], Any] | None] = {
+            Jenis.TEKS: partial(_text, ws),
+            Jenis.NILAI: partial(_value, ws, money=money),
+            Jenis.WAKTU: _moment,
+            Jenis.RUPIAH: partial(_formatted, ws, number_format=RUPIAH),
+            Jenis.PERSEN: partial(_percent, ws),
+            Jenis.KATA: None,
+            Jenis.NOMOR: None,
+        }
+        self._plan = [
+            (None if c.jenis is Jenis.NOMOR else c.baca, writers[c.jenis]) for c in columns
+        ]
+
+    def row(self, item: Any, n: int = 0) -> list[Any]:
+        """``item``'s cells; ``n`` is its number in the sheet."""
+        cells = []
+        for read, write in self._plan:
+            value = n if read is None else read(item)
+            cells.append(value if write is None else write(value))
+        return cells
 
 
 def _text(ws: WriteOnlyWorksheet, value: str | None) -> Any:
@@ -426,19 +390,8 @@ def _formatted(ws: WriteOnlyWorksheet, value: Any, number_format: str) -> Cell:
     return cell
 
 
-_RINGKASAN_COLUMNS = (
-    Column("Kode SKPD", width=24),
-    Column("Perangkat daerah", width=40),
-    Column("Sub kegiatan", width=13),
-    Column("Tepat di E-Planning", width=13),
-    Column("Siap SAKIP", width=12),
-    Column("Kesiapan SAKIP", width=12),
-    Column("Mismatch terbuka", width=12),
-    *(Column(info.lembar, width=12) for info in KATEGORI.values()),
-    Column("Pagu E-Program", width=22),
-    Column("Pagu E-Planning", width=22),
-    Column("Selisih pagu", width=22),
-)
+def _percent(ws: WriteOnlyWorksheet, share: float | None) -> Cell | None:
+    return None if share is None else _formatted(ws, share, PERSEN)
 
 
 def _write_ringkasan(
@@ -450,32 +403,16 @@ def _write_ringkasan(
         opd = frozenset({f.kode_skpd}) & (f.opd if f.opd is not None else {f.kode_skpd})
     rows = ringkasan.per_opd(session, tahun_anggaran=tahun, tahap=tahap, opd=opd)
     lines = [*title, "Ringkasan per perangkat daerah: mismatch terbuka (baru dan diakui)"]
-    header_row = _start_sheet(ws, lines, [c.width for c in _RINGKASAN_COLUMNS])
-    _header(ws, [c.header for c in _RINGKASAN_COLUMNS])
+    header_row = _start_sheet(ws, lines, [c.lebar for c in kolom.RINGKASAN])
+    _header(ws, [c.judul or "" for c in kolom.RINGKASAN])
+    cells = Cells(ws, kolom.RINGKASAN)
     for row in rows:
-        ws.append(_ringkasan_row(ws, row))
-    last = get_column_letter(len(_RINGKASAN_COLUMNS))
+        ws.append(cells.row(row))
+    last = get_column_letter(len(kolom.RINGKASAN))
     ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(rows)}"
     # The pemda's total after a blank row, outside the filtered range.
     ws.append([])
-    ws.append(_ringkasan_row(ws, ringkasan.total(rows)))
-
-
-def _ringkasan_row(ws: WriteOnlyWorksheet, row: ringkasan.OpdFigures) -> list[Any]:
-    kesiapan = row.kesiapan
-    return [
-        _text(ws, row.kode_skpd) if row.kode_skpd else "Total",
-        _text(ws, row.nama_skpd),
-        row.jumlah,
-        row.tepat,
-        row.siap_sakip,
-        _formatted(ws, kesiapan, PERSEN) if kesiapan is not None else None,
-        row.mismatch_terbuka,
-        *(row.mismatch.get(k, 0) for k in KATEGORI),
-        _formatted(ws, row.pagu_eprogram, RUPIAH),
-        _formatted(ws, row.pagu_eplanning, RUPIAH),
-        _formatted(ws, row.selisih_pagu, RUPIAH),
-    ]
+    ws.append(cells.row(ringkasan.total(rows)))
 
 
 # -- CSV --------------------------------------------------------------------------
@@ -495,9 +432,9 @@ def csv_chunks(
     # Indonesian locale, so the columns split when the file is double-clicked.
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    writer.writerow([c.csv for c in kolom.CSV])
     for m in daftar.stream(session, f):
-        writer.writerow(_csv_row(m))
+        writer.writerow(csv_row(m))
         watch.row()
         if watch.rows % rows_per_chunk == 0:
             yield buffer.getvalue().encode("utf-8")
@@ -506,24 +443,13 @@ def csv_chunks(
     yield buffer.getvalue().encode("utf-8")
 
 
-def _csv_row(m: Mismatch) -> list[str]:
-    return [
-        str(m.id),
-        *(
-            _csv_safe(v)
-            for v in (m.kode_skpd, m.kode_sub_skpd, m.kode_sub_kegiatan, m.nama_sub_kegiatan)
-        ),
-        m.kategori,
-        kategori.label(m.kategori),
-        *(_csv_safe(v) for v in (m.field, m.nilai_eprogram, m.nilai_eplanning, m.keterangan)),
-        kategori.saran(m.kategori),
-        MISMATCH_STATUS_LABELS.get(m.status, m.status),
-        _csv_time(m.first_seen_at),
-        _csv_time(m.last_seen_at),
-        _csv_safe(m.diputuskan_oleh),
-        _csv_time(m.diputuskan_pada),
-        _csv_safe(m.catatan),
-    ]
+def csv_row(m: Mismatch) -> list[Any]:
+    """One mismatch's CSV fields, as kolom.CSV lists them."""
+    fields = []
+    for read, write in _CSV_PLAN:
+        value = read(m)
+        fields.append(value if write is None else write(value))
+    return fields
 
 
 def _csv_time(moment: datetime | None) -> str:
@@ -546,3 +472,12 @@ def _is_number(text: str) -> bool:
     except ArithmeticError:
         return False
     return True
+
+
+_CSV_WRITERS: dict[Jenis, Callable[[Any], Any] | None] = {
+    Jenis.TEKS: _csv_safe,
+    Jenis.NILAI: _csv_safe,
+    Jenis.WAKTU: _csv_time,
+    Jenis.KATA: None,
+}
+_CSV_PLAN = [(c.baca, _CSV_WRITERS[c.jenis]) for c in kolom.CSV]
