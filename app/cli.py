@@ -270,7 +270,7 @@ def laporan(
     Kode keluar 0 bila berkas ditulis, 1 bila cakupan ini belum pernah berisi data,
     2 bila opsi atau konfigurasi salah.
     """
-    from app.laporan import export  # openpyxl: only this command needs it
+    from app.laporan import csv_file, export  # openpyxl: only this command needs it
     from app.mismatches import daftar
     from app.models import utcnow
     from app.report import angka
@@ -306,7 +306,7 @@ def laporan(
         if csv is not None:
             rows = daftar.count(session, f)
             with csv.open("wb") as out:
-                for chunk in export.csv_chunks(session, f):
+                for chunk in csv_file.csv_chunks(session, f):
                     out.write(chunk)
             typer.echo(f"{csv}: {angka(rows)} mismatch")
 

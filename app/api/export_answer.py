@@ -30,7 +30,7 @@ from app.access.keys import Principal
 from app.access.slots import Held, NoSlot, Slots
 from app.api.deps import client_address
 from app.db import session_scope
-from app.laporan import export
+from app.laporan import csv_file, export
 from app.laporan.export import ExportCancelled, Watch
 from app.mismatches.daftar import MismatchFilter
 from app.models import utcnow
@@ -176,7 +176,7 @@ class EksporAnswer(Response):
 
     def _csv_chunks(self, watch: Watch) -> Generator[bytes]:
         with session_scope(self.ekspor.sessions) as session:
-            yield from export.csv_chunks(session, self.ekspor.filter, watch=watch)
+            yield from csv_file.csv_chunks(session, self.ekspor.filter, watch=watch)
 
     def _begin(self) -> int:
         e = self.ekspor

@@ -6,54 +6,43 @@ Indonesian locale opens it. Both are written row by row from
 :func:`app.mismatches.daftar.stream`, so 100,000 mismatches never sit in
 memory (openpyxl's write-only mode spools each sheet to a temporary file).
 
-The API, the web pages and ``sinkron laporan`` call the same three functions:
-:func:`write_xlsx`, :func:`csv_chunks` and :func:`filename`.
+The API, the web pages and ``sinkron laporan`` call the same functions:
+:func:`write_xlsx` (or :func:`xlsx_file`), :func:`app.laporan.csv_file.csv_chunks`
+and :func:`filename`. What goes in a row is app.laporan.kolom's; how each kind
+of value is written in a sheet, app.laporan.cells'.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from decimal import Decimal
-from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.orm import Session
 
 from app.laporan import kolom
-from app.laporan.kolom import Jenis, Kolom
+from app.laporan.cells import Cells, clean
 from app.mismatches import daftar, kategori
 from app.mismatches.daftar import KategoriStats, MismatchFilter
-from app.models import Mismatch
 from app.report import tahap_label, waktu_wib
 from app.repositories import ringkasan
-from mappings.normalise import WIB, parse_money
 
 log = logging.getLogger(__name__)
-
-# Excel shows these with the reader's separators; the [$Rp-421] tag is the
-# Indonesian Rupiah symbol, so LibreOffice and Excel both show "Rp 1.250.000".
-RUPIAH = "[$Rp-421] #,##0;[Red]-[$Rp-421] #,##0"
-PERSEN = "0.0%"
 
 RINGKASAN_SHEET = "Ringkasan"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-_XLSX_TEXT_MAX = 32_767
 _WIDTH_MAX = 60
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -296,7 +285,7 @@ def _start_sheet(ws: WriteOnlyWorksheet, lines: Sequence[str], widths: Sequence[
     header_row = len(lines) + 2
     ws.freeze_panes = f"A{header_row + 1}"
     for i, line in enumerate(lines):
-        cell = WriteOnlyCell(ws, value=_clean(line))
+        cell = WriteOnlyCell(ws, value=clean(line))
         cell.font = _TITLE_FONT if i == 0 else _BOLD if i == 1 else Font()
         ws.append([cell])
     ws.append([])
@@ -321,79 +310,6 @@ def _widths(stats: KategoriStats) -> list[int]:
     return widths
 
 
-class Cells:
-    """A sheet's rows of ``columns``, each value written as its kind says
-    (kolom.Jenis). The plan is made once per sheet: rows are written by the
-    hundred thousand."""
-
-    def __init__(
-        self, ws: WriteOnlyWorksheet, columns: Sequence[Kolom[Any]], *, money: bool = False
-    ) -> None:
-        writers: dict[Jenis, Callable[[Any], Any] | None] = {
-            Jenis.TEKS: partial(_text, ws),
-            Jenis.NILAI: partial(_value, ws, money=money),
-            Jenis.WAKTU: _moment,
-            Jenis.RUPIAH: partial(_formatted, ws, number_format=RUPIAH),
-            Jenis.PERSEN: partial(_percent, ws),
-            Jenis.KATA: None,
-            Jenis.NOMOR: None,
-        }
-        self._plan = [
-            (None if c.jenis is Jenis.NOMOR else c.baca, writers[c.jenis]) for c in columns
-        ]
-
-    def row(self, item: Any, n: int = 0) -> list[Any]:
-        """``item``'s cells; ``n`` is its number in the sheet."""
-        cells = []
-        for read, write in self._plan:
-            value = n if read is None else read(item)
-            cells.append(value if write is None else write(value))
-        return cells
-
-
-def _text(ws: WriteOnlyWorksheet, value: str | None) -> Any:
-    """Text as a cell holds it: no control characters Excel refuses, within
-    Excel's length limit, and never a formula (E-Program text may start with '=')."""
-    if value is None:
-        return None
-    text = _clean(value)
-    if text.startswith("="):
-        cell = WriteOnlyCell(ws, value=text)
-        cell.data_type = "s"
-        return cell
-    return text
-
-
-def _clean(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", text)[:_XLSX_TEXT_MAX]
-
-
-def _value(ws: WriteOnlyWorksheet, value: str | None, *, money: bool) -> Any:
-    if value is None or not money:
-        return _text(ws, value)
-    try:
-        amount = parse_money(value)
-    except ValueError:
-        return _text(ws, value)
-    return _formatted(ws, amount, RUPIAH)
-
-
-def _moment(moment: datetime | None) -> str | None:
-    # As the report pages show it ("2 Desember 2026 08.15 WIB"). Text, not an
-    # Excel date: a styled cell per date doubled the time of a 100,000-row export.
-    return None if moment is None else waktu_wib(moment)
-
-
-def _formatted(ws: WriteOnlyWorksheet, value: Any, number_format: str) -> Cell:
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = number_format
-    return cell
-
-
-def _percent(ws: WriteOnlyWorksheet, share: float | None) -> Cell | None:
-    return None if share is None else _formatted(ws, share, PERSEN)
-
-
 def _write_ringkasan(
     wb: Workbook, session: Session, f: MismatchFilter, *, tahun: int, tahap: str, title: list[str]
 ) -> None:
@@ -413,71 +329,3 @@ def _write_ringkasan(
     # The pemda's total after a blank row, outside the filtered range.
     ws.append([])
     ws.append(cells.row(ringkasan.total(rows)))
-
-
-# -- CSV --------------------------------------------------------------------------
-
-
-def csv_chunks(
-    session: Session, f: MismatchFilter, *, rows_per_chunk: int = 500, watch: Watch | None = None
-) -> Iterator[bytes]:
-    """The CSV of the mismatches ``f`` selects, a few hundred rows per chunk.
-
-    The caller keeps ``session`` open until the iterator is exhausted. Once
-    ``watch.left`` is set, the next row raises ExportCancelled.
-    """
-    watch = watch if watch is not None else Watch()
-    buffer = io.StringIO()
-    # The BOM tells Excel the file is UTF-8; ';' is the list separator of the
-    # Indonesian locale, so the columns split when the file is double-clicked.
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([c.csv for c in kolom.CSV])
-    for m in daftar.stream(session, f):
-        writer.writerow(csv_row(m))
-        watch.row()
-        if watch.rows % rows_per_chunk == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
-
-
-def csv_row(m: Mismatch) -> list[Any]:
-    """One mismatch's CSV fields, as kolom.CSV lists them."""
-    fields = []
-    for read, write in _CSV_PLAN:
-        value = read(m)
-        fields.append(value if write is None else write(value))
-    return fields
-
-
-def _csv_time(moment: datetime | None) -> str:
-    # A form Excel reads as a date in any locale, in WIB.
-    return "" if moment is None else f"{moment.astimezone(WIB):%Y-%m-%d %H:%M}"
-
-
-def _csv_safe(value: str | None) -> str:
-    """Text Excel will not run as a formula (CSV injection), numbers untouched."""
-    if not value:
-        return ""
-    if value[0] in "=+-@\t\r" and not _is_number(value):
-        return "'" + value
-    return value
-
-
-def _is_number(text: str) -> bool:
-    try:
-        Decimal(text.replace(",", "."))
-    except ArithmeticError:
-        return False
-    return True
-
-
-_CSV_WRITERS: dict[Jenis, Callable[[Any], Any] | None] = {
-    Jenis.TEKS: _csv_safe,
-    Jenis.NILAI: _csv_safe,
-    Jenis.WAKTU: _csv_time,
-    Jenis.KATA: None,
-}
-_CSV_PLAN = [(c.baca, _CSV_WRITERS[c.jenis]) for c in kolom.CSV]

@@ -24,7 +24,7 @@ from app.access.keys import Role
 from app.api.main import create_app
 from app.config import Settings
 from app.db import session_scope
-from app.laporan.export import RUPIAH
+from app.laporan.cells import RUPIAH
 from app.mismatches.kategori import KATEGORI
 from app.vocabulary import Kategori
 from standins.server import ServerThread

@@ -11,7 +11,8 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 
 from app.laporan import kolom
-from app.laporan.export import Cells, csv_row
+from app.laporan.cells import Cells
+from app.laporan.csv_file import csv_row
 from app.laporan.kolom import Jenis
 from app.models import Mismatch
 
