@@ -3,6 +3,8 @@ every state against every decision and every finding of a run."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -149,3 +151,20 @@ def test_a_run_settles_exactly_the_states_it_can_find_gone() -> None:
         s for s in MismatchStatus if siklus.not_found(s, run_id=RUN) is not None
     } == siklus.MASIH_ADA
     assert siklus.AWAL is MismatchStatus.BARU
+
+
+def test_the_rules_load_no_database_no_http_and_no_spreadsheet() -> None:
+    pure = (
+        "app.mismatches.siklus",
+        "app.mismatches.kategori",
+        "app.mismatches.temuan",
+        "app.laporan.kolom",
+        "app.vocabulary",
+    )
+    probe = f"import sys\nfor m in {pure!r}: __import__(m)\nprint(' '.join(sorted(sys.modules)))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout.split()
+
+    heavy = ("sqlalchemy", "fastapi", "starlette", "openpyxl", "jinja2", "pydantic")
+    assert [m for m in loaded if m.split(".")[0] in heavy] == []
