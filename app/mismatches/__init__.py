@@ -24,5 +24,7 @@ The use case:
   routes and the pages do it (they keep only their HTTP concerns).
 
 The report files (``app.laporan``) and the routes (``app.api``, ``app.web``)
-stay in their own homes and read the feature through these modules.
+stay in their own homes and read the feature through these modules. Follow-up
+on findings (their age, each OPD's status, digests) belongs to this feature
+too: its rules pure beside ``siklus``, its queries beside ``daftar``.
 """
