@@ -183,8 +183,8 @@ def expected_records(settings: Settings, scope: Scope) -> int | None:
 def run_sync(settings: Settings, scope: Scope, *, trigger: Trigger = Trigger.CLI) -> int:
     """Create and carry out one run, print its outcome table; returns the exit code."""
     from app.report import STATUS_LABELS, outcome_table
-    from app.sync import oneshot
-    from app.sync.worker import Busy
+    from app.runs import oneshot
+    from app.runs.worker import Busy
 
     typer.echo(f"sinkronisasi {scope} {'penuh' if scope.full else 'inkremental'} dimulai", err=True)
     progress = ProgressLines(expected=expected_records(settings, scope))
@@ -470,7 +470,7 @@ def serve(
 
     from app.api.main import create_app
     from app.config import ConfigError
-    from app.sync import schedule
+    from app.runs import schedule
 
     settings = settings_or_exit()
     try:

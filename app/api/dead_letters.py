@@ -19,7 +19,8 @@ from app.db import session_scope
 from app.models import DeadLetter, DeadLetterStatus, utcnow
 from app.report import DEAD_LETTER_STATUS_LABELS
 from app.repositories import dead_letters
-from app.sync import contacts, lease, replay
+from app.runs import lease
+from app.sync import contacts, replay
 
 router = APIRouter(prefix="/api/v1/dead-letters", tags=["dead-letters"])
 

@@ -20,8 +20,8 @@ from app.api.errors import Invalid, Unauthorized
 from app.api.known_opd import KnownOpd
 from app.config import Settings
 from app.db import session_scope
-from app.sync.schedule import Scheduler
-from app.sync.worker import RunWorker
+from app.runs.schedule import Scheduler
+from app.runs.worker import RunWorker
 
 T = TypeVar("T")
 

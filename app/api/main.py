@@ -31,7 +31,7 @@ from app.api.headers import SecurityHeaders
 from app.api.known_opd import KnownOpd
 from app.config import Settings
 from app.db import make_session_factory
-from app.service import Background
+from app.runs.service import Background
 
 DESCRIPTION = """
 Integrasi E-Program → E-Planning Kabupaten Kepulauan Meranti.

@@ -37,9 +37,9 @@ from app.repositories import (
 )
 from app.repositories import dead_letters as dead_letter_repo
 from app.repositories.statistics import PlannerStatistics
+from app.runs.lease import LeaseLost
 from app.sync import contacts, copies, ledger, recording, replay, standing, watermark
 from app.sync.copies import Winners
-from app.sync.lease import LeaseLost
 from app.sync.ledger import Ledger
 from app.sync.push import PlannedWrite, PushResult, push_writes
 from app.sync.reconcile import (

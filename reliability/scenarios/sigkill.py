@@ -7,7 +7,7 @@ first run is `sinkron sync --full`; every restart is `sinkron sync`, what an
 admin runs by default: a full pass cut short is resumed by the next run,
 incremental or full as the schedule's are (app/sync/watermark.py), and the
 lease of a holder whose process is gone on this host is taken over at once
-(app/sync/lease.py), so no admin action is needed in between.
+(app/runs/lease.py), so no admin action is needed in between.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from app.access.keys import Role
 from app.db import session_scope
 from app.models import AuditEvent, RunStatus, SyncRun
 from app.repositories import runs
-from app.sync.schedule import Schedule
+from app.runs.schedule import Schedule
 from tests.e2e.conftest import TAHAP, TAHUN, World
 
 SINKRON = str(Path(sys.executable).parent / "sinkron")

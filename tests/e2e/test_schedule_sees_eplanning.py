@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import migrate
 from app.db import make_engine, make_session_factory, session_scope
 from app.models import OPEN_MISMATCH, Mismatch, RunStatus, SyncRun
+from app.runs.schedule import WIB, Schedule, Scheduler
+from app.runs.worker import RunWorker
 from app.sync.pipeline import Progress, RunSummary
-from app.sync.schedule import WIB, Schedule, Scheduler
-from app.sync.worker import RunWorker
 from tests.e2e.conftest import TAHAP, TAHUN, World, make_world, tidy
 from tests.e2e.test_findings import planner_delete, planner_types
 from tests.e2e.test_processes import (

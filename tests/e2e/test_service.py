@@ -310,7 +310,7 @@ def test_a_dead_letter_replay_waits_for_the_run_lease(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from app.sync import lease
+    from app.runs import lease
 
     with session_scope(world.sessions) as session:
         token = lease.acquire(

@@ -18,8 +18,8 @@ from app.db import session_scope
 from app.models import Lease, Outcome, RunStatus, SyncRun
 from app.repositories import outcomes
 from app.repositories.outcomes import OutcomeRow
-from app.sync import lease
-from app.sync.lease import LeaseLost
+from app.runs import lease
+from app.runs.lease import LeaseLost
 
 T0 = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
 TTL = timedelta(minutes=2)

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import session_scope
 from app.models import RunStatus, SyncRun
-from app.sync import schedule as schedule_module
-from app.sync.schedule import WIB, Schedule, Scheduler, create_scheduled_run
+from app.runs import schedule as schedule_module
+from app.runs.schedule import WIB, Schedule, Scheduler, create_scheduled_run
 
 ROOT = Path(__file__).resolve().parents[2]
 SCOPES = "2026:renja,2026:apbd"
@@ -310,7 +310,7 @@ PROCESS = dedent(
     import json, sys
     from datetime import datetime
     from app.db import make_engine, make_session_factory
-    from app.sync.schedule import Schedule, Scheduler
+    from app.runs.schedule import Schedule, Scheduler
 
     url, scopes, now = sys.argv[1], sys.argv[2], datetime.fromisoformat(sys.argv[3])
     engine = make_engine(url)

@@ -45,7 +45,7 @@ def help_of(*command: str) -> str:
     [
         "import app.cli",
         # what `sinkron sync` imports when it runs
-        "import app.cli, app.sync.oneshot, app.sync.worker",
+        "import app.cli, app.runs.oneshot, app.runs.worker",
     ],
 )
 def test_a_sync_loads_none_of_the_service_libraries(code: str) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.config import ConfigError
-from app.sync.schedule import WIB, Schedule, ScheduleError, parse_scopes
+from app.runs.schedule import WIB, Schedule, ScheduleError, parse_scopes
 
 
 def utc(*args: int) -> datetime:

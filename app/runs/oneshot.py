@@ -1,6 +1,6 @@
 """One run carried out in this process, start to finish: what `sinkron sync` does.
 
-The service leaves runs to its background worker instead (app.service).
+The service leaves runs to its background worker instead (app.runs.service).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from app.db import make_engine, make_session_factory, session_scope
 from app.models import Trigger
 from app.report import peringatan_run
 from app.repositories import runs
+from app.runs.worker import RunWorker
 from app.sync.pipeline import Progress, RunSummary
 from app.sync.scope import Scope
-from app.sync.worker import RunWorker
 
 
 class NotMigrated(Exception):
@@ -43,7 +43,7 @@ def run_once(
 ) -> Done:
     """Create one run, carry it out here under the lease and audit it as `principal`'s.
 
-    Raises NotMigrated before anything is written, and app.sync.worker.Busy
+    Raises NotMigrated before anything is written, and app.runs.worker.Busy
     when another process holds the lease.
     """
     engine = make_engine(settings.database_url)

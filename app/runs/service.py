@@ -11,8 +11,8 @@ from app.access import audit
 from app.access.keys import SYSTEM
 from app.config import Settings
 from app.db import session_scope
-from app.sync.schedule import Schedule, Scheduler
-from app.sync.worker import RunWorker
+from app.runs.schedule import Schedule, Scheduler
+from app.runs.worker import RunWorker
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from app.config import Settings
 from app.db import session_scope
 from app.models import Trigger
 from app.repositories import runs
-from app.sync import lease
+from app.runs import lease
+from app.runs.runner import create_run, execute_run
 from app.sync.pipeline import Progress, RunSummary
-from app.sync.runner import create_run, execute_run
 from app.sync.scope import Scope
 
 log = logging.getLogger(__name__)
