@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from app.access.keys import Principal
     from app.config import Settings
     from app.mismatches.daftar import MismatchFilter
-    from app.sync.pipeline import Progress
+    from app.sync.progress import Progress
     from app.sync.scope import Scope
 
 

@@ -12,7 +12,7 @@ import time
 
 from app.config import Settings
 from app.sync import clients
-from app.sync.upstream import explain
+from app.sync.outage import explain
 from connectors.http import ConnectorError
 
 CACHE_SECONDS = 600.0

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.models import Lease, RunStatus, Stage, SyncRun
 from app.repositories import runs
 from app.repositories.upsert import affected, insert_missing
+from app.sync.progress import Superseded
 
 SYNC = "sync"
 INTERRUPTED_MESSAGE = (
@@ -33,7 +34,7 @@ INTERRUPTED_MESSAGE = (
 )
 
 
-class LeaseLost(Exception):
+class LeaseLost(Superseded):
     """Our token is no longer the current one: stop writing."""
 
 

@@ -17,7 +17,7 @@ from app.models import Trigger
 from app.report import peringatan_run
 from app.repositories import runs
 from app.runs.worker import RunWorker
-from app.sync.pipeline import Progress, RunSummary
+from app.sync.progress import Progress, RunSummary
 from app.sync.scope import Scope
 
 

@@ -13,7 +13,8 @@ from app.models import Trigger
 from app.observability.logs import bind_run
 from app.repositories import runs
 from app.sync import clients
-from app.sync.pipeline import Pipeline, Progress, RunSummary
+from app.sync.pipeline import Pipeline
+from app.sync.progress import Progress, RunSummary
 from app.sync.scope import Scope
 
 

@@ -24,7 +24,7 @@ from app.models import Trigger
 from app.repositories import runs
 from app.runs import lease
 from app.runs.runner import create_run, execute_run
-from app.sync.pipeline import Progress, RunSummary
+from app.sync.progress import Progress, RunSummary
 from app.sync.scope import Scope
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import httpx
 
 from app.config import Settings
 from app.observability import metrics
-from app.sync.policy import retry_policy
+from app.sync.outage import retry_policy
 from connectors.eplanning import EPlanningClient
 from connectors.eprogram import EProgramClient
 

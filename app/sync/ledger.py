@@ -1,11 +1,14 @@
 """A page's ledger: what one page's decisions and push answers leave to record
 (outcomes, mismatches, dead letters, the push state), written in one
-transaction. Pure: each function returns an entry; the pipeline adds it.
+transaction. Pure: each function returns an entry; the page decisions
+(app/sync/decisions.py) add it with :meth:`Ledger.add`, the only way in.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from app.mismatches.temuan import MismatchRow
@@ -16,7 +19,7 @@ from app.sync.copies import Copy
 from app.sync.push import PlannedWrite, PushResult
 from app.sync.reconcile import Action, RemoteEntry, compact_json, entry_of, remote_entry
 from app.vocabulary import Kategori
-from mappings.eplanning import RenjaSubKegiatan, StoredRenjaSubKegiatan, changed_fields
+from mappings.eplanning import NaturalKey, RenjaSubKegiatan, StoredRenjaSubKegiatan, changed_fields
 from mappings.nomenklatur import Nomenklatur, check
 from mappings.problems import as_nilai
 from mappings.subkegiatan import Mapped, Unmappable
@@ -44,45 +47,134 @@ class Entry:
     replaced: tuple[str, RenjaSubKegiatan] | None = None  # (source id, content in its place)
     outranked: tuple[str, ...] = ()  # copies of earlier runs it outranks
     held: RemoteEntry | None = None  # E-Planning's copy after a push, when it sent one
+    seen: str | None = None  # a source id pulled in this page
+    source: Mapped | None = None  # a mapped record as pulled, for source_record
+    unmappable: Unmappable | None = None
+    states: tuple[dict[str, Any], ...] = ()  # record_state rows
 
 
-@dataclass
 class Ledger:
-    """Everything one page leaves behind, written in one transaction."""
+    """Everything one page leaves behind, written in one transaction.
 
-    outcomes: list[OutcomeRow] = field(default_factory=list)
-    mismatches: list[MismatchRow] = field(default_factory=list)
-    dead_letters: list[DeadLetter] = field(default_factory=list)
-    written: list[Write] = field(default_factory=list)
-    superseded: list[tuple[str, str]] = field(default_factory=list)  # (loser id, winner id)
-    attempts: dict[str, int] = field(default_factory=dict)  # idempotency key → last status
-    source_ids: set[str] = field(default_factory=set)  # pulled in this page, counted once
-    sources: list[Mapped] = field(default_factory=list)  # as pulled, for source_record
-    unmappable: list[Unmappable] = field(default_factory=list)
-    # Pulled records whose key another copy now speaks for (source id → the
-    # content that went to E-Planning in its place), and copies of earlier runs
-    # the page's records outrank: neither counts in the summary.
-    replaced: dict[str, RenjaSubKegiatan] = field(default_factory=dict)
-    outranked: set[str] = field(default_factory=set)
-    states: list[dict[str, Any]] = field(default_factory=list)  # record_state rows
+    :meth:`add` is the only way in: what a page leaves is read through the
+    properties, which give views nobody can append to.
+    """
+
+    def __init__(self) -> None:
+        self._outcomes: list[OutcomeRow] = []
+        self._mismatches: list[MismatchRow] = []
+        self._dead_letters: list[DeadLetter] = []
+        self._written: list[Write] = []
+        self._superseded: list[tuple[str, str]] = []
+        self._attempts: dict[str, int] = {}
+        self._source_ids: set[str] = set()
+        self._sources: list[Mapped] = []
+        self._unmappable: list[Unmappable] = []
+        self._replaced: dict[str, RenjaSubKegiatan] = {}
+        self._outranked: set[str] = set()
+        self._states: list[dict[str, Any]] = []
 
     def add(self, entry: Entry) -> None:
         if entry.outcome is not None:
-            self.outcomes.append(entry.outcome)
-        self.mismatches.extend(entry.mismatches)
+            self._outcomes.append(entry.outcome)
+        self._mismatches.extend(entry.mismatches)
         if entry.written is not None:
-            self.written.append(entry.written)
+            self._written.append(entry.written)
         if entry.dead_letter is not None:
-            self.dead_letters.append(entry.dead_letter)
+            self._dead_letters.append(entry.dead_letter)
         if entry.attempt is not None:
             key, status = entry.attempt
-            self.attempts[key] = status
+            self._attempts[key] = status
         if entry.superseded is not None:
-            self.superseded.append(entry.superseded)
+            self._superseded.append(entry.superseded)
         if entry.replaced is not None:
             source_id, content = entry.replaced
-            self.replaced[source_id] = content
-        self.outranked.update(entry.outranked)
+            self._replaced[source_id] = content
+        self._outranked.update(entry.outranked)
+        if entry.seen is not None:
+            self._source_ids.add(entry.seen)
+        if entry.source is not None:
+            self._sources.append(entry.source)
+        if entry.unmappable is not None:
+            self._unmappable.append(entry.unmappable)
+        self._states.extend(entry.states)
+
+    def revise(self, rows: Callable[[Sequence[MismatchRow]], list[MismatchRow]]) -> None:
+        """Restate the page's report rows by a rule that reads them all (a retired
+        code naming its successor): rows are restated, never added, here."""
+        revised = rows(self._mismatches)
+        if len(revised) != len(self._mismatches):
+            raise ValueError("revisi baris laporan mengubah jumlahnya")
+        self._mismatches = revised
+
+    @property
+    def outcomes(self) -> Sequence[OutcomeRow]:
+        return self._outcomes
+
+    @property
+    def mismatches(self) -> Sequence[MismatchRow]:
+        return self._mismatches
+
+    @property
+    def dead_letters(self) -> Sequence[DeadLetter]:
+        return self._dead_letters
+
+    @property
+    def written(self) -> Sequence[Write]:
+        return self._written
+
+    @property
+    def superseded(self) -> Sequence[tuple[str, str]]:
+        """(loser id, winner id): copies recorded on an earlier page of the run."""
+        return self._superseded
+
+    @property
+    def attempts(self) -> Mapping[str, int]:
+        """Idempotency key → E-Planning's last status for it."""
+        return self._attempts
+
+    @property
+    def source_ids(self) -> AbstractSet[str]:
+        """Pulled in this page, counted once."""
+        return self._source_ids
+
+    @property
+    def sources(self) -> Sequence[Mapped]:
+        """As pulled, for source_record."""
+        return self._sources
+
+    @property
+    def unmappable(self) -> Sequence[Unmappable]:
+        return self._unmappable
+
+    @property
+    def replaced(self) -> Mapping[str, RenjaSubKegiatan]:
+        """Pulled records whose key another copy now speaks for (source id → the
+        content that went to E-Planning in its place); not counted in the summary."""
+        return self._replaced
+
+    @property
+    def outranked(self) -> AbstractSet[str]:
+        """Copies of earlier runs the page's records outrank; not counted either."""
+        return self._outranked
+
+    @property
+    def states(self) -> Sequence[dict[str, Any]]:
+        """record_state rows: where each record of the page stands."""
+        return self._states
+
+
+def pulled(item: Mapped | Unmappable) -> Entry:
+    """A record the page pulled, whatever becomes of it."""
+    if isinstance(item, Unmappable):
+        return Entry(seen=item.source_id or "?", unmappable=item)
+    return Entry(seen=item.source_id, source=item)
+
+
+def ours(key: NaturalKey, current: RemoteEntry, source_id: str) -> Entry:
+    """E-Planning holds the service's own write at a versi the push state does
+    not know yet (an answer lost to a crash, say): remember it."""
+    return Entry(written=Write(key, current.sync_hash, current.versi, current.aktif, source_id))
 
 
 class _Keyed(Protocol):

@@ -1,7 +1,8 @@
 """The pure diff between what E-Program says and what E-Planning holds.
 
-No I/O here: the pipeline hands in the mapped record, E-Planning's current copy
-and what the service itself last wrote, and gets back one decision.
+No I/O here: the page decisions (app/sync/decisions.py) hand in the mapped
+record, E-Planning's current copy and what the service itself last wrote, and
+get back one decision.
 """
 
 from __future__ import annotations

@@ -1,25 +1,33 @@
 """Replay dead letters with their original idempotency keys.
 
 Send first, record after: nothing holds a database transaction open while
-E-Planning is called and retried. Callers hold the run lease, as any run does.
+E-Planning is called and retried. Callers hold the run lease, as any run does:
+a run replays its scope's open letters after its pull pass
+(:func:`open_letters`); an admin replays one by hand through the API.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
+from app.db import session_scope
 from app.models import DeadLetter, DeadLetterStatus, PushKey, utcnow
+from app.repositories import dead_letters as dead_letter_repo
 from app.repositories import push_state
 from app.sync import clients
-from app.sync.upstream import explain
+from app.sync.outage import Outage, explain
+from app.sync.scope import Scope
 from connectors.eplanning import EPlanningClient, Operation, OperationResult
 from connectors.http import ConnectorError
 from mappings.eplanning import NaturalKey
+
+BATCH = 200  # letters sent in one request, and read in one transaction
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,43 @@ async def send(settings: Settings, letters: Sequence[DeadLetter]) -> list[Replay
             # with the reason, and the admin sees it in the answer.
             reason = explain("eplanning", settings.eplanning_url, exc)
             return [ReplayResult(letter.id, None, reason) for letter in letters]
+
+
+async def open_letters(
+    eplanning: EPlanningClient,
+    sessions: sessionmaker[Session],
+    outage: Outage,
+    *,
+    run_id: int,
+    scope: Scope,
+    fence: Callable[[Session], None],
+    check_stop: Callable[[], None],
+) -> None:
+    """Send the scope's dead letters of earlier runs again, with their own keys,
+    so E-Planning comes right with no admin action (docs/design.md, promise 8).
+    Sent first and recorded after, in short transactions, under the run's lease;
+    no answer at all counts toward the run's outage (app/sync/outage.py)."""
+    after_id = 0
+    while True:
+        check_stop()
+        with session_scope(sessions) as session:
+            letters = list(
+                dead_letter_repo.open_of_scope(
+                    session,
+                    tahun_anggaran=scope.tahun_anggaran,
+                    tahap=scope.tahap,
+                    before_run=run_id,
+                    after_id=after_id,
+                    limit=BATCH,
+                )
+            )
+        if not letters:
+            return
+        after_id = letters[-1].id
+        results = await outage.until_answered(functools.partial(send_with, eplanning, letters))
+        with session_scope(sessions) as session:
+            fence(session)
+            apply(session, letters, results)
 
 
 def apply(

@@ -2,8 +2,9 @@
 
 The pagu that differs because a record did not land, the code that replaced a
 dropped one, and where every record of the page stands for the planners'
-summary (record_state). Pure: the pipeline hands in E-Planning's current
-copies and the page's ledger, and adds the rows that come back to it.
+summary (record_state). Pure: the page decisions (app/sync/decisions.py) hand
+in E-Planning's current copies and the page's ledger, and add the rows that
+come back to it.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from app.db import session_scope
 from app.models import RecordOutcome
 from app.repositories import outcomes
 from app.runs.runner import create_run, execute_run
-from app.sync.pipeline import RunSummary
+from app.sync.progress import RunSummary
 from app.sync.scope import Scope
 from standins import eplanning, eprogram, nomenklatur
 from standins.dataset import EProgramDataset

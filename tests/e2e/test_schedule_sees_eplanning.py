@@ -19,7 +19,7 @@ from app.db import make_engine, make_session_factory, session_scope
 from app.models import OPEN_MISMATCH, Mismatch, RunStatus, SyncRun
 from app.runs.schedule import WIB, Schedule, Scheduler
 from app.runs.worker import RunWorker
-from app.sync.pipeline import Progress, RunSummary
+from app.sync.progress import Progress, RunSummary
 from tests.e2e.conftest import TAHAP, TAHUN, World, make_world, tidy
 from tests.e2e.test_findings import planner_delete, planner_types
 from tests.e2e.test_processes import (

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.sync.push import PlannedWrite
+from app.sync.reconcile import Action, sync_hash
 from mappings.eplanning import RenjaSubKegiatan
 from mappings.normalise import WIB
 from mappings.subkegiatan import Mapped
@@ -39,3 +41,18 @@ def body(source_id: str, at: datetime, *, aktif: bool = True, **changes: Any) ->
 def mapped(source_id: str, at: datetime = T0, *, aktif: bool = True, **changes: Any) -> Mapped:
     record = RenjaSubKegiatan.model_validate(body(source_id, at, aktif=aktif, **changes))
     return Mapped(record=record, source_id=source_id, updated_at=at, notes=(), nama_skpd="Dinkes")
+
+
+def planned(
+    item: Mapped, action: Action = Action.CREATE, if_match: int | None = None
+) -> PlannedWrite:
+    """A write of ``item`` as the page decisions plan it."""
+    return PlannedWrite(
+        source_id=item.source_id,
+        key=item.record.natural_key(),
+        action=action,
+        record=item.record,
+        sync_hash=sync_hash(item.record),
+        if_match=if_match,
+        changed=["pagu"] if action is Action.UPDATE else [],
+    )

@@ -12,9 +12,9 @@ from app.models import DeadLetterStatus, Outcome
 from app.sync.copies import Copy
 from app.sync.ledger import Ledger, duplicate, outranked, pushed, replaced_by_copy, superseded
 from app.sync.push import PlannedWrite, PushResult
-from app.sync.reconcile import Action, sync_hash
+from app.sync.reconcile import Action
 from connectors.eplanning import OperationResult
-from tests.unit.samples import T0, body, mapped
+from tests.unit.samples import T0, body, mapped, planned
 
 ITEM = mapped("8156", T0, pagu="296187500.00")
 KEY = ITEM.record.natural_key()
@@ -22,15 +22,7 @@ RUN = 7
 
 
 def write(action: Action, if_match: int | None) -> PlannedWrite:
-    return PlannedWrite(
-        source_id=ITEM.source_id,
-        key=KEY,
-        action=action,
-        record=ITEM.record,
-        sync_hash=sync_hash(ITEM.record),
-        if_match=if_match,
-        changed=["pagu"] if action is Action.UPDATE else [],
-    )
+    return planned(ITEM, action, if_match)
 
 
 def stored(versi: int, *, by: str = "integrasi-eprogram", aktif: bool = True) -> dict[str, Any]:

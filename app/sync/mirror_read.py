@@ -1,0 +1,112 @@
+"""Reading E-Planning's copies of a scope into the mirror (table eplanning_mirror),
+and what the database knows of a page's keys when the page is decided.
+
+A full run compares everything, so it reads the whole scope first; an
+incremental run reads it only while no full read has filled the mirror (a
+planner's edit since is answered by 409 versi_berubah at push time). The read
+goes a page at a time, each in its own short transaction under the run's lease.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import session_scope
+from app.repositories import mirror, push_state, source_records
+from app.sync.decisions import Known
+from app.sync.reconcile import LastWrite, RemoteEntry, compact_json, remote_entry
+from app.sync.scope import Scope
+from connectors.eplanning import EPlanningClient
+from mappings.eplanning import NaturalKey
+from mappings.subkegiatan import Mapped, Unmappable
+
+log = logging.getLogger(__name__)
+
+
+def must_read(sessions: sessionmaker[Session], scope: Scope) -> bool:
+    """A full run reads E-Planning's whole scope; an incremental one only an empty mirror."""
+    if scope.full:
+        return True
+    with session_scope(sessions) as session:
+        return not mirror.is_filled(session, tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap)
+
+
+async def read(
+    eplanning: EPlanningClient,
+    sessions: sessionmaker[Session],
+    *,
+    run_id: int,
+    scope: Scope,
+    fence: Callable[[Session], None],
+    check_stop: Callable[[], None],
+) -> None:
+    """Read E-Planning's copies of the scope into the mirror, a page at a time;
+    what the mirror held of the scope and this read did not see is forgotten."""
+    for kode_skpd in scope.kode_skpd or (None,):
+        async for items in eplanning.current_pages(
+            tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap, kode_skpd=kode_skpd
+        ):
+            check_stop()
+            with session_scope(sessions) as session:
+                fence(session)
+                save_page(session, run_id, items)
+    with session_scope(sessions) as session:
+        fence(session)
+        mirror.forget_unread(
+            session,
+            tahun_anggaran=scope.tahun_anggaran,
+            tahap=scope.tahap,
+            kode_skpd=scope.kode_skpd,
+            run_id=run_id,
+        )
+
+
+def save_page(session: Session, run_id: int, items: list[dict[str, Any]]) -> None:
+    """One page of E-Planning's copies into the mirror. A copy exactly as the
+    mirror holds it (E-Planning sent the same JSON) is only marked as read:
+    validating and hashing it again would give what the row already says."""
+    sent: dict[NaturalKey, tuple[dict[str, Any], str]] = {}
+    for item in items:
+        try:
+            sent[NaturalKey.of(item)] = (item, compact_json(item))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.warning("data E-Planning tanpa kunci yang terbaca, dilewati: %r", exc)
+    held = mirror.load(session, sent)
+    entries: dict[NaturalKey, RemoteEntry] = {}
+    same: list[NaturalKey] = []
+    for key, (item, raw) in sent.items():
+        old = held.get(key)
+        if old is not None and old.raw == raw:
+            same.append(key)
+            continue
+        try:
+            entries[key] = remote_entry(item)
+        except ValueError as exc:
+            log.warning("data E-Planning tidak terbaca, dilewati: %s", exc)
+    mirror.save_read(session, entries, run_id=run_id)
+    mirror.mark_read(session, same, run_id=run_id)
+
+
+def known(
+    sessions: sessionmaker[Session], run_id: int, results: list[Mapped | Unmappable]
+) -> tuple[Known, list[Row[Any]]]:
+    """What the database knows of a page's keys, in one short transaction:
+    E-Planning's copies (the mirror), what the service last wrote, and the
+    E-Program copies kept under each key (this run's earlier pages included),
+    which come back as they are for the copies earlier runs kept."""
+    keys = {r.record.natural_key() if isinstance(r, Mapped) else r.natural_key for r in results}
+    present = [k for k in keys if k is not None]
+    with session_scope(sessions) as session:
+        remote = mirror.load(session, present)
+        last = {
+            k: LastWrite(versi=row.versi, sync_hash=row.content_hash)
+            for k, row in push_state.load(session, present).items()
+        }
+        kept = source_records.for_keys(session, present)
+    earlier = source_records.winners_of_run(kept, run_id)
+    return Known(remote=remote, last=last, earlier=earlier), kept
