@@ -22,9 +22,9 @@ from app.http.head import WAS_HEAD
 log = logging.getLogger(__name__)
 
 
+# The shape of every error answer in the OpenAPI document (no docstring: it
+# would become the schema's description, and the document is in Indonesian).
 class ErrorOut(BaseModel):
-    """The shape of every error answer, as the OpenAPI document shows it."""
-
     error: str = Field(examples=["tidak_ditemukan"])
     detail: str = Field(examples=["run 42 tidak ada"])
 
