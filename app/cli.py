@@ -74,8 +74,8 @@ def settings_or_exit() -> Settings:
     """The settings, or a clear message naming each bad SINKRON_ variable."""
     from pydantic import ValidationError
 
-    from app.api.errors import in_indonesian
     from app.config import get_settings
+    from app.http.errors import in_indonesian
 
     try:
         return get_settings()
@@ -468,8 +468,8 @@ def serve(
     """Jalankan layanan: REST API, pekerja run di latar belakang, dan jadwal malam."""
     import uvicorn
 
-    from app.api.main import create_app
     from app.config import ConfigError
+    from app.main import create_app
     from app.runs import schedule
 
     settings = settings_or_exit()

@@ -17,10 +17,10 @@ from pydantic import SecretStr
 from app import migrate
 from app.access import keys
 from app.access.keys import Role
-from app.api.main import create_app
 from app.cli import run_sync
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
+from app.main import create_app
 from app.mismatches.kategori import KATEGORI
 from app.models import Trigger
 from app.nomenklatur import store

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, Update, bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.access.keys import Principal
 from app.db import session_scope
 from app.models import AuditEvent, utcnow
+from app.repositories import audit_events
 
 DENIED = "akses.ditolak"
 TARGET_LIMIT = 200
@@ -65,7 +64,8 @@ def record(
     client: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    event = AuditEvent(
+    return audit_events.add(
+        session,
         actor=safe_text(principal.name, 100),
         role=principal.role.value if principal.role else None,
         action=action,
@@ -74,9 +74,6 @@ def record(
         client=safe_text(client, CLIENT_LIMIT) if client is not None else None,
         detail=_safe_detail(detail) if detail is not None else None,
     )
-    session.add(event)
-    session.flush()
-    return event
 
 
 def conclude(
@@ -84,11 +81,8 @@ def conclude(
 ) -> None:
     """Finish a row written when a long action began (an export): how it ended,
     and when (``last_at``)."""
-    session.execute(
-        update(AuditEvent)
-        .where(AuditEvent.id == event_id)
-        .values(status_code=status_code, detail=_safe_detail(detail), last_at=utcnow()),
-        execution_options={"synchronize_session": False},
+    audit_events.conclude(
+        session, event_id, status_code=status_code, detail=_safe_detail(detail), at=utcnow()
     )
 
 
@@ -150,60 +144,22 @@ class _Fold:
     since: datetime
 
 
-def _folding(*, with_client: bool) -> tuple[Update, Update]:
-    """The two statements of folding one denial, built once (they run on every
-    denial of a flood): count it in the latest row of its fold, then rewrite
-    that row's counts per reason."""
-    t = AuditEvent.__table__
-    assert isinstance(t, Table)
-    latest = (
-        select(func.max(t.c.id))
-        .where(
-            t.c.action == DENIED,
-            t.c.actor == bindparam("b_actor"),
-            t.c.status_code == bindparam("b_status_code"),
-            t.c.client == bindparam("b_client") if with_client else t.c.client.is_(None),
-            t.c.at >= bindparam("b_since"),
-        )
-        .scalar_subquery()
-    )
-    count = (
-        update(t)
-        .where(t.c.id == latest)
-        .values(count=t.c.count + 1, last_at=bindparam("b_now"))
-        .returning(t.c.id, t.c.detail)
-    )
-    reasons = update(t).where(t.c.id == bindparam("b_id")).values(detail=bindparam("b_detail"))
-    return count, reasons
-
-
-_FOLDING = {client: _folding(with_client=client) for client in (True, False)}
-
-
 def _fold_into_last(sessions: sessionmaker[Session], fold: _Fold) -> bool:
     """Count the denial in the latest row it folds into; False when there is none."""
-    count, reasons = _FOLDING[fold.client is not None]
     with session_scope(sessions) as session:
-        connection = session.connection()
-        # The count comes first: its UPDATE takes the row's lock (PostgreSQL)
-        # or the database's write lock (SQLite), so the detail it returns is
-        # the latest and no other denial rewrites it before this one commits.
-        counted = connection.execute(
-            count,
-            {
-                "b_actor": fold.actor,
-                "b_status_code": fold.status_code,
-                "b_client": fold.client,
-                "b_since": fold.since,
-                "b_now": utcnow(),
-            },
-        ).first()
+        counted = audit_events.count_in_latest_fold(
+            session,
+            action=DENIED,
+            actor=fold.actor,
+            status_code=fold.status_code,
+            client=fold.client,
+            since=fold.since,
+            now=utcnow(),
+        )
         if counted is None:
             return False
         event_id, detail = counted
-        connection.execute(
-            reasons, {"b_id": event_id, "b_detail": _with_reason(detail or {}, fold.reason)}
-        )
+        audit_events.set_detail(session, event_id, _with_reason(detail or {}, fold.reason))
     return True
 
 
@@ -216,10 +172,3 @@ def _with_reason(detail: dict[str, Any], reason: str) -> dict[str, Any]:
 
 
 OTHER_REASONS = "alasan lain"
-
-
-def page(session: Session, *, limit: int, before_id: int | None) -> Sequence[AuditEvent]:
-    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
-    if before_id is not None:
-        stmt = stmt.where(AuditEvent.id < before_id)
-    return session.scalars(stmt).all()

@@ -6,7 +6,7 @@ OPDs (`sinkron keys create --role planner --opd KODE`) sees there:
 - ``KEY_OPDS``: only the rows and figures of the key's OPDs. Another OPD's
   mismatch, page, pagu or run answers 404, as if it did not exist; lists,
   summaries and files leave the others out. The route reads the key's OPDs
-  through ``app.api.deps.OpdScopeDep`` (or the pages' ``OpdHalamanDep``), which
+  through ``app.http.deps.OpdScopeDep`` (or the pages' ``OpdHalamanDep``), which
   serves only routes declared so here; a test holds every such route to it.
 - ``NO_OPD_DATA``: the answer holds nothing of any OPD (health, metrics made of
   pemda-wide counts, the documents, the sign-in form, the stylesheet).
@@ -23,7 +23,7 @@ per run at the pemda's size) on each request. The key's own OPDs' outcomes are i
 
 A route missing here is refused to everyone (and a test fails), so adding an
 endpoint means deciding who may call it and what a scoped key sees there. HEAD
-is allowed where GET is, to the same callers (app.api.head answers it).
+is allowed where GET is, to the same callers (app.http.head answers it).
 """
 
 from __future__ import annotations

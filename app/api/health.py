@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import migrate
-from app.api.deps import EngineDep
+from app.http.deps import EngineDep
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)

@@ -6,8 +6,9 @@ metrics, does not import FastAPI.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
+from app.http.deps import SessionFactoryDep
 from app.observability.metrics import render
 
 router = APIRouter(tags=["metrics"])
@@ -20,7 +21,7 @@ router = APIRouter(tags=["metrics"])
     description="Teks Prometheus: run per status, data per hasil, latensi, percobaan ulang, "
     "umur keberhasilan terakhir per cakupan, dead letter terbuka. Tanpa data perencanaan.",
 )
-def metrics(request: Request) -> Response:
+def metrics(sessions: SessionFactoryDep) -> Response:
     """Prometheus text: runs by status, records by outcome, latency, retries, staleness."""
-    body, content_type = render(request.app.state.session_factory)
+    body, content_type = render(sessions)
     return Response(content=body, media_type=content_type)

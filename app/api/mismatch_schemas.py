@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.inputs import Id, Note, Reason, TahunAnggaran, TextRule
+from app.http.inputs import Id, Note, Reason, TahunAnggaran, TextRule
 from app.mismatches.kategori import info as kategori_info
 from app.mismatches.siklus import Keputusan
 from app.models import Mismatch, MismatchEvent

@@ -12,10 +12,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from app.access.keys import Principal
 from app.access.opd_scope import OpdScope
 from app.access.slots import Held
-from app.api.deps import OpdScopeDep, PrincipalDep, SessionDep, client_address
-from app.api.errors import ApiError, Conflict, NotFound, TooManyRequests
-from app.api.export_answer import Ekspor, EksporAnswer, export_slot
-from app.api.inputs import Id, TahunAnggaran, TextRule
 from app.api.mismatch_schemas import (
     BULK_MAX,
     AkuiIn,
@@ -28,8 +24,17 @@ from app.api.mismatch_schemas import (
     MismatchOut,
     MismatchPage,
 )
-from app.api.pagination import Cursor, Limit, cut, decode_cursor
-from app.api.schemas import ErrorOut
+from app.http.deps import (
+    ExportSlotsDep,
+    OpdScopeDep,
+    PrincipalDep,
+    SessionDep,
+    client_address,
+)
+from app.http.errors import ApiError, Conflict, ErrorOut, NotFound, TooManyRequests
+from app.http.export_answer import Ekspor, EksporAnswer, export_slot
+from app.http.inputs import Id, TahunAnggaran, TextRule
+from app.http.pagination import Cursor, Limit, cut, decode_cursor
 from app.laporan import export
 from app.mismatches import daftar, keputusan, siklus
 from app.mismatches.daftar import MismatchFilter
@@ -111,9 +116,11 @@ def report_filter(
 ReportFilterDep = Annotated[MismatchFilter, Depends(report_filter)]
 
 
-def api_export_slot(request: Request, principal: PrincipalDep) -> Iterator[Held]:
+def api_export_slot(
+    request: Request, principal: PrincipalDep, slots: ExportSlotsDep
+) -> Iterator[Held]:
     """One of the caller's export slots while the file is made and sent (429 when none)."""
-    with export_slot(request, principal, _busy) as held:
+    with export_slot(request, slots, principal, _busy) as held:
         yield held
 
 
@@ -199,7 +206,6 @@ def decide_many(
             code="terlalu_banyak",
             status_code=422,
         ) from None
-    session.commit()  # durable before the answer, as for one decision
     return KeputusanMassalOut(
         keputusan=body.keputusan.value,
         cocok=hasil.cocok,
@@ -220,7 +226,7 @@ def _pemutus(
 
 # Only digits are an id here, so "keputusan" is not one: GET on /keputusan is a
 # 405 for that route, not a 422 for this one; "/x" names no mismatch (404).
-# The digits stay text until MismatchId reads them (app.api.inputs).
+# The digits stay text until MismatchId reads them (app.http.inputs).
 @router.get(
     "/{mismatch_id:digits}", response_model=MismatchDetail, summary="Satu mismatch dan riwayatnya"
 )
@@ -259,9 +265,9 @@ def _decide(
         raise _not_found(mismatch_id) from None
     except DecisionRefused as exc:
         raise Conflict(str(exc), code="keputusan_ditolak") from None
-    # Durable before the answer: yield dependencies end after the response is sent.
-    session.commit()
-    # The decision's event was inserted beside the loaded history: read it again.
+    # The decision's event was inserted beside the loaded history: read it again
+    # (the request's transaction commits when this route returns, app.http.deps).
+    session.flush()
     session.expire(mismatch, ["events"])
     return MismatchDetail.with_history(mismatch, list(mismatch.events))
 

@@ -8,9 +8,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from app import vocabulary
-from app.api.deps import OpdScopeDep, SessionDep
-from app.api.errors import NotFound
-from app.api.inputs import TahunAnggaran
 from app.api.mismatch_schemas import (
     KodeSkpd,
     OpdRingkasanOut,
@@ -19,6 +16,9 @@ from app.api.mismatch_schemas import (
     RingkasanOut,
     TrenOut,
 )
+from app.http.deps import OpdScopeDep, SessionDep
+from app.http.errors import NotFound
+from app.http.inputs import TahunAnggaran
 from app.models import OpdSnapshot
 from app.repositories import ringkasan
 

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Path, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 
 from app.access.opd_scope import OpdScope
-from app.api.deps import (
-    KnownOpdDep,
-    OpdScopeDep,
-    PrincipalDep,
-    SessionDep,
-    WorkerDep,
-    audit_action,
-)
-from app.api.errors import ApiError, Conflict, Invalid, NotFound
-from app.api.inputs import Id, TahunAnggaran
-from app.api.known_opd import KnownOpd, OpdListUnavailable
-from app.api.pagination import Cursor, Limit, cut, decode_cursor
 from app.api.schemas import (
-    ErrorOut,
     RecordOutcomeOut,
     RecordOutcomePage,
     RunCreate,
@@ -29,6 +16,18 @@ from app.api.schemas import (
     RunPage,
     RunSummaryOut,
 )
+from app.http.deps import (
+    KnownOpdDep,
+    OpdScopeDep,
+    PrincipalDep,
+    SessionDep,
+    WorkerDep,
+    audit_action,
+)
+from app.http.errors import ApiError, Conflict, ErrorOut, Invalid, NotFound
+from app.http.inputs import Id, TahunAnggaran
+from app.http.known_opd import KnownOpd, OpdListUnavailable
+from app.http.pagination import Cursor, Limit, cut, decode_cursor
 from app.models import Outcome, RunStatus, SyncRun, Trigger
 from app.report import STATUS_LABELS
 from app.repositories import outcomes, runs
@@ -110,6 +109,7 @@ def create_run(
     body: RunCreate,
     request: Request,
     response: Response,
+    after: BackgroundTasks,
     session: SessionDep,
     principal: PrincipalDep,
     known_opd: KnownOpdDep,
@@ -167,9 +167,10 @@ def create_run(
         detail=body.model_dump(),
     )
     response.headers["Location"] = f"/api/v1/runs/{run.id}"
-    session.commit()
     if worker is not None:
-        worker.wake()
+        # A task runs after the request's transaction has committed (app.http.deps):
+        # the worker, woken, finds the run.
+        after.add_task(worker.wake)
     return RunOut.model_validate(run)
 
 

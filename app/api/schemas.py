@@ -14,7 +14,7 @@ from pydantic import (
 )
 
 from app.access.opd_scope import OpdScope
-from app.api.inputs import TahunAnggaran, TextRule
+from app.http.inputs import TahunAnggaran, TextRule
 from app.models import DeadLetterStatus, Outcome, RunStatus, Stage
 from app.report import peringatan_run
 from app.sync.scope import KODE_SKPD
@@ -270,8 +270,3 @@ class AuditOut(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditOut]
     next_cursor: str | None
-
-
-class ErrorOut(BaseModel):
-    error: str = Field(examples=["tidak_ditemukan"])
-    detail: str = Field(examples=["run 42 tidak ada"])

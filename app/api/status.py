@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.deps import OpdScopeDep, SchedulerDep, SessionDep, WorkerDep
 from app.api.schemas import CurrentRun, RunOut, ScopeStatus, StatusOut, SystemContact
+from app.http.deps import OpdScopeDep, SchedulerDep, SessionDep, WorkerDep
 from app.models import RunStatus
 from app.repositories import dead_letters, runs
 from app.sync import contacts

@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import OPEN_MISMATCH, Mismatch
-from app.repositories.search import contains_folded
+from app.text_search import contains_folded
 from app.vocabulary import StatusFilter
 
 _CHUNK = 500

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Lease, RecordOutcome, RunStatus, Stage, SyncRun, Trigger, utcnow
 from app.repositories import ringkasan
-from app.repositories.search import escape_like
 from app.repositories.upsert import affected, insert_missing
+from app.text_search import escape_like
 
 
 def create(

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from fastapi import Path as InPath
 from fastapi.responses import FileResponse
 
-from app.api.inputs import TextRule
+from app.http.inputs import TextRule
 from app.web.errors import TidakDitemukan
 
 STATIC = Path(__file__).parent / "static"

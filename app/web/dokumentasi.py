@@ -11,7 +11,7 @@ import secrets
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.api.headers import content_security_policy
+from app.http.headers import content_security_policy
 from app.web.render import ENV
 
 router = APIRouter(include_in_schema=False)

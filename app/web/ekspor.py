@@ -1,5 +1,5 @@
 """The OPD page's export buttons: the same files as the API's exports
-(app.api.export_answer), for the table as it is filtered on the page."""
+(app.http.export_answer), for the table as it is filtered on the page."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from app.access.slots import Held
-from app.api.export_answer import Ekspor, EksporAnswer, export_slot
+from app.http.deps import ExportSlotsDep
+from app.http.export_answer import Ekspor, EksporAnswer, export_slot
 from app.web.errors import TerlaluBanyak
 from app.web.scope import TabelDep
 from app.web.sessions import PenggunaDep
@@ -17,9 +18,11 @@ from app.web.sessions import PenggunaDep
 router = APIRouter(prefix="/laporan", include_in_schema=False)
 
 
-def page_export_slot(request: Request, pengguna: PenggunaDep) -> Iterator[Held]:
+def page_export_slot(
+    request: Request, pengguna: PenggunaDep, slots: ExportSlotsDep
+) -> Iterator[Held]:
     """One of the reader's export slots while the file is made and sent (a 429 page when none)."""
-    with export_slot(request, pengguna.principal, _busy) as held:
+    with export_slot(request, slots, pengguna.principal, _busy) as held:
         yield held
 
 

@@ -1,7 +1,7 @@
 """Read an HTML form post (application/x-www-form-urlencoded) with the standard
 library: the pages' forms are a few short fields, so python-multipart (which
 FastAPI's ``Form`` needs) would add a dependency for nothing. Each form is a
-model whose fields are declared with app.api.inputs, like every other input."""
+model whose fields are declared with app.http.inputs, like every other input."""
 
 from __future__ import annotations
 

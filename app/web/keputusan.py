@@ -9,14 +9,14 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
-from app.api.deps import client_address
-from app.api.inputs import Note, Text
+from app.http.deps import SessionDep, client_address
+from app.http.inputs import Note, Text
 from app.mismatches.keputusan import Pemutus, TidakAda, decide_one
 from app.mismatches.siklus import ATURAN, DecisionRefused, Keputusan
 from app.web.errors import HalamanGalat, TidakDitemukan
 from app.web.forms import Form
 from app.web.scope import MismatchId
-from app.web.sessions import DbDep, OpdHalamanDep, PenggunaDep, check_csrf, safe_next
+from app.web.sessions import OpdHalamanDep, PenggunaDep, check_csrf, safe_next
 
 router = APIRouter(prefix="/laporan", include_in_schema=False)
 
@@ -40,7 +40,7 @@ def decide(
     *,
     mismatch_id: MismatchId,
     keputusan: Annotated[Keputusan, Path()],
-    session: DbDep,
+    session: SessionDep,
     pengguna: PenggunaDep,
     lingkup: OpdHalamanDep,
     form: FormDep,

@@ -11,16 +11,21 @@ from pydantic import BaseModel
 
 from app.access import keys
 from app.access.keys import Principal
-from app.access.ratelimit import RateLimiter
-from app.api.deps import audit_action, client_address
-from app.api.inputs import Text, TextRule
+from app.http.deps import (
+    SessionDep,
+    SettingsDep,
+    SignInFailuresDep,
+    audit_action,
+    client_address,
+    get_settings,
+)
+from app.http.inputs import Text, TextRule
 from app.web.forms import Form
 from app.web.render import page
 from app.web.scope import TANPA_OPD
 from app.web.sessions import (
     COOKIE,
     SIGN_IN_COOKIE,
-    DbDep,
     PenggunaDep,
     check_csrf,
     clear_cookie,
@@ -60,7 +65,7 @@ def _form(request: Request, *, lanjut: str | None, pesan: str | None, status_cod
         lanjut=safe_next(lanjut) or "",
         pesan=pesan,
     )
-    set_cookie(response, SIGN_IN_COOKIE, token, request.app.state.settings)
+    set_cookie(response, SIGN_IN_COOKIE, token, get_settings(request))
     return response
 
 
@@ -70,14 +75,19 @@ def sign_in_form(request: Request, lanjut: Annotated[Text | None, Query()] = Non
 
 
 @router.post("/masuk")
-def sign_in_post(request: Request, session: DbDep, form: MasukDep) -> Response:
+def sign_in_post(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    failures: SignInFailuresDep,
+    form: MasukDep,
+) -> Response:
     check_csrf(request, request.cookies.get(SIGN_IN_COOKIE), form.csrf)
     lanjut = form.lanjut
     # Each try spends one of the address's tries before its key is looked at,
     # so tries sent at once cannot all slip through; a right key gives it back.
     # While none are left every key is refused, a right one too: a guess must
     # not learn that it was right.
-    failures: RateLimiter = request.app.state.sign_in_failures
     address = client_address(request) or "?"
     wait = failures.take(address)
     if wait is not None:
@@ -102,7 +112,6 @@ def sign_in_post(request: Request, session: DbDep, form: MasukDep) -> Response:
             status_code=401,
         )
     failures.give_back(address)
-    settings = request.app.state.settings
     token = sign_in(session, principal, settings, replaces=request.cookies.get(COOKIE))
     request.state.principal = principal
     audit_action(request, session, action="laporan.masuk", target="/laporan", status_code=303)
@@ -121,10 +130,16 @@ def _landing(principal: Principal) -> str:
 
 
 @router.post("/keluar")
-def sign_out(request: Request, session: DbDep, pengguna: PenggunaDep, form: KeluarDep) -> Response:
+def sign_out(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    pengguna: PenggunaDep,
+    form: KeluarDep,
+) -> Response:
     check_csrf(request, pengguna.csrf, form.csrf)
     sign_out_session(session, pengguna)
     audit_action(request, session, action="laporan.keluar", target="/laporan", status_code=303)
     response = RedirectResponse("/laporan/masuk", status_code=303)
-    clear_cookie(response, COOKIE, request.app.state.settings)
+    clear_cookie(response, COOKIE, settings)
     return response

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from app.api.inputs import BlankIsNone, Id
+from app.http.deps import SessionDep
+from app.http.inputs import BlankIsNone, Id
 from app.mismatches import daftar
 from app.repositories import ringkasan
 from app.repositories.ringkasan import OpdFigures, PaguRollup
@@ -23,7 +24,7 @@ from app.web.scope import (
     TabelDep,
     url,
 )
-from app.web.sessions import DbDep, OpdHalamanDep
+from app.web.sessions import OpdHalamanDep
 
 router = APIRouter(prefix="/laporan", include_in_schema=False)
 
@@ -35,7 +36,7 @@ Setelah = Annotated[Id | None, BlankIsNone, Query()]
 
 @router.get("", response_class=HTMLResponse)
 def overview(
-    request: Request, session: DbDep, lingkup: OpdHalamanDep, where: CakupanDep
+    request: Request, session: SessionDep, lingkup: OpdHalamanDep, where: CakupanDep
 ) -> HTMLResponse:
     opd = lingkup.opd
     rows = ringkasan.per_opd(
@@ -76,7 +77,7 @@ def _top_kategori(figures: OpdFigures, n: int = 3) -> list[tuple[str, int]]:
 def opd_page(
     request: Request,
     tabel: TabelDep,
-    session: DbDep,
+    session: SessionDep,
     setelah: Setelah = None,
 ) -> HTMLResponse:
     where, saringan, kode_skpd = tabel.cakupan, tabel.saringan, tabel.kode_skpd
@@ -104,7 +105,7 @@ def opd_page(
     )
 
 
-def _rollup(session: DbDep, where: Cakupan, kode_skpd: str, level: str) -> list[PaguRollup]:
+def _rollup(session: SessionDep, where: Cakupan, kode_skpd: str, level: str) -> list[PaguRollup]:
     if kode_skpd == TANPA_OPD:
         return []
     return ringkasan.pagu_rollup(
@@ -116,7 +117,7 @@ def _rollup(session: DbDep, where: Cakupan, kode_skpd: str, level: str) -> list[
     )
 
 
-def _figures(session: DbDep, tahun: int, tahap: str, kode_skpd: str) -> OpdFigures:
+def _figures(session: SessionDep, tahun: int, tahap: str, kode_skpd: str) -> OpdFigures:
     if kode_skpd == TANPA_OPD:
         rows = ringkasan.per_opd(session, tahun_anggaran=tahun, tahap=tahap)
         none = [r for r in rows if r.kode_skpd is None]
@@ -127,7 +128,7 @@ def _figures(session: DbDep, tahun: int, tahap: str, kode_skpd: str) -> OpdFigur
 
 @router.get("/mismatch/{mismatch_id}", response_class=HTMLResponse)
 def mismatch_page(
-    request: Request, mismatch_id: MismatchId, session: DbDep, lingkup: OpdHalamanDep
+    request: Request, mismatch_id: MismatchId, session: SessionDep, lingkup: OpdHalamanDep
 ) -> HTMLResponse:
     found = daftar.get(session, mismatch_id, opd=lingkup.opd)
     if found is None:

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from app.http.deps import get_settings
 from app.mismatches import kategori, siklus
 from app.models import utcnow
 from app.report import (
@@ -113,9 +114,9 @@ def page(
     pengguna = getattr(request.state, "pengguna", None)
     html = ENV.get_template(template).render(
         pengguna=pengguna,
-        PEMDA=request.app.state.settings.pemda,
+        PEMDA=get_settings(request).pemda,
         dibuat=utcnow(),
         **context,
     )
-    # The headers (Content-Security-Policy, no-store...) are app.api.headers'.
+    # The headers (Content-Security-Policy, no-store...) are app.http.headers'.
     return HTMLResponse(html, status_code=status_code)

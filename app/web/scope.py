@@ -12,18 +12,19 @@ from fastapi import Depends, Path, Query
 from sqlalchemy.orm import Session
 
 from app.access.opd_scope import OpdScope
-from app.api.inputs import BlankIsNone, Id, TahunAnggaran, Text, TextRule
+from app.http.deps import SessionDep
+from app.http.inputs import BlankIsNone, Id, TahunAnggaran, Text, TextRule
 from app.mismatches.daftar import MismatchFilter
 from app.repositories import ringkasan
 from app.vocabulary import Kategori, MismatchStatus, Tahap
 from app.web.errors import HalamanGalat, TidakDitemukan
-from app.web.sessions import DbDep, OpdHalamanDep
+from app.web.sessions import OpdHalamanDep
 from mappings.normalise import WIB
 
 # The path segment of the OPD page for problems filed under no OPD.
 TANPA_OPD = "-"
 STATUS_PILIHAN = ("terbuka", *(s.value for s in MismatchStatus), "semua")
-# Read by app.api.inputs; what it refuses is a 4xx page (app.web.errors).
+# Read by app.http.inputs; what it refuses is a 4xx page (app.web.errors).
 Teks = Annotated[Text | None, Query()]
 # As the API: a search reads every row of the tahun/tahap.
 Cari = Annotated[Annotated[str, TextRule(100)] | None, Query()]
@@ -132,7 +133,7 @@ class TabelOpd:
 
 
 def _cakupan_asked(
-    session: DbDep,
+    session: SessionDep,
     tahun_anggaran: Annotated[TahunAnggaran | None, BlankIsNone, Query()] = None,
     tahap: Teks = None,
 ) -> Cakupan:

@@ -20,8 +20,14 @@ from sqlalchemy.orm import Session
 from app.access import audit
 from app.access.keys import ANONYMOUS, Principal, hash_key, principal_of
 from app.access.opd_scope import OpdScope
-from app.api.deps import client_address, get_session, route_opd_scope
 from app.config import Settings
+from app.http.deps import (
+    SessionDep,
+    client_address,
+    get_session_factory,
+    get_settings,
+    route_opd_scope,
+)
 from app.models import utcnow
 from app.repositories import web_sessions
 from app.web.errors import BelumMasuk, FormulirPalsu
@@ -32,12 +38,6 @@ COOKIE = "sinkron_sesi"
 SIGN_IN_COOKIE = "sinkron_masuk"
 PATH = "/laporan"
 CSRF_FIELD = "csrf"
-
-
-# A page's transaction is committed when the page function returns, before
-# the answer leaves (scope="function"): the browser follows a redirect at once
-# and must find the sign-in or the decision already there.
-DbDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def current(request: Request, session: Session) -> Pengguna | None:
     return Pengguna(principal_of(key), row.csrf_token, row.token_hash)
 
 
-def signed_in(request: Request, session: DbDep) -> Pengguna:
+def signed_in(request: Request, session: SessionDep) -> Pengguna:
     """The page's reader; the audit log names them for what they do."""
     pengguna = current(request, session)
     if pengguna is None:
@@ -144,9 +144,9 @@ def check_csrf(request: Request, expected: str | None, given: str | None) -> Non
 def record_denial(request: Request, *, status_code: int, reason: str) -> None:
     """A refused form, in the audit log in a transaction of its own (the
     request's is rolled back with the refusal), folded like the API's denials."""
-    settings: Settings = request.app.state.settings
+    settings = get_settings(request)
     audit.record_denial(
-        request.app.state.session_factory,
+        get_session_factory(request),
         principal=getattr(request.state, "principal", ANONYMOUS),
         target=f"{request.method} {request.url.path}",
         status_code=status_code,

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select
 
-from app.api.main import create_app
 from app.db import make_engine, session_scope
+from app.main import create_app
 from app.models import AuditEvent, SyncRun
 from standins.server import ServerThread
 from tests.e2e.conftest import World

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.access import keys
 from app.access.keys import Role
-from app.api.main import create_app
 from app.config import Settings
 from app.db import session_scope
 from app.laporan.cells import RUPIAH
+from app.main import create_app
 from app.mismatches.kategori import KATEGORI
 from app.vocabulary import Kategori
 from standins.server import ServerThread

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from app import migrate
 from app.access import keys
 from app.access.keys import Role
-from app.api.main import create_app
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
+from app.main import create_app
 from app.models import Mismatch, MismatchEvent
 from standins.server import ServerThread
 from tests.e2e.laporan_halaman_data import NAMA, PU, seed

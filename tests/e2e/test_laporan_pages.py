@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.access import keys
 from app.access.keys import Role, hash_key
 from app.access.policy import POLICY, SESI
-from app.api.main import create_app
 from app.config import Settings
 from app.db import session_scope
+from app.main import create_app
 from app.mismatches import ditemukan
 from app.mismatches.temuan import MismatchRow
 from app.models import AuditEvent, Mismatch, MismatchEvent, WebSession

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.access import keys
 from app.access.keys import Role
-from app.api.main import create_app
 from app.config import Settings
 from app.db import session_scope
+from app.main import create_app
 from app.models import Trigger
 from app.repositories import runs
 from standins.server import ServerThread

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.access import keys
 from app.access.keys import Role
 from app.access.policy import rule
-from app.api.main import create_app
 from app.db import session_scope
+from app.main import create_app
 from app.mismatches.siklus import Keputusan
 from app.models import Mismatch, RecordOutcome, RecordState, RunStatus
 from standins.generator import generate

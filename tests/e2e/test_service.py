@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from app.access import keys
 from app.access.keys import Role
 from app.access.policy import POLICY, PUBLIC
-from app.api.main import create_app
 from app.db import session_scope
+from app.main import create_app
 from standins.server import ServerThread
 from tests.e2e.conftest import World
 

@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.api.main import create_app
 from app.config import Settings
+from app.main import create_app
 from tests.e2e.laporan_halaman_data import PU, TAHAP, TAHUN
 from tests.e2e.test_laporan_pages import Site, make_site
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.access import keys
 from app.access.keys import Role
-from app.api.main import create_app
 from app.db import make_engine, make_session_factory, session_scope
+from app.main import create_app
 from app.models import RunStatus
 from standins import nomenklatur, seed
 from standins.dataset import EProgramDataset

@@ -12,12 +12,12 @@ from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS, is_check_class, load_all_checks
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.errors import ApiError
-from app.api.main import create_app
-from app.api.pagination import CURSOR_FORMAT, decode_cursor, encode_cursor
 from app.api.schemas import KODE_SKPD_DIKENAL
 from app.config import Settings
 from app.db import make_engine
+from app.http.errors import ApiError
+from app.http.pagination import CURSOR_FORMAT, decode_cursor, encode_cursor
+from app.main import create_app
 from tests.fuzz.conftest import Fuzzed, known_opd
 from tests.fuzz.counts import CASES
 
@@ -25,7 +25,7 @@ from tests.fuzz.counts import CASES
 # two cores: every operation, positive and negative data, this many examples.
 MAX_EXAMPLES = 25
 
-# What the document's own formats mean (app.api.pagination, app.api.schemas):
+# What the document's own formats mean (app.http.pagination, app.api.schemas):
 # a cursor the service gave out, an OPD E-Planning lists.
 schemathesis.openapi.format(CURSOR_FORMAT, st.integers(1, 10**6).map(encode_cursor))
 schemathesis.openapi.format(KODE_SKPD_DIKENAL, st.sampled_from(known_opd()))

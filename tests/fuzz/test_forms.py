@@ -30,7 +30,7 @@ FORMS = settings(
 )
 FORM = "application/x-www-form-urlencoded"
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# What a form field may not hold (app.api.inputs): control characters (a note
+# What a form field may not hold (app.http.inputs): control characters (a note
 # keeps tabs and line breaks), bidi overrides, lone surrogates; nor be too long.
 _NEVER = "\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 ONE_LINE = re.compile(f"[\x00-\x1f{_NEVER}]")

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from app.api.pagination import CURSOR_FORMAT
 from app.api.schemas import KODE_SKPD_DIKENAL
+from app.http.pagination import CURSOR_FORMAT
 from tests.fuzz.test_api import SERVED
 
 
@@ -59,7 +59,7 @@ def test_a_cursor_is_documented_as_the_service_gives_it_out(document: dict[str, 
 
 
 def test_text_is_documented_without_control_characters(document: dict[str, Any]) -> None:
-    """What app.api.inputs refuses, the document's patterns refuse too, so that a
+    """What app.http.inputs refuses, the document's patterns refuse too, so that a
     generated "valid" case is one the service takes."""
     schemas = document["components"]["schemas"]
     documented = [

@@ -6,7 +6,7 @@ key for the API and a signed-in session with its form token for the pages
 (docs/design.md, promise 7).
 
 A route added later is walked like the others: an input it forgets to read
-through app.api.inputs fails here, by its declaration or by its answer (a 5xx,
+through app.http.inputs fails here, by its declaration or by its answer (a 5xx,
 a 2xx or 3xx for a value no input takes, an empty or broken 2xx)."""
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import pytest
 from fastapi.routing import RouteContext
 from sqlalchemy import func, select
 
-from app.api.inputs import IntegerRule, TextRule
 from app.db import session_scope
+from app.http.inputs import IntegerRule, TextRule
 from app.models import Mismatch, RecordOutcome
 from standins.server import ServerThread
 from tests.e2e import laporan_data

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.api import metrics as metrics_api
 from app.db import make_session_factory, session_scope
+from app.http.deps import get_session_factory
 from app.models import RunStatus, utcnow
 from app.observability import metrics
 from app.repositories import runs
@@ -218,7 +219,7 @@ async def test_the_endpoint_answers_prometheus_text(
 ) -> None:
     add_run(session_factory, 2026, "renja", RunStatus.FAILED, ago=10)
     app = FastAPI()
-    app.state.session_factory = session_factory
+    app.dependency_overrides[get_session_factory] = lambda: session_factory
     app.include_router(metrics_api.router)
     # httpx's ASGI transport rather than starlette's TestClient, which warns that
     # its httpx backend is deprecated.

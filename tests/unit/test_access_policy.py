@@ -15,10 +15,10 @@ from pydantic import SecretStr
 from app.access.keys import Principal, Role
 from app.access.opd_scope import NotScoped, for_route
 from app.access.policy import ADMIN, OPEN, POLICY, PUBLIC, Rule, Scoping, rule
-from app.api.deps import caller_opd_scope
-from app.api.main import create_app
 from app.config import Settings
 from app.db import make_engine
+from app.http.deps import caller_opd_scope
+from app.main import create_app
 from app.web.sessions import reader_opd_scope
 from tests.routes import served_routes
 

@@ -3,7 +3,7 @@ in a path, a query, a JSON body or a form, for the API and the report pages
 alike (docs/design.md, promise 7).
 
 Every input of every route is declared with these types; a value outside them
-is a 4xx in Bahasa Indonesia (app.api.errors for the API, app.web.errors for the
+is a 4xx in Bahasa Indonesia (app.http.errors for the API, app.web.errors for the
 pages) before any query runs. tests/fuzz/test_route_inputs.py walks the router
 and fails for an input declared without them.
 """

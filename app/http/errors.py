@@ -11,14 +11,22 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from app.access import audit
-from app.api.head import WAS_HEAD
+from app.http.head import WAS_HEAD
 
 log = logging.getLogger(__name__)
+
+
+# The shape of every error answer in the OpenAPI document (no docstring: it
+# would become the schema's description, and the document is in Indonesian).
+class ErrorOut(BaseModel):
+    error: str = Field(examples=["tidak_ditemukan"])
+    detail: str = Field(examples=["run 42 tidak ada"])
 
 
 class ApiError(Exception):
@@ -86,8 +94,6 @@ DATABASE_DOWN = "basis data tidak dapat dihubungi; coba lagi sebentar lagi"
 
 
 def _responses() -> dict[int | str, dict[str, Any]]:
-    from app.api.schemas import ErrorOut
-
     described = {
         400: "Permintaan salah",
         401: "Tanpa kunci API atau kunci tidak dikenal",
@@ -134,7 +140,7 @@ _MESSAGES = {
     "is_instance_of": "jenis nilai tidak sesuai",
     "url_parsing": "harus URL",
     "uuid_parsing": "harus UUID",
-    # app.api.inputs
+    # app.http.inputs
     "angka_saja": "harus bilangan bulat, angka 0-9 saja",
 }
 
@@ -155,7 +161,7 @@ _WITH_CONTEXT = {
     "multiple_of": "harus kelipatan {multiple_of}",
     "decimal_max_digits": "paling banyak {max_digits} digit",
     "decimal_max_places": "paling banyak {decimal_places} angka di belakang koma",
-    # app.api.inputs
+    # app.http.inputs
     "karakter_terlarang": "tidak boleh berisi {karakter}",
 }
 
@@ -214,7 +220,7 @@ def names_nothing(exc: RequestValidationError) -> bool:
 
 
 def invalid_request(exc: RequestValidationError) -> JSONResponse:
-    """The API's answer to input that app.api.inputs (or a model) refused."""
+    """The API's answer to input that app.http.inputs (or a model) refused."""
     if names_nothing(exc):
         return JSONResponse(_body(NotFound.code, describe(exc)), status_code=404)
     return JSONResponse(_body(Invalid.code, describe(exc)), status_code=422)
@@ -242,7 +248,7 @@ def render(exc: ApiError) -> JSONResponse:
 def allowed_methods(request: Request) -> str:
     """Every method some route offers at this path. Starlette's own 405 names
     only the first route whose path matched (GET /api/v1/runs hid POST); HEAD
-    is answered wherever GET is (app.api.head)."""
+    is answered wherever GET is (app.http.head)."""
     methods: set[str] = set()
     for route in iter_route_contexts(request.app.routes):
         if route.path and route.methods and compile_path(route.path)[0].match(request.url.path):

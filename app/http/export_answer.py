@@ -28,8 +28,8 @@ from starlette.types import Receive, Scope, Send
 from app.access import audit
 from app.access.keys import Principal
 from app.access.slots import Held, NoSlot, Slots
-from app.api.deps import client_address
 from app.db import session_scope
+from app.http.deps import client_address, get_session_factory, get_settings
 from app.laporan import csv_file, export
 from app.laporan.export import ExportCancelled, Watch
 from app.mismatches.daftar import MismatchFilter
@@ -69,8 +69,8 @@ class Ekspor:
             principal=request.state.principal,
             client=client_address(request),
             target=request.url.path,
-            pemda=request.app.state.settings.pemda,
-            sessions=request.app.state.session_factory,
+            pemda=get_settings(request).pemda,
+            sessions=get_session_factory(request),
         )
 
     def detail(self) -> dict[str, object]:
@@ -218,12 +218,14 @@ async def _until_gone(receive: Receive, watch: Watch) -> None:
 
 @contextmanager
 def export_slot(
-    request: Request, principal: Principal, refuse: Callable[[str, float], Exception]
+    request: Request,
+    slots: Slots,
+    principal: Principal,
+    refuse: Callable[[str, float], Exception],
 ) -> Iterator[Held]:
     """One of the caller's export slots (per key and per address) for the
     answer to give back when it ends (and here, should it never run);
     ``refuse(message, retry_after)`` when none is free."""
-    slots: Slots = request.app.state.export_slots
     callers = [f"kunci:{principal.name}", f"alamat:{client_address(request) or '?'}"]
     try:
         held = slots.take(callers)

@@ -1,5 +1,6 @@
 """Searching text columns with LIKE: a person's words matched literally, and
-case-folded the way each database does it fastest."""
+case-folded the way each database does it fastest. SQL expressions, no query
+of their own: the query modules (app/repositories, app/mismatches) build on them."""
 
 from __future__ import annotations
 

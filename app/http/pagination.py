@@ -10,8 +10,8 @@ from typing import Annotated, Protocol, TypeVar
 from fastapi import Query
 from pydantic import TypeAdapter, ValidationError
 
-from app.api.errors import ApiError
-from app.api.inputs import INT32_MAX, INT64_MAX, IntegerRule, TextRule
+from app.http.errors import ApiError
+from app.http.inputs import INT32_MAX, INT64_MAX, IntegerRule, TextRule
 
 Limit = Annotated[int, IntegerRule(1, 500), Query(description="Paling banyak 500")]
 # A cursor is opaque: only a next_cursor this service gave out is one. The

@@ -1,5 +1,6 @@
-"""Assemble the service: routers, the error shape, the access policy and, when
-asked, the background worker and the nightly schedule."""
+"""Assemble the service: the API (app.api) and the report pages (app.web) on
+the shared HTTP plumbing (app.http): the error shape, the access policy, the
+service's parts and, when asked, the background worker and the nightly schedule."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
 from app import web
+from app.access.ratelimit import RateLimiter
 from app.access.slots import Slots
 from app.api import (
     audit_log,
     dead_letters,
-    errors,
     health,
     metrics,
     mismatches,
@@ -24,13 +25,14 @@ from app.api import (
     runs,
     status,
 )
-from app.api.deps import admitted
-from app.api.guard import Guard
-from app.api.head import HeadAsGet
-from app.api.headers import SecurityHeaders
-from app.api.known_opd import KnownOpd
 from app.config import Settings
 from app.db import make_session_factory
+from app.http import deps, errors
+from app.http.deps import Parts, admitted
+from app.http.guard import Guard
+from app.http.head import HeadAsGet
+from app.http.headers import SecurityHeaders
+from app.http.known_opd import KnownOpd
 from app.runs.service import Background
 
 DESCRIPTION = """
@@ -83,14 +85,22 @@ def create_app(settings: Settings, engine: Engine, *, background: bool = False) 
         swagger_ui_oauth2_redirect_url=None,
     )
     app.base_url = settings.base_url_text
-    # Routes read these through the typed dependencies of app.api.deps.
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.session_factory = session_factory
-    app.state.known_opd = KnownOpd(settings)
-    app.state.export_slots = Slots(settings.export_concurrent)
-    app.state.worker = work.worker if work else None
-    app.state.scheduler = work.scheduler if work else None
+    deps.install(
+        app,
+        Parts(
+            settings=settings,
+            engine=engine,
+            session_factory=session_factory,
+            known_opd=KnownOpd(settings),
+            export_slots=Slots(settings.export_concurrent),
+            sign_in_failures=RateLimiter(
+                settings.laporan_sign_in_failures,
+                window_seconds=settings.laporan_sign_in_window_seconds,
+            ),
+            worker=work.worker if work else None,
+            scheduler=work.scheduler if work else None,
+        ),
+    )
     errors.install(app)
     # Added last, runs first: the guard checks a HEAD as the GET it stands for.
     app.add_middleware(HeadAsGet)

@@ -4,7 +4,7 @@ A pure ASGI middleware, so it runs before FastAPI reads the body: it finds the
 route's policy (app.access.policy), checks the X-API-Key, applies the rate
 limits, and counts the bytes of the body as they arrive, refusing a body over
 the limit with 413 even when it comes chunked without a Content-Length. What
-the path, query and body say is the routes' to judge (app.api.inputs).
+the path, query and body say is the routes' to judge (app.http.inputs).
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from app.access import audit, keys
 from app.access.keys import ANONYMOUS, Principal, Role
 from app.access.policy import POLICY, PUBLIC, SESI, policy_method, required
 from app.access.ratelimit import RateLimiter
-from app.api.errors import (
+from app.config import Settings
+from app.db import session_scope
+from app.http.errors import (
     DATABASE_DOWN,
     ApiError,
     Forbidden,
@@ -33,8 +35,6 @@ from app.api.errors import (
     Unavailable,
     render,
 )
-from app.config import Settings
-from app.db import session_scope
 
 log = logging.getLogger(__name__)
 SLOW_DOWN = "terlalu banyak permintaan; coba lagi setelah {seconds} detik"

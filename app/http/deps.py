@@ -1,83 +1,123 @@
-"""Request-scoped dependencies: the service's parts as create_app set them up,
-typed; the session owns the transaction of one request; the principal is the
-one app.api.guard admitted before any work was done."""
+"""Request-scoped dependencies, the one way into the service's parts: what
+create_app set up (:class:`Parts`, the only thing on ``app.state``, written by
+:func:`install` and read by :func:`parts` alone), typed; the session that owns
+the one transaction of a request and commits it when the route returns; the
+principal app.http.guard admitted before any work was done.
+
+Exception handlers, which take no dependencies, call the same getters with
+their request."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import Depends, Request, Security, params
+from fastapi import Depends, FastAPI, Request, Security, params
 from fastapi.dependencies.utils import get_flat_params
 from fastapi.security import APIKeyHeader
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import HTTPConnection
 
 from app.access import audit, opd_scope
 from app.access.keys import Principal
 from app.access.opd_scope import OpdScope
-from app.api.errors import Invalid, Unauthorized
-from app.api.known_opd import KnownOpd
+from app.access.ratelimit import RateLimiter
+from app.access.slots import Slots
 from app.config import Settings
 from app.db import session_scope
+from app.http.errors import Invalid, Unauthorized
+from app.http.known_opd import KnownOpd
 from app.runs.schedule import Scheduler
 from app.runs.worker import RunWorker
 
-T = TypeVar("T")
+
+@dataclass(frozen=True)
+class Parts:
+    """The service's long-lived parts, made once by create_app."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    known_opd: KnownOpd
+    # Report files being made at once, per key and per address (app.http.export_answer).
+    export_slots: Slots
+    # Failed sign-ins per client address (app.web.masuk), one count per service.
+    sign_in_failures: RateLimiter
+    # Only a service with background work has these.
+    worker: RunWorker | None = None
+    scheduler: Scheduler | None = None
 
 
-def _part(request: Request, name: str, kind: type[T]) -> T:
-    """What create_app put on ``app.state`` under `name`; the one untyped read."""
-    part = getattr(request.app.state, name, None)
-    if not isinstance(part, kind):
-        raise RuntimeError(f"app.state.{name} is not set up: build the service with create_app")
-    return part
+def install(app: FastAPI, parts: Parts) -> None:
+    """Give the service its parts; routes reach them through the dependencies below."""
+    app.state.parts = parts
 
 
-def _optional_part(request: Request, name: str, kind: type[T]) -> T | None:
-    """A part that only a service with background work has (None otherwise)."""
-    part = getattr(request.app.state, name, None)
-    return part if isinstance(part, kind) else None
+def parts(connection: HTTPConnection) -> Parts:
+    """The parts of the service handling ``connection``; the one read of ``app.state``."""
+    found = getattr(connection.app.state, "parts", None)
+    if not isinstance(found, Parts):
+        raise RuntimeError("the service has no parts: build it with app.main.create_app")
+    return found
 
 
 def get_settings(request: Request) -> Settings:
-    return _part(request, "settings", Settings)
+    return parts(request).settings
 
 
 def get_engine(request: Request) -> Engine:
-    return _part(request, "engine", Engine)
+    return parts(request).engine
 
 
 def get_session_factory(request: Request) -> sessionmaker[Session]:
-    return _part(request, "session_factory", sessionmaker)
+    return parts(request).session_factory
 
 
 def get_known_opd(request: Request) -> KnownOpd:
-    return _part(request, "known_opd", KnownOpd)
+    return parts(request).known_opd
+
+
+def get_export_slots(request: Request) -> Slots:
+    return parts(request).export_slots
+
+
+def get_sign_in_failures(request: Request) -> RateLimiter:
+    return parts(request).sign_in_failures
 
 
 def get_worker(request: Request) -> RunWorker | None:
-    return _optional_part(request, "worker", RunWorker)
+    return parts(request).worker
 
 
 def get_scheduler(request: Request) -> Scheduler | None:
-    return _optional_part(request, "scheduler", Scheduler)
+    return parts(request).scheduler
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 KnownOpdDep = Annotated[KnownOpd, Depends(get_known_opd)]
+ExportSlotsDep = Annotated[Slots, Depends(get_export_slots)]
+SignInFailuresDep = Annotated[RateLimiter, Depends(get_sign_in_failures)]
 WorkerDep = Annotated[RunWorker | None, Depends(get_worker)]
 SchedulerDep = Annotated[Scheduler | None, Depends(get_scheduler)]
 
 
 def get_session(factory: SessionFactoryDep) -> Iterator[Session]:
+    """The request's one unit of work (app.db.session_scope): committed when the
+    route function returns, rolled back when it raises. Routes never commit."""
     with session_scope(factory) as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction ends when the route function returns,
+# before the answer leaves, so what the answer reports is already durable (a
+# browser follows a redirect at once; a client reads the decision it made) and
+# a failed commit is a 5xx, not a success that was lost. Work that must come
+# after the commit goes in a BackgroundTasks task.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def client_address(request: Request) -> str | None:
@@ -89,7 +129,7 @@ def client_address(request: Request) -> str | None:
 
 
 # Declared so the OpenAPI document (and /docs "Authorize") sends X-API-Key; the
-# key itself is checked by app.api.guard before the request reaches a route.
+# key itself is checked by app.http.guard before the request reaches a route.
 API_KEY = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="Kunci API Sinkron (skr_...)"
 )
