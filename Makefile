@@ -17,8 +17,10 @@ $(BIN)/sinkron: pyproject.toml constraints.txt
 demo: $(BIN)/sinkron  ## stand-in E-Program and E-Planning, SQLite, a full sync, the service on :8000
 	$(BIN)/python -m demo $(DEMO_ARGS)
 
+# A test process per core (pytest-xdist); a module's tests stay in one process, so
+# its module-wide set-up (a demo, a 100,000-row report) is made once.
 test: $(BIN)/sinkron  ## the whole suite; PostgreSQL too when SINKRON_TEST_POSTGRES_URL is set
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses auto --dist loadscope $(PYTEST_ARGS)
 
 lint: $(BIN)/sinkron
 	$(BIN)/ruff check .

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrate
@@ -37,14 +42,22 @@ def anyio_backend() -> str:
 
 
 @contextmanager
-def postgres_schema() -> Iterator[str]:
+def postgres_schema(name: str | None = None) -> Iterator[str]:
     """The URL of an empty PostgreSQL schema of its own, dropped afterwards."""
+    with _schema(name or f"t_{uuid.uuid4().hex[:12]}", migrated=False) as url:
+        yield url
+
+
+@contextmanager
+def _schema(schema: str, *, migrated: bool) -> Iterator[str]:
     if not POSTGRES_URL:
         pytest.skip(POSTGRES_SKIP)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(normalise_url(POSTGRES_URL))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    if migrated:
+        _templates.postgres(schema, admin)
+    else:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in POSTGRES_URL else "?"
     try:
         yield f"{normalise_url(POSTGRES_URL)}{separator}options=-csearch_path%3D{schema}"
@@ -54,17 +67,74 @@ def postgres_schema() -> Iterator[str]:
         admin.dispose()
 
 
+class _Templates:
+    """One database migrated by Alembic per test process, copied for each test.
+
+    Running the migrations takes about a second a database; a copy of their
+    result takes a file copy on SQLite and one batch of DDL on PostgreSQL. The
+    template is made by the real migrations, so every test still starts from
+    exactly what `sinkron db upgrade` makes (tests/integration/test_migrations.py
+    runs them up and down on such a copy, and compares the result with the models).
+    """
+
+    def __init__(self) -> None:
+        self._sqlite: Path | None = None
+        self._postgres: str | None = None
+
+    def sqlite(self, target: Path) -> None:
+        if self._sqlite is None:
+            folder = Path(tempfile.mkdtemp(prefix="sinkron-template-"))
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            migrate.upgrade(f"sqlite:///{folder / 'template.db'}")
+            self._sqlite = folder / "template.db"
+        # SQLite's backup API, not a file copy: it also carries what is still in the WAL
+        with (
+            closing(sqlite3.connect(self._sqlite)) as source,
+            closing(sqlite3.connect(target)) as copy,
+        ):
+            source.backup(copy)
+
+    def postgres(self, schema: str, engine: Engine) -> None:
+        if self._postgres is None:
+            self._postgres = self._postgres_script()
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(self._postgres.replace(TEMPLATE_SCHEMA, schema))
+            raw.commit()
+        finally:
+            raw.close()
+
+    def _postgres_script(self) -> str:
+        """The template schema as SQL (pg_dump, rows as INSERTs), its name to be
+        replaced by each test's schema."""
+        assert POSTGRES_URL
+        with postgres_schema(TEMPLATE_SCHEMA) as url:
+            migrate.upgrade(url)
+            server = make_url(normalise_url(POSTGRES_URL)).set(drivername="postgresql")
+            dumped = subprocess.run(
+                ["pg_dump", f"--schema={TEMPLATE_SCHEMA}", "--no-owner", "--no-privileges",
+                 "--inserts", server.render_as_string(hide_password=False)],
+                capture_output=True, text=True, check=True,
+            ).stdout  # fmt: skip
+        # psql's own commands (\restrict and the like) are not SQL
+        return "\n".join(line for line in dumped.splitlines() if not line.startswith("\\"))
+
+
+TEMPLATE_SCHEMA = f"sinkron_template_{uuid.uuid4().hex[:12]}"
+_templates = _Templates()
+
+
 @contextmanager
 def migrated_database(kind: str, directory: Path) -> Iterator[str]:
-    """A freshly migrated database: a SQLite file in ``directory``, or a
-    PostgreSQL schema of its own, dropped afterwards."""
+    """A migrated database of its own: a SQLite file in ``directory``, or a
+    PostgreSQL schema of its own, dropped afterwards (copies of one template,
+    see :class:`_Templates`)."""
     if kind == "sqlite":
-        url = f"sqlite:///{directory / 'sinkron.db'}"
-        migrate.upgrade(url)
-        yield url
+        _templates.sqlite(directory / "sinkron.db")
+        yield f"sqlite:///{directory / 'sinkron.db'}"
         return
-    with postgres_schema() as url:
-        migrate.upgrade(url)
+    with _schema(f"t_{uuid.uuid4().hex[:12]}", migrated=True) as url:
         yield url
 
 
