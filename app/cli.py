@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from app import cli_digest
 from app.cli_base import CliError, Sinkron
 from app.cli_database import (
     database_place,
@@ -52,6 +53,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(nomenklatur_cli, name="nomenklatur")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(runs_cli, name="runs")
+cli_digest.register(cli)  # `sinkron opd kontak`, `sinkron digest`
 
 
 TAHAP_HELP = Tahap.spelled() + "."
@@ -470,12 +472,14 @@ def serve(
 
     from app.api.main import create_app
     from app.config import ConfigError
+    from app.digests.layanan import jadwal_mingguan
     from app.sync import schedule
 
     settings = settings_or_exit()
     try:
         settings.require_secrets()
         schedule.Schedule.from_text(settings.schedule, settings.sync_scopes)
+        jadwal_mingguan(settings)  # SINKRON_DIGEST_SCHEDULE
         start_logging(settings)
     except (ConfigError, schedule.ScheduleError) as exc:
         raise fail(str(exc)) from None

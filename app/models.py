@@ -551,3 +551,53 @@ class UpstreamContact(Base):
     reachable: Mapped[bool]
     checked_at: Mapped[datetime]
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+# -- digests: who is told what waits for an OPD (app/digests) -----------------
+
+
+class OpdKontak(Base):
+    """An address told what waits for an OPD; ``kode_skpd`` is ``pemda`` for the
+    pemda-wide list (the Bappeda head, the Bupati's office)."""
+
+    __tablename__ = "opd_kontak"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kode_skpd: Mapped[str] = mapped_column(String(40))
+    email: Mapped[str] = mapped_column(String(254))
+    dibuat_pada: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("kode_skpd", "email"),)
+
+
+class DigestOutbox(Base):
+    """A digest composed once and sent until it is out: ``kunci`` (kind, whose list,
+    period) is unique, so every replica records it once; a failed send waits
+    until ``coba_setelah`` and is tried again."""
+
+    __tablename__ = "digest_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kunci: Mapped[str] = mapped_column(String(200), unique=True)
+    jenis: Mapped[str] = mapped_column(String(20))
+    tahun_anggaran: Mapped[int]
+    tahap: Mapped[str] = mapped_column(String(20))
+    kode_skpd: Mapped[str] = mapped_column(String(40))
+    penerima: Mapped[list[Any]]
+    subjek: Mapped[str] = mapped_column(String(300))
+    teks: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]]
+    run_id: Mapped[int | None]
+    periode: Mapped[datetime]
+    dibuat_pada: Mapped[datetime] = mapped_column(default=utcnow)
+    terkirim_pada: Mapped[datetime | None]
+    webhook_terkirim_pada: Mapped[datetime | None]
+    percobaan: Mapped[int] = mapped_column(default=0, server_default="0")
+    coba_setelah: Mapped[datetime | None]
+    galat_terakhir: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_digest_outbox_opd", "tahun_anggaran", "tahap", "kode_skpd", "dibuat_pada"),
+        Index("ix_digest_outbox_terkirim", "terkirim_pada", "dibuat_pada"),
+    )

@@ -11,6 +11,7 @@ from app.access import audit
 from app.access.keys import SYSTEM
 from app.config import Settings
 from app.db import session_scope
+from app.digests.layanan import Pengantar
 from app.sync.schedule import Schedule, Scheduler
 from app.sync.worker import RunWorker
 
@@ -19,10 +20,12 @@ log = logging.getLogger(__name__)
 
 class Background:
     def __init__(self, settings: Settings, session_factory: sessionmaker[Session]) -> None:
+        self.digests = Pengantar(settings, session_factory)
         self.worker = RunWorker(
             settings=settings,
             session_factory=session_factory,
             poll_seconds=settings.worker_poll_seconds,
+            on_finished=lambda summary: self.digests.setelah_run(summary.run_id),
         )
         schedule = Schedule.from_text(settings.schedule, settings.sync_scopes)
         self.scheduler: Scheduler | None = (
@@ -64,4 +67,5 @@ class Background:
                 self.scheduler.tick()
             except Exception:  # the schedule must outlive a database hiccup
                 log.exception("jadwal: galat saat memeriksa waktu run")
+            self.digests.tick()  # the weekly digests, and those waiting (never raises)
             self._stop.wait(min(max(self.scheduler.seconds_until_next(), 1.0), 30.0))
