@@ -120,13 +120,15 @@ class Surat:
 _PLAIN_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 
 
+def _uang(field: str | None) -> bool:
+    return (field or "").rsplit(".", 1)[-1] in ("pagu", "pagu_dana")
+
+
 def nilai(value: str | None, field: str | None) -> str:
     """A finding's value: pagu in Rupiah when it is a number, the rest as written."""
     if value is None or value == "":
         return "-"
-    if (field or "").rsplit(".", 1)[-1] in ("pagu", "pagu_dana") and _PLAIN_DECIMAL.fullmatch(
-        value.strip()
-    ):
+    if _uang(field) and _PLAIN_DECIMAL.fullmatch(value.strip()):
         try:
             return rupiah(Decimal(value.strip()))
         except InvalidOperation:
@@ -149,7 +151,8 @@ def _hari(n: int | None) -> str:
 def _baris_temuan(t: Temuan) -> str:
     sub = " ".join(p for p in (t.kode_sub_kegiatan, t.nama_sub_kegiatan) if p) or "-"
     line = f"#{t.id} {kategori.label(t.kategori)}: {sub}"
-    if t.nilai_eprogram is not None or t.nilai_eplanning is not None:
+    # the two amounts of a pagu finding; other values are on the OPD's page
+    if _uang(t.field) and (t.nilai_eprogram or t.nilai_eplanning):
         line += (
             f" (E-Program {nilai(t.nilai_eprogram, t.field)}, "
             f"E-Planning {nilai(t.nilai_eplanning, t.field)})"
@@ -183,7 +186,7 @@ def subjek_opd(isi: IsiOpd) -> str:
     nama = isi.nama_skpd or isi.kode_skpd
     bagian = []
     if isi.baru_jumlah:
-        bagian.append(f"{angka(isi.baru_jumlah)} temuan baru")
+        bagian.append(f"{angka(isi.baru_jumlah)} temuan {'baru' if isi.sejak else 'terbuka'}")
     if isi.lewat_batas:
         bagian.append(f"{angka(isi.lewat_batas)} belum ditanggapi > {isi.batas_hari} hari")
     if not bagian:
@@ -212,8 +215,9 @@ def surat_opd(isi: IsiOpd) -> Surat:
     teks = [f"Yth. {isi.nama_skpd or 'perangkat daerah'} ({isi.kode_skpd}),", "", judul, ""]
     lebar = max(len(k) for k, _ in fakta)
     teks += [f"{k.ljust(lebar)}  {v}" for k, v in fakta]
+    daftar = "Temuan baru" if isi.sejak else "Temuan terbuka"
     if isi.baru:
-        teks += ["", "Temuan baru:"]
+        teks += ["", f"{daftar}:"]
         teks += [f"- {_baris_temuan(t)}" for t in isi.baru]
         if lebih > 0:
             teks.append(f"  … dan {angka(lebih)} lainnya")
@@ -227,7 +231,7 @@ def surat_opd(isi: IsiOpd) -> Surat:
         "</table>",
     ]
     if isi.baru:
-        html.append("<h3>Temuan baru</h3><ul>")
+        html.append(f"<h3>{daftar}</h3><ul>")
         html += [f"<li>{escape(_baris_temuan(t))}</li>" for t in isi.baru]
         html.append("</ul>")
         if lebih > 0:

@@ -164,6 +164,10 @@ def test_a_first_digest_counts_every_open_finding_and_a_long_list_is_cut() -> No
     )
     surat = surat_opd(isi_opd(sejak=None, baru=many, baru_jumlah=DAFTAR_MAKS + 15))
     assert "Temuan terbuka (ringkasan pertama)" in surat.teks
+    assert "\nTemuan terbuka:\n" in surat.teks and "<h3>Temuan terbuka</h3>" in surat.html
+    assert ": 35 temuan terbuka, " in surat.subjek
+    # only a pagu finding carries its two values; the rest are on the OPD's page
+    assert "(E-Program " not in surat.teks
     assert surat.teks.count("\n- #") == DAFTAR_MAKS
     assert "… dan 15 lainnya" in surat.teks
 
