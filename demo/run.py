@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import signal
+import tempfile
 import threading
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
 from typing import Any
 from uuid import uuid4
@@ -21,6 +23,9 @@ from app.api.main import create_app
 from app.cli import run_sync
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
+from app.digests import baca
+from app.digests.alamat import PEMDA
+from app.digests.layanan import Pengantar
 from app.mismatches.kategori import KATEGORI
 from app.models import Trigger
 from app.nomenklatur import store
@@ -34,6 +39,7 @@ from standins import seed as before_sync
 from standins.dataset import EProgramDataset
 from standins.generator import generate
 from standins.server import ServerThread
+from standins.surel import KotakSurat
 
 # The demo's scope: the built-in nomenclature sample is of TA 2027, and every
 # example in the README is for this scope (tests/e2e/test_readme.py).
@@ -189,13 +195,23 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
         perangkat_daerah=[u for u in dataset.eplanning_perangkat_daerah() if u["kode"] != renamed],
         nomenklatur_versi=label,
     )
-    with ServerThread(source) as source_server, ServerThread(target) as target_server:
+    mail_folder = Path(tempfile.mkdtemp(prefix="sinkron-surel-"))
+    with (
+        ServerThread(source) as source_server,
+        ServerThread(target) as target_server,
+        KotakSurat(mail_folder) as mailbox,
+    ):
         settings = settings.model_copy(
             update={
                 "eprogram_url": source_server.url,
                 "eprogram_api_key": SecretStr(DEMO_API_KEY),
                 "eplanning_url": target_server.url,
                 "eplanning_token": SecretStr(DEMO_TOKEN),
+                # the digests go to the demo's own mailbox, which writes them to a folder
+                "smtp_host": mailbox.host,
+                "smtp_port": mailbox.port,
+                "smtp_starttls": False,
+                "smtp_from": "Sinkron Demo <sinkron@demo.meranti.go.id>",
             }
         )
         engine = make_engine(settings.database_url)
@@ -221,6 +237,7 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
                 f"({angka(active)} aktif): {verdict} dengan hasil run."
             )
             typer.echo(f"\nTemuan terbuka untuk perencana:\n{_findings(settings, tahun, tahap)}")
+            digests = _digests(settings, service.url, tahun, tahap, mailbox)
             key = _demo_key(settings, Role.ADMIN)
             planner = _demo_key(settings, Role.PLANNER)
             typer.echo(
@@ -232,8 +249,11 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
                 f"?tahun_anggaran={tahun}&tahap={tahap}   (X-API-Key: {DEMO_API_KEY})\n"
                 f"  E-Planning tiruan {target_server.url}/api/v1/renja-sub-kegiatan"
                 f"?tahun_anggaran={tahun}&tahap={tahap}   (Authorization: Bearer {DEMO_TOKEN})\n"
-                f"  basis data        {settings.database_url}"
+                f"  basis data        {settings.database_url}\n"
+                f"  kotak surat demo  smtp://{mailbox.host}:{mailbox.port}   "
+                f"(surel ditulis ke {mail_folder})"
             )
+            typer.echo(digests)
             if not once:
                 typer.echo("\nTekan Ctrl-C untuk berhenti.")
                 _wait_for_interrupt()
@@ -241,6 +261,41 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
         finally:
             service.stop()
             engine.dispose()
+
+
+# A few OPDs and the pemda list get the digests; the addresses are the demo's own.
+DEMO_CONTACTS = 3
+PEMDA_CONTACTS = ("kepala@bappeda.meranti.go.id", "bupati@meranti.go.id")
+
+
+def _digests(settings: Settings, url: str, tahun: int, tahap: str, mailbox: KotakSurat) -> str:
+    """Contacts for the OPDs with the most open findings and for the pemda, then
+    every digest sent now to the demo's mailbox: what it says and where it is."""
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = make_session_factory(engine)
+        with session_scope(sessions) as session:
+            rows = ringkasan.per_opd(session, tahun_anggaran=tahun, tahap=tahap)
+            busiest = sorted(
+                (r for r in rows if r.kode_skpd is not None),
+                key=lambda r: (-sum(r.mismatch.values()), r.kode_skpd or ""),
+            )[:DEMO_CONTACTS]
+            for i, row in enumerate(busiest, start=1):
+                assert row.kode_skpd is not None
+                baca.kontak_set(session, row.kode_skpd, [f"perencanaan.opd{i}@meranti.go.id"])
+            baca.kontak_set(session, PEMDA, list(PEMDA_CONTACTS))
+        pengantar = Pengantar(settings.model_copy(update={"base_url": url}), sessions)
+        made, hasil = pengantar.sekarang([(tahun, tahap)])
+    finally:
+        engine.dispose()
+    mails = mailbox.tunggu(hasil.terkirim)
+    lines = [
+        f"\nRingkasan untuk {len(busiest)} OPD dan pemda (`sinkron opd kontak list`): "
+        f"{hasil.terkirim} dari {made} terkirim ke kotak surat demo:"
+    ]
+    lines += [f"  {path.name}  {mail['To']}: {str(mail['Subject']).strip()}" for path, mail in
+              zip(mailbox.berkas, mails, strict=True)]  # fmt: skip
+    return "\n".join(lines)
 
 
 def _wait_for_interrupt() -> None:

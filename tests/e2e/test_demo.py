@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,3 +28,13 @@ def test_the_demo_syncs_once_and_e_planning_holds_what_the_run_says(tmp_path: Pa
     assert "berhasil" in result.stdout
     assert "cocok dengan hasil run" in result.stdout
     assert "kunci admin demo: skr_" in result.stdout
+    # the digests of three OPDs and the pemda, in the folder the demo's mailbox prints
+    assert "4 dari 4 terkirim ke kotak surat demo" in result.stdout
+    found = re.search(r"surel ditulis ke (\S+)\)", result.stdout)
+    assert found, result.stdout[-2000:]
+    mails = Path(found.group(1))
+    try:
+        assert sorted(p.name for p in mails.iterdir()) == [f"00{n}.eml" for n in range(1, 5)]
+        assert "Ringkasan pemda" in (mails / "004.eml").read_text(encoding="utf-8")
+    finally:
+        shutil.rmtree(mails)
