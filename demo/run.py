@@ -16,7 +16,7 @@ import httpx
 import typer
 from pydantic import SecretStr
 
-from app import migrate
+from app import clock, migrate
 from app.access import keys
 from app.access.keys import Role
 from app.api.main import create_app
@@ -27,11 +27,13 @@ from app.digests import baca
 from app.digests.alamat import PEMDA
 from app.digests.layanan import Pengantar
 from app.mismatches.kategori import KATEGORI
+from app.mismatches.tindak_lanjut import StatusTindakLanjut
 from app.models import Trigger
 from app.nomenklatur import store
 from app.report import angka
 from app.repositories import outcomes, ringkasan, runs
 from app.sync.scope import Scope
+from demo import tindak_lanjut
 from mappings.eplanning import format_money
 from mappings.subkegiatan import Mapped, map_sub_kegiatan
 from standins import eplanning, eprogram, nomenklatur
@@ -237,6 +239,7 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
                 f"({angka(active)} aktif): {verdict} dengan hasil run."
             )
             typer.echo(f"\nTemuan terbuka untuk perencana:\n{_findings(settings, tahun, tahap)}")
+            typer.echo(f"\n{tindak_lanjut.cerita(settings, tahun, tahap)}")
             digests = _digests(settings, service.url, tahun, tahap, mailbox)
             key = _demo_key(settings, Role.ADMIN)
             planner = _demo_key(settings, Role.PLANNER)
@@ -263,26 +266,32 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
             engine.dispose()
 
 
-# A few OPDs and the pemda list get the digests; the addresses are the demo's own.
-DEMO_CONTACTS = 3
+# The pemda list gets the summary; the addresses are the demo's own.
 PEMDA_CONTACTS = ("kepala@bappeda.meranti.go.id", "bupati@meranti.go.id")
 
 
 def _digests(settings: Settings, url: str, tahun: int, tahap: str, mailbox: KotakSurat) -> str:
-    """Contacts for the OPDs with the most open findings and for the pemda, then
-    every digest sent now to the demo's mailbox: what it says and where it is."""
+    """Contacts for one OPD of each follow-up status (the first ranked) and for the
+    pemda, then every digest sent now to the demo's mailbox: what it says and where."""
     engine = make_engine(settings.database_url)
     try:
         sessions = make_session_factory(engine)
         with session_scope(sessions) as session:
-            rows = ringkasan.per_opd(session, tahun_anggaran=tahun, tahap=tahap)
-            busiest = sorted(
-                (r for r in rows if r.kode_skpd is not None),
-                key=lambda r: (-sum(r.mismatch.values()), r.kode_skpd or ""),
-            )[:DEMO_CONTACTS]
-            for i, row in enumerate(busiest, start=1):
-                assert row.kode_skpd is not None
-                baca.kontak_set(session, row.kode_skpd, [f"perencanaan.opd{i}@meranti.go.id"])
+            figures = baca.tindak_lanjut(
+                session,
+                tahun_anggaran=tahun,
+                tahap=tahap,
+                sekarang=clock.now(),
+                batas_hari=settings.tindak_lanjut_hari,
+            )
+            ranked = sorted(figures.items(), key=lambda kv: kv[1].peringkat or 0)
+            chosen = [
+                next(kode for kode, o in ranked if o.status == status)
+                for status in StatusTindakLanjut
+                if any(o.status == status for _, o in ranked)
+            ]
+            for i, kode in enumerate(chosen, start=1):
+                baca.kontak_set(session, kode, [f"perencanaan.opd{i}@meranti.go.id"])
             baca.kontak_set(session, PEMDA, list(PEMDA_CONTACTS))
         pengantar = Pengantar(settings.model_copy(update={"base_url": url}), sessions)
         made, hasil = pengantar.sekarang([(tahun, tahap)])
@@ -290,8 +299,8 @@ def _digests(settings: Settings, url: str, tahun: int, tahap: str, mailbox: Kota
         engine.dispose()
     mails = mailbox.tunggu(hasil.terkirim)
     lines = [
-        f"\nRingkasan untuk {len(busiest)} OPD dan pemda (`sinkron opd kontak list`): "
-        f"{hasil.terkirim} dari {made} terkirim ke kotak surat demo:"
+        f"\nRingkasan untuk {len(chosen)} OPD (satu per status) dan pemda "
+        f"(`sinkron opd kontak list`): {hasil.terkirim} dari {made} terkirim ke kotak surat demo:"
     ]
     lines += [f"  {path.name}  {mail['To']}: {str(mail['Subject']).strip()}" for path, mail in
               zip(mailbox.berkas, mails, strict=True)]  # fmt: skip
