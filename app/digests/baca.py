@@ -60,13 +60,15 @@ def kontak_opd(session: Session) -> dict[str, list[str]]:
 
 
 def baru_pada_run(session: Session, run_id: int) -> dict[str, int]:
-    """Open findings first found by this run, per OPD."""
+    """Open findings first found by this run, per OPD (one cause counted once:
+    a finding that follows from another is left out)."""
     rows = session.execute(
         select(Mismatch.kode_skpd, func.count())
         .where(
             Mismatch.first_run_id == run_id,
             Mismatch.status.in_(OPEN_MISMATCH),
             Mismatch.kode_skpd.is_not(None),
+            Mismatch.penyebab_id.is_(None),
         )
         .group_by(Mismatch.kode_skpd)
     )
@@ -82,13 +84,15 @@ def baru_sejak(
     sejak: datetime | None,
     limit: int,
 ) -> tuple[list[Mismatch], int]:
-    """Open findings of an OPD first found after ``sejak`` (all when None): the
-    first ``limit`` of them, oldest first, and how many there are."""
+    """Open findings of an OPD first found after ``sejak`` (all when None), a
+    consequence of another left out: the first ``limit`` of them, oldest first,
+    and how many there are."""
     conditions: list[Any] = [
         Mismatch.tahun_anggaran == tahun_anggaran,
         Mismatch.tahap == tahap,
         Mismatch.kode_skpd == kode_skpd,
         Mismatch.status.in_(OPEN_MISMATCH),
+        Mismatch.penyebab_id.is_(None),
     ]
     if sejak is not None:
         conditions.append(Mismatch.first_seen_at > sejak)
