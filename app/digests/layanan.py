@@ -368,7 +368,8 @@ class Pengantar:
     # -- sending --------------------------------------------------------------------
 
     def kirim_tertunda(self) -> Hasil:
-        """Send every digest still waiting whose next try is due."""
+        """Send every digest still waiting whose next try is due, in the order they
+        were made; after a failure the rest wait for the next call."""
         surel, webhook = bool(self.settings.smtp_host), bool(self.settings.webhook_url)
         if not (surel or webhook):
             return Hasil(0, 0)
@@ -383,7 +384,10 @@ class Pengantar:
             if ok is True:
                 terkirim += 1
             elif ok is False:
+                # The server is most likely down: the rest wait for a later tick
+                # rather than hold the worker for a timeout each.
                 gagal += 1
+                break
         return Hasil(terkirim, gagal)
 
     def _kirim_satu(self, digest_id: int, *, surel: bool, webhook: bool) -> bool | None:
