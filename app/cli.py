@@ -5,21 +5,24 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.cli_base import CliError, Sinkron
+from app import cli_digest
+from app.cli_base import Sinkron, cli_principal, fail
 from app.cli_database import (
+    bidang,
     database_place,
-    database_session,
     open_database,
     require_sqlite_file,
+    settings_or_exit,
     shown_url,
 )
+from app.cli_database import command_session as _session
+from app.cli_database import unknown_opd as _unknown_opd
 from app.sync.scope import KODE_SKPD
 from app.vocabulary import Role, RunStatus, Stage, StatusFilter, Tahap, Trigger
 
@@ -29,7 +32,6 @@ from app.vocabulary import Role, RunStatus, Stage, StatusFilter, Tahap, Trigger
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from app.access.keys import Principal
     from app.config import Settings
     from app.mismatches.daftar import MismatchFilter
     from app.sync.progress import Progress
@@ -52,39 +54,11 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(nomenklatur_cli, name="nomenklatur")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(runs_cli, name="runs")
+cli_digest.register(cli)  # `sinkron opd kontak`, `sinkron digest`
 
 
 TAHAP_HELP = Tahap.spelled() + "."
 OPD_HELP = "Hanya OPD ini (kode_skpd); boleh diulang."
-
-
-def fail(message: str, code: int = 2) -> CliError:
-    """The error to raise; app.cli_base prints it as one `galat:` line and exits with `code`."""
-    return CliError(message, code)
-
-
-def cli_principal() -> Principal:
-    """Who the run and the audit trail name for what this command does."""
-    from app.access.keys import Principal
-
-    return Principal("cli", Role.ADMIN)
-
-
-def settings_or_exit() -> Settings:
-    """The settings, or a clear message naming each bad SINKRON_ variable."""
-    from pydantic import ValidationError
-
-    from app.config import get_settings
-    from app.http.errors import in_indonesian
-
-    try:
-        return get_settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"SINKRON_{'_'.join(str(p) for p in e['loc']).upper()}: {in_indonesian(e)}"
-            for e in exc.errors()
-        )
-        raise fail(f"konfigurasi tidak valid: {problems}") from None
 
 
 def start_logging(settings: Settings) -> None:
@@ -291,6 +265,7 @@ def laporan(
     settings = settings_or_exit()
     with _session() as session:
         _require_data(session, f)
+        _say_freshness(session, f, schedule=settings.schedule)
         if xlsx is not None:
             written = export.write_xlsx(
                 session,
@@ -322,6 +297,29 @@ def _can_write(target: Path) -> None:
         raise fail(f"{target} tidak dapat ditulis: direktori {folder} tidak ada")
     if not os.access(folder, os.W_OK):
         raise fail(f"{target} tidak dapat ditulis: direktori {folder} tidak boleh ditulisi")
+
+
+def _say_freshness(session: Session, f: MismatchFilter, *, schedule: str) -> None:
+    """When the scope last synced (WIB), and a warning when that may be stale."""
+    from app import clock
+    from app.mismatches.tindak_lanjut import batas_basi
+    from app.mismatches.tindak_lanjut_baca import sinkron_terakhir
+    from app.report import sinkron_terakhir_teks
+
+    assert f.tahun_anggaran is not None and f.tahap is not None
+    now = clock.now()
+    fresh = sinkron_terakhir(
+        session,
+        tahun_anggaran=f.tahun_anggaran,
+        tahap=f.tahap,
+        opd=f.opd,
+        sekarang=now,
+        batas=batas_basi(schedule, now),
+    )
+    line, warning = sinkron_terakhir_teks(fresh.berhasil_pada, fresh.gagal_terakhir, fresh.alasan)
+    typer.echo(line)
+    if warning:
+        typer.echo(warning, err=True)
 
 
 def _require_data(session: Session, f: MismatchFilter) -> None:
@@ -469,6 +467,7 @@ def serve(
     import uvicorn
 
     from app.config import ConfigError
+    from app.digests.layanan import jadwal_mingguan
     from app.main import create_app
     from app.runs import schedule
 
@@ -476,6 +475,7 @@ def serve(
     try:
         settings.require_secrets()
         schedule.Schedule.from_text(settings.schedule, settings.sync_scopes)
+        jadwal_mingguan(settings)  # SINKRON_DIGEST_SCHEDULE
         start_logging(settings)
     except (ConfigError, schedule.ScheduleError) as exc:
         raise fail(str(exc)) from None
@@ -541,29 +541,11 @@ def keys_create(
     for kode in unknown:
         typer.secho(
             f"peringatan: kode_skpd {kode} belum dikenal: tidak muncul di run mana pun dan "
-            f"bidang urusan {_bidang(kode)} tidak ada di nomenklatur yang diimpor; periksa "
+            f"bidang urusan {bidang(kode)} tidak ada di nomenklatur yang diimpor; periksa "
             "kodenya (kunci tetap dibuat; cabut dengan `sinkron keys revoke` bila salah)",
             fg=typer.colors.YELLOW,
             err=True,
         )
-
-
-def _bidang(kode_skpd: str) -> str:
-    return ".".join(kode_skpd.split(".")[:2])
-
-
-def _unknown_opd(session: Session, kode_skpd: list[str]) -> list[str]:
-    """The codes no run has seen and whose bidang urusan no nomenclature knows:
-    most likely typing mistakes, which would leave a planner seeing nothing."""
-    from app.nomenklatur import store
-    from app.repositories import ringkasan
-
-    seen = ringkasan.seen_opd(session, kode_skpd)
-    return [
-        kode
-        for kode in sorted(set(kode_skpd) - seen)
-        if not store.knows_bidang(session, _bidang(kode))
-    ]
 
 
 def _check_tahap(tahap: str) -> None:
@@ -652,12 +634,6 @@ def runs_show(run_id: Annotated[int, typer.Argument(metavar="ID", help="Nomor ru
         warning = peringatan_run(run)
         if warning:
             typer.echo(f"peringatan: {warning}")
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    with database_session(settings_or_exit()) as session:
-        yield session
 
 
 def main() -> None:

@@ -23,13 +23,16 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from difflib import get_close_matches
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from typer._click import exceptions as click_errors
 from typer._click.core import Command, Context, Parameter
 from typer._click.formatting import HelpFormatter
 from typer.core import TyperCommand, TyperGroup, TyperOption
+
+if TYPE_CHECKING:
+    from app.access.keys import Principal
 
 HELP_TEXT = "Tampilkan bantuan ini lalu keluar."
 USAGE_PREFIX = "Penggunaan: "
@@ -321,3 +324,16 @@ def _bad_value(exc: click_errors.BadParameter) -> str:
     if choice:
         return f"{choice.group(1)} bukan salah satu dari {choice.group(2)}"
     return "nilai tidak dapat dibaca"
+
+
+def fail(message: str, code: int = 2) -> CliError:
+    """The error to raise; app.cli_base prints it as one `galat:` line and exits with `code`."""
+    return CliError(message, code)
+
+
+def cli_principal() -> Principal:
+    """Who the run and the audit trail name for what this command does."""
+    from app.access.keys import Principal
+    from app.vocabulary import Role
+
+    return Principal("cli", Role.ADMIN)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.cli_base import CliError
+from app.cli_base import CliError, fail
 
 # SQLAlchemy is imported inside the functions: `sinkron --help` stays light.
 if TYPE_CHECKING:
@@ -102,3 +102,45 @@ def database_session(settings: Settings) -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
+
+
+def settings_or_exit() -> Settings:
+    """The settings, or a clear message naming each bad SINKRON_ variable."""
+    from pydantic import ValidationError
+
+    from app.config import get_settings
+    from app.http.errors import in_indonesian
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SINKRON_{'_'.join(str(p) for p in e['loc']).upper()}: {in_indonesian(e)}"
+            for e in exc.errors()
+        )
+        raise fail(f"konfigurasi tidak valid: {problems}") from None
+
+
+@contextmanager
+def command_session() -> Iterator[Session]:
+    """One unit of work on the configured database, for a command."""
+    with database_session(settings_or_exit()) as session:
+        yield session
+
+
+def bidang(kode_skpd: str) -> str:
+    return ".".join(kode_skpd.split(".")[:2])
+
+
+def unknown_opd(session: Session, kode_skpd: list[str]) -> list[str]:
+    """The codes no run has seen and whose bidang urusan no nomenclature knows:
+    most likely typing mistakes, which would leave a planner seeing nothing."""
+    from app.nomenklatur import store
+    from app.repositories import ringkasan
+
+    seen = ringkasan.seen_opd(session, kode_skpd)
+    return [
+        kode
+        for kode in sorted(set(kode_skpd) - seen)
+        if not store.knows_bidang(session, bidang(kode))
+    ]

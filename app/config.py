@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     lease_ttl_seconds: float = Field(default=120.0, gt=0)
     worker_poll_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
+    # Days a finding may stay untouched (baru, no decision) before its OPD is
+    # "belum menindaklanjuti" (docs/design.md, "Tindak lanjut").
+    tindak_lanjut_hari: int = Field(default=14, ge=1, le=365)
 
     # Abuse limits of the REST API (docs/design.md, promise 9).
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
@@ -125,6 +128,28 @@ class Settings(BaseSettings):
     # takes forever). In-process, like the rate limits.
     laporan_sign_in_failures: int = Field(default=5, ge=1, le=1000)
     laporan_sign_in_window_seconds: float = Field(default=300.0, gt=0, le=86_400)
+
+    # Digests (app/digests): each OPD told what waits for it, the pemda a weekly
+    # summary. Sent by SMTP when SINKRON_SMTP_HOST is set, and as JSON to the
+    # webhook when SINKRON_WEBHOOK_URL is; the weekly one by this cron (WIB).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_from: str = "Sinkron <sinkron@localhost>"
+    webhook_url: str = ""
+    digest_schedule: str = "0 7 * * 1"
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise ValueError(
+                "harus alamat http:// atau https://, mis. https://wa.pemda.go.id/kirim"
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod

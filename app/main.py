@@ -24,9 +24,11 @@ from app.api import (
     ringkasan,
     runs,
     status,
+    tindak_lanjut,
 )
 from app.config import Settings
 from app.db import make_session_factory
+from app.digests.layanan import Pengantar
 from app.http import deps, errors
 from app.http.deps import Parts, admitted
 from app.http.guard import Guard
@@ -60,7 +62,11 @@ class Service(FastAPI):
 def create_app(settings: Settings, engine: Engine, *, background: bool = False) -> FastAPI:
     """The service. With ``background`` it also runs pending runs and the schedule."""
     session_factory = make_session_factory(engine)
-    work = Background(settings, session_factory) if background else None
+    work = (
+        Background(settings, session_factory, after_runs=Pengantar(settings, session_factory))
+        if background
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -105,7 +111,16 @@ def create_app(settings: Settings, engine: Engine, *, background: bool = False) 
     # Added last, runs first: the guard checks a HEAD as the GET it stands for.
     app.add_middleware(HeadAsGet)
     app.add_middleware(Guard, settings=settings, session_factory=session_factory)
-    for module in (health, status, runs, dead_letters, audit_log, mismatches, ringkasan):
+    for module in (
+        health,
+        status,
+        runs,
+        dead_letters,
+        audit_log,
+        mismatches,
+        ringkasan,
+        tindak_lanjut,
+    ):
         app.include_router(module.router)
     app.include_router(metrics.router)
     web.install(app)

@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from app import clock
+
 # The enums live in app.vocabulary, which imports no ORM, so that `sinkron --help` need
 # not load SQLAlchemy's; `X as X` re-exports them (mypy strict) for `from app.models`.
 from app.vocabulary import DeadLetterStatus as DeadLetterStatus  # noqa: PLC0414
@@ -42,7 +44,8 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The service's now (``app.clock``): a test may move it."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -273,6 +276,16 @@ class Mismatch(Base):
     diputuskan_oleh: Mapped[str | None] = mapped_column(String(100))
     diputuskan_pada: Mapped[datetime | None]
     catatan: Mapped[str | None] = mapped_column(Text)
+    # Follow-up (app.mismatches.tindak_lanjut): a person's first decision since
+    # a run last opened it (None: belum ditanggapi), and when a run last found
+    # it gone (None unless selesai).
+    ditanggapi_pada: Mapped[datetime | None]
+    selesai_pada: Mapped[datetime | None]
+    # The finding this one follows from (one cause, counted once): left out
+    # of counts and rankings while it has one.
+    penyebab_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mismatch.id", ondelete="SET NULL"), index=True
+    )
 
     events: Mapped[list[MismatchEvent]] = relationship(
         back_populates="mismatch",
@@ -341,8 +354,13 @@ class RecordState(Base):
     dalam_lingkup: Mapped[bool]
     # E-Planning holds exactly what E-Program says.
     tepat: Mapped[bool]
-    # A keluaran indicator with a numeric target and a satuan (SAKIP).
+    # Ready for SAKIP: each of the four indicator levels has an indicator with
+    # a name, a numeric target and a satuan (the four columns below).
     siap_sakip: Mapped[bool]
+    siap_capaian_program: Mapped[bool] = mapped_column(default=False)
+    siap_keluaran_kegiatan: Mapped[bool] = mapped_column(default=False)
+    siap_hasil_kegiatan: Mapped[bool] = mapped_column(default=False)
+    siap_keluaran_sub_kegiatan: Mapped[bool] = mapped_column(default=False)
     pagu_eprogram: Mapped[Decimal | None] = mapped_column(Money)
     pagu_eplanning: Mapped[Decimal | None] = mapped_column(Money)
     outcome: Mapped[str] = mapped_column(String(20))
@@ -533,3 +551,53 @@ class UpstreamContact(Base):
     reachable: Mapped[bool]
     checked_at: Mapped[datetime]
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+# -- digests: who is told what waits for an OPD (app/digests) -----------------
+
+
+class OpdKontak(Base):
+    """An address told what waits for an OPD; ``kode_skpd`` is ``pemda`` for the
+    pemda-wide list (the Bappeda head, the Bupati's office)."""
+
+    __tablename__ = "opd_kontak"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kode_skpd: Mapped[str] = mapped_column(String(40))
+    email: Mapped[str] = mapped_column(String(254))
+    dibuat_pada: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("kode_skpd", "email"),)
+
+
+class DigestOutbox(Base):
+    """A digest composed once and sent until it is out: ``kunci`` (kind, whose list,
+    period) is unique, so every replica records it once; a failed send waits
+    until ``coba_setelah`` and is tried again."""
+
+    __tablename__ = "digest_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kunci: Mapped[str] = mapped_column(String(200), unique=True)
+    jenis: Mapped[str] = mapped_column(String(20))
+    tahun_anggaran: Mapped[int]
+    tahap: Mapped[str] = mapped_column(String(20))
+    kode_skpd: Mapped[str] = mapped_column(String(40))
+    penerima: Mapped[list[Any]]
+    subjek: Mapped[str] = mapped_column(String(300))
+    teks: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]]
+    run_id: Mapped[int | None]
+    periode: Mapped[datetime]
+    dibuat_pada: Mapped[datetime] = mapped_column(default=utcnow)
+    terkirim_pada: Mapped[datetime | None]
+    webhook_terkirim_pada: Mapped[datetime | None]
+    percobaan: Mapped[int] = mapped_column(default=0, server_default="0")
+    coba_setelah: Mapped[datetime | None]
+    galat_terakhir: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_digest_outbox_opd", "tahun_anggaran", "tahap", "kode_skpd", "dibuat_pada"),
+        Index("ix_digest_outbox_terkirim", "terkirim_pada", "dibuat_pada"),
+    )

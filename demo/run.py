@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import signal
+import tempfile
 import threading
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
 from typing import Any
 from uuid import uuid4
@@ -14,19 +16,24 @@ import httpx
 import typer
 from pydantic import SecretStr
 
-from app import migrate
+from app import clock, migrate
 from app.access import keys
 from app.access.keys import Role
 from app.cli import run_sync
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
+from app.digests import baca
+from app.digests.alamat import PEMDA
+from app.digests.layanan import Pengantar
 from app.main import create_app
 from app.mismatches.kategori import KATEGORI
+from app.mismatches.tindak_lanjut import StatusTindakLanjut
 from app.models import Trigger
 from app.nomenklatur import store
 from app.report import angka
 from app.repositories import outcomes, ringkasan, runs
 from app.sync.scope import Scope
+from demo import tindak_lanjut
 from mappings.eplanning import format_money
 from mappings.subkegiatan import Mapped, map_sub_kegiatan
 from standins import eplanning, eprogram, nomenklatur
@@ -34,6 +41,7 @@ from standins import seed as before_sync
 from standins.dataset import EProgramDataset
 from standins.generator import generate
 from standins.server import ServerThread
+from standins.surel import KotakSurat
 
 # The demo's scope: the built-in nomenclature sample is of TA 2027, and every
 # example in the README is for this scope (tests/e2e/test_readme.py).
@@ -189,13 +197,23 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
         perangkat_daerah=[u for u in dataset.eplanning_perangkat_daerah() if u["kode"] != renamed],
         nomenklatur_versi=label,
     )
-    with ServerThread(source) as source_server, ServerThread(target) as target_server:
+    mail_folder = Path(tempfile.mkdtemp(prefix="sinkron-surel-"))
+    with (
+        ServerThread(source) as source_server,
+        ServerThread(target) as target_server,
+        KotakSurat(mail_folder) as mailbox,
+    ):
         settings = settings.model_copy(
             update={
                 "eprogram_url": source_server.url,
                 "eprogram_api_key": SecretStr(DEMO_API_KEY),
                 "eplanning_url": target_server.url,
                 "eplanning_token": SecretStr(DEMO_TOKEN),
+                # the digests go to the demo's own mailbox, which writes them to a folder
+                "smtp_host": mailbox.host,
+                "smtp_port": mailbox.port,
+                "smtp_starttls": False,
+                "smtp_from": "Sinkron Demo <sinkron@demo.meranti.go.id>",
             }
         )
         engine = make_engine(settings.database_url)
@@ -221,6 +239,8 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
                 f"({angka(active)} aktif): {verdict} dengan hasil run."
             )
             typer.echo(f"\nTemuan terbuka untuk perencana:\n{_findings(settings, tahun, tahap)}")
+            typer.echo(f"\n{tindak_lanjut.cerita(settings, tahun, tahap)}")
+            digests = _digests(settings, service.url, tahun, tahap, mailbox)
             key = _demo_key(settings, Role.ADMIN)
             planner = _demo_key(settings, Role.PLANNER)
             typer.echo(
@@ -232,8 +252,11 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
                 f"?tahun_anggaran={tahun}&tahap={tahap}   (X-API-Key: {DEMO_API_KEY})\n"
                 f"  E-Planning tiruan {target_server.url}/api/v1/renja-sub-kegiatan"
                 f"?tahun_anggaran={tahun}&tahap={tahap}   (Authorization: Bearer {DEMO_TOKEN})\n"
-                f"  basis data        {settings.database_url}"
+                f"  basis data        {settings.database_url}\n"
+                f"  kotak surat demo  smtp://{mailbox.host}:{mailbox.port}   "
+                f"(surel ditulis ke {mail_folder})"
             )
+            typer.echo(digests)
             if not once:
                 typer.echo("\nTekan Ctrl-C untuk berhenti.")
                 _wait_for_interrupt()
@@ -241,6 +264,47 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
         finally:
             service.stop()
             engine.dispose()
+
+
+# The pemda list gets the summary; the addresses are the demo's own.
+PEMDA_CONTACTS = ("kepala@bappeda.meranti.go.id", "bupati@meranti.go.id")
+
+
+def _digests(settings: Settings, url: str, tahun: int, tahap: str, mailbox: KotakSurat) -> str:
+    """Contacts for one OPD of each follow-up status (the first ranked) and for the
+    pemda, then every digest sent now to the demo's mailbox: what it says and where."""
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = make_session_factory(engine)
+        with session_scope(sessions) as session:
+            figures = baca.tindak_lanjut(
+                session,
+                tahun_anggaran=tahun,
+                tahap=tahap,
+                sekarang=clock.now(),
+                batas_hari=settings.tindak_lanjut_hari,
+            )
+            ranked = sorted(figures.items(), key=lambda kv: kv[1].peringkat or 0)
+            chosen = [
+                next(kode for kode, o in ranked if o.status == status)
+                for status in StatusTindakLanjut
+                if any(o.status == status for _, o in ranked)
+            ]
+            for i, kode in enumerate(chosen, start=1):
+                baca.kontak_set(session, kode, [f"perencanaan.opd{i}@meranti.go.id"])
+            baca.kontak_set(session, PEMDA, list(PEMDA_CONTACTS))
+        pengantar = Pengantar(settings.model_copy(update={"base_url": url}), sessions)
+        made, hasil = pengantar.sekarang([(tahun, tahap)])
+    finally:
+        engine.dispose()
+    mails = mailbox.tunggu(hasil.terkirim)
+    lines = [
+        f"\nRingkasan untuk {len(chosen)} OPD (satu per status) dan pemda "
+        f"(`sinkron opd kontak list`): {hasil.terkirim} dari {made} terkirim ke kotak surat demo:"
+    ]
+    lines += [f"  {path.name}  {mail['To']}: {str(mail['Subject']).strip()}" for path, mail in
+              zip(mailbox.berkas, mails, strict=True)]  # fmt: skip
+    return "\n".join(lines)
 
 
 def _wait_for_interrupt() -> None:

@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.mismatches import riwayat, siklus
+from app.mismatches import riwayat, sebab, siklus
 from app.mismatches.temuan import MismatchRow
 from app.models import Mismatch, utcnow
 
@@ -53,11 +53,15 @@ def record(session: Session, run_id: int, rows: Iterable[MismatchRow]) -> None:
             (row.nilai_eprogram, row.nilai_eplanning),
             run_id=run_id,
         )
+        ditanggapi, selesai = found.ditanggapi_pada, found.selesai_pada
         if change is not None:
             events.append(riwayat.event(found.id, change, at=now, run_id=run_id))
             status = change.ke
+            # Opened again by a run: a new wait for an answer begins.
+            ditanggapi = selesai = None
         changed.append(
             {"b_id": found.id, "b_status": status, "b_run": run_id, "b_at": now}
+            | {"b_ditanggapi": ditanggapi, "b_selesai": selesai}
             | {f"b_{name}": value for name, value in values.items()}
         )
     if new:
@@ -65,6 +69,42 @@ def record(session: Session, run_id: int, rows: Iterable[MismatchRow]) -> None:
     if changed:
         _refresh(session, changed)
     riwayat.keep(session, events)
+    _link_causes(session, latest, existing if not new else _by_identity(session, latest))
+
+
+def _rekaman(row: MismatchRow) -> str:
+    return row.source_id or f"epl:{row.kode_sub_skpd or ''}/{row.kode_sub_kegiatan or ''}"
+
+
+def _link_causes(
+    session: Session,
+    latest: dict[tuple[int, str, str], MismatchRow],
+    stored: dict[tuple[int, str, str], Row[Any]],
+) -> None:
+    """Link what the page found to its cause, as :func:`sebab.penyebab` says
+    (and unlink what no longer follows from anything found now)."""
+    by_scope: dict[tuple[int, str], list[sebab.Calon]] = {}
+    for (tahun, tahap, ident), row in latest.items():
+        found = stored[(tahun, tahap, ident)]
+        by_scope.setdefault((tahun, tahap), []).append(
+            sebab.Calon(found.id, _rekaman(row), row.kategori, row.field)
+        )
+    was = {found.id: found.penyebab_id for found in stored.values()}
+    changed = [
+        {"b_id": mismatch_id, "b_penyebab": cause}
+        for calon in by_scope.values()
+        for mismatch_id, cause in sebab.penyebab(calon).items()
+        if was.get(mismatch_id) != cause
+    ]
+    if changed:
+        table = Mismatch.__table__
+        assert isinstance(table, Table)
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(penyebab_id=bindparam("b_penyebab")),
+            changed,
+        )
 
 
 def _new(
@@ -97,6 +137,8 @@ def _refresh(session: Session, changed: list[dict[str, Any]]) -> None:
             status=bindparam("b_status"),
             last_run_id=bindparam("b_run"),
             last_seen_at=bindparam("b_at"),
+            ditanggapi_pada=bindparam("b_ditanggapi"),
+            selesai_pada=bindparam("b_selesai"),
             **{name: bindparam(f"b_{name}") for name in _VALUES},
         ),
         changed,
@@ -114,6 +156,9 @@ def _by_identity(
         Mismatch.status,
         Mismatch.nilai_eprogram,
         Mismatch.nilai_eplanning,
+        Mismatch.ditanggapi_pada,
+        Mismatch.selesai_pada,
+        Mismatch.penyebab_id,
     )
     for tahun, tahap in {(t, p) for t, p, _ in rows}:
         names = sorted(i for t, p, i in rows if (t, p) == (tahun, tahap))
@@ -201,7 +246,7 @@ def _resolve(
         session.execute(
             update(Mismatch)
             .where(Mismatch.id.in_([i for i, change in settled if change.ke == ke]))
-            .values(status=ke, last_run_id=run_id, last_seen_at=now)
+            .values(status=ke, last_run_id=run_id, last_seen_at=now, selesai_pada=now)
             .execution_options(synchronize_session=False)
         )
     riwayat.keep(

@@ -74,6 +74,7 @@ class Demo:
     eprogram: str
     eplanning: str
     database_url: str
+    smtp: str
 
 
 def _lines(stream: object, into: queue.Queue[str]) -> None:
@@ -120,6 +121,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             eprogram=found(r"E-Program tiruan\s+(http://[^/\s]+)"),
             eplanning=found(r"E-Planning tiruan\s+(http://[^/\s]+)"),
             database_url=database_url,
+            smtp=found(r"kotak surat demo\s+smtp://(\S+)"),
         )
     finally:
         process.send_signal(signal.SIGINT)
@@ -213,6 +215,10 @@ def test_the_readme_sinkron_examples_run_against_the_demo(demo: Demo, tmp_path: 
         "SINKRON_EPROGRAM_API_KEY": DEMO_API_KEY,
         "SINKRON_EPLANNING_URL": demo.eplanning,
         "SINKRON_EPLANNING_TOKEN": DEMO_TOKEN,
+        # `sinkron digest kirim` sends to the demo's own mailbox
+        "SINKRON_SMTP_HOST": demo.smtp.rpartition(":")[0],
+        "SINKRON_SMTP_PORT": demo.smtp.rpartition(":")[2],
+        "SINKRON_SMTP_STARTTLS": "false",
     }
     folder = tmp_path / "berkas"
     folder.mkdir()

@@ -90,6 +90,8 @@ PURE = (
     "app.mismatches.siklus",
     "app.mismatches.kategori",
     "app.mismatches.temuan",
+    "app.mismatches.tindak_lanjut",
+    "app.mismatches.sebab",
     "app.sync.reconcile",
     "app.sync.ledger",
     *sorted(f"mappings.{p.stem}" for p in (ROOT / "mappings").glob("*.py") if p.stem != "__init__"),
@@ -123,6 +125,7 @@ BELOW = {"app.http": ("app.api", "app.web")}
 QUERY_HOMES = (
     "app/repositories/",
     "app/mismatches/",
+    "app/digests/baca.py",
     "app/db.py",
     "app/migrate.py",
     "app/backup.py",
