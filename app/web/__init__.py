@@ -7,10 +7,30 @@ from fastapi import FastAPI
 
 from app.access.ratelimit import RateLimiter
 from app.config import Settings
-from app.web import aset, beranda, dokumentasi, ekspor, errors, keputusan, masuk, pages
+from app.web import (
+    aset,
+    beranda,
+    dokumentasi,
+    ekspor,
+    errors,
+    keputusan,
+    keputusan_massal,
+    masuk,
+    pages,
+)
 
 ROUTERS = tuple(
-    module.router for module in (beranda, aset, dokumentasi, masuk, pages, keputusan, ekspor)
+    module.router
+    for module in (
+        beranda,
+        aset,
+        dokumentasi,
+        masuk,
+        pages,
+        keputusan,
+        keputusan_massal,
+        ekspor,
+    )
 )
 
 

@@ -15,7 +15,7 @@ from app.mismatches.keputusan import Pemutus, TidakAda, decide_one
 from app.mismatches.siklus import ATURAN, DecisionRefused, Keputusan
 from app.web.errors import HalamanGalat, TidakDitemukan
 from app.web.forms import Form
-from app.web.scope import MismatchId
+from app.web.scope import JEJAK_KEPUTUSAN, MismatchId, kembali_dengan
 from app.web.sessions import DbDep, OpdHalamanDep, PenggunaDep, check_csrf, safe_next
 
 router = APIRouter(prefix="/laporan", include_in_schema=False)
@@ -61,4 +61,6 @@ def decide(
             str(exc), status_code=409, judul="Keputusan tidak dapat disimpan"
         ) from None
     back = safe_next(form.kembali) or f"/laporan/mismatch/{mismatch_id}"
-    return RedirectResponse(back, status_code=303)
+    # The page says what was saved, with a way to undo it (app/web/templates).
+    said = kembali_dengan(back, {"diputuskan": str(mismatch_id)}, buang=JEJAK_KEPUTUSAN)
+    return RedirectResponse(said, status_code=303)

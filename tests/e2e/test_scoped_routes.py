@@ -172,7 +172,16 @@ def body_values(walk: Walk, kode_skpd: str | None) -> dict[str, Any]:
 
 
 def form_values(walk: Walk, csrf: str) -> dict[str, str]:
-    return {"csrf": csrf, "catatan": "diperiksa", "alasan": "diterima", "kunci": walk.key}
+    # keputusan and semua: the OPD page's decision on every filtered row (it
+    # asks to confirm first, so the walk changes nothing with it).
+    return {
+        "csrf": csrf,
+        "catatan": "diperiksa",
+        "alasan": "diterima",
+        "kunci": walk.key,
+        "keputusan": Keputusan.BUKA_KEMBALI.value,
+        "semua": "1",
+    }
 
 
 @dataclass(frozen=True)
