@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     lease_ttl_seconds: float = Field(default=120.0, gt=0)
     worker_poll_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
+    # Days a finding may stay untouched (baru, no decision) before its OPD is
+    # "belum menindaklanjuti" (docs/design.md, "Tindak lanjut").
+    tindak_lanjut_hari: int = Field(default=14, ge=1, le=365)
 
     # Abuse limits of the REST API (docs/design.md, promise 9).
     max_body_bytes: int = Field(default=1_048_576, ge=1024)

@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from app import clock
+
 # The enums live in app.vocabulary, which imports no ORM, so that `sinkron --help` need
 # not load SQLAlchemy's; `X as X` re-exports them (mypy strict) for `from app.models`.
 from app.vocabulary import DeadLetterStatus as DeadLetterStatus  # noqa: PLC0414
@@ -42,7 +44,8 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The service's now (``app.clock``): a test may move it."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -273,6 +276,16 @@ class Mismatch(Base):
     diputuskan_oleh: Mapped[str | None] = mapped_column(String(100))
     diputuskan_pada: Mapped[datetime | None]
     catatan: Mapped[str | None] = mapped_column(Text)
+    # Follow-up (app.mismatches.tindak_lanjut): a person's first decision since
+    # a run last opened it (None: belum ditanggapi), and when a run last found
+    # it gone (None unless selesai).
+    ditanggapi_pada: Mapped[datetime | None]
+    selesai_pada: Mapped[datetime | None]
+    # The finding this one follows from (one cause, counted once): left out
+    # of counts and rankings while it has one.
+    penyebab_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mismatch.id", ondelete="SET NULL"), index=True
+    )
 
     events: Mapped[list[MismatchEvent]] = relationship(
         back_populates="mismatch",
@@ -341,8 +354,13 @@ class RecordState(Base):
     dalam_lingkup: Mapped[bool]
     # E-Planning holds exactly what E-Program says.
     tepat: Mapped[bool]
-    # A keluaran indicator with a numeric target and a satuan (SAKIP).
+    # Ready for SAKIP: each of the four indicator levels has an indicator with
+    # a name, a numeric target and a satuan (the four columns below).
     siap_sakip: Mapped[bool]
+    siap_capaian_program: Mapped[bool] = mapped_column(default=False)
+    siap_keluaran_kegiatan: Mapped[bool] = mapped_column(default=False)
+    siap_hasil_kegiatan: Mapped[bool] = mapped_column(default=False)
+    siap_keluaran_sub_kegiatan: Mapped[bool] = mapped_column(default=False)
     pagu_eprogram: Mapped[Decimal | None] = mapped_column(Money)
     pagu_eplanning: Mapped[Decimal | None] = mapped_column(Money)
     outcome: Mapped[str] = mapped_column(String(20))

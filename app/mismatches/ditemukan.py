@@ -53,11 +53,15 @@ def record(session: Session, run_id: int, rows: Iterable[MismatchRow]) -> None:
             (row.nilai_eprogram, row.nilai_eplanning),
             run_id=run_id,
         )
+        ditanggapi, selesai = found.ditanggapi_pada, found.selesai_pada
         if change is not None:
             events.append(riwayat.event(found.id, change, at=now, run_id=run_id))
             status = change.ke
+            # Opened again by a run: a new wait for an answer begins.
+            ditanggapi = selesai = None
         changed.append(
             {"b_id": found.id, "b_status": status, "b_run": run_id, "b_at": now}
+            | {"b_ditanggapi": ditanggapi, "b_selesai": selesai}
             | {f"b_{name}": value for name, value in values.items()}
         )
     if new:
@@ -97,6 +101,8 @@ def _refresh(session: Session, changed: list[dict[str, Any]]) -> None:
             status=bindparam("b_status"),
             last_run_id=bindparam("b_run"),
             last_seen_at=bindparam("b_at"),
+            ditanggapi_pada=bindparam("b_ditanggapi"),
+            selesai_pada=bindparam("b_selesai"),
             **{name: bindparam(f"b_{name}") for name in _VALUES},
         ),
         changed,
@@ -114,6 +120,8 @@ def _by_identity(
         Mismatch.status,
         Mismatch.nilai_eprogram,
         Mismatch.nilai_eplanning,
+        Mismatch.ditanggapi_pada,
+        Mismatch.selesai_pada,
     )
     for tahun, tahap in {(t, p) for t, p, _ in rows}:
         names = sorted(i for t, p, i in rows if (t, p) == (tahun, tahap))
@@ -201,7 +209,7 @@ def _resolve(
         session.execute(
             update(Mismatch)
             .where(Mismatch.id.in_([i for i, change in settled if change.ke == ke]))
-            .values(status=ke, last_run_id=run_id, last_seen_at=now)
+            .values(status=ke, last_run_id=run_id, last_seen_at=now, selesai_pada=now)
             .execution_options(synchronize_session=False)
         )
     riwayat.keep(

@@ -56,5 +56,8 @@ def move(
         mismatch.status = change.ke
         mismatch.diputuskan_oleh, mismatch.diputuskan_pada = oleh, at
         mismatch.catatan = change.catatan
+        # The first answer since a run last opened it (app.mismatches.tindak_lanjut).
+        if mismatch.ditanggapi_pada is None:
+            mismatch.ditanggapi_pada = at
     keep(session, [event(m.id, change, at=at, oleh=oleh) for m, change in changes])
     session.flush()
