@@ -122,6 +122,8 @@ POLICY: Final[dict[tuple[str, str], Rule]] = {
     ("GET", "/laporan/mismatch/{mismatch_id}"): SESSION_KEY_OPDS,
     ("POST", "/laporan/mismatch/{mismatch_id}/{keputusan}"): SESSION_KEY_OPDS,
     ("POST", "/laporan/opd/{kode_skpd}/keputusan"): SESSION_KEY_OPDS,
+    ("GET", "/laporan/kategori/{kategori}"): SESSION_KEY_OPDS,
+    ("GET", "/laporan/cetak"): SESSION_KEY_OPDS,
 }
 
 _CONVERTER = re.compile(r"{(\w+):\w+}")

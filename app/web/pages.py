@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from app.api.inputs import BlankIsNone, Id
+from app import clock
+from app.api.inputs import BlankIsNone, Id, TextRule
 from app.mismatches import daftar
+from app.mismatches.daftar import MismatchFilter
 from app.mismatches.siklus import Keputusan
+from app.mismatches.tindak_lanjut import LABEL as LABEL_STATUS
+from app.mismatches.tindak_lanjut import TindakLanjut, umur_hari
+from app.mismatches.tindak_lanjut_baca import baca_tindak_lanjut
+from app.mismatches.tren_mingguan import belum_ditanggapi_per_minggu
 from app.models import Mismatch
 from app.repositories import ringkasan
 from app.repositories.ringkasan import OpdFigures, PaguRollup
+from app.vocabulary import Kategori
+from app.web import tindak_lanjut as tl_halaman
 from app.web.errors import TidakDitemukan
 from app.web.grafik import garis
 from app.web.render import page
@@ -25,12 +35,14 @@ from app.web.scope import (
     CakupanDep,
     DaftarId,
     MismatchId,
+    Saringan,
     TabelDep,
     TabelOpd,
     Teks,
     url,
 )
 from app.web.sessions import DbDep, OpdHalamanDep
+from app.web.tindak_lanjut import Tanggal
 
 router = APIRouter(prefix="/laporan", include_in_schema=False)
 
@@ -45,40 +57,85 @@ IdUrung = Annotated[DaftarId | None, BlankIsNone, Query()]
 
 @router.get("", response_class=HTMLResponse)
 def overview(
-    request: Request, session: DbDep, lingkup: OpdHalamanDep, where: CakupanDep
+    request: Request,
+    *,
+    session: DbDep,
+    lingkup: OpdHalamanDep,
+    where: CakupanDep,
+    urut: Teks = None,
+    sejak: Tanggal = None,
 ) -> HTMLResponse:
     opd = lingkup.opd
-    rows = ringkasan.per_opd(
-        session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd
-    )
-    series = ringkasan.trend(
-        session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd
-    )
-    # Under None the trend holds the pemda's series; problems filed under no
-    # OPD have no snapshots, hence no line of their own.
-    trends = {
-        row.kode_skpd: garis([s.mismatch_terbuka for s in series.get(row.kode_skpd, [])])
-        if row.kode_skpd is not None
-        else None
-        for row in rows
+    urutan = tl_halaman.urut_dibaca(urut)
+    sekarang = clock.now()
+    tindak = _tindak_lanjut(request, session, where=where, opd=opd, sejak=sejak, sekarang=sekarang)
+    mulai = tindak.sejak
+    figures = {
+        f.kode_skpd: f
+        for f in ringkasan.per_opd(
+            session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd
+        )
     }
-    pemda = ringkasan.total(rows)
+    mingguan = belum_ditanggapi_per_minggu(
+        session,
+        tahun_anggaran=where.tahun_anggaran,
+        tahap=where.tahap,
+        sekarang=sekarang,
+        kode_skpd=opd,
+    )
+    pemda = ringkasan.total(list(figures.values()))
+    asked = {**where.query(), **({"sejak": sejak} if sejak else {})}
     return page(
         request,
         "ringkasan.html",
         cakupan=where,
-        rows=rows,
+        tindak=tindak,
+        rows=tl_halaman.urutkan(tindak.opd, urutan),
+        figures=figures,
         pemda=pemda,
-        trends=trends,
-        tren_pemda=garis([s.mismatch_terbuka for s in series.get(None, [])])
-        if opd is None
-        else None,
+        kolom=tl_halaman.KOLOM,
+        urut=urutan,
+        urut_url=lambda key: url("/laporan", asked, {"urut": tl_halaman.urut_berikut(urutan, key)}),
+        sejak=mulai,
+        sejak_diminta=sejak or "",
+        trends={kode: garis(values) for kode, values in mingguan.items()},
+        tren_pemda=garis([sum(week) for week in zip(*mingguan.values(), strict=True)]),
+        tanpa_opd_url=url(f"/laporan/opd/{TANPA_OPD}", where.query()) if opd is None else None,
+        kesegaran=tindak.sinkron_terakhir,
+        kategori_pemda=sorted(pemda.mismatch.items(), key=lambda kv: (-kv[1], kv[0])),
+        kategori_url=lambda code: url(f"/laporan/kategori/{code}", where.query()),
         opd_url=lambda kode: url(f"/laporan/opd/{kode or TANPA_OPD}", where.query()),
+        cetak_url=url("/laporan/cetak", asked),
         kategori_terbanyak=_top_kategori,
+        label_status=LABEL_STATUS,
     )
 
 
-def _top_kategori(figures: OpdFigures, n: int = 3) -> list[tuple[str, int]]:
+def _tindak_lanjut(
+    request: Request,
+    session: DbDep,
+    *,
+    where: Cakupan,
+    opd: frozenset[str] | None,
+    sejak: str | None,
+    sekarang: datetime,
+) -> TindakLanjut:
+    """The follow-up of the page's scope since the asked date (default: 30 days)."""
+    return baca_tindak_lanjut(
+        session,
+        tahun_anggaran=where.tahun_anggaran,
+        tahap=where.tahap,
+        sejak=tl_halaman.sejak(sejak, sekarang),
+        sekarang=sekarang,
+        batas_hari=request.app.state.settings.tindak_lanjut_hari,
+        kode_skpd=opd,
+        batas_basi=tl_halaman.batas_basi(request, sekarang),
+    )
+
+
+def _top_kategori(figures: OpdFigures | None, n: int = 3) -> list[tuple[str, int]]:
+    if figures is None:
+        return []
     return sorted(figures.mismatch.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
@@ -137,6 +194,13 @@ def opd_page(
         ekspor={ext: url(f"{path}/ekspor.{ext}", tabel.query()) for ext in ("xlsx", "csv")},
         rollups={level: _rollup(session, where, kode_skpd, level) for level in ROLLUP_LEVELS},
         baru_diputuskan=baru_diputuskan,
+        kesegaran=tl_halaman.kesegaran(
+            request,
+            session,
+            tahun_anggaran=where.tahun_anggaran,
+            tahap=where.tahap,
+            opd=None if kode_skpd == TANPA_OPD else frozenset({kode_skpd}),
+        ),
         massal=Massal.of(massal, keputusan, urung),
         batas_massal=BATAS_MASSAL,
     )
@@ -234,4 +298,139 @@ def mismatch_page(
         m=found,
         opd_url=url(f"/laporan/opd/{found.kode_skpd or TANPA_OPD}", asked),
         here=request.url.path,
+        kesegaran=tl_halaman.kesegaran(
+            request,
+            session,
+            tahun_anggaran=found.tahun_anggaran,
+            tahap=found.tahap,
+            opd=None if found.kode_skpd is None else frozenset({found.kode_skpd}),
+        ),
+    )
+
+
+KodeKategori = Annotated[str, TextRule(40), Path()]
+
+
+@dataclass(frozen=True)
+class KelompokCetak:
+    """One OPD's open findings for the print, by category (in stream order)."""
+
+    kode_skpd: str | None
+    kategori: list[tuple[str, list[Mismatch]]]
+
+    @property
+    def jumlah(self) -> int:
+        return sum(len(rows) for _, rows in self.kategori)
+
+
+def _per_opd_per_kategori(found: Iterable[Mismatch]) -> list[KelompokCetak]:
+    groups: list[KelompokCetak] = []
+    for m in found:
+        if not groups or groups[-1].kode_skpd != m.kode_skpd:
+            groups.append(KelompokCetak(m.kode_skpd, []))
+        kategori = groups[-1].kategori
+        if not kategori or kategori[-1][0] != m.kategori:
+            kategori.append((m.kategori, []))
+        kategori[-1][1].append(m)
+    return groups
+
+
+@router.get("/kategori/{kategori}", response_class=HTMLResponse)
+def kategori_page(
+    request: Request,
+    *,
+    kategori: KodeKategori,
+    session: DbDep,
+    lingkup: OpdHalamanDep,
+    where: CakupanDep,
+    halaman: Nomor = None,
+    urut: Teks = None,
+) -> HTMLResponse:
+    """One category across every OPD the reader may see: the OPDs by count,
+    then the findings, numbered pages."""
+    if Kategori.of(kategori) is None:
+        raise TidakDitemukan(f"kategori '{kategori}' tidak dikenal")
+    saringan = Saringan.read(kategori, "terbuka", None, urut)
+    f = MismatchFilter(
+        tahun_anggaran=where.tahun_anggaran,
+        tahap=where.tahap,
+        kategori=kategori,
+        status="terbuka",
+        opd=lingkup.opd,
+    )
+    jumlah = daftar.count(session, f)
+    halaman_ke = min(halaman or 1, max(1, -(-jumlah // PAGE_SIZE)))
+    rows = daftar.numbered_page(
+        session, f, urut=saringan.urut, offset=(halaman_ke - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    figures = ringkasan.per_opd(
+        session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=lingkup.opd
+    )
+    per_opd = sorted(
+        ((r, r.mismatch.get(kategori, 0)) for r in figures if r.mismatch.get(kategori)),
+        key=lambda rn: (-rn[1], rn[0].kode_skpd or ""),
+    )
+    path = f"/laporan/kategori/{kategori}"
+    query = {**where.query(), **({"urut": saringan.urut} if saringan.urut != "id" else {})}
+    return page(
+        request,
+        "kategori.html",
+        cakupan=where,
+        kategori=kategori,
+        per_opd=per_opd,
+        rows=rows,
+        jumlah=jumlah,
+        saringan=saringan,
+        halaman=Halaman.of(halaman_ke, jumlah, PAGE_SIZE),
+        halaman_url=lambda n: url(path, query, {"halaman": str(n)} if n > 1 else {}),
+        urut_url=lambda key: url(path, where.query(), {"urut": _flip(saringan.urut, key)}),
+        opd_url=lambda kode: url(
+            f"/laporan/opd/{kode or TANPA_OPD}", where.query(), {"kategori": kategori}
+        ),
+        ringkasan_url=url("/laporan", where.query()),
+        kesegaran=tl_halaman.kesegaran(
+            request,
+            session,
+            tahun_anggaran=where.tahun_anggaran,
+            tahap=where.tahap,
+            opd=lingkup.opd,
+        ),
+    )
+
+
+@router.get("/cetak", response_class=HTMLResponse)
+def cetak_rapat(
+    request: Request,
+    *,
+    session: DbDep,
+    lingkup: OpdHalamanDep,
+    where: CakupanDep,
+    sejak: Tanggal = None,
+) -> HTMLResponse:
+    """ "Cetak untuk rapat": the follow-up of every OPD (the pemda's totals once,
+    at the end), then per OPD every open finding, grouped by category, each
+    OPD's name in the header its table repeats on every printed page."""
+    sekarang = clock.now()
+    tindak = _tindak_lanjut(
+        request, session, where=where, opd=lingkup.opd, sejak=sejak, sekarang=sekarang
+    )
+    semua = MismatchFilter(
+        tahun_anggaran=where.tahun_anggaran,
+        tahap=where.tahap,
+        status="terbuka",
+        opd=lingkup.opd,
+    )
+    nama = {o.kode_skpd: o.nama_skpd for o in tindak.opd}
+    return page(
+        request,
+        "cetak.html",
+        cakupan=where,
+        tindak=tindak,
+        label_status=LABEL_STATUS,
+        per_opd=_per_opd_per_kategori(daftar.stream(session, semua)),
+        nama_opd=nama,
+        umur=lambda m: umur_hari(m.first_seen_at, sekarang),
+        kesegaran=tindak.sinkron_terakhir,
+        sejak=tindak.sejak,
+        kembali=url("/laporan", where.query()),
     )
