@@ -57,9 +57,9 @@ def decide(
             f"ketidaksesuaian #{mismatch_id} tidak ada dalam laporan Anda"
         ) from None
     except DecisionRefused as exc:
-        raise HalamanGalat(
-            str(exc), status_code=409, judul="Keputusan tidak dapat disimpan"
-        ) from None
+        # The life cycle names a finding "mismatch N"; the pages say it in Bahasa Indonesia.
+        pesan = str(exc).replace(f"mismatch {mismatch_id} ", f"ketidaksesuaian #{mismatch_id} ")
+        raise HalamanGalat(pesan, status_code=409, judul="Keputusan tidak dapat disimpan") from None
     back = safe_next(form.kembali) or f"/laporan/mismatch/{mismatch_id}"
     # The page says what was saved, with a way to undo it (app/web/templates).
     said = kembali_dengan(back, {"diputuskan": str(mismatch_id)}, buang=JEJAK_KEPUTUSAN)

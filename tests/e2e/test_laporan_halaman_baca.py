@@ -215,3 +215,13 @@ def _count(site: Site, status: str) -> int:
             )
             or 0
         )
+
+
+def test_a_refused_decision_is_said_in_bahasa_indonesia(site: Site) -> None:
+    site.sign_in("planner")
+    pagu = site.mismatch("pagu_berbeda")
+    assert site.decide(pagu.id, "akui").status_code == 303
+    again = site.decide(pagu.id, "akui")
+    assert again.status_code == 409
+    assert f"ketidaksesuaian #{pagu.id} berstatus &#39;diakui&#39;" in again.text
+    assert "mismatch" not in re.sub(r"<[^>]+>", " ", again.text).replace("/mismatch/", "")

@@ -143,6 +143,7 @@ def path_values(walk: Walk, name: str) -> list[str] | None:
         "berkas": ["docs.css"],
         # Each decision in turn on the same mismatch: akui, kecualikan, buka kembali.
         "keputusan": [k.value for k in Keputusan],
+        "kategori": ["pagu_berbeda", "skpd_tidak_dikenal"],
     }
     return known.get(name)
 

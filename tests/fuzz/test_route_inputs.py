@@ -225,6 +225,7 @@ def caller(fuzzed: Fuzzed) -> Iterator[Caller]:
         "tahun_anggaran": TAHUN,
         "tahap": TAHAP,
         "keputusan": "akui",
+        "kategori": "pagu_berbeda",
         "alasan": "sudah sesuai dengan DPA",
         "nama": "laporan.css",
         "berkas": "docs.css",
