@@ -39,6 +39,7 @@ from app.web.scope import (
     TabelDep,
     TabelOpd,
     Teks,
+    opd_scope,
     url,
 )
 from app.web.sessions import DbDep, OpdHalamanDep
@@ -192,6 +193,9 @@ def opd_page(
         ringkasan_url=url("/laporan", where.query()),
         reset_url=url(path, where.query()),
         ekspor={ext: url(f"{path}/ekspor.{ext}", tabel.query()) for ext in ("xlsx", "csv")},
+        cetak_url=url("/laporan/cetak", where.query(), {"kode_skpd": kode_skpd})
+        if kode_skpd != TANPA_OPD
+        else None,
         rollups={level: _rollup(session, where, kode_skpd, level) for level in ROLLUP_LEVELS},
         baru_diputuskan=baru_diputuskan,
         kesegaran=tl_halaman.kesegaran(
@@ -309,6 +313,7 @@ def mismatch_page(
 
 
 KodeKategori = Annotated[str, TextRule(40), Path()]
+KodeOpd = Annotated[Annotated[str, TextRule(100)] | None, BlankIsNone, Query()]
 
 
 @dataclass(frozen=True)
@@ -406,19 +411,23 @@ def cetak_rapat(
     lingkup: OpdHalamanDep,
     where: CakupanDep,
     sejak: Tanggal = None,
+    kode_skpd: KodeOpd = None,
 ) -> HTMLResponse:
     """ "Cetak untuk rapat": the follow-up of every OPD (the pemda's totals once,
     at the end), then per OPD every open finding, grouped by category, each
-    OPD's name in the header its table repeats on every printed page."""
+    OPD's name in the header its table repeats on every printed page. With
+    ``kode_skpd``: one OPD's."""
+    opd = lingkup.opd
+    if kode_skpd is not None:
+        opd_scope(lingkup, kode_skpd)
+        opd = frozenset({kode_skpd})
     sekarang = clock.now()
-    tindak = _tindak_lanjut(
-        request, session, where=where, opd=lingkup.opd, sejak=sejak, sekarang=sekarang
-    )
+    tindak = _tindak_lanjut(request, session, where=where, opd=opd, sejak=sejak, sekarang=sekarang)
     semua = MismatchFilter(
         tahun_anggaran=where.tahun_anggaran,
         tahap=where.tahap,
         status="terbuka",
-        opd=lingkup.opd,
+        opd=opd,
     )
     nama = {o.kode_skpd: o.nama_skpd for o in tindak.opd}
     return page(

@@ -126,6 +126,16 @@ def test_the_meeting_print_holds_every_open_finding_grouped_by_opd_and_category(
     site.sign_in("pu")
     own = site.client.get("/laporan/cetak", params=SCOPE).text
     assert len(re.findall(r'<tr class="temuan"', own)) == 5 and NAMA[DINKES] not in own
+    other = site.client.get("/laporan/cetak", params={**SCOPE, "kode_skpd": DINKES})
+    assert other.status_code == 404
+    # From an OPD's page: every open finding of that OPD, not the 50 on screen.
+    site.client.cookies.clear()
+    site.sign_in()
+    opd_page = site.client.get(f"/laporan/opd/{DINKES}", params=SCOPE).text
+    link = re.search(r'<a href="([^"]+)" class="tombol">Cetak semua yang terbuka</a>', opd_page)
+    assert link
+    one = site.client.get(link.group(1).replace("&amp;", "&")).text
+    assert len(re.findall(r'<tr class="temuan"', one)) == 122 and NAMA[PU] not in one
 
 
 def test_every_page_says_when_the_data_last_synced_and_warns_when_stale(site: Site) -> None:
