@@ -291,6 +291,7 @@ def laporan(
     settings = settings_or_exit()
     with _session() as session:
         _require_data(session, f)
+        _say_freshness(session, f, schedule=settings.schedule)
         if xlsx is not None:
             written = export.write_xlsx(
                 session,
@@ -322,6 +323,29 @@ def _can_write(target: Path) -> None:
         raise fail(f"{target} tidak dapat ditulis: direktori {folder} tidak ada")
     if not os.access(folder, os.W_OK):
         raise fail(f"{target} tidak dapat ditulis: direktori {folder} tidak boleh ditulisi")
+
+
+def _say_freshness(session: Session, f: MismatchFilter, *, schedule: str) -> None:
+    """When the scope last synced (WIB), and a warning when that may be stale."""
+    from app import clock
+    from app.mismatches.tindak_lanjut import batas_basi
+    from app.mismatches.tindak_lanjut_baca import sinkron_terakhir
+    from app.report import sinkron_terakhir_teks
+
+    assert f.tahun_anggaran is not None and f.tahap is not None
+    now = clock.now()
+    fresh = sinkron_terakhir(
+        session,
+        tahun_anggaran=f.tahun_anggaran,
+        tahap=f.tahap,
+        opd=f.opd,
+        sekarang=now,
+        batas=batas_basi(schedule, now),
+    )
+    line, warning = sinkron_terakhir_teks(fresh.berhasil_pada, fresh.gagal_terakhir, fresh.alasan)
+    typer.echo(line)
+    if warning:
+        typer.echo(warning, err=True)
 
 
 def _require_data(session: Session, f: MismatchFilter) -> None:

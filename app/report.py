@@ -154,3 +154,15 @@ def peringatan_run(run: FinishedRun) -> str | None:
             "run berikutnya mengirimnya ulang, atau kirim ulang lewat /api/v1/dead-letters/retry"
         )
     return None
+
+
+def sinkron_terakhir_teks(
+    berhasil_pada: datetime | None, gagal_terakhir: datetime | None, alasan: str | None
+) -> tuple[str, str | None]:
+    """When the figures were last synced, as a line, and the warning when they
+    may be stale (``alasan``, app.mismatches.tindak_lanjut.kesegaran)."""
+    line = f"Sinkron berhasil terakhir: {waktu_wib(berhasil_pada)}"
+    if gagal_terakhir is not None and (berhasil_pada is None or gagal_terakhir > berhasil_pada):
+        line += f"; gagal terakhir: {waktu_wib(gagal_terakhir)}"
+    warning = f"PERINGATAN: data mungkin tidak terkini: {alasan}" if alasan else None
+    return line, warning

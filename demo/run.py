@@ -27,6 +27,7 @@ from app.nomenklatur import store
 from app.report import angka
 from app.repositories import outcomes, ringkasan, runs
 from app.sync.scope import Scope
+from demo import tindak_lanjut
 from mappings.eplanning import format_money
 from mappings.subkegiatan import Mapped, map_sub_kegiatan
 from standins import eplanning, eprogram, nomenklatur
@@ -221,6 +222,7 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
                 f"({angka(active)} aktif): {verdict} dengan hasil run."
             )
             typer.echo(f"\nTemuan terbuka untuk perencana:\n{_findings(settings, tahun, tahap)}")
+            typer.echo(f"\n{tindak_lanjut.cerita(settings, tahun, tahap)}")
             key = _demo_key(settings, Role.ADMIN)
             planner = _demo_key(settings, Role.PLANNER)
             typer.echo(

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mappings.eplanning import RenjaSubKegiatan
+from mappings.eplanning import JenisIndikator, RenjaSubKegiatan
 from mappings.normalise import clean_name, clean_text
 from mappings.vocabulary import Kategori
 
@@ -111,12 +111,29 @@ def keluaran(record: RenjaSubKegiatan) -> list[str]:
     return [i.satuan for i in record.indikator if i.jenis == KELUARAN]
 
 
-def siap_sakip(record: RenjaSubKegiatan) -> bool:
-    """A keluaran indicator with a numeric target and a satuan: what SAKIP reads."""
-    return any(
-        i.jenis == KELUARAN and i.target is not None and clean_text(i.satuan)
+# The four indicator levels E-Planning holds, each of which SAKIP reads.
+TINGKAT_SAKIP: tuple[JenisIndikator, ...] = (
+    "capaian_program",
+    "keluaran_kegiatan",
+    "hasil_kegiatan",
+    "keluaran_sub_kegiatan",
+)
+
+
+def siap_per_tingkat(record: RenjaSubKegiatan) -> dict[JenisIndikator, bool]:
+    """Per level: at least one indicator with a name (tolok ukur), a numeric
+    target and a satuan."""
+    ready = {
+        i.jenis
         for i in record.indikator
-    )
+        if clean_text(i.tolok_ukur) and i.target is not None and clean_text(i.satuan)
+    }
+    return {tingkat: tingkat in ready for tingkat in TINGKAT_SAKIP}
+
+
+def siap_sakip(record: RenjaSubKegiatan) -> bool:
+    """Ready for SAKIP: every one of the four levels is (:func:`siap_per_tingkat`)."""
+    return all(siap_per_tingkat(record).values())
 
 
 def check(record: RenjaSubKegiatan, nomenklatur: Nomenklatur | None) -> list[Temuan]:

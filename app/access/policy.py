@@ -109,6 +109,8 @@ POLICY: Final[dict[tuple[str, str], Rule]] = {
     ("POST", "/api/v1/mismatches/keputusan"): PLANNER_KEY_OPDS,
     ("GET", "/api/v1/ringkasan"): PLANNER_KEY_OPDS,
     ("GET", "/api/v1/ringkasan/{kode_skpd}/pagu"): PLANNER_KEY_OPDS,
+    # Follow-up per OPD: a scoped key sees its OPDs ranked among themselves.
+    ("GET", "/api/v1/tindak-lanjut"): PLANNER_KEY_OPDS,
     # The sign-in form and its stylesheet come before any session; the form
     # checks the key typed into it (and sends a scoped key to its own OPD's page).
     ("GET", "/laporan/masuk"): OPEN,

@@ -23,6 +23,7 @@ from app.api import (
     ringkasan,
     runs,
     status,
+    tindak_lanjut,
 )
 from app.api.deps import admitted
 from app.api.guard import Guard
@@ -95,7 +96,16 @@ def create_app(settings: Settings, engine: Engine, *, background: bool = False) 
     # Added last, runs first: the guard checks a HEAD as the GET it stands for.
     app.add_middleware(HeadAsGet)
     app.add_middleware(Guard, settings=settings, session_factory=session_factory)
-    for module in (health, status, runs, dead_letters, audit_log, mismatches, ringkasan):
+    for module in (
+        health,
+        status,
+        runs,
+        dead_letters,
+        audit_log,
+        mismatches,
+        ringkasan,
+        tindak_lanjut,
+    ):
         app.include_router(module.router)
     app.include_router(metrics.router)
     web.install(app)

@@ -12,10 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.inputs import Id, Note, Reason, TahunAnggaran, TextRule
 from app.mismatches.kategori import info as kategori_info
 from app.mismatches.siklus import Keputusan
+from app.mismatches.tindak_lanjut import ATURAN_KESIAPAN, SinkronTerakhir
 from app.models import Mismatch, MismatchEvent
 from app.repositories.ringkasan import OpdFigures
 from app.sync.scope import KODE_SKPD
 from app.vocabulary import Kategori, StatusFilter, Tahap
+from mappings.nomenklatur import TINGKAT_SAKIP
 
 KodeSkpd = Annotated[str, TextRule(40, KODE_SKPD)]
 Catatan = Note
@@ -52,6 +54,12 @@ class MismatchOut(BaseModel):
     first_run_id: int | None
     last_run_id: int | None
     keputusan_terakhir: KeputusanOut | None
+    ditanggapi_pada: datetime | None = Field(
+        description="Keputusan pertama sejak terakhir dibuka; null: belum ditanggapi."
+    )
+    penyebab_id: int | None = Field(
+        description="Akibat dari mismatch ini: tidak dihitung tersendiri (satu sebab, sekali)."
+    )
 
     @classmethod
     def of(cls, m: Mismatch) -> MismatchOut:
@@ -83,6 +91,8 @@ class MismatchOut(BaseModel):
             first_run_id=m.first_run_id,
             last_run_id=m.last_run_id,
             keputusan_terakhir=decided,
+            ditanggapi_pada=m.ditanggapi_pada,
+            penyebab_id=m.penyebab_id,
         )
 
 
@@ -209,9 +219,15 @@ class OpdRingkasanOut(BaseModel):
     nama_skpd: str | None
     jumlah: int = Field(description="Sub kegiatan dalam lingkup (aktif, bukan salinan).")
     tepat: int = Field(description="Tiba di E-Planning persis sama.")
-    siap_sakip: int
+    siap_sakip: int = Field(description="Siap di keempat tingkat indikator.")
     kesiapan_sakip: float | None = Field(description="Bagian yang siap SAKIP, 0..1.")
-    mismatch_terbuka: int
+    siap_per_tingkat: dict[str, int] = Field(
+        description="Sub kegiatan yang siap per tingkat indikator."
+    )
+    kesiapan_per_tingkat: dict[str, float | None] = Field(
+        description="Bagian yang siap per tingkat indikator, 0..1."
+    )
+    mismatch_terbuka: int = Field(description="Tanpa temuan yang akibat dari temuan lain.")
     mismatch_per_kategori: dict[str, int]
     pagu_eprogram: Decimal
     pagu_eplanning: Decimal
@@ -227,6 +243,8 @@ class OpdRingkasanOut(BaseModel):
             tepat=f.tepat,
             siap_sakip=f.siap_sakip,
             kesiapan_sakip=f.kesiapan,
+            siap_per_tingkat={t: f.siap_tingkat.get(t, 0) for t in TINGKAT_SAKIP},
+            kesiapan_per_tingkat=f.kesiapan_tingkat(),
             mismatch_terbuka=f.mismatch_terbuka,
             mismatch_per_kategori={k.value: f.mismatch.get(k, 0) for k in Kategori}
             | {k: n for k, n in f.mismatch.items() if Kategori.of(k) is None},
@@ -237,9 +255,30 @@ class OpdRingkasanOut(BaseModel):
         )
 
 
+class SinkronTerakhirOut(BaseModel):
+    """When the figures were last brought up to date."""
+
+    berhasil_pada: datetime | None = Field(description="Sinkronisasi berhasil terakhir.")
+    gagal_terakhir: datetime | None = Field(description="Sinkronisasi gagal terakhir.")
+    basi: bool = Field(description="Run terakhir gagal, atau yang berhasil terlalu lama.")
+    peringatan: str | None = Field(description="Mengapa angka ini mungkin tidak terkini.")
+
+    @classmethod
+    def of(cls, s: SinkronTerakhir) -> SinkronTerakhirOut:
+        return cls(
+            berhasil_pada=s.berhasil_pada,
+            gagal_terakhir=s.gagal_terakhir,
+            basi=s.basi,
+            peringatan=s.alasan,
+        )
+
+
 class RingkasanOut(BaseModel):
     tahun_anggaran: int
     tahap: str
+    ada_data: bool = Field(description="false: belum ada data untuk tahun/tahap ini.")
+    sinkron_terakhir: SinkronTerakhirOut
+    aturan_kesiapan: str = Field(default=ATURAN_KESIAPAN)
     total: OpdRingkasanOut
     opd: list[OpdRingkasanOut] = Field(description="Diurutkan dari mismatch terbuka terbanyak.")
 

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from app import vocabulary
-from app.api.deps import OpdScopeDep, SessionDep
+from app import clock, vocabulary
+from app.api.deps import OpdScopeDep, SessionDep, SettingsDep
 from app.api.errors import NotFound
 from app.api.inputs import TahunAnggaran
 from app.api.mismatch_schemas import (
@@ -17,8 +17,11 @@ from app.api.mismatch_schemas import (
     PaguOut,
     PaguRollupOut,
     RingkasanOut,
+    SinkronTerakhirOut,
     TrenOut,
 )
+from app.mismatches.tindak_lanjut import batas_basi
+from app.mismatches.tindak_lanjut_baca import sinkron_terakhir
 from app.models import OpdSnapshot
 from app.repositories import ringkasan
 
@@ -48,13 +51,29 @@ def _tren(points: list[OpdSnapshot]) -> list[TrenOut]:
 
 @router.get("", response_model=RingkasanOut, summary="Ringkasan per OPD dan seluruh pemda")
 def get_ringkasan(
-    session: SessionDep, scope: OpdScopeDep, tahun_anggaran: Tahun, tahap: Tahap
+    session: SessionDep,
+    scope: OpdScopeDep,
+    settings: SettingsDep,
+    tahun_anggaran: Tahun,
+    tahap: Tahap,
 ) -> RingkasanOut:
     rows = ringkasan.per_opd(session, tahun_anggaran=tahun_anggaran, tahap=tahap, opd=scope.opd)
     series = ringkasan.trend(session, tahun_anggaran=tahun_anggaran, tahap=tahap, opd=scope.opd)
+    sekarang = clock.now()
     return RingkasanOut(
         tahun_anggaran=tahun_anggaran,
         tahap=tahap,
+        ada_data=bool(rows),
+        sinkron_terakhir=SinkronTerakhirOut.of(
+            sinkron_terakhir(
+                session,
+                tahun_anggaran=tahun_anggaran,
+                tahap=tahap,
+                opd=scope.opd,
+                sekarang=sekarang,
+                batas=batas_basi(settings.schedule, sekarang),
+            )
+        ),
         total=OpdRingkasanOut.of(ringkasan.total(rows), _tren(series.get(None, []))),
         # Under None the trend holds the pemda's figures: an OPD without a code
         # (records whose OPD could not be read) has no trend of its own.

@@ -190,11 +190,14 @@ def kategori_stats(
 def open_per_opd(
     session: Session, *, tahun_anggaran: int, tahap: str, opd: frozenset[str] | None = None
 ) -> list[tuple[str | None, str, int]]:
-    """The summary's input: (kode_skpd, kategori, open mismatches) of a tahun/tahap."""
+    """The summary's input: (kode_skpd, kategori, open mismatches) of a tahun/tahap,
+    each cause counted once (a finding that follows from another is left out,
+    app.mismatches.sebab)."""
     conditions = [
         Mismatch.tahun_anggaran == tahun_anggaran,
         Mismatch.tahap == tahap,
         Mismatch.status.in_(OPEN_MISMATCH),
+        Mismatch.penyebab_id.is_(None),
     ]
     if opd is not None:
         conditions.append(Mismatch.kode_skpd.in_(sorted(opd)))

@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.mismatches import riwayat, siklus
+from app.mismatches import riwayat, sebab, siklus
 from app.mismatches.temuan import MismatchRow
 from app.models import Mismatch, utcnow
 
@@ -69,6 +69,42 @@ def record(session: Session, run_id: int, rows: Iterable[MismatchRow]) -> None:
     if changed:
         _refresh(session, changed)
     riwayat.keep(session, events)
+    _link_causes(session, latest, existing if not new else _by_identity(session, latest))
+
+
+def _rekaman(row: MismatchRow) -> str:
+    return row.source_id or f"epl:{row.kode_sub_skpd or ''}/{row.kode_sub_kegiatan or ''}"
+
+
+def _link_causes(
+    session: Session,
+    latest: dict[tuple[int, str, str], MismatchRow],
+    stored: dict[tuple[int, str, str], Row[Any]],
+) -> None:
+    """Link what the page found to its cause, as :func:`sebab.penyebab` says
+    (and unlink what no longer follows from anything found now)."""
+    by_scope: dict[tuple[int, str], list[sebab.Calon]] = {}
+    for (tahun, tahap, ident), row in latest.items():
+        found = stored[(tahun, tahap, ident)]
+        by_scope.setdefault((tahun, tahap), []).append(
+            sebab.Calon(found.id, _rekaman(row), row.kategori, row.field)
+        )
+    was = {found.id: found.penyebab_id for found in stored.values()}
+    changed = [
+        {"b_id": mismatch_id, "b_penyebab": cause}
+        for calon in by_scope.values()
+        for mismatch_id, cause in sebab.penyebab(calon).items()
+        if was.get(mismatch_id) != cause
+    ]
+    if changed:
+        table = Mismatch.__table__
+        assert isinstance(table, Table)
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(penyebab_id=bindparam("b_penyebab")),
+            changed,
+        )
 
 
 def _new(
@@ -122,6 +158,7 @@ def _by_identity(
         Mismatch.nilai_eplanning,
         Mismatch.ditanggapi_pada,
         Mismatch.selesai_pada,
+        Mismatch.penyebab_id,
     )
     for tahun, tahap in {(t, p) for t, p, _ in rows}:
         names = sorted(i for t, p, i in rows if (t, p) == (tahun, tahap))

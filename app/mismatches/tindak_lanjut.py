@@ -37,6 +37,13 @@ SEJAK_HARI = 30
 # How late the last successful sync may be, beyond the schedule's own gap.
 TENGGANG = timedelta(hours=2)
 
+# The readiness rule, said beside the figure (mappings.nomenklatur.siap_sakip).
+ATURAN_KESIAPAN = (
+    "Sub kegiatan siap SAKIP bila keempat tingkat indikatornya (capaian program, "
+    "keluaran kegiatan, hasil kegiatan, keluaran sub kegiatan) masing-masing punya "
+    "sedikitnya satu indikator dengan tolok ukur, target angka dan satuan."
+)
+
 _TERBUKA = frozenset({Status.BARU, Status.DIAKUI})
 _DETIK_SEHARI = 86_400
 

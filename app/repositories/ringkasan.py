@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.mismatches import daftar
 from app.models import OpdSnapshot, RecordState
 from app.repositories.upsert import upsert
+from mappings.nomenklatur import TINGKAT_SAKIP
 
 TREND_RUNS = 30
 _SEN = Decimal("0.01")
@@ -30,6 +31,10 @@ _STATE_COLUMNS = (
     "dalam_lingkup",
     "tepat",
     "siap_sakip",
+    "siap_capaian_program",
+    "siap_keluaran_kegiatan",
+    "siap_hasil_kegiatan",
+    "siap_keluaran_sub_kegiatan",
     "pagu_eprogram",
     "pagu_eplanning",
     "outcome",
@@ -82,6 +87,8 @@ class OpdFigures:
     pagu_eprogram: Decimal = Decimal("0.00")
     pagu_eplanning: Decimal = Decimal("0.00")
     mismatch: dict[str, int] = field(default_factory=dict)
+    # Sub kegiatan ready at each indicator level (mappings.nomenklatur.TINGKAT_SAKIP).
+    siap_tingkat: dict[str, int] = field(default_factory=dict)
 
     @property
     def selisih_pagu(self) -> Decimal:
@@ -96,6 +103,13 @@ class OpdFigures:
         """Share of sub kegiatan ready for SAKIP, 0..1 (None with nothing in scope)."""
         return self.siap_sakip / self.jumlah if self.jumlah else None
 
+    def kesiapan_tingkat(self) -> dict[str, float | None]:
+        """Per indicator level, the share of sub kegiatan ready there, 0..1."""
+        return {
+            tingkat: (self.siap_tingkat.get(tingkat, 0) / self.jumlah if self.jumlah else None)
+            for tingkat in TINGKAT_SAKIP
+        }
+
     def add(self, other: OpdFigures) -> None:
         self.jumlah += other.jumlah
         self.tepat += other.tepat
@@ -104,6 +118,8 @@ class OpdFigures:
         self.pagu_eplanning += other.pagu_eplanning
         for kategori, n in other.mismatch.items():
             self.mismatch[kategori] = self.mismatch.get(kategori, 0) + n
+        for tingkat, n in other.siap_tingkat.items():
+            self.siap_tingkat[tingkat] = self.siap_tingkat.get(tingkat, 0) + n
 
 
 def _in(column: Any, opd: frozenset[str] | None) -> list[Any]:
@@ -125,6 +141,10 @@ def per_opd(
             func.sum(case((rs.dalam_lingkup & rs.siap_sakip, 1), else_=0)),
             func.sum(case((rs.dalam_lingkup, rs.pagu_eprogram), else_=0)),
             func.sum(rs.pagu_eplanning),
+            *(
+                func.sum(case((rs.dalam_lingkup & getattr(rs, f"siap_{tingkat}"), 1), else_=0))
+                for tingkat in TINGKAT_SAKIP
+            ),
         )
         .where(rs.tahun_anggaran == tahun_anggaran, rs.tahap == tahap, *_in(rs.kode_skpd, opd))
         .group_by(rs.kode_skpd)
@@ -138,6 +158,9 @@ def per_opd(
             siap_sakip=int(row[4] or 0),
             pagu_eprogram=_money(row[5]),
             pagu_eplanning=_money(row[6]),
+            siap_tingkat={
+                tingkat: int(n or 0) for tingkat, n in zip(TINGKAT_SAKIP, row[7:], strict=True)
+            },
         )
     for kode, kategori, n in daftar.open_per_opd(
         session, tahun_anggaran=tahun_anggaran, tahap=tahap, opd=opd

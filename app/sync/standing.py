@@ -20,7 +20,7 @@ from app.sync.ledger import Ledger, row_for
 from app.sync.reconcile import RemoteEntry, sync_hash
 from app.vocabulary import Kategori
 from mappings.eplanning import NaturalKey, RenjaSubKegiatan, format_money
-from mappings.nomenklatur import Nomenklatur, siap_sakip
+from mappings.nomenklatur import TINGKAT_SAKIP, Nomenklatur, siap_per_tingkat
 
 # Outcomes after which E-Planning may hold another pagu than E-Program's.
 _NOT_LANDED = frozenset({Outcome.CONFLICT, Outcome.REJECTED, Outcome.DEAD_LETTER})
@@ -159,6 +159,7 @@ def state_rows(
                 "dalam_lingkup": True,
                 "tepat": False,
                 "siap_sakip": False,
+                **{f"siap_{tingkat}": False for tingkat in TINGKAT_SAKIP},
                 "pagu_eprogram": lost.pagu if lost.pagu is not None and lost.pagu >= 0 else None,
                 "pagu_eplanning": eplanning_pagu(remote.get(key)) if key else None,
                 "outcome": Outcome.UNMAPPABLE,
@@ -179,12 +180,14 @@ def _state(
     key = record.natural_key()
     current = remote.get(key)
     counted = in_scope and record.aktif
+    siap = siap_per_tingkat(record)
     return {
         **_where(source_id, record.kode_skpd, nama_skpd, key),
         "nama_sub_kegiatan": record.nama_sub_kegiatan,
         "dalam_lingkup": counted,
         "tepat": _landed(outcome, current, record),
-        "siap_sakip": siap_sakip(record),
+        "siap_sakip": all(siap.values()),
+        **{f"siap_{tingkat}": ready for tingkat, ready in siap.items()},
         "pagu_eprogram": record.pagu,
         # Only the copy in scope carries E-Planning's pagu, so a key is counted
         # once however many copies E-Program holds.

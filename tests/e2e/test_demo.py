@@ -26,3 +26,6 @@ def test_the_demo_syncs_once_and_e_planning_holds_what_the_run_says(tmp_path: Pa
     assert "berhasil" in result.stdout
     assert "cocok dengan hasil run" in result.stdout
     assert "kunci admin demo: skr_" in result.stdout
+    # The follow-up story leaves every status at least once.
+    for status in ("belum_menindaklanjuti", "sedang_menindaklanjuti", "tuntas"):
+        assert f"  {status} " in result.stdout

@@ -376,6 +376,44 @@ def test_the_summary_adds_up_to_the_detail_rows(report: Report) -> None:
     assert [p["mismatch_terbuka"] for p in total["tren"]] == [0, 11]
 
 
+def test_the_summary_says_how_fresh_it_is_and_when_there_is_no_data(report: Report) -> None:
+    summary = report.get("opd_a", "/api/v1/ringkasan", tahun_anggaran=TAHUN, tahap=TAHAP).json()
+    empty = report.get("planner", "/api/v1/ringkasan", tahun_anggaran=TAHUN + 3, tahap=TAHAP)
+
+    # The seeded runs never finished: nothing says the figures are fresh.
+    assert summary["ada_data"] is True
+    assert summary["sinkron_terakhir"] == {
+        "berhasil_pada": None,
+        "gagal_terakhir": None,
+        "basi": True,
+        "peringatan": "belum pernah berhasil disinkronkan",
+    }
+    [a] = summary["opd"]
+    assert set(a["kesiapan_per_tingkat"]) == {
+        "capaian_program",
+        "keluaran_kegiatan",
+        "hasil_kegiatan",
+        "keluaran_sub_kegiatan",
+    }
+    assert "keempat tingkat indikator" in summary["aturan_kesiapan"]
+    assert empty.status_code == 200
+    assert (empty.json()["ada_data"], empty.json()["opd"]) == (False, [])
+
+
+def test_the_follow_up_ranks_the_opds_a_scoped_key_sees_its_own(report: Report) -> None:
+    every = report.get("planner", "/api/v1/tindak-lanjut", tahun_anggaran=TAHUN, tahap=TAHAP)
+    mine = report.get("opd_a", "/api/v1/tindak-lanjut", tahun_anggaran=TAHUN, tahap=TAHAP)
+
+    assert every.status_code == mine.status_code == 200
+    assert [(o["kode_skpd"], o["peringkat"]) for o in every.json()["opd"]] == [
+        (OPD_B, 1),  # the same age: 5 open of 6 sub kegiatan before 6 of 10
+        (OPD_A, 2),
+    ]
+    assert [o["kode_skpd"] for o in mine.json()["opd"]] == [OPD_A]
+    assert mine.json()["total"]["terbuka"] == 6
+    assert every.json()["total"]["terbuka"] == 11
+
+
 def test_pagu_rolls_up_per_program_and_kegiatan(report: Report) -> None:
     url = f"/api/v1/ringkasan/{OPD_A}/pagu"
 

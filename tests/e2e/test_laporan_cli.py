@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from app import clock
 from app.cli import cli
 from app.config import get_settings
+from app.db import session_scope
+from app.models import SyncRun
 from tests.e2e.laporan_data import OPD_A, OPD_B, TAHAP, TAHUN, seed
 
 
@@ -88,3 +93,28 @@ def test_laporan_refuses_bad_options_clearly(
     code, output = run("laporan", *args)
     assert code == 2
     assert message in output
+
+
+def test_laporan_says_when_the_scope_last_synced_and_warns_when_stale(
+    env: None, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    seed(session_factory)
+    synced = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)  # 2 Desember 01.00 WIB
+    with session_scope(session_factory) as session:
+        for found in session.scalars(select(SyncRun)):
+            found.finished_at = synced
+    args = ("laporan", *YEAR, "--tahap", TAHAP, "--csv", str(tmp_path / "l.csv"))
+
+    with clock.using(clock.JamPalsu(synced + timedelta(hours=3))):
+        fresh = CliRunner().invoke(cli, list(args))
+    with clock.using(clock.JamPalsu(synced + timedelta(hours=30))):
+        stale = CliRunner().invoke(cli, list(args))
+
+    line = "Sinkron berhasil terakhir: 2 Desember 2026 01.00 WIB"
+    assert fresh.exit_code == 0 and line in fresh.stdout
+    assert "PERINGATAN" not in fresh.output
+    assert stale.exit_code == 0 and line in stale.stdout
+    assert (
+        "PERINGATAN: data mungkin tidak terkini: sinkronisasi berhasil terakhir 30 jam yang lalu"
+        in stale.stderr
+    )

@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 
 from mappings.eplanning import RenjaSubKegiatan
-from mappings.nomenklatur import Nomenklatur, Referensi, check, same_name, siap_sakip
+from mappings.nomenklatur import (
+    TINGKAT_SAKIP,
+    Nomenklatur,
+    Referensi,
+    check,
+    same_name,
+    siap_per_tingkat,
+    siap_sakip,
+)
 from tests.unit.test_reconcile import record as reconcile_record
 
 NAMA = "Penyusunan Dokumen Perencanaan Perangkat Daerah"
@@ -175,16 +183,46 @@ def test_a_support_successor_takes_the_records_bidang() -> None:
     assert NOMENKLATUR.successor("1.03.01.2.02.0004") == "1.03.01.2.02.0005"
 
 
+def four_levels(**changes: Any) -> list[dict[str, Any]]:
+    """One complete indicator at each of the four levels; ``changes`` spoil the
+    keluaran sub kegiatan one."""
+    base = record().indikator[0].model_dump()
+    return [
+        {**base, "jenis": tingkat, **(changes if tingkat == "keluaran_sub_kegiatan" else {})}
+        for tingkat in TINGKAT_SAKIP
+    ]
+
+
 @pytest.mark.parametrize(
-    ("changes", "ready"),
+    ("indikator", "ready"),
     [
-        ({}, True),
-        ({"target": None, "target_teks": "Ada"}, False),
-        ({"satuan": ""}, False),
-        ({"jenis": "hasil_kegiatan"}, False),
+        (four_levels(), True),
+        (four_levels(target=None, target_teks="Ada"), False),
+        (four_levels(satuan=""), False),
+        (four_levels(tolok_ukur=" "), False),
+        (four_levels(jenis="hasil_kegiatan"), False),  # two hasil, no keluaran
+        (four_levels()[1:], False),  # no capaian program
+        (four_levels() + four_levels(satuan=""), True),  # one complete per level is enough
     ],
-    ids=["numeric-target-and-satuan", "text-target", "no-satuan", "not-keluaran"],
+    ids=[
+        "all-four",
+        "text-target",
+        "no-satuan",
+        "no-name",
+        "keluaran-missing",
+        "capaian-missing",
+        "one-complete-each",
+    ],
 )
-def test_siap_sakip(changes: dict[str, Any], ready: bool) -> None:
-    indikator = [{**record().indikator[0].model_dump(), **changes}]
+def test_siap_sakip(indikator: list[dict[str, Any]], ready: bool) -> None:
     assert siap_sakip(record(indikator=indikator)) is ready
+
+
+def test_readiness_per_level_names_the_level_that_lacks() -> None:
+    indikator = [i for i in four_levels() if i["jenis"] != "hasil_kegiatan"]
+    assert siap_per_tingkat(record(indikator=indikator)) == {
+        "capaian_program": True,
+        "keluaran_kegiatan": True,
+        "hasil_kegiatan": False,
+        "keluaran_sub_kegiatan": True,
+    }

@@ -221,9 +221,8 @@ def test_the_schedule_sets_how_old_figures_may_be(cron: str, limit: timedelta) -
 
 
 def test_the_rules_load_no_database_and_no_http() -> None:
-    probe = (
-        "import sys\nimport app.mismatches.tindak_lanjut, app.clock\nprint(' '.join(sys.modules))"
-    )
+    pure = ("app.mismatches.tindak_lanjut", "app.mismatches.sebab", "app.clock")
+    probe = f"import sys\nfor m in {pure!r}: __import__(m)\nprint(' '.join(sys.modules))"
     loaded = subprocess.run(
         [sys.executable, "-c", probe], check=True, capture_output=True, text=True
     ).stdout.split()
