@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from app.mismatches import kategori, siklus
+from app.mismatches.tindak_lanjut import ATURAN_KESIAPAN
 from app.models import utcnow
 from app.report import (
     MISMATCH_STATUS_LABELS,
@@ -86,6 +87,7 @@ def _environment() -> Environment:
     )
     env.globals.update(
         KATEGORI=kategori.KATEGORI,
+        ATURAN_KESIAPAN=ATURAN_KESIAPAN,
         TAHAP_LABELS=TAHAP_LABELS,
         keputusan_untuk=keputusan_untuk,
         tampilan=nilai.tampilan,

@@ -178,3 +178,27 @@ def test_a_scope_with_no_data_says_so_and_never_that_all_is_well(site: Site) -> 
     assert "sama di E-Program dan E-Planning" not in opd
     with session_scope(site.sessions) as session:
         assert session.scalar(select(func.count()).select_from(SyncRun)) == 3
+
+
+def test_readiness_per_level_with_its_rule_and_a_consequence_under_its_cause(site: Site) -> None:
+    with session_scope(site.sessions) as session:
+        cause, follows = session.scalars(
+            select(Mismatch.id).where(Mismatch.kode_skpd == PU).order_by(Mismatch.id).limit(2)
+        ).all()
+        session.execute(update(Mismatch).where(Mismatch.id == follows).values(penyebab_id=cause))
+    site.sign_in()
+    html = site.client.get(f"/laporan/opd/{PU}", params=SCOPE).text
+    for tingkat in (
+        "Capaian program",
+        "Keluaran kegiatan",
+        "Hasil kegiatan",
+        "Keluaran sub kegiatan",
+    ):
+        assert f"<dt>{tingkat}</dt>" in html
+    assert "keempat tingkat indikatornya" in html  # the rule beside the figure
+    row = html[html.index(f'id="m-{follows}"') :]
+    assert (
+        f'akibat dari <a href="/laporan/mismatch/{cause}">#{cause}</a>' in row[: row.index("</tr>")]
+    )
+    detail = site.client.get(f"/laporan/mismatch/{follows}").text
+    assert f'Akibat dari <a href="/laporan/mismatch/{cause}">#{cause}</a>' in detail
