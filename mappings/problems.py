@@ -20,7 +20,10 @@ from mappings.vocabulary import Kategori
 # resolved X.XX). Not a mismatch; kept so that a change can be traced.
 CATATAN = "catatan"
 
-_NILAI_MAX = 500  # a whole list pasted into one report cell helps no one
+# A value is kept whole for its finding's page (a list of 64 indicators runs to
+# a few thousand characters); only past this generous cap is it cut, and the
+# cut says how much was left out.
+_NILAI_MAX = 100_000
 _INDEX = re.compile(r"\[[0-9]+\]")
 _FIRST_PART = re.compile(r"[\[.]")
 
@@ -33,7 +36,7 @@ class MappingProblem:
     "indikator_tidak_lengkap", ...), "data_tidak_valid" for other unusable
     values, or "catatan" for a note. ``field`` is the E-Program field path
     ("pagu", "sumber_dana[0].pagu_dana"; "" for the record as a whole).
-    ``nilai`` is the value as received, as text (cut at 500 characters).
+    ``nilai`` is the value as received, as text (whole up to 100.000 characters).
     """
 
     kategori: str
@@ -43,11 +46,15 @@ class MappingProblem:
 
 
 def as_nilai(value: object) -> str | None:
-    """The received value as report text: strings as is, anything else as JSON."""
+    """The received value as report text: strings as is, anything else as JSON;
+    past the cap, cut with a note of how many characters were left out."""
     if value is None:
         return None
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= _NILAI_MAX else text[: _NILAI_MAX - 1] + "…"
+    if len(text) <= _NILAI_MAX:
+        return text
+    left_out = f"{len(text) - _NILAI_MAX:,}".replace(",", ".")
+    return f"{text[:_NILAI_MAX]}… ({left_out} karakter berikutnya tidak disimpan)"
 
 
 def field_path(loc: tuple[str | int, ...]) -> str:

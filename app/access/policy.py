@@ -123,6 +123,9 @@ POLICY: Final[dict[tuple[str, str], Rule]] = {
     ("GET", "/laporan/opd/{kode_skpd}/ekspor.csv"): SESSION_KEY_OPDS,
     ("GET", "/laporan/mismatch/{mismatch_id}"): SESSION_KEY_OPDS,
     ("POST", "/laporan/mismatch/{mismatch_id}/{keputusan}"): SESSION_KEY_OPDS,
+    ("POST", "/laporan/opd/{kode_skpd}/keputusan"): SESSION_KEY_OPDS,
+    ("GET", "/laporan/kategori/{kategori}"): SESSION_KEY_OPDS,
+    ("GET", "/laporan/cetak"): SESSION_KEY_OPDS,
 }
 
 _CONVERTER = re.compile(r"{(\w+):\w+}")

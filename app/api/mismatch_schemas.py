@@ -256,7 +256,7 @@ class OpdRingkasanOut(BaseModel):
 
 
 class SinkronTerakhirOut(BaseModel):
-    """When the figures were last brought up to date."""
+    """Kapan angka ini terakhir diperbarui oleh sinkronisasi."""
 
     berhasil_pada: datetime | None = Field(description="Sinkronisasi berhasil terakhir.")
     gagal_terakhir: datetime | None = Field(description="Sinkronisasi gagal terakhir.")

@@ -213,3 +213,26 @@ def scopes(session: Session) -> set[tuple[int, str]]:
     """The (tahun anggaran, tahap) pairs that have mismatches."""
     pairs = session.execute(select(Mismatch.tahun_anggaran, Mismatch.tahap).distinct())
     return {(int(tahun), str(tahap)) for tahun, tahap in pairs}
+
+
+# The columns a page may sort the list by (its ``urut``; a leading "-": descending).
+URUTAN: dict[str, Any] = {
+    "id": Mismatch.id,
+    "sub_kegiatan": Mismatch.kode_sub_kegiatan,
+    "kategori": Mismatch.kategori,
+    "isian": Mismatch.field,
+    "status": Mismatch.status,
+    "ditemukan": Mismatch.first_seen_at,
+    "terakhir": Mismatch.last_seen_at,
+}
+
+
+def numbered_page(
+    session: Session, f: MismatchFilter, *, urut: str, offset: int, limit: int
+) -> Sequence[Mismatch]:
+    """One numbered page of the list sorted by ``urut`` (a key of URUTAN, "-"
+    first for descending), ties in id order."""
+    column = URUTAN[urut.removeprefix("-")]
+    order = (column.desc() if urut.startswith("-") else column.asc()).nulls_last()
+    stmt = _select(f).order_by(order, Mismatch.id).offset(offset).limit(limit)
+    return session.scalars(stmt).all()

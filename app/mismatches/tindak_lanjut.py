@@ -49,7 +49,7 @@ _DETIK_SEHARI = 86_400
 
 
 class StatusTindakLanjut(enum.StrEnum):
-    """An OPD's follow-up, in the order the ranking puts them."""
+    """Status tindak lanjut OPD (OpenAPI), dalam urutan peringkat."""
 
     BELUM_MENINDAKLANJUTI = "belum_menindaklanjuti"
     SEDANG_MENINDAKLANJUTI = "sedang_menindaklanjuti"

@@ -6,10 +6,30 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from app.web import aset, beranda, dokumentasi, ekspor, galat, keputusan, masuk, pages
+from app.web import (
+    aset,
+    beranda,
+    dokumentasi,
+    ekspor,
+    galat,
+    keputusan,
+    keputusan_massal,
+    masuk,
+    pages,
+)
 
 ROUTERS = tuple(
-    module.router for module in (beranda, aset, dokumentasi, masuk, pages, keputusan, ekspor)
+    module.router
+    for module in (
+        beranda,
+        aset,
+        dokumentasi,
+        masuk,
+        pages,
+        keputusan,
+        keputusan_massal,
+        ekspor,
+    )
 )
 
 

@@ -15,7 +15,7 @@ from app.mismatches.keputusan import Pemutus, TidakAda, decide_one
 from app.mismatches.siklus import ATURAN, DecisionRefused, Keputusan
 from app.web.errors import HalamanGalat, TidakDitemukan
 from app.web.forms import Form
-from app.web.scope import MismatchId
+from app.web.scope import JEJAK_KEPUTUSAN, MismatchId, kembali_dengan
 from app.web.sessions import OpdHalamanDep, PenggunaDep, check_csrf, safe_next
 
 router = APIRouter(prefix="/laporan", include_in_schema=False)
@@ -57,8 +57,10 @@ def decide(
             f"ketidaksesuaian #{mismatch_id} tidak ada dalam laporan Anda"
         ) from None
     except DecisionRefused as exc:
-        raise HalamanGalat(
-            str(exc), status_code=409, judul="Keputusan tidak dapat disimpan"
-        ) from None
+        # The life cycle names a finding "mismatch N"; the pages say it in Bahasa Indonesia.
+        pesan = str(exc).replace(f"mismatch {mismatch_id} ", f"ketidaksesuaian #{mismatch_id} ")
+        raise HalamanGalat(pesan, status_code=409, judul="Keputusan tidak dapat disimpan") from None
     back = safe_next(form.kembali) or f"/laporan/mismatch/{mismatch_id}"
-    return RedirectResponse(back, status_code=303)
+    # The page says what was saved, with a way to undo it (app/web/templates).
+    said = kembali_dengan(back, {"diputuskan": str(mismatch_id)}, buang=JEJAK_KEPUTUSAN)
+    return RedirectResponse(said, status_code=303)

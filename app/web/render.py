@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ from markupsafe import Markup
 
 from app.http.deps import get_settings
 from app.mismatches import kategori, siklus
+from app.mismatches.tindak_lanjut import ATURAN_KESIAPAN
 from app.models import utcnow
 from app.report import (
     MISMATCH_STATUS_LABELS,
@@ -25,28 +24,16 @@ from app.report import (
     tahap_label,
     waktu_wib,
 )
+from app.web import nilai
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-_PLAIN_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
-_MONEY_FIELDS = ("pagu", "pagu_dana")
-
-
-def nilai(value: str | None, field: str | None) -> str | Markup:
-    """A mismatch's value as a planner reads it: pagu in Rupiah when it is a
-    number (kept on one line); anything else, including unreadable money like
-    '12O.000.000', as it was written."""
-    if value is None or value == "":
-        return "-"
-    last = (field or "").rsplit(".", 1)[-1]
-    if last in _MONEY_FIELDS and _PLAIN_DECIMAL.fullmatch(value.strip()):
-        try:
-            amount = rupiah(Decimal(value.strip()))
-        except InvalidOperation:
-            return value
-        return Markup('<span class="uang">{}</span>').format(amount)
-    return value
+def beda(m: Any) -> tuple[Markup, Markup] | None:
+    """The two values of a finding with their differing words marked, when
+    both are plain texts worth comparing (names, codes); else None."""
+    a, b = m.nilai_eprogram, m.nilai_eplanning
+    return nilai.tandai_beda(a, b) if nilai.dibandingkan(a, b, m.field) else None
 
 
 @dataclass(frozen=True)
@@ -92,14 +79,20 @@ def _environment() -> Environment:
         waktu=waktu_wib,
         persen=persen,
         angka=angka,
-        nilai=nilai,
+        isian=nilai.label_isian,
+        kalimat=nilai.kalimat,
         kategori=kategori.label,
         saran=kategori.saran,
         status=lambda code: MISMATCH_STATUS_LABELS.get(code, code),
         tahap=tahap_label,
     )
     env.globals.update(
-        KATEGORI=kategori.KATEGORI, TAHAP_LABELS=TAHAP_LABELS, keputusan_untuk=keputusan_untuk
+        KATEGORI=kategori.KATEGORI,
+        ATURAN_KESIAPAN=ATURAN_KESIAPAN,
+        TAHAP_LABELS=TAHAP_LABELS,
+        keputusan_untuk=keputusan_untuk,
+        tampilan=nilai.tampilan,
+        beda=beda,
     )
     return env
 

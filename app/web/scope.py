@@ -6,15 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import Depends, Path, Query
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
 from app.access.opd_scope import OpdScope
 from app.http.deps import SessionDep
-from app.http.inputs import BlankIsNone, Id, TahunAnggaran, Text, TextRule
-from app.mismatches.daftar import MismatchFilter
+from app.http.inputs import INT32_MAX, BlankIsNone, Id, TahunAnggaran, Text, TextRule
+from app.mismatches.daftar import URUTAN, MismatchFilter
 from app.repositories import ringkasan
 from app.vocabulary import Kategori, MismatchStatus, Tahap
 from app.web.errors import HalamanGalat, TidakDitemukan
@@ -31,6 +33,30 @@ Cari = Annotated[Annotated[str, TextRule(100)] | None, Query()]
 # The OPD in a page's path, as the overview links it: a code, or TANPA_OPD.
 KodeHalaman = Annotated[str, TextRule(100), Path()]
 MismatchId = Annotated[Id, Path()]
+
+
+# At most this many mismatches in one decision from a page.
+BATAS_MASSAL = 1000
+
+
+def _ids(value: str) -> str:
+    ids = [int(i) for i in value.split(",") if i]
+    if len(ids) > BATAS_MASSAL:
+        raise PydanticCustomError(
+            "terlalu_banyak", "paling banyak {batas} baris sekaligus", {"batas": BATAS_MASSAL}
+        )
+    if any(i < 1 or i > INT32_MAX for i in ids):
+        raise PydanticCustomError("id_salah", "setiap id antara 1 dan {le}", {"le": INT32_MAX})
+    return value
+
+
+# Mismatch ids as a page sends them, "12,13,20": ticked rows, or those a
+# decision on many changed (for its undo).
+DaftarId = Annotated[
+    str,
+    TextRule(11 * BATAS_MASSAL, pattern=r"^([0-9]{1,10}(,[0-9]{1,10})*)?$"),
+    AfterValidator(_ids),
+]
 
 
 @dataclass(frozen=True)
@@ -77,20 +103,28 @@ class Saringan:
     kategori: str = ""
     status: str = "terbuka"
     q: str = ""
+    urut: str = "id"
 
     @classmethod
-    def read(cls, kategori: str | None, status: str | None, q: str | None) -> Saringan:
+    def read(
+        cls, kategori: str | None, status: str | None, q: str | None, urut: str | None = None
+    ) -> Saringan:
         kategori, status, q = kategori or "", status or "terbuka", (q or "").strip()
+        urut = urut or "id"
+        if urut.removeprefix("-") not in URUTAN:
+            raise HalamanGalat(f"urutan '{urut}' tidak dikenal; pilih {', '.join(URUTAN)}")
         if kategori and Kategori.of(kategori) is None:
             raise HalamanGalat(f"kategori '{kategori}' tidak dikenal")
         if status not in STATUS_PILIHAN:
             raise HalamanGalat(
                 f"status '{status}' tidak dikenal; pilih {', '.join(STATUS_PILIHAN)}"
             )
-        return cls(kategori, status, q)
+        return cls(kategori, status, q, urut)
 
     def query(self) -> dict[str, str]:
         asked = {"kategori": self.kategori, "status": self.status, "q": self.q}
+        if self.urut != "id":
+            asked["urut"] = self.urut
         return {k: v for k, v in asked.items() if v}
 
     def mismatch_filter(self, where: Cakupan, kode_skpd: str, lingkup: OpdScope) -> MismatchFilter:
@@ -113,6 +147,20 @@ def url(path: str, *parts: dict[str, str]) -> str:
     for part in parts:
         merged.update(part)
     return f"{path}?{urlencode(merged)}" if merged else path
+
+
+def kembali_dengan(target: str, parts: dict[str, str], *, buang: tuple[str, ...] = ()) -> str:
+    """A page address (path, query, #fragment) with ``parts`` set in its query
+    and the ``buang`` names dropped; the fragment stays last."""
+    split = urlsplit(target)
+    query = {k: v for k, v in parse_qsl(split.query, keep_blank_values=True) if k not in buang}
+    query.update(parts)
+    return urlunsplit(("", "", split.path, urlencode(query), split.fragment))
+
+
+# What a page adds to say what a decision just did; dropped from a page's own
+# address so that the next decision does not carry the last one's.
+JEJAK_KEPUTUSAN = ("diputuskan", "massal", "keputusan", "urung")
 
 
 @dataclass(frozen=True)
@@ -151,9 +199,10 @@ def tabel_opd(
     kategori: Teks = None,
     status: Teks = None,
     q: Cari = None,
+    urut: Teks = None,
 ) -> TabelOpd:
     opd_scope(lingkup, kode_skpd)
-    saringan = Saringan.read(kategori, status, q)
+    saringan = Saringan.read(kategori, status, q, urut)
     return TabelOpd(kode_skpd, where, saringan, saringan.mismatch_filter(where, kode_skpd, lingkup))
 
 

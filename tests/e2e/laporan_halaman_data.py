@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db import session_scope
 from app.mismatches import ditemukan
 from app.mismatches.temuan import MismatchRow
+from app.models import RunStatus
 from app.repositories import ringkasan, runs
 
 TAHUN, TAHAP = 2026, "renja"
@@ -138,5 +139,6 @@ def seed(sessions: sessionmaker[Session]) -> Seeded:
                 run_id=run.id,
             )
             ringkasan.snapshot(session, run_id=run.id, tahun_anggaran=TAHUN, tahap=TAHAP)
+            runs.finish(session, run.id, status=RunStatus.SUCCEEDED, counts={"unchanged": 18})
             run_ids.append(run.id)
     return Seeded(run_ids, {s["source_id"]: s["kode_skpd"] for s in states})

@@ -354,12 +354,22 @@ def test_a_long_table_comes_in_pages_that_keep_the_filters(site: Site) -> None:
     site.sign_in()
     first = site.client.get(f"/laporan/opd/{PU}", params={"kategori": "indikator_tidak_lengkap"})
     assert first.text.count('<tr id="m-') == 50
-    assert "61 baris" in first.text and "halaman ini memuat 50 baris" in first.text
-    following = re.search(r'href="([^"]+setelah=\d+)"', first.text)
-    assert following and "kategori=indikator_tidak_lengkap" in following.group(1)
-    second = site.client.get(following.group(1).replace("&amp;", "&"))
+    assert "61 baris" in first.text and "Halaman 1 dari 2" in first.text
+    numbered = re.search(r'href="([^"]+halaman=2)"[^>]*>2</a>', first.text)
+    assert numbered and "kategori=indikator_tidak_lengkap" in numbered.group(1)
+    second = site.client.get(numbered.group(1).replace("&amp;", "&"))
     assert second.text.count('<tr id="m-') == 11
-    assert site.client.get(f"/laporan/opd/{PU}?setelah=abc").status_code == 400
+    assert "Halaman 2 dari 2" in second.text
+    # Sorted on the server: newest id first, kept across the pages.
+    newest = site.client.get(
+        f"/laporan/opd/{PU}", params={"kategori": "indikator_tidak_lengkap", "urut": "-id"}
+    )
+    ids = [int(i) for i in re.findall(r'<tr id="m-(\d+)"', newest.text)]
+    assert ids == sorted(ids, reverse=True) and len(ids) == 50
+    assert 'aria-sort="descending"' in newest.text
+    assert "urut=-id" in re.search(r'href="([^"]+halaman=2)"', newest.text).group(1)
+    assert site.client.get(f"/laporan/opd/{PU}?halaman=abc").status_code == 400
+    assert site.client.get(f"/laporan/opd/{PU}?urut=nilai_eprogram").status_code == 400
 
 
 def test_pagu_reads_in_rupiah_and_times_in_wib(site: Site) -> None:
@@ -368,14 +378,14 @@ def test_pagu_reads_in_rupiah_and_times_in_wib(site: Site) -> None:
         session.execute(
             update(Mismatch)
             .where(Mismatch.id == pagu.id)
-            .values(last_seen_at=datetime(2026, 12, 2, 1, 15, tzinfo=UTC))
+            .values(first_seen_at=datetime(2026, 12, 2, 1, 15, tzinfo=UTC))
         )
     site.sign_in()
     html = site.client.get(f"/laporan/opd/{PU}").text
     row = html[html.index(f'id="m-{pagu.id}"') :]
     row = row[: row.index("</tr>")]
     assert "Rp 1.250.000.000" in row and "Rp 1.150.000.000" in row
-    assert "2 Desember 2026 08.15 WIB" in row
+    assert "pertama ditemukan 2 Desember 2026 08.15 WIB" in row
     # A pagu that cannot be read stays as it was written.
     assert "12O.000.000" in html
     # The OPD's own totals and its program roll-up, in Rupiah.
@@ -448,7 +458,17 @@ def test_decisions_with_notes_are_kept_as_events_and_audited(site: Site) -> None
     back = f"/laporan/opd/{PU}?status=semua#m-{pagu.id}"
     answer = site.decide(pagu.id, "akui", catatan="sedang dicek bidang anggaran", kembali=back)
     assert answer.status_code == 303
-    assert answer.headers["location"] == back
+    # Back where it was, told what was saved.
+    assert (
+        answer.headers["location"]
+        == f"/laporan/opd/{PU}?status=semua&diputuskan={pagu.id}#m-{pagu.id}"
+    )
+    told = site.client.get(answer.headers["location"]).text
+    assert (
+        f'ketidaksesuaian <a href="#m-{pagu.id}">#{pagu.id}</a> (Pagu berbeda) kini berstatus'
+        in told
+    )
+    assert f'action="/laporan/mismatch/{pagu.id}/buka-kembali" class="sebaris urungkan"' in told
 
     nama = site.mismatch("nama_berbeda")
     refused = site.decide(nama.id, "kecualikan", alasan="  ")

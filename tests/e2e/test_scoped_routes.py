@@ -143,6 +143,7 @@ def path_values(walk: Walk, name: str) -> list[str] | None:
         "berkas": ["docs.css"],
         # Each decision in turn on the same mismatch: akui, kecualikan, buka kembali.
         "keputusan": [k.value for k in Keputusan],
+        "kategori": ["pagu_berbeda", "skpd_tidak_dikenal"],
     }
     return known.get(name)
 
@@ -172,7 +173,16 @@ def body_values(walk: Walk, kode_skpd: str | None) -> dict[str, Any]:
 
 
 def form_values(walk: Walk, csrf: str) -> dict[str, str]:
-    return {"csrf": csrf, "catatan": "diperiksa", "alasan": "diterima", "kunci": walk.key}
+    # keputusan and semua: the OPD page's decision on every filtered row (it
+    # asks to confirm first, so the walk changes nothing with it).
+    return {
+        "csrf": csrf,
+        "catatan": "diperiksa",
+        "alasan": "diterima",
+        "kunci": walk.key,
+        "keputusan": Keputusan.BUKA_KEMBALI.value,
+        "semua": "1",
+    }
 
 
 @dataclass(frozen=True)

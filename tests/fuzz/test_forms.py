@@ -239,7 +239,7 @@ filters = st.fixed_dictionaries(
     {},
     optional={
         name: any_text
-        for name in ("tahun_anggaran", "tahap", "kategori", "status", "q", "setelah", "lanjut")
+        for name in ("tahun_anggaran", "tahap", "kategori", "status", "q", "halaman", "lanjut")
     },
 )
 opd_paths = st.one_of(st.sampled_from([laporan_data.OPD_A, laporan_data.OPD_B, "-"]), segments)

@@ -53,4 +53,4 @@ def test_a_settled_mismatch_says_why_it_offers_nothing() -> None:
     html = render("selesai")
 
     assert "<form" not in html
-    assert "tidak ditemukan lagi pada run terakhir" in html
+    assert "tidak ditemukan lagi pada sinkronisasi terakhir" in html
