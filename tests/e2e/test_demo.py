@@ -26,3 +26,6 @@ def test_the_demo_syncs_once_and_e_planning_holds_what_the_run_says(tmp_path: Pa
     assert "berhasil" in result.stdout
     assert "cocok dengan hasil run" in result.stdout
     assert "kunci admin demo: skr_" in result.stdout
+    # A key is a person's: the demo's keys name the people they belong to.
+    assert ", milik Siti Aminah (demo " in result.stdout
+    assert ", milik Rahmat Hidayat (demo " in result.stdout
