@@ -273,7 +273,7 @@ def laporan(
     Kode keluar 0 bila berkas ditulis, 1 bila cakupan ini belum pernah berisi data,
     2 bila opsi atau konfigurasi salah.
     """
-    from app.laporan import csv_file, export  # openpyxl: only this command needs it
+    from app.laporan import csv_file, export  # XlsxWriter: only this command needs it
     from app.mismatches import daftar
     from app.models import utcnow
     from app.report import angka
