@@ -48,7 +48,10 @@ cli = Sinkron(
 )
 db_cli = Sinkron(help="Basis data Sinkron (migrasi Alembic, cadangan).", no_args_is_help=True)
 nomenklatur_cli = Sinkron(help="Nomenklatur sub kegiatan resmi.", no_args_is_help=True)
-keys_cli = Sinkron(help="Kunci API layanan (peran admin atau planner).", no_args_is_help=True)
+keys_cli = Sinkron(
+    help="Kunci API layanan (peran admin atau planner), satu kunci untuk satu orang.",
+    no_args_is_help=True,
+)
 runs_cli = Sinkron(help="Riwayat run sinkronisasi.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(nomenklatur_cli, name="nomenklatur")
@@ -244,7 +247,7 @@ def laporan(
     Kode keluar 0 bila berkas ditulis, 1 bila cakupan ini belum pernah berisi data,
     2 bila opsi atau konfigurasi salah.
     """
-    from app.laporan import csv_file, export  # openpyxl: only this command needs it
+    from app.laporan import csv_file, export  # XlsxWriter: only this command needs it
     from app.mismatches import daftar
     from app.models import utcnow
     from app.report import angka
@@ -498,7 +501,11 @@ def serve(
 def keys_create(
     name: Annotated[
         str,
-        typer.Option(metavar="NAMA", help="Nama pemegang kunci, mis. 'operator-diskominfo'."),
+        typer.Option(
+            metavar="NAMA",
+            help="Nama orang pemegang kunci, mis. 'Siti Aminah'; keputusan dan ekspor "
+            "dicatat atas nama ini.",
+        ),
     ],
     role: Annotated[
         Role,
@@ -508,6 +515,14 @@ def keys_create(
             "planner: melihat run, membaca dan memutuskan mismatch.",
         ),
     ],
+    email: Annotated[
+        str | None,
+        typer.Option(
+            metavar="EMAIL",
+            help="E-mail orang pemegang kunci, mis. siti.aminah@merantikab.go.id; "
+            "dicatat bersama namanya.",
+        ),
+    ] = None,
     opd: Annotated[
         list[str] | None,
         typer.Option(
@@ -515,17 +530,27 @@ def keys_create(
         ),
     ] = None,
 ) -> None:
-    """Buat kunci API; kunci dicetak sekali ini saja (yang disimpan hanya hash-nya)."""
+    """Buat kunci API untuk satu orang; kunci dicetak sekali ini saja (yang disimpan
+    hanya hash-nya)."""
     from app.access import audit
     from app.access import keys as access_keys
 
     kode_skpd = _checked_opd(opd)
+    try:
+        name = access_keys.checked_name(name)
+        address = access_keys.checked_email(email) if email is not None else None
+    except access_keys.KeyProblem as exc:
+        raise fail(str(exc)) from None
     with _session() as session:
         try:
-            key = access_keys.create(session, name=name, role=role, kode_skpd=kode_skpd)
+            key = access_keys.create(
+                session, name=name, role=role, kode_skpd=kode_skpd, email=address
+            )
         except access_keys.KeyProblem as exc:
             raise fail(str(exc)) from None
         detail: dict[str, object] = {"role": role}
+        if address is not None:
+            detail["email"] = address
         if kode_skpd:
             detail["opd"] = sorted(set(kode_skpd))
         audit.record(
@@ -538,6 +563,14 @@ def keys_create(
         f"kunci '{name}' ({role}{scope}) dibuat; simpan sekarang, tidak akan ditampilkan lagi",
         err=True,
     )
+    if address is None:
+        typer.secho(
+            "peringatan: kunci tanpa --email; keputusan dengan kunci ini hanya tercatat atas "
+            f"nama '{name}'. Buat satu kunci untuk setiap orang, dengan namanya dan --email, "
+            "dan jangan dipakai bersama",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     for kode in unknown:
         typer.secho(
             f"peringatan: kode_skpd {kode} belum dikenal: tidak muncul di run mana pun dan "
@@ -563,18 +596,23 @@ def _checked_opd(opd: list[str] | None) -> list[str]:
 
 @keys_cli.command("list")
 def keys_list() -> None:
-    """Daftar kunci API (tanpa kuncinya) dan OPD yang boleh dilihatnya."""
+    """Daftar kunci API (tanpa kuncinya): pemegangnya, perannya dan OPD yang boleh dilihatnya."""
     from app.access import keys as access_keys
 
     with _session() as session:
         for row in access_keys.all_keys(session):
             state = "dicabut" if row.revoked_at else "aktif"
             scope = ", ".join(row.kode_skpd) if row.kode_skpd else "semua OPD"
-            typer.echo(f"{row.name:<30} {row.role:<8} {row.prefix}…  {state:<8} {scope}")
+            email = row.email or "(tanpa e-mail)"
+            typer.echo(
+                f"{row.name:<30} {email:<32} {row.role:<8} {row.prefix}…  {state:<8} {scope}"
+            )
 
 
 @keys_cli.command("revoke")
-def keys_revoke(name: Annotated[str, typer.Argument(metavar="NAMA", help="Nama kunci.")]) -> None:
+def keys_revoke(
+    name: Annotated[str, typer.Argument(metavar="NAMA", help="Nama pemegang kunci.")],
+) -> None:
     """Cabut kunci API; permintaan dengan kunci itu ditolak (401) sejak saat ini."""
     from app.access import audit
     from app.access import keys as access_keys

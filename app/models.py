@@ -326,6 +326,8 @@ class MismatchEvent(Base):
     )
     at: Mapped[datetime] = mapped_column(default=utcnow)
     oleh: Mapped[str] = mapped_column(String(100))
+    # The e-mail of the person whose key made the change; None for a run.
+    oleh_email: Mapped[str | None] = mapped_column(String(254))
     dari: Mapped[str | None] = mapped_column(String(20))
     ke: Mapped[str] = mapped_column(String(20))
     catatan: Mapped[str | None] = mapped_column(Text)
@@ -470,7 +472,10 @@ class ApiKey(Base):
     __tablename__ = "api_key"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # A key is a person's: their name, and the e-mail that says who they are
+    # (None on a key made before keys named people).
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
     role: Mapped[str] = mapped_column(String(20))
     # The OPDs (kode_skpd) a planner key is limited to; None for every OPD.
     kode_skpd: Mapped[list[Any] | None]
@@ -489,6 +494,7 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(100))
+    actor_email: Mapped[str | None] = mapped_column(String(254))
     role: Mapped[str | None] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(50))
     target: Mapped[str | None] = mapped_column(String(200))

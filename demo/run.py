@@ -147,13 +147,24 @@ def _expected_in_eplanning(settings: Settings, seeded: set[tuple[str, str]]) -> 
         engine.dispose()
 
 
-def _demo_key(settings: Settings, role: Role) -> str:
-    """A fresh key for this demo session, so the API and the report can be tried at once."""
+# The demo's people: a key is a person's, and what is done with it is recorded
+# under their name (the history of a finding, the audit log).
+DEMO_PEOPLE = {
+    Role.ADMIN: ("Rahmat Hidayat", "rahmat.hidayat@contoh.merantikab.go.id"),
+    Role.PLANNER: ("Siti Aminah", "siti.aminah@contoh.merantikab.go.id"),
+}
+
+
+def _demo_key(settings: Settings, role: Role) -> tuple[str, str]:
+    """A fresh personal key for this demo session, so the API and the report can
+    be tried at once: the key and the name of the person it belongs to."""
+    nama, email = DEMO_PEOPLE[role]
+    # Names are unique among keys; a demo run again on the same database adds the time.
+    name = f"{nama} (demo {datetime.now(UTC):%Y%m%d-%H%M%S})"
     engine = make_engine(settings.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
-            name = f"demo-{role.value}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
-            return keys.create(session, name=name, role=role)
+            return keys.create(session, name=name, role=role, email=email), name
     finally:
         engine.dispose()
 
@@ -241,12 +252,14 @@ def run_demo(*, once: bool, size: int, seed: int, tahun: int, tahap: str, port: 
             typer.echo(f"\nTemuan terbuka untuk perencana:\n{_findings(settings, tahun, tahap)}")
             typer.echo(f"\n{tindak_lanjut.cerita(settings, tahun, tahap)}")
             digests = _digests(settings, service.url, tahun, tahap, mailbox)
-            key = _demo_key(settings, Role.ADMIN)
-            planner = _demo_key(settings, Role.PLANNER)
+            key, admin = _demo_key(settings, Role.ADMIN)
+            planner, perencana = _demo_key(settings, Role.PLANNER)
             typer.echo(
                 "\nLihat di:\n"
-                f"  laporan perencana {service.url}/laporan   (kunci perencana demo: {planner})\n"
-                f"  layanan Sinkron   {service.url}/docs   (kunci admin demo: {key})\n"
+                f"  laporan perencana {service.url}/laporan   (kunci perencana demo: {planner}, "
+                f"milik {perencana})\n"
+                f"  layanan Sinkron   {service.url}/docs   (kunci admin demo: {key}, "
+                f"milik {admin})\n"
                 f"                    curl -H 'X-API-Key: {key}' {service.url}/api/v1/status\n"
                 f"  E-Program tiruan  {source_server.url}/api/v1/sub-kegiatan"
                 f"?tahun_anggaran={tahun}&tahap={tahap}   (X-API-Key: {DEMO_API_KEY})\n"

@@ -67,6 +67,7 @@ def record(
     return audit_events.add(
         session,
         actor=safe_text(principal.name, 100),
+        actor_email=principal.email,
         role=principal.role.value if principal.role else None,
         action=action,
         target=safe_text(target, TARGET_LIMIT) if target is not None else None,

@@ -105,7 +105,10 @@ class MismatchEventOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     at: datetime
-    oleh: str
+    oleh: str = Field(description="Nama orang pemegang kunci yang mengubah status, atau 'sistem'")
+    oleh_email: str | None = Field(
+        default=None, description="E-mail orang itu saat memutuskan; null untuk sinkronisasi"
+    )
     dari: str | None
     ke: str
     catatan: str | None

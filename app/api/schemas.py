@@ -256,7 +256,8 @@ class AuditOut(BaseModel):
 
     id: int
     at: datetime
-    actor: str
+    actor: str = Field(description="Nama orang pemegang kunci, atau layanan itu sendiri")
+    actor_email: str | None = Field(default=None, description="E-mail orang itu, bila ada")
     role: str | None
     action: str
     target: str | None

@@ -92,7 +92,9 @@ class EksporAnswer(Response):
         self.status_code = 200
         self.background = None
         self.media_type = MEDIA_TYPES[ekspor.format]
-        name = export.filename(ekspor.filter, ekspor.format)
+        # Made where the route runs, in a worker thread: one short query.
+        with session_scope(ekspor.sessions) as session:
+            name = export.nama_berkas(session, ekspor.filter, ekspor.format, made_at=utcnow())
         self.init_headers(
             {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
         )

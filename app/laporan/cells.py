@@ -1,99 +1,120 @@
-"""How each kind of value (app.laporan.kolom.Jenis) is written in a sheet:
-text that Excel keeps as text, amounts in Rupiah, shares as percentages,
-moments in WIB."""
+"""How each kind of value (app.laporan.kolom.Jenis) goes into a sheet: text
+that Excel keeps as text (wrapped in the long columns), amounts as numbers in
+Rupiah, shares as percentages, moments as Excel dates in WIB.
+
+:class:`Cells` turns a row into ``(value, Gaya)`` pairs, with no spreadsheet
+library; app.laporan.export writes each pair with the matching format.
+"""
 
 from __future__ import annotations
 
+import enum
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from functools import partial
+from decimal import Decimal
 from typing import Any
 
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
+from app.laporan import nilai
 from app.laporan.kolom import Jenis, Kolom
-from app.report import waktu_wib
-from mappings.normalise import parse_money
+from mappings.normalise import WIB
 
 # Excel shows these with the reader's separators; the [$Rp-421] tag is the
 # Indonesian Rupiah symbol, so LibreOffice and Excel both show "Rp 1.250.000".
 RUPIAH = "[$Rp-421] #,##0;[Red]-[$Rp-421] #,##0"
 PERSEN = "0.0%"
+# "2 Desember 2026 08.15", as the pages write a moment (in WIB, said in the header).
+WAKTU = "d mmmm yyyy hh.mm"
 
 _XLSX_TEXT_MAX = 32_767
+# The characters XML 1.0 (so an XLSX) cannot hold; Excel refuses a file with them.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class Gaya(enum.Enum):
+    """How a cell is written: its type and number format."""
+
+    TEKS = enum.auto()  # text, never a formula
+    BUNGKUS = enum.auto()  # text in a long column, wrapped
+    ANGKA = enum.auto()  # a plain number
+    RUPIAH = enum.auto()
+    PERSEN = enum.auto()
+    WAKTU = enum.auto()  # an Excel date and time, in WIB
+
+
+Sel = tuple[Any, Gaya] | None
 
 
 class Cells:
-    """A sheet's rows of ``columns``, each value written as its kind says
-    (kolom.Jenis). The plan is made once per sheet: rows are written by the
-    hundred thousand."""
+    """A sheet's rows of ``columns``, each value as its kind says (kolom.Jenis).
+    The plan is made once per sheet: rows are written by the hundred thousand."""
 
-    def __init__(
-        self, ws: WriteOnlyWorksheet, columns: Sequence[Kolom[Any]], *, money: bool = False
-    ) -> None:
-        writers: dict[Jenis, Callable[[Any], Any] | None] = {
-            Jenis.TEKS: partial(_text, ws),
-            Jenis.NILAI: partial(_value, ws, money=money),
-            Jenis.WAKTU: _moment,
-            Jenis.RUPIAH: partial(_formatted, ws, number_format=RUPIAH),
-            Jenis.PERSEN: partial(_percent, ws),
-            Jenis.KATA: None,
-            Jenis.NOMOR: None,
+    def __init__(self, columns: Sequence[Kolom[Any]], *, money: bool = False) -> None:
+        def text(c: Kolom[Any]) -> Callable[[Any], Sel]:
+            return _wrapped if c.bungkus else _text
+
+        writers: dict[Jenis, Callable[[Kolom[Any]], Callable[[Any], Sel]]] = {
+            Jenis.TEKS: text,
+            Jenis.NILAI: lambda c: _money_value if money else text(c),
+            Jenis.WAKTU: lambda c: _moment,
+            Jenis.RUPIAH: lambda c: _rupiah,
+            Jenis.PERSEN: lambda c: _percent,
+            Jenis.KATA: lambda c: _word,
+            Jenis.NOMOR: lambda c: _word,
         }
         self._plan = [
-            (None if c.jenis is Jenis.NOMOR else c.baca, writers[c.jenis]) for c in columns
+            (None if c.jenis is Jenis.NOMOR else c.baca, writers[c.jenis](c)) for c in columns
         ]
 
-    def row(self, item: Any, n: int = 0) -> list[Any]:
+    def row(self, item: Any, n: int = 0) -> list[Sel]:
         """``item``'s cells; ``n`` is its number in the sheet."""
-        cells = []
-        for read, write in self._plan:
-            value = n if read is None else read(item)
-            cells.append(value if write is None else write(value))
-        return cells
-
-
-def _text(ws: WriteOnlyWorksheet, value: str | None) -> Any:
-    """Text as a cell holds it: no control characters Excel refuses, within
-    Excel's length limit, and never a formula (E-Program text may start with '=')."""
-    if value is None:
-        return None
-    text = clean(value)
-    if text.startswith("="):
-        cell = WriteOnlyCell(ws, value=text)
-        cell.data_type = "s"
-        return cell
-    return text
+        return [write(n if read is None else read(item)) for read, write in self._plan]
 
 
 def clean(text: str) -> str:
     """Text without the control characters Excel refuses, within its length limit."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text)[:_XLSX_TEXT_MAX]
+    if not text.isprintable():  # most text is: no look for what to drop
+        text = _ILLEGAL.sub("", text)
+    return text[:_XLSX_TEXT_MAX]
 
 
-def _value(ws: WriteOnlyWorksheet, value: str | None, *, money: bool) -> Any:
-    if value is None or not money:
-        return _text(ws, value)
-    try:
-        amount = parse_money(value)
-    except ValueError:
-        return _text(ws, value)
-    return _formatted(ws, amount, RUPIAH)
+def _text(value: str | None) -> Sel:
+    return None if value is None else (clean(value), Gaya.TEKS)
 
 
-def _moment(moment: datetime | None) -> str | None:
-    # As the report pages show it ("2 Desember 2026 08.15 WIB"). Text, not an
-    # Excel date: a styled cell per date doubled the time of a 100,000-row export.
-    return None if moment is None else waktu_wib(moment)
+def _wrapped(value: str | None) -> Sel:
+    return None if value is None else (clean(value), Gaya.BUNGKUS)
 
 
-def _formatted(ws: WriteOnlyWorksheet, value: Any, number_format: str) -> Cell:
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = number_format
-    return cell
+def _money_value(value: str | None) -> Sel:
+    """In a money kategori's sheet: an amount as a number, a list of sumber
+    dana as Rupiah lines, anything else as text."""
+    amount = nilai.amount(value)
+    if amount is not None:
+        return float(amount), Gaya.RUPIAH
+    lines = nilai.sumber_dana(value)
+    return _wrapped(lines if lines is not None else value)
 
 
-def _percent(ws: WriteOnlyWorksheet, share: float | None) -> Cell | None:
-    return None if share is None else _formatted(ws, share, PERSEN)
+def _moment(moment: datetime | None) -> Sel:
+    if moment is None:
+        return None
+    # Excel has no time zones: the WIB wall clock, as the header says.
+    return moment.astimezone(WIB).replace(tzinfo=None), Gaya.WAKTU
+
+
+def _rupiah(value: Decimal | int | None) -> Sel:
+    return None if value is None else (float(value), Gaya.RUPIAH)
+
+
+def _percent(share: float | None) -> Sel:
+    return None if share is None else (share, Gaya.PERSEN)
+
+
+def _word(value: Any) -> Sel:
+    """The service's own words and numbers, as they are."""
+    if value is None:
+        return None
+    if isinstance(value, int | float | Decimal):
+        return value, Gaya.ANGKA
+    return clean(str(value)), Gaya.TEKS

@@ -1,6 +1,8 @@
 """The mismatch report as CSV: UTF-8 with a BOM and ``;`` between fields, as
 Excel in an Indonesian locale opens it, written a few hundred rows at a time
-from :func:`app.mismatches.daftar.stream`; the columns are app.laporan.kolom's."""
+from :func:`app.mismatches.daftar.stream`; the columns and their headers are
+app.laporan.kolom's, as in the XLSX. Amounts are whole Rupiah (``559582500``):
+a decimal point is a thousands separator to Excel in an Indonesian locale."""
 
 from __future__ import annotations
 
@@ -13,10 +15,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.laporan import kolom
+from app.laporan import kolom, nilai
 from app.laporan.export import Watch
 from app.laporan.kolom import Jenis
-from app.mismatches import daftar
+from app.mismatches import daftar, kategori
 from app.mismatches.daftar import MismatchFilter
 from app.models import Mismatch
 from mappings.normalise import WIB
@@ -36,7 +38,7 @@ def csv_chunks(
     # Indonesian locale, so the columns split when the file is double-clicked.
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([c.csv for c in kolom.CSV])
+    writer.writerow([c.judul for c in kolom.CSV])
     for m in daftar.stream(session, f):
         writer.writerow(csv_row(m))
         watch.row()
@@ -49,11 +51,22 @@ def csv_chunks(
 
 def csv_row(m: Mismatch) -> list[Any]:
     """One mismatch's CSV fields, as kolom.CSV lists them."""
+    info = kategori.info(m.kategori)
+    plan = _MONEY_PLAN if info is not None and info.uang else _CSV_PLAN
     fields = []
-    for read, write in _CSV_PLAN:
+    for read, write in plan:
         value = read(m)
         fields.append(value if write is None else write(value))
     return fields
+
+
+def _csv_money(value: str | None) -> Any:
+    """In a money kategori: an amount as whole Rupiah, a list of sumber dana as
+    Rupiah lines, anything else as text."""
+    amount = nilai.amount(value)
+    if amount is not None:
+        return nilai.whole_rupiah(amount)
+    return _csv_safe(nilai.sumber_dana(value) or value)
 
 
 def _csv_time(moment: datetime | None) -> str:
@@ -85,3 +98,6 @@ _CSV_WRITERS: dict[Jenis, Callable[[Any], Any] | None] = {
     Jenis.KATA: None,
 }
 _CSV_PLAN = [(c.baca, _CSV_WRITERS[c.jenis]) for c in kolom.CSV]
+_MONEY_PLAN = [
+    (c.baca, _csv_money if c.jenis is Jenis.NILAI else _CSV_WRITERS[c.jenis]) for c in kolom.CSV
+]

@@ -4,7 +4,10 @@ XLSX: a ``Ringkasan`` sheet (per OPD) and one sheet per kategori, each under a
 title block. CSV: UTF-8 with a BOM and ``;`` between fields, as Excel in an
 Indonesian locale opens it. Both are written row by row from
 :func:`app.mismatches.daftar.stream`, so 100,000 mismatches never sit in
-memory (openpyxl's write-only mode spools each sheet to a temporary file).
+memory: XlsxWriter's constant-memory mode writes each row to its sheet's
+temporary file as the next begins (openpyxl took twice as long once moments
+were Excel dates, a styled cell each). Sheets print landscape, one page wide,
+with the header row on every page.
 
 The API, the web pages and ``sinkron laporan`` call the same functions:
 :func:`write_xlsx` (or :func:`xlsx_file`), :func:`app.laporan.csv_file.csv_chunks`
@@ -16,38 +19,38 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.orm import Session
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from app.laporan import kolom
-from app.laporan.cells import Cells, clean
+from app.laporan.cells import PERSEN, RUPIAH, WAKTU, Cells, Gaya, Sel, clean
+from app.laporan.kolom import Kolom
 from app.mismatches import daftar, kategori
 from app.mismatches.daftar import KategoriStats, MismatchFilter
 from app.report import tahap_label, waktu_wib
 from app.repositories import ringkasan
+from mappings.normalise import WIB
 
 log = logging.getLogger(__name__)
 
 RINGKASAN_SHEET = "Ringkasan"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TITLE = "Laporan ketidaksesuaian data E-Program → E-Planning"
 
 _WIDTH_MAX = 60
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-_TITLE_FONT = Font(bold=True, size=14)
-_BOLD = Font(bold=True)
+_A4 = 9
 
 
 class ExportProblem(ValueError):
@@ -76,12 +79,37 @@ class Watch:
         self.check()
 
 
-def filename(f: MismatchFilter, ext: str) -> str:
-    """``sinkron-mismatch-2026-renja[-<kode_skpd>].<ext>``."""
-    parts = ["sinkron-mismatch", str(f.tahun_anggaran or "semua"), f.tahap or "semua"]
+def filename(f: MismatchFilter, ext: str, *, made_at: datetime, nama_opd: str | None = None) -> str:
+    """``ketidaksesuaian-2026-renja[-<OPD>]-2026-12-07.<ext>``: the OPD by its
+    name made short (``dinas-kesehatan``; its code when the name is not known),
+    the day in WIB."""
+    parts = ["ketidaksesuaian", str(f.tahun_anggaran or "semua"), f.tahap or "semua"]
     if f.kode_skpd:
-        parts.append(f.kode_skpd)
+        parts.append(short_name(nama_opd) or f.kode_skpd)
+    parts.append(f"{made_at.astimezone(WIB):%Y-%m-%d}")
     return "-".join(parts) + "." + ext
+
+
+def nama_berkas(session: Session, f: MismatchFilter, ext: str, *, made_at: datetime) -> str:
+    """:func:`filename`, with the OPD's name looked up."""
+    nama = None
+    if f.kode_skpd and f.tahun_anggaran is not None and f.tahap:
+        nama = ringkasan.nama_skpd(
+            session, tahun_anggaran=f.tahun_anggaran, tahap=f.tahap, kode_skpd=f.kode_skpd
+        )
+    return filename(f, ext, made_at=made_at, nama_opd=nama)
+
+
+def short_name(nama: str | None) -> str | None:
+    """An OPD's name as a file name part: lower case, words joined by ``-``,
+    at most 40 characters ("Dinas Kesehatan" → "dinas-kesehatan")."""
+    words = re.findall(r"[a-z0-9]+", (nama or "").lower())
+    short = ""
+    for word in words:
+        if len(short) + len(word) + 1 > 40:
+            break
+        short = f"{short}-{word}" if short else word
+    return short or None
 
 
 # -- XLSX -------------------------------------------------------------------------
@@ -114,28 +142,94 @@ def write_xlsx(
     """
     tahun, tahap = _required_scope(f)
     watch = watch if watch is not None else Watch()
-    wb = Workbook(write_only=True)
+    # Each sheet's rows spool to a file here until the zip is made; the whole
+    # folder goes at the end, whether the export finished or not.
+    spool = tempfile.mkdtemp(prefix="sinkron-ekspor-")
+    raw: BinaryIO | None = None
     try:
-        title = _title_lines(f, pemda=pemda, made_at=made_at)
-        _write_sheets(
-            wb, session, f, tahun=tahun, tahap=tahap, title=title, progress=progress, watch=watch
+        raw = out.open("wb") if isinstance(out, Path) else out
+        wb = Workbook(
+            # A file-like object is what XlsxWriter's ZipFile takes (its type
+            # says IO[str], a file name's AnyStr left unbound).
+            cast("Any", _Abandonable(raw, watch)),
+            {
+                "constant_memory": True,
+                "tmpdir": spool,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
         )
+        title = _title_lines(f, pemda=pemda, made_at=made_at)
+        wb.set_properties(
+            {
+                "title": f"{TITLE} · {title[2]}",
+                "subject": f"Filter: {describe(f)}",
+                "author": f"Sinkron · {pemda}",
+                "company": pemda,
+                "created": made_at.astimezone(WIB).replace(tzinfo=None),
+                "comments": title[3],
+            }
+        )
+        sheets = _Sheets(wb)
+        _write_sheets(
+            sheets, session, f, tahun=tahun, tahap=tahap, title=title, progress=progress,
+            watch=watch,
+        )  # fmt: skip
         watch.check()
-        if isinstance(out, Path):
-            with out.open("wb") as raw:
-                wb.save(_Abandonable(raw, watch))
-        else:
-            wb.save(_Abandonable(out, watch))
-    except BaseException:
-        _discard(wb)
-        raise
+        wb.close()
+    finally:
+        if isinstance(out, Path) and raw is not None:
+            raw.close()
+        shutil.rmtree(spool, ignore_errors=True)
     if progress is not None:
         progress(watch.rows)
-    return Written(rows=watch.rows, sheets=list(wb.sheetnames))
+    return Written(rows=watch.rows, sheets=sheets.names)
+
+
+class _Sheets:
+    """A workbook's sheets and the formats they share, made once."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+        self.names: list[str] = []
+        top = {"valign": "top"}
+        self.gaya: dict[Gaya, Format] = {
+            Gaya.TEKS: wb.add_format(top),
+            Gaya.BUNGKUS: wb.add_format({**top, "text_wrap": True}),
+            Gaya.ANGKA: wb.add_format(top),
+            Gaya.RUPIAH: wb.add_format({**top, "num_format": RUPIAH}),
+            Gaya.PERSEN: wb.add_format({**top, "num_format": PERSEN}),
+            Gaya.WAKTU: wb.add_format({**top, "num_format": WAKTU, "align": "left"}),
+        }
+        self.header = wb.add_format(
+            {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "text_wrap": True,
+             "valign": "top"}
+        )  # fmt: skip
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+        self.bold = wb.add_format({"bold": True})
+
+    def add(self, name: str) -> Worksheet:
+        self.names.append(name)
+        return self.wb.add_worksheet(name)
+
+    def write(self, ws: Worksheet, row: int, cells: Sequence[Sel]) -> None:
+        """One row of ``(value, Gaya)`` cells (app.laporan.cells)."""
+        for col, cell in enumerate(cells):
+            if cell is None:
+                continue
+            value, gaya = cell
+            if gaya is Gaya.TEKS or gaya is Gaya.BUNGKUS:
+                # A string stays a string, one that starts with '=' too.
+                ws.write_string(row, col, value, self.gaya[gaya])
+            elif gaya is Gaya.WAKTU:
+                ws.write_datetime(row, col, value, self.gaya[gaya])
+            else:
+                ws.write_number(row, col, float(value), self.gaya[gaya])
 
 
 def _write_sheets(
-    wb: Workbook,
+    sheets: _Sheets,
     session: Session,
     f: MismatchFilter,
     *,
@@ -145,35 +239,32 @@ def _write_sheets(
     progress: Callable[[int], None] | None,
     watch: Watch,
 ) -> None:
-    _write_ringkasan(wb, session, f, tahun=tahun, tahap=tahap, title=title)
+    _write_ringkasan(sheets, session, f, tahun=tahun, tahap=tahap, title=title)
     watch.check()
     stats = {s.kategori: s for s in daftar.kategori_stats(session, f, measured=kolom.DIUKUR)}
     for code in kategori.urut(stats):
         watch.check()
-        ws = wb.create_sheet(_sheet_name(code))
+        ws = sheets.add(_sheet_name(code))
         info = kategori.info(code)
         lines = [*title, f"Kategori: {kategori.label(code)}"]
         if info:
             lines.append(f"Saran: {info.saran}")
-        header_row = _start_sheet(ws, lines, _widths(stats[code]))
-        _header(ws, [c.judul or "" for c in kolom.XLSX])
-        cells = Cells(ws, kolom.XLSX, money=info is not None and info.uang)
+        header_row = _start_sheet(sheets, ws, lines, kolom.XLSX, _widths(stats[code]))
+        cells = Cells(kolom.XLSX, money=info is not None and info.uang)
         n = 0
         for m in daftar.stream(session, replace(f, kategori=code)):
             n += 1
-            ws.append(cells.row(m, n))
+            sheets.write(ws, header_row + n, cells.row(m, n))
             watch.row()
             if progress is not None and watch.rows % 10_000 == 0:
                 progress(watch.rows)
-        last = get_column_letter(len(kolom.XLSX))
-        ws.auto_filter.ref = f"A{header_row}:{last}{header_row + n}"
+        ws.autofilter(header_row, 0, header_row + n, len(kolom.XLSX) - 1)
 
 
 class _Abandonable:
     """The file a workbook is saved into. Zipping a large report takes seconds:
     once the reader has left, the next write stops the save (ExportCancelled),
-    and from then on the file takes nothing, so the zip openpyxl leaves open
-    closes quietly when it is collected."""
+    and from then on the file takes nothing."""
 
     def __init__(self, raw: BinaryIO, watch: Watch) -> None:
         self._raw = raw
@@ -192,23 +283,15 @@ class _Abandonable:
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
         return 0 if self._dead else self._raw.seek(offset, whence)
 
+    def seekable(self) -> bool:
+        return True
+
     def flush(self) -> None:
         if not self._dead:
             self._raw.flush()
 
-
-def _discard(wb: Workbook) -> None:
-    """A workbook given up: each write-only sheet's spool file (as large as the
-    sheet) goes now rather than when the process exits."""
-    for ws in wb.worksheets:
-        writer = getattr(ws, "_writer", None)
-        try:
-            if not getattr(ws, "closed", True):
-                ws.close()
-            if writer is not None and os.path.exists(writer.out):
-                writer.cleanup()
-        except (OSError, ValueError):
-            log.warning("berkas sementara ekspor tidak terhapus", exc_info=True)
+    def close(self) -> None:
+        """The zip's own close: the file stays the caller's to close."""
 
 
 def xlsx_file(
@@ -220,8 +303,8 @@ def xlsx_file(
     watch: Watch | None = None,
 ) -> Path:
     """The report written to a new temporary file, for a response to send and
-    then remove. An XLSX is a zip finished only at its end, and openpyxl's
-    write-only mode needs a seekable file: on disk, memory stays flat."""
+    then remove. An XLSX is a zip finished only at its end, written into a
+    seekable file: on disk, memory stays flat."""
     fd, name = tempfile.mkstemp(prefix="sinkron-", suffix=".xlsx")
     os.close(fd)
     path = Path(name)
@@ -249,7 +332,7 @@ def _sheet_name(code: str) -> str:
 
 def _title_lines(f: MismatchFilter, *, pemda: str, made_at: datetime) -> list[str]:
     return [
-        "Laporan ketidaksesuaian data E-Program → E-Planning",
+        TITLE,
         pemda,
         f"Tahun anggaran {f.tahun_anggaran} · tahap {tahap_label(f.tahap or '')}",
         f"Dibuat {waktu_wib(made_at)}",
@@ -270,62 +353,66 @@ def describe(f: MismatchFilter) -> str:
         parts.append(f"status {f.status}")
     if f.q:
         parts.append(f"pencarian “{f.q}”")
-    return ", ".join(parts) or "semua mismatch"
+    return ", ".join(parts) or "semua ketidaksesuaian"
 
 
-def _start_sheet(ws: WriteOnlyWorksheet, lines: Sequence[str], widths: Sequence[int]) -> int:
-    """Write the title block, size and freeze the columns; returns the header's row.
-
-    Widths and the frozen pane go into the sheet's head, so they are set before
-    the first row; the autofilter goes into its tail, after the last.
-    """
-    for index, width in enumerate(widths, 1):
-        # Set up by openpyxl for write-only sheets too; its type stubs omit it.
-        ws.column_dimensions[get_column_letter(index)].width = width  # type: ignore[attr-defined]
-    header_row = len(lines) + 2
-    ws.freeze_panes = f"A{header_row + 1}"
+def _start_sheet(
+    sheets: _Sheets,
+    ws: Worksheet,
+    lines: Sequence[str],
+    columns: Sequence[Kolom[Any]],
+    widths: Sequence[int],
+) -> int:
+    """Write the title block and the header row, size and freeze the columns,
+    set the page up for print; returns the header's row (0-based)."""
+    for index, width in enumerate(widths):
+        ws.set_column(index, index, width)
+    header_row = len(lines) + 1
+    ws.freeze_panes(header_row + 1, 0)
+    ws.set_landscape()
+    ws.set_paper(_A4)
+    ws.fit_to_pages(1, 0)  # one page wide, as many long as it takes
+    ws.repeat_rows(header_row)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer("&L&A&RHalaman &P dari &N")
     for i, line in enumerate(lines):
-        cell = WriteOnlyCell(ws, value=clean(line))
-        cell.font = _TITLE_FONT if i == 0 else _BOLD if i == 1 else Font()
-        ws.append([cell])
-    ws.append([])
+        style = sheets.title if i == 0 else sheets.bold if i == 1 else None
+        ws.write_string(i, 0, clean(line), style)
+    for col, column in enumerate(columns):
+        ws.write_string(header_row, col, column.judul, sheets.header)
     return header_row
-
-
-def _header(ws: WriteOnlyWorksheet, names: Sequence[str]) -> None:
-    cells = []
-    for name in names:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
-        cells.append(cell)
-    ws.append(cells)
 
 
 def _widths(stats: KategoriStats) -> list[int]:
     widths = []
     for column in kolom.XLSX:
         longest = stats.longest.get(column.diukur, 0) if column.diukur else 0
-        header = len(column.judul or "")
+        header = len(column.judul) if not column.bungkus else 0
         widths.append(min(max(column.lebar, header + 2, longest + 2), _WIDTH_MAX))
     return widths
 
 
 def _write_ringkasan(
-    wb: Workbook, session: Session, f: MismatchFilter, *, tahun: int, tahap: str, title: list[str]
+    sheets: _Sheets,
+    session: Session,
+    f: MismatchFilter,
+    *,
+    tahun: int,
+    tahap: str,
+    title: list[str],
 ) -> None:
-    ws = wb.create_sheet(RINGKASAN_SHEET)
+    ws = sheets.add(RINGKASAN_SHEET)
     opd = f.opd
     if f.kode_skpd is not None:
         opd = frozenset({f.kode_skpd}) & (f.opd if f.opd is not None else {f.kode_skpd})
     rows = ringkasan.per_opd(session, tahun_anggaran=tahun, tahap=tahap, opd=opd)
-    lines = [*title, "Ringkasan per perangkat daerah: mismatch terbuka (baru dan diakui)"]
-    header_row = _start_sheet(ws, lines, [c.lebar for c in kolom.RINGKASAN])
-    _header(ws, [c.judul or "" for c in kolom.RINGKASAN])
-    cells = Cells(ws, kolom.RINGKASAN)
-    for row in rows:
-        ws.append(cells.row(row))
-    last = get_column_letter(len(kolom.RINGKASAN))
-    ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(rows)}"
+    lines = [*title, "Ringkasan per perangkat daerah: ketidaksesuaian terbuka (baru dan diakui)"]
+    header_row = _start_sheet(
+        sheets, ws, lines, kolom.RINGKASAN, [c.lebar for c in kolom.RINGKASAN]
+    )
+    cells = Cells(kolom.RINGKASAN)
+    for n, row in enumerate(rows, 1):
+        sheets.write(ws, header_row + n, cells.row(row))
+    ws.autofilter(header_row, 0, header_row + len(rows), len(kolom.RINGKASAN) - 1)
     # The pemda's total after a blank row, outside the filtered range.
-    ws.append([])
-    ws.append(cells.row(ringkasan.total(rows)))
+    sheets.write(ws, header_row + len(rows) + 2, cells.row(ringkasan.total(rows)))

@@ -1,7 +1,7 @@
 """The columns of the report files: one table for a mismatch's row in the XLSX
 sheets and in the CSV, one for the ``Ringkasan`` sheet. A new column is one
-line here; the writers (app.laporan.export) only know how each kind of value
-is written. Pure: no database, no openpyxl.
+line here; the writers (app.laporan.export, app.laporan.csv_file) only know how
+each kind of value is written. Pure: no database, no spreadsheet library.
 """
 
 from __future__ import annotations
@@ -37,18 +37,20 @@ class Jenis(enum.Enum):
 
 @dataclass(frozen=True)
 class Kolom(Generic[T]):
-    """One column: its header in the sheets (``judul``) and in the CSV
-    (``csv``), None where that file does not carry it; the value (a row's
-    attribute by name, or a function of the row) and how it is written; the
-    sheet's narrowest width for it, and the text column whose longest value
-    widens it (read before the first row)."""
+    """One column: its header (``judul``, the same words in the sheets, the CSV
+    and the pages), which files carry it, the value (a row's attribute by name,
+    or a function of the row) and how it is written; the sheet's narrowest
+    width for it, whether its long text wraps, and the text column whose
+    longest value widens it (read before the first row)."""
 
-    judul: str | None
-    csv: str | None
+    judul: str
     nilai: str | Callable[[T], Any]
     jenis: Jenis = Jenis.TEKS
     lebar: int = 12
     diukur: str | None = None
+    bungkus: bool = False
+    di_xlsx: bool = True
+    di_csv: bool = True
     baca: Callable[[T], Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -56,9 +58,11 @@ class Kolom(Generic[T]):
         object.__setattr__(self, "baca", attrgetter(nilai) if isinstance(nilai, str) else nilai)
 
 
-def _data(judul: str, name: str, jenis: Jenis = Jenis.TEKS, lebar: int = 12) -> Kolom[Mismatch]:
-    """A column of the mismatch's own text, in both files under its name."""
-    return Kolom(judul, name, name, jenis, lebar, diukur=name)
+def _data(
+    judul: str, name: str, jenis: Jenis = Jenis.TEKS, lebar: int = 12, *, bungkus: bool = False
+) -> Kolom[Mismatch]:
+    """A column of the mismatch's own text, in both files."""
+    return Kolom(judul, name, jenis, lebar, diukur=name, bungkus=bungkus)
 
 
 def _status(m: Mismatch) -> str:
@@ -73,41 +77,40 @@ def _saran(m: Mismatch) -> str:
     return kategori.saran(m.kategori)
 
 
-# A mismatch's row. The differences between the files are deliberate and kept
-# as people know them: the sheets number their rows and end with the id, the
-# CSV starts with it; a sheet is one kategori, with its advice above the table,
-# so only the CSV carries kategori and saran per row.
+# A mismatch's row, its headers in the pages' words. The differences between the
+# files are deliberate: the sheets number their rows; a sheet is one kategori,
+# with its name and advice above the table, so only the CSV carries kategori and
+# saran per row. Moments are in WIB, as the headers say.
 MISMATCH: tuple[Kolom[Mismatch], ...] = (
-    Kolom("No", None, "id", Jenis.NOMOR, lebar=7),  # the writer numbers each sheet's rows
-    Kolom(None, "id", "id", Jenis.KATA),
-    _data("Kode SKPD", "kode_skpd"),
-    _data("Kode sub unit", "kode_sub_skpd"),
-    _data("Kode sub kegiatan", "kode_sub_kegiatan"),
-    _data("Nama sub kegiatan", "nama_sub_kegiatan"),
-    Kolom(None, "kategori", "kategori", Jenis.KATA),
-    Kolom(None, "kategori_label", _label, Jenis.KATA),
-    _data("Field", "field"),
-    _data("Nilai E-Program", "nilai_eprogram", Jenis.NILAI, lebar=16),
-    _data("Nilai E-Planning / nomenklatur", "nilai_eplanning", Jenis.NILAI, lebar=16),
-    _data("Keterangan", "keterangan"),
-    Kolom(None, "saran", _saran, Jenis.KATA),
-    Kolom("Status", "status", _status, Jenis.KATA, lebar=13),
-    Kolom("Pertama ditemukan", "pertama_ditemukan_wib", "first_seen_at", Jenis.WAKTU, 24),
-    Kolom("Terakhir ditemukan", "terakhir_ditemukan_wib", "last_seen_at", Jenis.WAKTU, 24),
-    _data("Diputuskan oleh", "diputuskan_oleh"),
-    Kolom(None, "diputuskan_pada_wib", "diputuskan_pada", Jenis.WAKTU, 24),
-    _data("Catatan", "catatan"),
-    Kolom("ID", None, "id", Jenis.KATA, lebar=9),
+    Kolom("No", "id", Jenis.NOMOR, lebar=7, di_csv=False),  # the writer numbers each sheet's rows
+    Kolom("Nomor temuan", "id", Jenis.KATA, lebar=10),
+    _data("Kode SKPD", "kode_skpd", lebar=24),
+    _data("Kode sub unit", "kode_sub_skpd", lebar=24),
+    _data("Kode sub kegiatan", "kode_sub_kegiatan", lebar=20),
+    _data("Nama sub kegiatan", "nama_sub_kegiatan", lebar=30, bungkus=True),
+    Kolom("Kode kategori", "kategori", Jenis.KATA, di_xlsx=False),
+    Kolom("Kategori", _label, Jenis.KATA, di_xlsx=False),
+    _data("Isian", "field", lebar=16, bungkus=True),
+    _data("Nilai E-Program", "nilai_eprogram", Jenis.NILAI, lebar=22, bungkus=True),
+    _data("Nilai E-Planning / nomenklatur", "nilai_eplanning", Jenis.NILAI, lebar=22, bungkus=True),
+    _data("Keterangan", "keterangan", lebar=30, bungkus=True),
+    Kolom("Saran", _saran, Jenis.KATA, di_xlsx=False),
+    Kolom("Status", _status, Jenis.KATA, lebar=13),
+    Kolom("Pertama ditemukan (WIB)", "first_seen_at", Jenis.WAKTU, 22),
+    Kolom("Terakhir ditemukan (WIB)", "last_seen_at", Jenis.WAKTU, 22),
+    _data("Diputuskan oleh", "diputuskan_oleh", lebar=16, bungkus=True),
+    Kolom("Diputuskan pada (WIB)", "diputuskan_pada", Jenis.WAKTU, 22),
+    _data("Catatan", "catatan", lebar=24, bungkus=True),
 )
 
-XLSX = tuple(k for k in MISMATCH if k.judul is not None)
-CSV = tuple(k for k in MISMATCH if k.csv is not None)
+XLSX = tuple(k for k in MISMATCH if k.di_xlsx)
+CSV = tuple(k for k in MISMATCH if k.di_csv)
 # The text columns whose longest value an export reads before it writes.
 DIUKUR = tuple(k.diukur for k in XLSX if k.diukur is not None)
 
 
 def _per_kategori(code: str, lembar: str) -> Kolom[OpdFigures]:
-    return Kolom(lembar, None, lambda f: f.mismatch.get(code, 0), Jenis.KATA)
+    return Kolom(lembar, lambda f: f.mismatch.get(code, 0), Jenis.KATA, di_csv=False)
 
 
 def _kode_skpd(f: OpdFigures) -> str:
@@ -116,15 +119,15 @@ def _kode_skpd(f: OpdFigures) -> str:
 
 # The Ringkasan sheet: one row per OPD, and the pemda's total.
 RINGKASAN: tuple[Kolom[OpdFigures], ...] = (
-    Kolom("Kode SKPD", None, _kode_skpd, lebar=24),
-    Kolom("Perangkat daerah", None, "nama_skpd", lebar=40),
-    Kolom("Sub kegiatan", None, "jumlah", Jenis.KATA, 13),
-    Kolom("Tepat di E-Planning", None, "tepat", Jenis.KATA, 13),
-    Kolom("Siap SAKIP", None, "siap_sakip", Jenis.KATA),
-    Kolom("Kesiapan SAKIP", None, "kesiapan", Jenis.PERSEN),
-    Kolom("Mismatch terbuka", None, "mismatch_terbuka", Jenis.KATA),
+    Kolom("Kode SKPD", _kode_skpd, lebar=24, di_csv=False),
+    Kolom("Perangkat daerah", "nama_skpd", lebar=40, bungkus=True, di_csv=False),
+    Kolom("Sub kegiatan", "jumlah", Jenis.KATA, 13, di_csv=False),
+    Kolom("Tepat di E-Planning", "tepat", Jenis.KATA, 13, di_csv=False),
+    Kolom("Siap SAKIP", "siap_sakip", Jenis.KATA, di_csv=False),
+    Kolom("Kesiapan SAKIP", "kesiapan", Jenis.PERSEN, di_csv=False),
+    Kolom("Terbuka", "mismatch_terbuka", Jenis.KATA, di_csv=False),
     *(_per_kategori(k.value, info.lembar) for k, info in KATEGORI.items()),
-    Kolom("Pagu E-Program", None, "pagu_eprogram", Jenis.RUPIAH, 22),
-    Kolom("Pagu E-Planning", None, "pagu_eplanning", Jenis.RUPIAH, 22),
-    Kolom("Selisih pagu", None, "selisih_pagu", Jenis.RUPIAH, 22),
+    Kolom("Pagu E-Program", "pagu_eprogram", Jenis.RUPIAH, 22, di_csv=False),
+    Kolom("Pagu E-Planning", "pagu_eplanning", Jenis.RUPIAH, 22, di_csv=False),
+    Kolom("Selisih pagu", "selisih_pagu", Jenis.RUPIAH, 22, di_csv=False),
 )

@@ -74,7 +74,13 @@ def decide_one(
     change = siklus.decide(dari, keputusan, catatan)
     if change is None:
         raise DecisionRefused(f"mismatch {mismatch.id} {siklus.refusal(keputusan, dari)}")
-    riwayat.move(session, [(mismatch, change)], oleh=pemutus.principal.name, at=utcnow())
+    riwayat.move(
+        session,
+        [(mismatch, change)],
+        oleh=pemutus.principal.name,
+        oleh_email=pemutus.principal.email,
+        at=utcnow(),
+    )
     _audit(
         session,
         pemutus,
@@ -107,7 +113,13 @@ def decide_many(
             dilewati[mismatch.status] = dilewati.get(mismatch.status, 0) + 1
         else:
             changes.append((mismatch, change))
-    riwayat.move(session, changes, oleh=pemutus.principal.name, at=utcnow())
+    riwayat.move(
+        session,
+        changes,
+        oleh=pemutus.principal.name,
+        oleh_email=pemutus.principal.email,
+        at=utcnow(),
+    )
     hasil = Hasil(cocok=len(rows), diubah=len(changes), dilewati=dilewati)
     _audit(
         session,

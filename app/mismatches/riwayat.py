@@ -24,8 +24,10 @@ def event(
     at: datetime,
     run_id: int | None = None,
     oleh: str = SISTEM,
+    oleh_email: str | None = None,
 ) -> dict[str, Any]:
-    """One history row for :func:`keep`: a run's (``run_id``) or a person's (``oleh``)."""
+    """One history row for :func:`keep`: a run's (``run_id``) or a person's
+    (``oleh``, by name and e-mail)."""
     return {
         "mismatch_id": mismatch_id,
         "dari": change.dari,
@@ -34,6 +36,7 @@ def event(
         "run_id": run_id,
         "at": at,
         "oleh": oleh,
+        "oleh_email": oleh_email,
     }
 
 
@@ -49,9 +52,10 @@ def move(
     *,
     oleh: str,
     at: datetime,
+    oleh_email: str | None = None,
 ) -> None:
     """People's decisions: each mismatch moved, the decision kept on its row
-    (for lists) and in its history."""
+    (for lists, by name) and in its history (by name and e-mail)."""
     for mismatch, change in changes:
         mismatch.status = change.ke
         mismatch.diputuskan_oleh, mismatch.diputuskan_pada = oleh, at
@@ -59,5 +63,8 @@ def move(
         # The first answer since a run last opened it (app.mismatches.tindak_lanjut).
         if mismatch.ditanggapi_pada is None:
             mismatch.ditanggapi_pada = at
-    keep(session, [event(m.id, change, at=at, oleh=oleh) for m, change in changes])
+    keep(
+        session,
+        [event(m.id, c, at=at, oleh=oleh, oleh_email=oleh_email) for m, c in changes],
+    )
     session.flush()

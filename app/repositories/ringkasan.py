@@ -332,6 +332,20 @@ def seen_opd(session: Session, kode_skpd: Sequence[str]) -> set[str]:
     return set(rows)
 
 
+def nama_skpd(session: Session, *, tahun_anggaran: int, tahap: str, kode_skpd: str) -> str | None:
+    """The OPD's name as its records of this tahun/tahap give it, if any."""
+    return session.scalars(
+        select(RecordState.nama_skpd)
+        .where(
+            RecordState.tahun_anggaran == tahun_anggaran,
+            RecordState.tahap == tahap,
+            RecordState.kode_skpd == kode_skpd,
+            RecordState.nama_skpd.is_not(None),
+        )
+        .limit(1)
+    ).first()
+
+
 def scopes(session: Session) -> list[tuple[int, str]]:
     """The (tahun anggaran, tahap) pairs that have records or mismatches, newest
     tahun first: what the report pages offer to choose from."""

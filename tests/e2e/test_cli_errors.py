@@ -198,10 +198,12 @@ def test_a_key_for_an_opd_no_run_or_nomenclature_knows_is_made_with_a_warning(
     seeded: str, tmp_path: Path
 ) -> None:
     unknown = "9.99.0.00.0.00.01.0000"
-    ran = sinkron("keys", "create", "--name", "dinkes", "--role", "planner",
-                  "--opd", OPD_A, "--opd", unknown, cwd=tmp_path, database_url=seeded)  # fmt: skip
-    known = sinkron("keys", "create", "--name", "dinkes-2", "--role", "planner",
-                    "--opd", OPD_A, cwd=tmp_path, database_url=seeded)  # fmt: skip
+    ran = sinkron("keys", "create", "--name", "Nur Aini", "--email", "nur@dinkes.go.id",
+                  "--role", "planner", "--opd", OPD_A, "--opd", unknown,
+                  cwd=tmp_path, database_url=seeded)  # fmt: skip
+    known = sinkron("keys", "create", "--name", "Budi", "--email", "budi@dinkes.go.id",
+                    "--role", "planner", "--opd", OPD_A,
+                    cwd=tmp_path, database_url=seeded)  # fmt: skip
 
     assert ran.code == 0 and ran.stdout.startswith("skr_")
     warnings = [line for line in ran.stderr.splitlines() if line.startswith("peringatan:")]

@@ -55,3 +55,6 @@ def test_the_demo_syncs_once_and_e_planning_holds_what_the_run_says(tmp_path: Pa
         assert "Ringkasan pemda: 1 OPD belum menindaklanjuti" in str(read[3]["Subject"])
     finally:
         shutil.rmtree(mails)
+    # A key is a person's: the demo's keys name the people they belong to.
+    assert ", milik Siti Aminah (demo " in result.stdout
+    assert ", milik Rahmat Hidayat (demo " in result.stdout

@@ -163,14 +163,14 @@ def test_every_export_is_one_audit_row_with_who_the_filter_and_the_rows(
     )
     assert xlsx.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content))["Nama berbeda"]
-    assert sum(1 for row in sheet.iter_rows(values_only=True) if row[1] == KECIL) == FEW
+    assert sum(1 for row in sheet.iter_rows(values_only=True) if row[2] == KECIL) == FEW
     answer = httpx.get(
         service.url(f"/api/v1/mismatches/export.csv?{QUERY}&kode_skpd={KECIL}&status=baru"),
         headers=key,
     )
     assert answer.status_code == 200
     lines = csv.DictReader(io.StringIO(answer.text.lstrip("\ufeff")), delimiter=";")
-    assert [line["kode_skpd"] for line in lines] == [KECIL] * FEW
+    assert [line["Kode SKPD"] for line in lines] == [KECIL] * FEW
     page = httpx.get(
         service.url(f"/laporan/opd/{KECIL}/ekspor.csv?{QUERY}"),
         headers={"Cookie": service.page_cookie("lain")},

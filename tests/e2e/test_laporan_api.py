@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,8 +26,12 @@ from app.config import Settings
 from app.db import session_scope
 from app.laporan.cells import RUPIAH
 from app.main import create_app
+from app.mismatches import ditemukan
 from app.mismatches.kategori import KATEGORI
+from app.mismatches.temuan import MismatchRow
+from app.models import SyncRun
 from app.vocabulary import Kategori
+from mappings.normalise import WIB
 from standins.server import ServerThread
 from tests.e2e.laporan_data import NAMA, OPD_A, OPD_B, TAHAP, TAHUN, seed
 
@@ -56,6 +61,10 @@ class Report:
                 return items
 
 
+BUDI = "budi.santoso@bappeda.merantikab.go.id"
+NUR = "nur.aini@dinkes.merantikab.go.id"
+
+
 @pytest.fixture
 def report(
     engine: Engine, session_factory: sessionmaker[Session], database_url: str
@@ -63,9 +72,12 @@ def report(
     seed(session_factory)
     with session_scope(session_factory) as session:
         made = {
+            # A key made before keys named people: a label, no e-mail.
             "admin": keys.create(session, name="admin", role=Role.ADMIN),
-            "planner": keys.create(session, name="perencana", role=Role.PLANNER),
-            "opd_a": keys.create(session, name="dinkes", role=Role.PLANNER, kode_skpd=[OPD_A]),
+            "planner": keys.create(session, name="Budi Santoso", email=BUDI, role=Role.PLANNER),
+            "opd_a": keys.create(
+                session, name="Nur Aini", email=NUR, role=Role.PLANNER, kode_skpd=[OPD_A]
+            ),
         }
     settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
     with (
@@ -171,7 +183,7 @@ def test_decisions_move_a_mismatch_and_its_history_keeps_who_when_and_why(
 
     assert akui.status_code == 200, akui.text
     assert akui.json()["status"] == "diakui"
-    assert akui.json()["keputusan_terakhir"]["oleh"] == "dinkes"
+    assert akui.json()["keputusan_terakhir"]["oleh"] == "Nur Aini"
     assert akui.json()["keputusan_terakhir"]["catatan"] == "sedang diperbaiki"
     assert again.status_code == 409
     assert again.json() == {
@@ -185,19 +197,25 @@ def test_decisions_move_a_mismatch_and_its_history_keeps_who_when_and_why(
     assert buka.status_code == 200 and buka.json()["status"] == "baru"
 
     detail = report.get("opd_a", base).json()
-    steps = [(e["oleh"], e["dari"], e["ke"], e["catatan"]) for e in detail["riwayat"]]
+    steps = [
+        (e["oleh"], e["oleh_email"], e["dari"], e["ke"], e["catatan"]) for e in detail["riwayat"]
+    ]
     assert steps == [
-        ("dinkes", "baru", "diakui", "sedang diperbaiki"),
-        ("perencana", "diakui", "dikecualikan", "nama lama di SK"),
-        ("admin", "dikecualikan", "baru", None),
+        ("Nur Aini", NUR, "baru", "diakui", "sedang diperbaiki"),
+        ("Budi Santoso", BUDI, "diakui", "dikecualikan", "nama lama di SK"),
+        ("admin", None, "dikecualikan", "baru", None),
     ]
     assert all(e["at"] for e in detail["riwayat"])
     audit = report.get("admin", "/api/v1/audit").json()["items"]
-    decided = [(e["action"], e["actor"], e["target"]) for e in audit if e["action"].startswith("m")]
+    decided = [
+        (e["action"], e["actor"], e["actor_email"], e["target"])
+        for e in audit
+        if e["action"].startswith("m")
+    ]
     assert decided == [
-        ("mismatch.buka-kembali", "admin", f"mismatch {mid}"),
-        ("mismatch.kecualikan", "perencana", f"mismatch {mid}"),
-        ("mismatch.akui", "dinkes", f"mismatch {mid}"),
+        ("mismatch.buka-kembali", "admin", None, f"mismatch {mid}"),
+        ("mismatch.kecualikan", "Budi Santoso", BUDI, f"mismatch {mid}"),
+        ("mismatch.akui", "Nur Aini", NUR, f"mismatch {mid}"),
     ]
 
 
@@ -330,7 +348,7 @@ def test_a_scoped_key_sees_and_decides_only_its_opds(report: Report) -> None:
     assert pagu_b.status_code == 404
     params = {"tahun_anggaran": TAHUN, "tahap": TAHAP}
     rows = _csv(report.get("opd_a", f"{url}/export.csv", **params).content)
-    assert {r["kode_skpd"] for r in rows} == {OPD_A}
+    assert {r["Kode SKPD"] for r in rows} == {OPD_A}
     book = _xlsx(report.get("opd_a", f"{url}/export.xlsx", **params).content)
     assert OPD_B not in repr([list(ws.values) for ws in book.worksheets])
     # ...and so does a file of another OPD, whose name would name it.
@@ -456,6 +474,10 @@ def _xlsx(content: bytes) -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(content))
 
 
+def _today() -> str:
+    return f"{datetime.now(WIB):%Y-%m-%d}"
+
+
 def test_the_xlsx_has_a_summary_and_one_sheet_per_kategori_with_formats(report: Report) -> None:
     answer = report.get(
         "planner", "/api/v1/mismatches/export.xlsx", tahun_anggaran=TAHUN, tahap=TAHAP
@@ -463,7 +485,10 @@ def test_the_xlsx_has_a_summary_and_one_sheet_per_kategori_with_formats(report: 
 
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
-    assert 'filename="sinkron-mismatch-2026-renja.xlsx"' in answer.headers["content-disposition"]
+    assert re.search(
+        r'filename="ketidaksesuaian-2026-renja-20\d\d-\d\d-\d\d\.xlsx"',
+        answer.headers["content-disposition"],
+    )
     book = _xlsx(answer.content)
     assert book.sheetnames == [
         "Ringkasan",
@@ -496,27 +521,29 @@ def test_the_xlsx_has_a_summary_and_one_sheet_per_kategori_with_formats(report: 
 
     names = book[KATEGORI[Kategori.NAMA_BERBEDA].lembar]
     assert names.freeze_panes == "A10"
-    assert names.auto_filter.ref == "A9:O16"  # header + 7 rows
+    assert names.auto_filter.ref == "A9:P16"  # header + 7 rows
     head = [c.value for c in names[9]]
-    assert head[:5] == [
+    assert head[:6] == [
         "No",
+        "Nomor temuan",
         "Kode SKPD",
         "Kode sub unit",
         "Kode sub kegiatan",
         "Nama sub kegiatan",
     ]
     first = [c.value for c in names[10]]
-    assert first[0] == 1 and first[1] == OPD_A
+    assert first[0] == 1 and first[2] == OPD_A
     # E-Program text that looks like a formula stays text.
     formula_like = names.cell(row=10, column=head.index("Nilai E-Planning / nomenklatur") + 1)
     assert formula_like.value == "=SUM(A1:A2)" and formula_like.data_type == "s"
-    assert names.cell(row=10, column=5).value == "Sub kegiatan 0 <script>"
-    assert names.column_dimensions["E"].width >= len("Sub kegiatan 0 <script>")
-    seen = names.cell(row=10, column=head.index("Pertama ditemukan") + 1).value
-    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ 20\d\d \d\d\.\d\d WIB", seen), seen
+    nama = names.cell(row=10, column=head.index("Nama sub kegiatan") + 1)
+    assert nama.value == "Sub kegiatan 0 <script>" and nama.alignment.wrap_text
+    assert names.column_dimensions["F"].width >= len("Sub kegiatan 0 <script>")
+    seen = names.cell(row=10, column=head.index("Pertama ditemukan (WIB)") + 1)
+    assert isinstance(seen.value, datetime) and seen.number_format == "d mmmm yyyy hh.mm"
 
     pagu = book[KATEGORI[Kategori.PAGU_BERBEDA].lembar]
-    values = [(c.value, c.number_format) for c in pagu[10][6:8]]
+    values = [(c.value, c.number_format) for c in pagu[10][7:9]]
     assert values == [(1250000000, RUPIAH), (1000000000, RUPIAH)]
     assert pagu.cell(row=7, column=1).value == f"Saran: {KATEGORI[Kategori.PAGU_BERBEDA].saran}"
     rows_per_sheet = {ws.title: ws.max_row - 9 for ws in book.worksheets[1:]}
@@ -540,7 +567,7 @@ def test_the_xlsx_follows_the_filter(report: Report) -> None:
 
     book = _xlsx(answer.content)
     assert (
-        'filename="sinkron-mismatch-2026-renja-2.07.0.00.0.00.01.0000.xlsx"'
+        f'filename="ketidaksesuaian-2026-renja-dinas-perdagangan-{_today()}.xlsx"'
         in answer.headers["content-disposition"]
     )
     assert book.sheetnames == ["Ringkasan", "Data ganda"]
@@ -562,24 +589,26 @@ def test_the_csv_has_a_bom_semicolons_and_one_row_per_mismatch(report: Report) -
 
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "text/csv; charset=utf-8"
-    assert 'filename="sinkron-mismatch-2026-renja.csv"' in answer.headers["content-disposition"]
+    assert (
+        f'filename="ketidaksesuaian-2026-renja-{_today()}.csv"'
+        in (answer.headers["content-disposition"])
+    )
     first_line = answer.content.decode("utf-8-sig").splitlines()[0]
-    assert first_line.startswith("id;kode_skpd;kode_sub_skpd;kode_sub_kegiatan;nama_sub_kegiatan")
+    assert first_line.startswith("Nomor temuan;Kode SKPD;Kode sub unit;Kode sub kegiatan;")
     rows = _csv(answer.content)
     assert len(rows) == 11
-    assert Counter(r["kategori"] for r in rows) == {
+    assert Counter(r["Kode kategori"] for r in rows) == {
         "nama_berbeda": 7,
         "pagu_berbeda": 2,
         "ditolak": 1,
         "duplikat": 1,
     }
-    pagu = next(r for r in rows if r["kategori"] == "pagu_berbeda")
-    assert pagu["kategori_label"] == "Pagu berbeda"
-    assert pagu["nilai_eprogram"] == "1250000000.00"
+    pagu = next(r for r in rows if r["Kode kategori"] == "pagu_berbeda")
+    assert pagu["Kategori"] == "Pagu berbeda"
+    assert pagu["Nilai E-Program"] == "1250000000"  # whole Rupiah
     # Excel would run this as a formula; the CSV keeps it as text.
-    assert next(r for r in rows if r["kategori"] == "nama_berbeda")["nilai_eplanning"] == (
-        "'=SUM(A1:A2)"
-    )
+    nama = next(r for r in rows if r["Kode kategori"] == "nama_berbeda")
+    assert nama["Nilai E-Planning / nomenklatur"] == "'=SUM(A1:A2)"
 
 
 def test_exports_need_a_tahun_and_tahap(report: Report) -> None:
@@ -587,3 +616,127 @@ def test_exports_need_a_tahun_and_tahap(report: Report) -> None:
         answer = report.get("planner", f"/api/v1/mismatches/export.{ext}", tahap=TAHAP)
         assert answer.status_code == 422
         assert answer.json()["detail"] == "tahun_anggaran: wajib diisi"
+
+
+# Words of English a planner would meet in a header (issue 20.6); "Status" and
+# "Total" are Indonesian too.
+ENGLISH = {
+    "field", "id", "mismatch", "value", "values", "name", "code", "date", "time", "first",
+    "last", "seen", "found", "by", "note", "notes", "category", "open", "decided", "amount",
+    "budget", "source", "sub", "unit", "row",
+}  # fmt: skip
+ENGLISH -= {"sub", "unit"}  # "sub kegiatan", "sub unit": the nomenclature's own words
+SUMBER_DANA = (
+    '[{"kode": "1.1.01", "nama": "DAU", "pagu": "1000000000.00"}, '
+    '{"kode": "1.1.02", "nama": "DAK Fisik", "pagu": "250000000.50"}]'
+)
+
+
+def _header_rows(book: openpyxl.Workbook) -> dict[str, list[str]]:
+    """Each sheet's header row: the first whose first cell is a header's."""
+    found = {}
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            if row and row[0] in {"No", "Kode SKPD"}:
+                found[sheet.title] = [str(v) for v in row if v is not None]
+                break
+    return found
+
+
+def _add_sumber_dana(report: Report) -> None:
+    """A sumber dana that does not add up, as E-Planning's refusal leaves it."""
+    with session_scope(report.sessions) as session:
+        run = SyncRun(
+            tahun_anggaran=TAHUN, tahap=TAHAP, full=True, trigger="test", status="succeeded"
+        )
+        session.add(run)
+        session.flush()
+        row = MismatchRow(
+            tahun_anggaran=TAHUN, tahap=TAHAP, source_id="sd-1",
+            kategori="sumber_dana_tidak_sama", field="sumber_dana", nilai_eprogram=SUMBER_DANA,
+            nilai_eplanning=None, keterangan="Ditolak E-Planning (sumber_dana_tidak_sama)",
+            kode_skpd=OPD_A, kode_sub_skpd=OPD_A[:-4] + "0001",
+            kode_sub_kegiatan="1.02.02.2.01.0099", nama_sub_kegiatan="Sub kegiatan sumber dana",
+        )  # fmt: skip
+        ditemukan.record(session, run.id, [row])
+
+
+def _amounts_checked(sheet: Any, head: list[str]) -> int:
+    """Check a sheet's moments are dates and its amounts numbers; how many amounts."""
+    amounts = 0
+    start = next(r for r in range(1, 12) if sheet.cell(row=r, column=1).value == head[0])
+    for r in range(start + 1, sheet.max_row + 1):
+        for c, name in enumerate(head, 1):
+            cell = sheet.cell(row=r, column=c)
+            if cell.value is None:
+                continue
+            if name.endswith("(WIB)"):
+                # Dates Excel sorts and filters, shown as the pages write them.
+                assert isinstance(cell.value, datetime), (sheet.title, name, cell.value)
+                assert cell.number_format == "d mmmm yyyy hh.mm"
+            if name in {"Pagu E-Program", "Pagu E-Planning", "Selisih pagu"} or (
+                name.startswith("Nilai") and sheet.title == "Pagu berbeda"
+            ):
+                assert isinstance(cell.value, int | float), (sheet.title, name, cell.value)
+                assert cell.number_format == RUPIAH
+                amounts += 1
+            # No amount is left as text anywhere, in any sheet.
+            if isinstance(cell.value, str):
+                assert not re.fullmatch(r"-?\d+(\.\d+)?", cell.value), (sheet.title, name)
+    return amounts
+
+
+def test_the_files_read_back_with_dates_numbers_and_indonesian_headers(report: Report) -> None:
+    # A sumber dana that does not add up, and a decision, so every moment column
+    # has a value somewhere.
+    _add_sumber_dana(report)
+    pagu_id = _ids(report, OPD_A, "pagu_berbeda")[0]
+    decided = report.post("planner", f"/api/v1/mismatches/{pagu_id}/akui", {"catatan": "ok"})
+    assert decided.status_code == 200, decided.text
+    query = {"tahun_anggaran": TAHUN, "tahap": TAHAP}
+
+    book = _xlsx(report.get("planner", "/api/v1/mismatches/export.xlsx", **query).content)
+    headers = _header_rows(book)
+    assert set(headers) == set(book.sheetnames)
+    assert book.properties.title.startswith("Laporan ketidaksesuaian data E-Program")
+    assert book.properties.creator == "Sinkron · Kabupaten Kepulauan Meranti"
+    for sheet in book.worksheets:
+        # Printed landscape, one page wide, the header row on every page.
+        assert sheet.page_setup.orientation == "landscape"
+        # (fitToWidth left out means 1, the file format's default)
+        assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows in {"$8:$8", "$9:$9"}  # the header row
+    amounts = sum(_amounts_checked(sheet, headers[sheet.title]) for sheet in book.worksheets)
+    assert amounts >= 2 * 3 + 2 * 2  # the summary's pagu columns, the pagu sheet's values
+    sumber = book[KATEGORI[Kategori.SUMBER_DANA_TIDAK_SAMA].lembar]
+    cell = next(c for row in sumber.iter_rows() for c in row if c.value and "DAU" in str(c.value))
+    assert cell.value == (
+        "DAU (1.1.01): Rp 1.000.000.000\nDAK Fisik (1.1.02): Rp 250.000.000,50\n"
+        "Jumlah: Rp 1.250.000.000,50"
+    )
+    assert cell.alignment.wrap_text
+
+    content = report.get("planner", "/api/v1/mismatches/export.csv", **query).content
+    rows = _csv(content)
+    csv_header = list(rows[0])
+    money = [r for r in rows if r["Kode kategori"] == "pagu_berbeda"]
+    assert [(r["Nilai E-Program"], r["Nilai E-Planning / nomenklatur"]) for r in money] == [
+        ("1250000000", "1000000000")
+    ] * 2
+    assert all(int(r["Nilai E-Program"]) for r in money)  # whole Rupiah, read as numbers
+    sd = next(r for r in rows if r["Kode kategori"] == "sumber_dana_tidak_sama")
+    assert sd["Nilai E-Program"].endswith("Jumlah: Rp 1.250.000.000,50")
+    moments = [r["Diputuskan pada (WIB)"] for r in rows if r["Diputuskan pada (WIB)"]]
+    assert len(moments) == 1 and re.fullmatch(r"20\d\d-\d\d-\d\d \d\d:\d\d", moments[0])
+
+    # The same headers in both files: the CSV's are the sheets' but "No", and
+    # the three a sheet says above its table.
+    sheet_header = headers["Nama berbeda"]
+    assert [h for h in csv_header if h not in {"Kode kategori", "Kategori", "Saran"}] == [
+        h for h in sheet_header if h != "No"
+    ]
+    every = sorted({h for head in headers.values() for h in head} | set(csv_header))
+    english = {h for h in every if "_" in h or ENGLISH & set(re.findall(r"[a-z]+", h.lower()))}
+    assert not english, english
+    assert "Isian" in every and "Terbuka" in every and "Nomor temuan" in every

@@ -71,7 +71,7 @@ def test_laporan_writes_the_same_files_as_the_service(
     assert book["Ringkasan"].cell(row=5, column=1).value == f"Filter: OPD {OPD_A}"
     with csv_file.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f, delimiter=";"))
-    assert len(rows) == 6 and {r["kode_skpd"] for r in rows} == {OPD_A}
+    assert len(rows) == 6 and {r["Kode SKPD"] for r in rows} == {OPD_A}
 
 
 YEAR = ("--tahun", str(TAHUN))

@@ -202,6 +202,7 @@ def runnable(command: str, folder: Path) -> str:
     text = re.sub(r"--csv BERKAS", f"--csv {folder}/laporan.csv", text)
     text = re.sub(r"\bBERKAS\b", f"{folder}/cadangan-readme.backup", text)
     text = re.sub(r"\bNAMA\b", "contoh-readme", text)
+    text = re.sub(r"\bEMAIL\b", "contoh.readme@merantikab.go.id", text)
     text = re.sub(r"\bKODE_SKPD\b", "1.02.0.00.0.00.01.0000", text)
     return re.sub(r"\bID\b", "1", text)
 

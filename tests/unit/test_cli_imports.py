@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-HEAVY = ("fastapi", "starlette", "uvicorn", "alembic", "openpyxl", "jinja2")
+HEAVY = ("fastapi", "starlette", "uvicorn", "alembic", "openpyxl", "xlsxwriter", "jinja2")
 # What only a command that runs needs: settings, the database, the models.
 RUNNING = ("pydantic_settings", "sqlalchemy", "app.models", "app.config", "app.db")
 
