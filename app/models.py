@@ -349,7 +349,9 @@ class RecordState(Base):
     nama_skpd: Mapped[str | None] = mapped_column(Text)
     kode_sub_skpd: Mapped[str | None] = mapped_column(String(40))
     kode_program: Mapped[str | None] = mapped_column(String(40))
+    nama_program: Mapped[str | None] = mapped_column(Text)
     kode_kegiatan: Mapped[str | None] = mapped_column(String(40))
+    nama_kegiatan: Mapped[str | None] = mapped_column(Text)
     kode_sub_kegiatan: Mapped[str | None] = mapped_column(String(40))
     nama_sub_kegiatan: Mapped[str | None] = mapped_column(Text)
     # Counts in the summary: active in E-Program and not a superseded copy.

@@ -51,6 +51,9 @@ class Mapped:
     updated_at: datetime
     notes: tuple[MappingProblem, ...]
     nama_skpd: str | None = None  # the OPD's name as E-Program has it, for the summary
+    # The program's and kegiatan's names as E-Program has them, for the summary.
+    nama_program: str | None = None
+    nama_kegiatan: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class Unmappable:
     nama_skpd: str | None = None
     nama_sub_kegiatan: str | None = None
     pagu: Decimal | None = None
+    nama_program: str | None = None
+    nama_kegiatan: str | None = None
 
 
 _LABELS = {
@@ -180,6 +185,8 @@ def _map(raw: Mapping[str, Any], jenis_pemda: str) -> Mapped | Unmappable:
         col.values["sumber"] = {"id": source_id, "diperbarui_pada": updated_at}
     record = col.build(RenjaSubKegiatan, {"kode_sub_kegiatan": Kategori.FORMAT_KODE})
     nama_skpd = clean_name(rec["nama_skpd"]) or None
+    nama_program = clean_name(rec["nama_program"], rec["kode_program"]) or None
+    nama_kegiatan = clean_name(rec["nama_giat"], rec["kode_giat"]) or None
     if record is None or col.problems or source_id is None or updated_at is None:
         return Unmappable(
             source_id,
@@ -190,8 +197,12 @@ def _map(raw: Mapping[str, Any], jenis_pemda: str) -> Mapped | Unmappable:
             nama_skpd=nama_skpd,
             nama_sub_kegiatan=nama or None,
             pagu=col.values.get("pagu"),
+            nama_program=nama_program,
+            nama_kegiatan=nama_kegiatan,
         )
-    return Mapped(record, source_id, updated_at, tuple(col.notes), nama_skpd)
+    return Mapped(
+        record, source_id, updated_at, tuple(col.notes), nama_skpd, nama_program, nama_kegiatan
+    )
 
 
 _TAHUN = re.compile(r"[0-9]{4}", re.ASCII)

@@ -288,6 +288,13 @@ class RingkasanOut(BaseModel):
 
 class PaguRollupOut(BaseModel):
     kode: str
+    nama: str | None = Field(
+        default=None,
+        description=(
+            "Nama program atau kegiatan seperti di E-Program; kosong untuk data yang "
+            "belum disinkronkan ulang sejak nama disimpan."
+        ),
+    )
     jumlah: int
     pagu_eprogram: Decimal
     pagu_eplanning: Decimal

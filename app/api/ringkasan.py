@@ -115,6 +115,7 @@ def get_pagu(
         items=[
             PaguRollupOut(
                 kode=r.kode,
+                nama=r.nama,
                 jumlah=r.jumlah,
                 pagu_eprogram=r.pagu_eprogram,
                 pagu_eplanning=r.pagu_eplanning,

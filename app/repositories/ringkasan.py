@@ -25,7 +25,9 @@ _STATE_COLUMNS = (
     "nama_skpd",
     "kode_sub_skpd",
     "kode_program",
+    "nama_program",
     "kode_kegiatan",
+    "nama_kegiatan",
     "kode_sub_kegiatan",
     "nama_sub_kegiatan",
     "dalam_lingkup",
@@ -183,6 +185,7 @@ class PaguRollup:
     """Pagu added up over one program or kegiatan of an OPD."""
 
     kode: str
+    nama: str | None
     jumlah: int
     pagu_eprogram: Decimal
     pagu_eplanning: Decimal
@@ -198,10 +201,16 @@ def pagu_rollup(
     """Per program (``level="program"``) or kegiatan of one OPD, those whose
     E-Program and E-Planning pagu differ."""
     rs = RecordState
-    column = rs.kode_program if level == "program" else rs.kode_kegiatan
+    column, name_column = (
+        (rs.kode_program, rs.nama_program)
+        if level == "program"
+        else (rs.kode_kegiatan, rs.nama_kegiatan)
+    )
     rows = session.execute(
         select(
             column,
+            # One code carries one name; rows from before names were kept have none.
+            func.max(name_column),
             func.sum(case((rs.dalam_lingkup, 1), else_=0)),
             func.sum(case((rs.dalam_lingkup, rs.pagu_eprogram), else_=0)),
             func.sum(rs.pagu_eplanning),
@@ -211,8 +220,8 @@ def pagu_rollup(
         .order_by(column)
     ).all()
     rollups = [
-        PaguRollup(str(kode or "-"), int(n or 0), _money(ep), _money(epl))
-        for kode, n, ep, epl in rows
+        PaguRollup(str(kode or "-"), nama or None, int(n or 0), _money(ep), _money(epl))
+        for kode, nama, n, ep, epl in rows
     ]
     return [r for r in rollups if r.selisih != 0]
 

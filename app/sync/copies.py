@@ -186,6 +186,8 @@ def in_place_of(item: Mapped, winner: Copy) -> Mapped:
         updated_at=item.updated_at,
         notes=(),
         nama_skpd=item.nama_skpd,
+        nama_program=item.nama_program,
+        nama_kegiatan=item.nama_kegiatan,
     )
 
 

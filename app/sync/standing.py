@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from app.mismatches.temuan import MismatchRow
 from app.models import Outcome
@@ -26,6 +26,18 @@ from mappings.nomenklatur import TINGKAT_SAKIP, Nomenklatur, siap_per_tingkat
 # Outcomes after which E-Planning may hold another pagu than E-Program's.
 _NOT_LANDED = frozenset({Outcome.CONFLICT, Outcome.REJECTED, Outcome.DEAD_LETTER})
 _LANDED = frozenset({Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED})
+
+
+class _Names(Protocol):
+    """The names E-Program gives a record's OPD, program and kegiatan (a mapped
+    record or one that could not be mapped)."""
+
+    @property
+    def nama_skpd(self) -> str | None: ...
+    @property
+    def nama_program(self) -> str | None: ...
+    @property
+    def nama_kegiatan(self) -> str | None: ...
 
 
 def eplanning_pagu(current: RemoteEntry | None) -> Decimal | None:
@@ -129,7 +141,7 @@ def state_rows(
             | _state(
                 item.source_id,
                 item.record,
-                nama_skpd=item.nama_skpd,
+                names=item,
                 outcome=outcome,
                 remote=remote,
                 in_scope=in_scope,
@@ -143,7 +155,7 @@ def state_rows(
                 | _state(
                     copy_id,
                     replaced_by,
-                    nama_skpd=item.nama_skpd,
+                    names=item,
                     outcome=outcome,
                     remote=remote,
                     in_scope=True,
@@ -154,7 +166,7 @@ def state_rows(
         states.append(
             {
                 **base,
-                **_where(lost.source_id or "?", lost.kode_skpd, lost.nama_skpd, key),
+                **_where(lost.source_id or "?", lost.kode_skpd, lost, key),
                 "nama_sub_kegiatan": lost.nama_sub_kegiatan,
                 # It is E-Program's to fix: counted, and not landed.
                 "dalam_lingkup": True,
@@ -173,7 +185,7 @@ def _state(
     source_id: str,
     record: RenjaSubKegiatan,
     *,
-    nama_skpd: str | None,
+    names: _Names,
     outcome: Outcome,
     remote: Mapping[NaturalKey, RemoteEntry],
     in_scope: bool,
@@ -183,7 +195,7 @@ def _state(
     counted = in_scope and record.aktif
     siap = siap_per_tingkat(record)
     return {
-        **_where(source_id, record.kode_skpd, nama_skpd, key),
+        **_where(source_id, record.kode_skpd, names, key),
         "nama_sub_kegiatan": record.nama_sub_kegiatan,
         "dalam_lingkup": counted,
         "tepat": _landed(outcome, current, record),
@@ -203,17 +215,19 @@ def _landed(outcome: Outcome, current: RemoteEntry | None, record: RenjaSubKegia
 
 
 def _where(
-    source_id: str, kode_skpd: str | None, nama_skpd: str | None, key: NaturalKey | None
+    source_id: str, kode_skpd: str | None, names: _Names, key: NaturalKey | None
 ) -> dict[str, Any]:
     kode = key.kode_sub_kegiatan if key else None
     segments = kode.split(".") if kode else []
     return {
         "source_id": source_id,
         "kode_skpd": kode_skpd,
-        "nama_skpd": nama_skpd,
+        "nama_skpd": names.nama_skpd,
         "kode_sub_skpd": key.kode_sub_skpd if key else None,
         "kode_program": ".".join(segments[:3]) or None,
+        "nama_program": names.nama_program,
         "kode_kegiatan": ".".join(segments[:5]) or None,
+        "nama_kegiatan": names.nama_kegiatan,
         "kode_sub_kegiatan": kode,
     }
 

@@ -27,6 +27,17 @@ NAMA = {
 }
 # The program of each OPD's sub kegiatan (the first three segments of its code).
 PROGRAM = {PU: "1.03.02", DINKES: "1.02.02", BAPPEDA: "5.01.02"}
+# Names as long as real ones, so the pagu tables must wrap them on a phone.
+NAMA_PROGRAM = {
+    PU: "PROGRAM PENGELOLAAN SUMBER DAYA AIR (SDA)",
+    DINKES: "PROGRAM PEMENUHAN UPAYA KESEHATAN PERORANGAN DAN UPAYA KESEHATAN MASYARAKAT",
+    BAPPEDA: "PROGRAM PERENCANAAN, PENGENDALIAN DAN EVALUASI PEMBANGUNAN DAERAH",
+}
+NAMA_KEGIATAN = (
+    "Penyediaan Fasilitas Pelayanan Kesehatan untuk UKM dan UKP Kewenangan Daerah Kabupaten/Kota",
+    "Penyediaan Layanan Kesehatan untuk UKM dan UKP Rujukan Tingkat Daerah Kabupaten/Kota",
+    "Koordinasi, Sinkronisasi dan Evaluasi Perencanaan Pembangunan Daerah",
+)
 SUB_KEGIATAN_NAMES = (
     "Pembangunan Jalan",
     "Rehabilitasi Jembatan",
@@ -58,7 +69,9 @@ def _state(opd: str, n: int, *, pagu: int, pagu_eplanning: int | None) -> dict[s
         "nama_skpd": NAMA[opd],
         "kode_sub_skpd": opd,
         "kode_program": PROGRAM[opd],
+        "nama_program": NAMA_PROGRAM[opd],
         "kode_kegiatan": kode.rsplit(".", 1)[0],
+        "nama_kegiatan": NAMA_KEGIATAN[(n // 3) % len(NAMA_KEGIATAN)],
         "kode_sub_kegiatan": kode,
         "nama_sub_kegiatan": SUB_KEGIATAN_NAMES[n % len(SUB_KEGIATAN_NAMES)],
         "dalam_lingkup": True,

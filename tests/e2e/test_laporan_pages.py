@@ -391,7 +391,8 @@ def test_pagu_reads_in_rupiah_and_times_in_wib(site: Site) -> None:
     # The OPD's own totals and its program roll-up, in Rupiah.
     assert "Rp 7.650.000.000" in html  # pagu E-Program of the six sub kegiatan
     assert "Rp 100.000.000" in html  # the difference on program 1.03.02
-    assert "1.03.02" in html[html.index("Selisih pagu per program") :]
+    rollup = html[html.index("Selisih pagu per program") :]
+    assert '1.03.02</span> — <span class="nama">PROGRAM PENGELOLAAN SUMBER DAYA AIR (SDA)' in rollup
 
     detail = site.client.get(f"/laporan/mismatch/{pagu.id}").text
     assert "Rp 1.250.000.000" in detail and "Rp 1.150.000.000" in detail
