@@ -275,18 +275,19 @@ def laporan(
                 f,
                 xlsx,
                 pemda=settings.pemda,
+                schedule=settings.schedule,
                 made_at=utcnow(),
                 progress=lambda n: typer.echo(f"… {angka(n)} baris", err=True),
             )
             typer.echo(
-                f"{xlsx}: {angka(written.rows)} mismatch, lembar {', '.join(written.sheets)}"
+                f"{xlsx}: {angka(written.rows)} ketidaksesuaian, lembar {', '.join(written.sheets)}"
             )
         if csv is not None:
             rows = daftar.count(session, f)
             with csv.open("wb") as out:
                 for chunk in csv_file.csv_chunks(session, f):
                     out.write(chunk)
-            typer.echo(f"{csv}: {angka(rows)} mismatch")
+            typer.echo(f"{csv}: {angka(rows)} ketidaksesuaian")
 
 
 def _can_write(target: Path) -> None:
@@ -305,20 +306,10 @@ def _can_write(target: Path) -> None:
 def _say_freshness(session: Session, f: MismatchFilter, *, schedule: str) -> None:
     """When the scope last synced (WIB), and a warning when that may be stale."""
     from app import clock
-    from app.mismatches.tindak_lanjut import batas_basi
-    from app.mismatches.tindak_lanjut_baca import sinkron_terakhir
+    from app.mismatches.tindak_lanjut_baca import sinkron_terakhir_lingkup
     from app.report import sinkron_terakhir_teks
 
-    assert f.tahun_anggaran is not None and f.tahap is not None
-    now = clock.now()
-    fresh = sinkron_terakhir(
-        session,
-        tahun_anggaran=f.tahun_anggaran,
-        tahap=f.tahap,
-        opd=f.opd,
-        sekarang=now,
-        batas=batas_basi(schedule, now),
-    )
+    fresh = sinkron_terakhir_lingkup(session, f, schedule=schedule, sekarang=clock.now())
     line, warning = sinkron_terakhir_teks(fresh.berhasil_pada, fresh.gagal_terakhir, fresh.alasan)
     typer.echo(line)
     if warning:

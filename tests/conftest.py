@@ -23,6 +23,12 @@ from app.db import make_engine, make_session_factory, normalise_url
 POSTGRES_URL = os.environ.get("SINKRON_TEST_POSTGRES_URL")
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 POSTGRES_SKIP = "SINKRON_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped"
+# How long a test waits for an answer of a service it started. httpx waits 5 s
+# by default; on two cores shared by two test processes, a PostgreSQL server and
+# the services under test, a first OpenAPI document or a filtered 100,000-row
+# export has taken longer, and the test then failed on the machine's load, not
+# on the code. Tests that measure how fast something answers set their own.
+SERVICE_TIMEOUT = 60.0
 
 
 def pytest_report_header(config: pytest.Config) -> str:

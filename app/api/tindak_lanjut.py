@@ -5,7 +5,7 @@ to OPDs sees only theirs."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -15,15 +15,12 @@ from app import clock, vocabulary
 from app.api.mismatch_schemas import SinkronTerakhirOut
 from app.http.deps import OpdScopeDep, SessionDep, SettingsDep
 from app.http.errors import Invalid
-from app.http.inputs import TahunAnggaran, TextRule
+from app.http.inputs import TahunAnggaran, Tanggal
 from app.mismatches import tindak_lanjut as tl
 from app.mismatches.tindak_lanjut import TindakLanjutOpd
 from app.mismatches.tindak_lanjut_baca import baca_tindak_lanjut
-from mappings.normalise import WIB
 
 router = APIRouter(prefix="/api/v1/tindak-lanjut", tags=["tindak lanjut"])
-
-Tanggal = Annotated[str, TextRule(10, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 
 
 class AktivitasOut(BaseModel):
@@ -93,9 +90,7 @@ def awal_hari(text: str) -> datetime:
         day = date.fromisoformat(text)
     except ValueError:
         raise Invalid(f"sejak: tanggal '{text}' tidak ada (format YYYY-MM-DD)") from None
-    if day.year < 2000:
-        raise Invalid("sejak: paling awal tahun 2000")
-    return datetime.combine(day, time(), tzinfo=WIB).astimezone(UTC)
+    return tl.awal_periode(day).astimezone(UTC)
 
 
 @router.get(

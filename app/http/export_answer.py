@@ -59,6 +59,8 @@ class Ekspor:
     client: str | None
     target: str
     pemda: str
+    # The run schedule: how old the figures may be before the file warns.
+    schedule: str
     sessions: sessionmaker[Session]
 
     @classmethod
@@ -70,6 +72,7 @@ class Ekspor:
             client=client_address(request),
             target=request.url.path,
             pemda=get_settings(request).pemda,
+            schedule=get_settings(request).schedule,
             sessions=get_session_factory(request),
         )
 
@@ -174,7 +177,9 @@ class EksporAnswer(Response):
     def _write_xlsx(self, watch: Watch) -> Path:
         e = self.ekspor
         with session_scope(e.sessions) as session:
-            return export.xlsx_file(session, e.filter, pemda=e.pemda, made_at=utcnow(), watch=watch)
+            return export.xlsx_file(
+                session, e.filter, pemda=e.pemda, schedule=e.schedule, made_at=utcnow(), watch=watch
+            )
 
     def _csv_chunks(self, watch: Watch) -> Generator[bytes]:
         with session_scope(self.ekspor.sessions) as session:

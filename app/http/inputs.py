@@ -57,6 +57,9 @@ class TextRule:
     multiline: bool = False
     strip: bool = False
     min_length: int | None = None
+    # The OpenAPI document's "format" (e.g. "date"), so clients and the API's
+    # fuzzing send what the route reads.
+    schema_format: str | None = None
 
     def check(self, value: Any) -> Any:
         if not isinstance(value, str):
@@ -89,6 +92,8 @@ class TextRule:
         documented = handler(schema)
         if self.pattern is None:
             documented["pattern"] = _NOTE_PATTERN if self.multiline else _ONE_LINE_PATTERN
+        if self.schema_format is not None:
+            documented["format"] = self.schema_format
         return documented
 
 
@@ -154,3 +159,10 @@ class _Digits(Convertor[str]):
 
 
 register_url_convertor("digits", _Digits())
+
+
+# A calendar date as people write it (YYYY-MM-DD); whether it exists is the
+# route's to say (app.api.tindak_lanjut.awal_hari, app.web.tindak_lanjut).
+Tanggal = Annotated[
+    str, TextRule(10, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", schema_format="date")
+]

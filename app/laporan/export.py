@@ -39,7 +39,8 @@ from app.laporan.cells import PERSEN, RUPIAH, WAKTU, Cells, Gaya, Sel, clean
 from app.laporan.kolom import Kolom
 from app.mismatches import daftar, kategori
 from app.mismatches.daftar import KategoriStats, MismatchFilter
-from app.report import tahap_label, waktu_wib
+from app.mismatches.tindak_lanjut_baca import sinkron_terakhir_lingkup
+from app.report import sinkron_terakhir_teks, tahap_label, waktu_wib
 from app.repositories import ringkasan
 from mappings.normalise import WIB
 
@@ -129,6 +130,7 @@ def write_xlsx(
     out: BinaryIO | Path,
     *,
     pemda: str,
+    schedule: str,
     made_at: datetime,
     progress: Callable[[int], None] | None = None,
     watch: Watch | None = None,
@@ -160,7 +162,7 @@ def write_xlsx(
                 "strings_to_urls": False,
             },
         )
-        title = _title_lines(f, pemda=pemda, made_at=made_at)
+        title = _title_lines(session, f, pemda=pemda, schedule=schedule, made_at=made_at)
         wb.set_properties(
             {
                 "title": f"{TITLE} · {title[2]}",
@@ -299,6 +301,7 @@ def xlsx_file(
     f: MismatchFilter,
     *,
     pemda: str,
+    schedule: str,
     made_at: datetime,
     watch: Watch | None = None,
 ) -> Path:
@@ -309,7 +312,7 @@ def xlsx_file(
     os.close(fd)
     path = Path(name)
     try:
-        write_xlsx(session, f, path, pemda=pemda, made_at=made_at, watch=watch)
+        write_xlsx(session, f, path, pemda=pemda, schedule=schedule, made_at=made_at, watch=watch)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -330,13 +333,20 @@ def _sheet_name(code: str) -> str:
     return name[:31]
 
 
-def _title_lines(f: MismatchFilter, *, pemda: str, made_at: datetime) -> list[str]:
+def _title_lines(
+    session: Session, f: MismatchFilter, *, pemda: str, schedule: str, made_at: datetime
+) -> list[str]:
+    """The title block; last, the freshness of the figures in one line, with the
+    warning when they may be stale (docs/design.md, follow-up: freshness)."""
+    fresh = sinkron_terakhir_lingkup(session, f, schedule=schedule, sekarang=made_at)
+    line, warning = sinkron_terakhir_teks(fresh.berhasil_pada, fresh.gagal_terakhir, fresh.alasan)
     return [
         TITLE,
         pemda,
         f"Tahun anggaran {f.tahun_anggaran} · tahap {tahap_label(f.tahap or '')}",
         f"Dibuat {waktu_wib(made_at)}",
         f"Filter: {describe(f)}",
+        f"{line} · {warning}" if warning else line,
     ]
 
 

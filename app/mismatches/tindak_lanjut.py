@@ -22,7 +22,7 @@ import enum
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import islice, pairwise
 
 from cronsim import CronSim
@@ -72,6 +72,15 @@ def umur_hari(ditemukan_pada: datetime, sekarang: datetime) -> int:
 def sejak_baku(sekarang: datetime) -> datetime:
     """The period's start when none is chosen: the last 30 days."""
     return sekarang - timedelta(days=SEJAK_HARI)
+
+
+PALING_AWAL = date(2000, 1, 1)
+
+
+def awal_periode(hari: date) -> datetime:
+    """A chosen period's start: the day at 00.00 WIB. Nothing was found before
+    2000, so an earlier day means "from the start" (and stays a valid time)."""
+    return datetime.combine(max(hari, PALING_AWAL), time(), tzinfo=WIB)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.mismatches import tindak_lanjut as tl
+from app.mismatches.daftar import MismatchFilter
 from app.mismatches.tindak_lanjut import Aktivitas, OpdDasar, SinkronTerakhir, Temuan, TindakLanjut
 from app.models import OPEN_MISMATCH, Mismatch, MismatchEvent, RunStatus, SyncRun
 from app.repositories import ringkasan
@@ -208,3 +209,19 @@ def _covers(run_opd: list[Any] | None, opd: frozenset[str] | None) -> bool:
     if not run_opd:
         return True
     return opd is not None and bool(opd & {str(k) for k in run_opd})
+
+
+def sinkron_terakhir_lingkup(
+    session: Session, f: MismatchFilter, *, schedule: str, sekarang: datetime
+) -> SinkronTerakhir:
+    """:func:`sinkron_terakhir` of a report's filter, stale past what ``schedule``
+    (the run schedule's cron) allows: what `sinkron laporan` and the files say."""
+    assert f.tahun_anggaran is not None and f.tahap is not None
+    return sinkron_terakhir(
+        session,
+        tahun_anggaran=f.tahun_anggaran,
+        tahap=f.tahap,
+        opd=f.opd,
+        sekarang=sekarang,
+        batas=tl.batas_basi(schedule, sekarang),
+    )

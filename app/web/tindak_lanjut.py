@@ -5,27 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Query, Request
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.http import inputs
 from app.http.deps import get_settings
-from app.http.inputs import BlankIsNone, TextRule
+from app.http.inputs import BlankIsNone
 from app.mismatches import tindak_lanjut as tl
 from app.mismatches.tindak_lanjut import SinkronTerakhir, TindakLanjutOpd
 from app.mismatches.tindak_lanjut_baca import sinkron_terakhir
 from app.web.errors import HalamanGalat
-from mappings.normalise import WIB
 
 # A meeting date (the period's start), as the date field sends it.
-Tanggal = Annotated[
-    Annotated[str, TextRule(10, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] | None,
-    BlankIsNone,
-    Query(),
-]
+Tanggal = Annotated[inputs.Tanggal | None, BlankIsNone, Query()]
 
 
 def sejak(asked: str | None, sekarang: datetime) -> datetime:
@@ -36,7 +32,7 @@ def sejak(asked: str | None, sekarang: datetime) -> datetime:
         day = date.fromisoformat(asked)
     except ValueError:
         raise HalamanGalat(f"tanggal '{asked}' tidak ada; tulis sebagai TTTT-BB-HH") from None
-    start = datetime.combine(day, time(0, 0), tzinfo=WIB)
+    start = tl.awal_periode(day)
     if start > sekarang:
         raise HalamanGalat("tanggal rapat tidak boleh di masa depan")
     return start

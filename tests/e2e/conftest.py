@@ -24,6 +24,7 @@ from standins import eplanning, eprogram, nomenklatur
 from standins.dataset import EProgramDataset
 from standins.generator import generate
 from standins.server import ServerThread
+from tests.conftest import SERVICE_TIMEOUT
 
 TAHUN, TAHAP = 2026, "renja"
 API_KEY, TOKEN, PLANNER_TOKEN = "eprogram-dev-key", "eplanning-dev-token", "perencana-dev-token"
@@ -47,17 +48,20 @@ class World:
 
     def eplanning_records(self) -> dict[tuple[str, str], dict[str, Any]]:
         """E-Planning's store, keyed by (kode_sub_skpd, kode_sub_kegiatan)."""
-        items = httpx.get(f"{self.target.url}/_standin/records").json()["items"]
+        answer = httpx.get(f"{self.target.url}/_standin/records", timeout=SERVICE_TIMEOUT)
+        items = answer.json()["items"]
         return {(r["kode_sub_skpd"], r["kode_sub_kegiatan"]): r for r in items}
 
     def eplanning_stats(self) -> dict[str, Any]:
-        return dict(httpx.get(f"{self.target.url}/_standin/stats").json())
+        return dict(httpx.get(f"{self.target.url}/_standin/stats", timeout=SERVICE_TIMEOUT).json())
 
     def eprogram_stats(self) -> dict[str, Any]:
-        return dict(httpx.get(f"{self.source.url}/_standin/stats").json())
+        return dict(httpx.get(f"{self.source.url}/_standin/stats", timeout=SERVICE_TIMEOUT).json())
 
     def faults(self, server: ServerThread, **settings: Any) -> None:
-        httpx.put(f"{server.url}/_standin/faults", json=settings).raise_for_status()
+        httpx.put(
+            f"{server.url}/_standin/faults", json=settings, timeout=SERVICE_TIMEOUT
+        ).raise_for_status()
 
     def manual_edit(self, key: tuple[str, str], changes: dict[str, Any]) -> dict[str, Any]:
         body = {
@@ -70,7 +74,9 @@ class World:
             "changes": changes,
             "user": "perencana.bappeda",
         }
-        response = httpx.post(f"{self.target.url}/_standin/manual-edit", json=body)
+        response = httpx.post(
+            f"{self.target.url}/_standin/manual-edit", json=body, timeout=SERVICE_TIMEOUT
+        )
         response.raise_for_status()
         return dict(response.json())
 

@@ -27,6 +27,7 @@ from app.db import session_scope
 from app.main import create_app
 from app.models import AuditEvent
 from standins.server import ServerThread
+from tests.conftest import SERVICE_TIMEOUT
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 # Every kind of refusal a caller without a key of its own can provoke, and one
@@ -164,7 +165,10 @@ async def test_ten_thousand_mixed_denials_from_one_address_are_a_handful_of_rows
 
 
 def test_alternating_denials_over_http_fold_too(service: Service) -> None:
-    with ServerThread(service.app) as server, httpx.Client(base_url=server.url) as client:
+    with (
+        ServerThread(service.app) as server,
+        httpx.Client(base_url=server.url, timeout=SERVICE_TIMEOUT) as client,
+    ):
         page = client.get("/laporan/masuk")
         form = (token_in(page.text), page.cookies["sinkron_masuk"])
         answered: Counter[int] = Counter()
@@ -204,7 +208,7 @@ def test_failed_sign_ins_are_throttled_per_address_and_folded(
     throttled: tuple[Service, ServerThread],
 ) -> None:
     service, server = throttled
-    with httpx.Client(base_url=server.url) as client:
+    with httpx.Client(base_url=server.url, timeout=SERVICE_TIMEOUT) as client:
         wrong = [sign_in(client, "skr_salah", "10.0.0.1").status_code for _ in range(5)]
         # The right key too: a guess must not learn that it was right.
         refused = sign_in(client, service.keys["admin"], "10.0.0.1")

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from standins.server import ServerThread
+from tests.conftest import SERVICE_TIMEOUT
 from tests.e2e import test_service
 from tests.e2e.conftest import World
 from tests.e2e.test_service import SAMPLE_BODY, call, wait_for
@@ -43,7 +44,7 @@ def texts(node: Any, where: str = "") -> Iterator[tuple[str, str]]:
 
 
 def test_the_openapi_document_says_everything_in_indonesian(service: ServerThread) -> None:
-    document = httpx.get(f"{service.url}/openapi.json").json()
+    document = httpx.get(f"{service.url}/openapi.json", timeout=SERVICE_TIMEOUT).json()
 
     english = [(where, text) for where, text in texts(document) if ENGLISH.search(text)]
     defaults = [(where, text) for where, text in texts(document) if text in PHRASES]

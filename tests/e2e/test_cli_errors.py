@@ -191,7 +191,7 @@ def test_laporan_of_a_scope_with_data_but_no_findings_is_an_empty_report(
                   "--csv", "l.csv", cwd=tmp_path, database_url=database_url)  # fmt: skip
 
     assert ran.code == 0, ran.stderr
-    assert "l.csv: 0 mismatch" in ran.stdout
+    assert "l.csv: 0 ketidaksesuaian" in ran.stdout
 
 
 def test_a_key_for_an_opd_no_run_or_nomenclature_knows_is_made_with_a_warning(

@@ -389,12 +389,13 @@ def test_replicas_composing_the_same_digests_at_once_send_each_once(
     set_contacts(world, every_opd(world.dataset))
     summary = scheduled(bg, world, jam)
     found = open_per_opd(world)
-    replicas = [background(settings, world.sessions) for _ in range(3)]
+    # What each replica's Background calls after a run and on each tick.
+    replicas = [Pengantar(settings, world.sessions) for _ in range(3)]
     start = threading.Barrier(len(replicas))
 
-    def after_the_run(replica: Background) -> None:
+    def after_the_run(replica: Pengantar) -> None:
         start.wait()
-        replica.digests.setelah_run(summary.run_id)
+        replica.setelah_run(summary.run_id)
 
     threads = [threading.Thread(target=after_the_run, args=(r,)) for r in replicas]
     for t in threads:
@@ -402,7 +403,7 @@ def test_replicas_composing_the_same_digests_at_once_send_each_once(
     for t in threads:
         t.join()
     for replica in replicas:
-        replica.digests.tick()
+        replica.tick()
     mails = by_recipient(kotak.tunggu(len(found)))
     assert sorted(mails) == sorted(address(k) for k in found)
     assert len(kotak.surat) == len(found)

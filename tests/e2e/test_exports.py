@@ -27,6 +27,7 @@ from app.db import session_scope
 from app.main import create_app
 from app.models import AuditEvent, utcnow
 from standins.server import ServerThread
+from tests.conftest import SERVICE_TIMEOUT
 from tests.e2e.export_data import BESAR, KECIL, TAHAP, TAHUN, seed
 
 ROWS = 30_000  # an XLSX of these takes several seconds, a CSV more than the socket buffers
@@ -56,7 +57,7 @@ class Service:
 
     def page_cookie(self, who: str) -> str:
         """A signed-in browser's session cookie, made over HTTP."""
-        with httpx.Client(base_url=self.server.url) as browser:
+        with httpx.Client(base_url=self.server.url, timeout=SERVICE_TIMEOUT) as browser:
             form = browser.get("/laporan/masuk").text
             token = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
             answer = browser.post("/laporan/masuk", data={"csrf": token, "kunci": self.keys[who]})
@@ -159,7 +160,9 @@ def test_every_export_is_one_audit_row_with_who_the_filter_and_the_rows(
 ) -> None:
     key = {"X-API-Key": service.keys["perencana"]}
     xlsx = httpx.get(
-        service.url(f"/api/v1/mismatches/export.xlsx?{QUERY}&kode_skpd={KECIL}"), headers=key
+        service.url(f"/api/v1/mismatches/export.xlsx?{QUERY}&kode_skpd={KECIL}"),
+        headers=key,
+        timeout=SERVICE_TIMEOUT,
     )
     assert xlsx.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content))["Nama berbeda"]
@@ -167,6 +170,7 @@ def test_every_export_is_one_audit_row_with_who_the_filter_and_the_rows(
     answer = httpx.get(
         service.url(f"/api/v1/mismatches/export.csv?{QUERY}&kode_skpd={KECIL}&status=baru"),
         headers=key,
+        timeout=SERVICE_TIMEOUT,
     )
     assert answer.status_code == 200
     lines = csv.DictReader(io.StringIO(answer.text.lstrip("\ufeff")), delimiter=";")
@@ -174,6 +178,7 @@ def test_every_export_is_one_audit_row_with_who_the_filter_and_the_rows(
     page = httpx.get(
         service.url(f"/laporan/opd/{KECIL}/ekspor.csv?{QUERY}"),
         headers={"Cookie": service.page_cookie("lain")},
+        timeout=SERVICE_TIMEOUT,
     )
     assert page.status_code == 200
 
@@ -209,13 +214,20 @@ def test_a_third_export_at_once_is_refused_per_key_and_per_address(service: Serv
         client = open_request(service, big, headers("perencana", "10.0.0.1"))
         running.append((client, wait_for(started(service, n), "a running export")))
 
-    same_key = httpx.get(service.url(small), headers=headers("perencana", "10.0.0.2"))
-    same_address = httpx.get(service.url(small), headers=headers("lain", "10.0.0.1"))
+    same_key = httpx.get(
+        service.url(small), headers=headers("perencana", "10.0.0.2"), timeout=SERVICE_TIMEOUT
+    )
+    same_address = httpx.get(
+        service.url(small), headers=headers("lain", "10.0.0.1"), timeout=SERVICE_TIMEOUT
+    )
     page = httpx.get(
         service.url(f"/laporan/opd/{KECIL}/ekspor.xlsx?{QUERY}"),
         headers={"Cookie": service.page_cookie("perencana"), "X-Forwarded-For": "10.0.0.3"},
+        timeout=SERVICE_TIMEOUT,
     )
-    elsewhere = httpx.get(service.url(small), headers=headers("lain", "10.0.0.3"))
+    elsewhere = httpx.get(
+        service.url(small), headers=headers("lain", "10.0.0.3"), timeout=SERVICE_TIMEOUT
+    )
 
     for refused, whose in ((same_key, "kunci ini"), (same_address, "alamat ini")):
         assert refused.status_code == 429, refused.text
@@ -229,5 +241,7 @@ def test_a_third_export_at_once_is_refused_per_key_and_per_address(service: Serv
     for client, row in running:
         client.close()
         wait_for(concluded(service, row.id), "the end of an abandoned export")
-    again = httpx.get(service.url(small), headers=headers("perencana", "10.0.0.1"))
+    again = httpx.get(
+        service.url(small), headers=headers("perencana", "10.0.0.1"), timeout=SERVICE_TIMEOUT
+    )
     assert again.status_code == 200  # the slots were given back

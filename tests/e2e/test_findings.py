@@ -24,6 +24,7 @@ from app.nomenklatur import store
 from app.repositories import ringkasan
 from standins import nomenklatur, seed
 from standins.generator import generate
+from tests.conftest import SERVICE_TIMEOUT
 from tests.e2e.conftest import PLANNER_TOKEN, TAHAP, TAHUN, World, make_world
 from tests.e2e.test_sync import assert_adds_up, key_of, with_pagu
 
@@ -67,7 +68,7 @@ def planner_put(world: World, body: dict[str, Any]) -> None:
         f"{body['kode_sub_skpd']}/{body['kode_sub_kegiatan']}"
     )
     headers = {"Authorization": f"Bearer {PLANNER_TOKEN}", "Idempotency-Key": uuid4().hex}
-    httpx.put(path, json=body, headers=headers).raise_for_status()
+    httpx.put(path, json=body, headers=headers, timeout=SERVICE_TIMEOUT).raise_for_status()
 
 
 def planner_types(world: World, count: int) -> list[dict[str, Any]]:
@@ -91,7 +92,7 @@ def planner_delete(world: World, body: dict[str, Any]) -> None:
         f"{body['kode_sub_skpd']}/{body['kode_sub_kegiatan']}"
     )
     headers = {"Authorization": f"Bearer {PLANNER_TOKEN}", "Idempotency-Key": uuid4().hex}
-    httpx.delete(path, headers=headers).raise_for_status()
+    httpx.delete(path, headers=headers, timeout=SERVICE_TIMEOUT).raise_for_status()
 
 
 # -- each category, with its values -------------------------------------------

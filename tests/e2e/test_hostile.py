@@ -16,6 +16,7 @@ from app.db import make_engine, session_scope
 from app.main import create_app
 from app.models import AuditEvent, SyncRun
 from standins.server import ServerThread
+from tests.conftest import SERVICE_TIMEOUT
 from tests.e2e.conftest import World
 from tests.e2e.test_service import SAMPLE_BODY, api_keys, call, service
 
@@ -148,7 +149,7 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(
 
 
 def test_openapi_lets_docs_send_the_key(world: World, service: ServerThread) -> None:
-    spec = httpx.get(f"{service.url}/openapi.json").json()
+    spec = httpx.get(f"{service.url}/openapi.json", timeout=SERVICE_TIMEOUT).json()
 
     schemes = spec["components"]["securitySchemes"]
     assert {"type": "apiKey", "in": "header", "name": "X-API-Key"}.items() <= next(
@@ -217,7 +218,7 @@ def test_a_database_that_is_down_answers_503_and_readyz_names_nothing(
     engine = make_engine(url)
     settings = world.settings.model_copy(update={"database_url": url, "sync_scopes": ""})
     with ServerThread(create_app(settings, engine)) as server:
-        ready = httpx.get(f"{server.url}/readyz")
+        ready = httpx.get(f"{server.url}/readyz", timeout=SERVICE_TIMEOUT)
         api = call(server, "GET", "/api/v1/status", "skr_apa_saja")
 
     assert ready.status_code == 503

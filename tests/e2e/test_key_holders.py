@@ -18,6 +18,7 @@ from app.db import session_scope
 from app.main import create_app
 from app.models import ApiKey, Mismatch
 from standins.server import ServerThread
+from tests.conftest import SERVICE_TIMEOUT
 from tests.e2e.laporan_data import OPD_A, seed
 
 SITI = "siti.aminah@bappeda.merantikab.go.id"
@@ -110,7 +111,9 @@ def test_decisions_are_shown_under_the_person_on_the_pages_and_in_the_audit_log(
 
         history = browser.get(f"/laporan/mismatch/{mid}").text.split("<h2>Riwayat</h2>", 1)[1]
         assert f'Siti Aminah<br><a class="email" href="mailto:{SITI}">{SITI}</a>' in history
-        audit = httpx.get(f"{server.url}/api/v1/audit", headers={"X-API-Key": admin}).json()
+        audit = httpx.get(
+            f"{server.url}/api/v1/audit", headers={"X-API-Key": admin}, timeout=SERVICE_TIMEOUT
+        ).json()
         akui = next(e for e in audit["items"] if e["action"] == "mismatch.akui")
         assert (akui["actor"], akui["actor_email"]) == ("Siti Aminah", SITI)
         made = next(e for e in audit["items"] if e["action"] == "kunci.buat")

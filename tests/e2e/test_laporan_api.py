@@ -500,29 +500,34 @@ def test_the_xlsx_has_a_summary_and_one_sheet_per_kategori_with_formats(report: 
     assert all(len(info.lembar) <= 31 for info in KATEGORI.values())
 
     summary = book["Ringkasan"]
-    titles = [summary.cell(row=r, column=1).value for r in range(1, 6)]
+    titles = [summary.cell(row=r, column=1).value for r in range(1, 7)]
     assert titles[0] == "Laporan ketidaksesuaian data E-Program → E-Planning"
     assert titles[1] == "Kabupaten Kepulauan Meranti"
     assert titles[2] == "Tahun anggaran 2026 · tahap Renja"
     assert titles[3].startswith("Dibuat ") and titles[3].endswith(" WIB")
-    header = [c.value for c in summary[8]]
+    # The figures' freshness, said in every file (the seed records no run).
+    assert titles[5] == (
+        "Sinkron berhasil terakhir: - · PERINGATAN: data mungkin tidak terkini: "
+        + titles[5].split("tidak terkini: ", 1)[-1]
+    )
+    header = [c.value for c in summary[9]]
     assert header[:3] == ["Kode SKPD", "Perangkat daerah", "Sub kegiatan"]
-    assert summary.freeze_panes == "A9"
-    assert summary.auto_filter.ref == "A8:V10"
-    opd_rows = {summary.cell(row=r, column=1).value: r for r in (9, 10)}
+    assert summary.freeze_panes == "A10"
+    assert summary.auto_filter.ref == "A9:V11"
+    opd_rows = {summary.cell(row=r, column=1).value: r for r in (10, 11)}
     row_a = opd_rows[OPD_A]
     pagu_cell = summary.cell(row=row_a, column=header.index("Pagu E-Program") + 1)
     assert pagu_cell.value == 12500000005
     assert pagu_cell.number_format == RUPIAH
     assert summary.cell(row=row_a, column=header.index("Kesiapan SAKIP") + 1).value == 0.5
-    assert summary.cell(row=12, column=1).value == "Total"
-    assert summary.cell(row=12, column=header.index("Sub kegiatan") + 1).value == 16
+    assert summary.cell(row=13, column=1).value == "Total"
+    assert summary.cell(row=13, column=header.index("Sub kegiatan") + 1).value == 16
     assert summary.column_dimensions["B"].width >= len("Perangkat daerah")
 
     names = book[KATEGORI[Kategori.NAMA_BERBEDA].lembar]
-    assert names.freeze_panes == "A10"
-    assert names.auto_filter.ref == "A9:P16"  # header + 7 rows
-    head = [c.value for c in names[9]]
+    assert names.freeze_panes == "A11"
+    assert names.auto_filter.ref == "A10:P17"  # header + 7 rows
+    head = [c.value for c in names[10]]
     assert head[:6] == [
         "No",
         "Nomor temuan",
@@ -531,22 +536,22 @@ def test_the_xlsx_has_a_summary_and_one_sheet_per_kategori_with_formats(report: 
         "Kode sub kegiatan",
         "Nama sub kegiatan",
     ]
-    first = [c.value for c in names[10]]
+    first = [c.value for c in names[11]]
     assert first[0] == 1 and first[2] == OPD_A
     # E-Program text that looks like a formula stays text.
-    formula_like = names.cell(row=10, column=head.index("Nilai E-Planning / nomenklatur") + 1)
+    formula_like = names.cell(row=11, column=head.index("Nilai E-Planning / nomenklatur") + 1)
     assert formula_like.value == "=SUM(A1:A2)" and formula_like.data_type == "s"
-    nama = names.cell(row=10, column=head.index("Nama sub kegiatan") + 1)
+    nama = names.cell(row=11, column=head.index("Nama sub kegiatan") + 1)
     assert nama.value == "Sub kegiatan 0 <script>" and nama.alignment.wrap_text
     assert names.column_dimensions["F"].width >= len("Sub kegiatan 0 <script>")
-    seen = names.cell(row=10, column=head.index("Pertama ditemukan (WIB)") + 1)
+    seen = names.cell(row=11, column=head.index("Pertama ditemukan (WIB)") + 1)
     assert isinstance(seen.value, datetime) and seen.number_format == "d mmmm yyyy hh.mm"
 
     pagu = book[KATEGORI[Kategori.PAGU_BERBEDA].lembar]
-    values = [(c.value, c.number_format) for c in pagu[10][7:9]]
+    values = [(c.value, c.number_format) for c in pagu[11][7:9]]
     assert values == [(1250000000, RUPIAH), (1000000000, RUPIAH)]
-    assert pagu.cell(row=7, column=1).value == f"Saran: {KATEGORI[Kategori.PAGU_BERBEDA].saran}"
-    rows_per_sheet = {ws.title: ws.max_row - 9 for ws in book.worksheets[1:]}
+    assert pagu.cell(row=8, column=1).value == f"Saran: {KATEGORI[Kategori.PAGU_BERBEDA].saran}"
+    rows_per_sheet = {ws.title: ws.max_row - 10 for ws in book.worksheets[1:]}
     assert rows_per_sheet == {
         "Nama berbeda": 7,
         "Pagu berbeda": 2,
@@ -574,8 +579,8 @@ def test_the_xlsx_follows_the_filter(report: Report) -> None:
     assert book["Ringkasan"].cell(row=5, column=1).value == (
         f"Filter: OPD {OPD_B}, kategori Data ganda"
     )
-    assert book["Ringkasan"].cell(row=9, column=1).value == OPD_B
-    assert book["Data ganda"].max_row == 10
+    assert book["Ringkasan"].cell(row=10, column=1).value == OPD_B
+    assert book["Data ganda"].max_row == 11
 
 
 def test_the_csv_has_a_bom_semicolons_and_one_row_per_mismatch(report: Report) -> None:

@@ -65,10 +65,14 @@ def test_laporan_writes_the_same_files_as_the_service(
     )  # fmt: skip
 
     assert code == 0, output
-    assert f"{xlsx}: 6 mismatch, lembar Ringkasan, Nama berbeda, Pagu berbeda" in output
-    assert f"{csv_file}: 6 mismatch" in output
+    assert f"{xlsx}: 6 ketidaksesuaian, lembar Ringkasan, Nama berbeda, Pagu berbeda" in output
+    assert f"{csv_file}: 6 ketidaksesuaian" in output
     book = openpyxl.load_workbook(xlsx)
     assert book["Ringkasan"].cell(row=5, column=1).value == f"Filter: OPD {OPD_A}"
+    # The same freshness line as the command printed, in the file's title block.
+    freshness = book["Ringkasan"].cell(row=6, column=1).value
+    assert freshness.startswith("Sinkron berhasil terakhir: ")
+    assert freshness.split(" · ")[0] in output
     with csv_file.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f, delimiter=";"))
     assert len(rows) == 6 and {r["Kode SKPD"] for r in rows} == {OPD_A}

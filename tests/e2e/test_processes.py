@@ -23,6 +23,7 @@ from app.db import session_scope
 from app.models import AuditEvent, RunStatus, SyncRun
 from app.repositories import runs
 from app.runs.schedule import Schedule
+from tests.conftest import SERVICE_TIMEOUT
 from tests.e2e.conftest import TAHAP, TAHUN, World
 
 SINKRON = str(Path(sys.executable).parent / "sinkron")
@@ -120,6 +121,7 @@ def run_to_the_end(world: World, service: Service, key: str) -> SyncRun:
         f"{service.url}/api/v1/runs",
         json={"tahun_anggaran": TAHUN, "tahap": TAHAP},
         headers={"X-API-Key": key},
+        timeout=SERVICE_TIMEOUT,
     ).json()
     return wait_until(
         lambda: (
@@ -177,6 +179,7 @@ def test_a_killed_run_is_marked_interrupted_and_the_next_run_resumes(
         f"{first.url}/api/v1/runs",
         json={"tahun_anggaran": TAHUN, "tahap": TAHAP},
         headers={"X-API-Key": key},
+        timeout=SERVICE_TIMEOUT,
     )
     assert created.status_code == 202
     run_id = created.json()["id"]
@@ -215,6 +218,7 @@ def test_sigterm_stops_a_run_reading_eplanning_within_seconds_and_it_resumes(
         f"{first.url}/api/v1/runs",
         json={"tahun_anggaran": TAHUN, "tahap": TAHAP},
         headers={"X-API-Key": key},
+        timeout=SERVICE_TIMEOUT,
     )
     run_id = created.json()["id"]
     wait_until(lambda: run_row(world, run_id).records_pulled >= 40, 60, "two pages recorded")
@@ -253,11 +257,15 @@ def test_every_replica_shows_the_last_contact_whoever_made_it(
     failed = world.sync(full=True)  # this process, not the replica
 
     assert failed.status is RunStatus.FAILED
-    status = httpx.get(f"{replica.url}/api/v1/status", headers={"X-API-Key": key}).json()
+    status = httpx.get(
+        f"{replica.url}/api/v1/status", headers={"X-API-Key": key}, timeout=SERVICE_TIMEOUT
+    ).json()
     assert status["eplanning"]["reachable"] is False
     assert status["eplanning"]["detail"].startswith("E-Planning di ")
     world.faults(world.target, error_rate=0.0)
     assert world.sync(full=True).status is RunStatus.SUCCEEDED
-    status = httpx.get(f"{replica.url}/api/v1/status", headers={"X-API-Key": key}).json()
+    status = httpx.get(
+        f"{replica.url}/api/v1/status", headers={"X-API-Key": key}, timeout=SERVICE_TIMEOUT
+    ).json()
     assert status["eplanning"]["reachable"] is True
     assert status["eprogram"]["reachable"] is True

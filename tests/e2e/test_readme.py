@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from demo.run import DEMO_API_KEY, DEMO_TOKEN, TAHAP, TAHUN
+from tests.conftest import SERVICE_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -150,7 +151,9 @@ def wait_until_idle(demo: Demo) -> None:
     """What a person does after starting a run: look at the status until it is done."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        status = httpx.get(f"{demo.url}/api/v1/status", headers={"X-API-Key": demo.key}).json()
+        status = httpx.get(
+            f"{demo.url}/api/v1/status", headers={"X-API-Key": demo.key}, timeout=SERVICE_TIMEOUT
+        ).json()
         if status["current_run"] is None:
             return
         time.sleep(0.2)

@@ -16,6 +16,7 @@ from app.access.policy import POLICY, PUBLIC
 from app.db import session_scope
 from app.main import create_app
 from standins.server import ServerThread
+from tests.conftest import SERVICE_TIMEOUT
 from tests.e2e.conftest import World
 
 
@@ -83,7 +84,7 @@ PATH_SAMPLES = {
 def test_every_route_answers_exactly_as_its_policy_says(
     world: World, service: ServerThread, api_keys: dict[str, str]
 ) -> None:
-    spec = httpx.get(f"{service.url}/openapi.json").json()
+    spec = httpx.get(f"{service.url}/openapi.json", timeout=SERVICE_TIMEOUT).json()
     routes = [
         (method.upper(), path)
         for path, item in spec["paths"].items()
