@@ -26,5 +26,5 @@ def test_report_bench_on_a_small_report_measures_every_step() -> None:
     assert "GET export.xlsx: 600 rows" in out
     assert "GET export.csv: 600 rows" in out
     assert "summary (3 OPDs" in out
-    assert "sinkron laporan --xlsx (all OPDs)" in out and "(600 mismatch)" in out
+    assert "sinkron laporan --xlsx (all OPDs)" in out and "(600 ketidaksesuaian)" in out
     assert "sinkron laporan --xlsx (one OPD)" in out
