@@ -19,6 +19,7 @@ import os
 import secrets
 import socket
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -43,9 +44,27 @@ class LeaseLost(Superseded):
 _INCARNATION = secrets.token_hex(4)
 
 
+def _started(pid: int) -> str | None:
+    """When the kernel started ``pid`` (clock ticks since boot: the 22nd field of
+    /proc/<pid>/stat), or None where /proc cannot tell."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: count after its ")".
+    fields = stat.rpartition(")")[2].split()
+    return fields[19] if len(fields) > 19 else None
+
+
 def holder_id() -> str:
-    """This process as a lease holder: ``"<hostname>:<pid>:<random>"``."""
-    return f"{socket.gethostname()}:{os.getpid()}:{_INCARNATION}"
+    """This process as a lease holder: ``"<hostname>:<pid>:<random>@<start time>"``.
+
+    The start time tells a dead holder from another process that was given its
+    pid since: with pids up to 32,768 and every thread taking one, a busy host
+    hands out a dead holder's pid again within minutes.
+    """
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_INCARNATION}@{_started(pid) or '-'}"
 
 
 def _parse_holder(holder: str) -> tuple[str, int, str | None] | None:
@@ -75,8 +94,9 @@ def _dead_local_holder(holder: str | None) -> bool:
     if host != socket.gethostname() or pid <= 0:
         # pid 0 would signal our whole process group.
         return False
+    drawn, _, started = (incarnation or "").partition("@")
     if pid == os.getpid():
-        return incarnation is not None and incarnation != _INCARNATION
+        return incarnation is not None and drawn != _INCARNATION
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -84,7 +104,9 @@ def _dead_local_holder(holder: str | None) -> bool:
     except OSError:
         # PermissionError: the pid exists and belongs to someone else.
         return False
-    return False
+    # The pid is in use: by the holder, or by a process (or thread) given it since.
+    now_started = _started(pid)
+    return started not in ("", "-") and now_started is not None and now_started != started
 
 
 def is_stale(lease: Lease | None, now: datetime) -> bool:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -293,6 +295,27 @@ def test_a_restarted_process_with_the_same_host_and_pid_is_another_holder(
     assert lease.is_stale(current(session_factory), T0)
     assert acquire(session_factory, me, T0 + timedelta(seconds=1)) == 2
     assert not lease.is_stale(current(session_factory), T0 + timedelta(seconds=1))
+
+
+def test_a_dead_holders_pid_given_to_another_process_is_still_a_dead_holder(
+    session_factory: sessionmaker[Session],
+) -> None:
+    # pids are reused (32,768 of them, threads included): a process alive under
+    # the holder's pid but started at another time is not the holder.
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        host = socket.gethostname()
+        started = Path(f"/proc/{other.pid}/stat").read_text().rpartition(")")[2].split()[19]
+        alive = f"{host}:{other.pid}:0123abcd@{started}"
+        reused = f"{host}:{other.pid}:0123abcd@{int(started) - 1}"
+        assert not lease.is_stale(Lease(name="sync", holder=alive, expires_at=T0 + TTL), T0)
+        assert lease.is_stale(Lease(name="sync", holder=reused, expires_at=T0 + TTL), T0)
+        assert acquire(session_factory, reused) == 1
+        assert acquire(session_factory, A, T0 + timedelta(seconds=1)) == 2
+    finally:
+        other.kill()
+        other.wait()
+    assert lease.is_stale(Lease(name="sync", holder=alive, expires_at=T0 + TTL), T0)
 
 
 # -- interrupted runs -----------------------------------------------------------------------
