@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from app.vocabulary import Tahap
@@ -110,6 +111,26 @@ def rupiah(value: Decimal) -> str:
     if cents != "00":
         text += "," + cents
     return ("-Rp " if quantised < 0 else "Rp ") + text
+
+
+_PLAIN_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
+# The fields of a finding whose values are money, by their last name in a path.
+MONEY_FIELDS = frozenset({"pagu", "pagu_dana", "pagu_tahun_depan", "pagu_n_depan"})
+
+
+def is_money_field(field: str | None) -> bool:
+    """``pagu``, ``sub_kegiatan[0].pagu_dana`` and the like."""
+    return re.sub(r"\[\d+\]", "", field or "").rsplit(".", 1)[-1] in MONEY_FIELDS
+
+
+def rupiah_text(text: str) -> str:
+    """A stored amount ("559582500.00") in Rupiah; any other text as it is."""
+    if not _PLAIN_DECIMAL.fullmatch(text.strip()):
+        return text
+    try:
+        return rupiah(Decimal(text.strip()))
+    except InvalidOperation:
+        return text
 
 
 def outcome_table(counts: dict[str, int], pulled: int) -> str:

@@ -9,15 +9,13 @@ times in WIB, as the pages write them.
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from html import escape
 from typing import Any
 
 from app.mismatches import kategori
-from app.report import angka, rupiah, tahap_label, waktu_wib
+from app.report import angka, is_money_field, rupiah_text, tahap_label, waktu_wib
 
 # At most this many new findings are listed one by one; the rest are counted.
 DAFTAR_MAKS = 20
@@ -117,23 +115,11 @@ class Surat:
     data: dict[str, Any]
 
 
-_PLAIN_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
-
-
-def _uang(field: str | None) -> bool:
-    return (field or "").rsplit(".", 1)[-1] in ("pagu", "pagu_dana")
-
-
 def nilai(value: str | None, field: str | None) -> str:
     """A finding's value: pagu in Rupiah when it is a number, the rest as written."""
     if value is None or value == "":
         return "-"
-    if _uang(field) and _PLAIN_DECIMAL.fullmatch(value.strip()):
-        try:
-            return rupiah(Decimal(value.strip()))
-        except InvalidOperation:
-            return value
-    return value
+    return rupiah_text(value) if is_money_field(field) else value
 
 
 def _nama(kode: str, nama: str | None) -> str:
@@ -152,7 +138,7 @@ def _baris_temuan(t: Temuan) -> str:
     sub = " ".join(p for p in (t.kode_sub_kegiatan, t.nama_sub_kegiatan) if p) or "-"
     line = f"#{t.id} {kategori.label(t.kategori)}: {sub}"
     # the two amounts of a pagu finding; other values are on the OPD's page
-    if _uang(t.field) and (t.nilai_eprogram or t.nilai_eplanning):
+    if is_money_field(t.field) and (t.nilai_eprogram or t.nilai_eplanning):
         line += (
             f" (E-Program {nilai(t.nilai_eprogram, t.field)}, "
             f"E-Planning {nilai(t.nilai_eplanning, t.field)})"

@@ -15,10 +15,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from app.report import rupiah
-
-_PLAIN_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
-_MONEY_FIELDS = frozenset({"pagu", "pagu_dana", "pagu_tahun_depan", "pagu_n_depan"})
+from app.report import is_money_field, rupiah, rupiah_text
 
 
 @dataclass(frozen=True)
@@ -75,9 +72,8 @@ def tampilan(value: str | None, field: str | None = None) -> Tampilan:
     if value is None or value.strip() == "":
         return Tampilan("kosong", "-")
     text = value.strip()
-    last = _leaf(field)
-    if last in _MONEY_FIELDS and _PLAIN_DECIMAL.fullmatch(text):
-        return Tampilan("uang", _uang(text))
+    if is_money_field(field) and rupiah_text(text) != text:
+        return Tampilan("uang", rupiah_text(text))
     if text[0] in "[{":
         try:
             parsed = json.loads(text)
@@ -137,7 +133,7 @@ def _dana(item: Mapping[str, Any]) -> Dana:
     return Dana(
         _teks(item.get("kode_dana", item.get("kode"))),
         _teks(item.get("nama_dana", item.get("nama"))),
-        _uang(str(pagu)) if pagu is not None else "-",
+        rupiah_text(str(pagu)) if pagu is not None else "-",
     )
 
 
@@ -163,15 +159,6 @@ def _teks(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
-
-
-def _uang(text: str) -> str:
-    if not _PLAIN_DECIMAL.fullmatch(text.strip()):
-        return text
-    try:
-        return rupiah(Decimal(text.strip()))
-    except InvalidOperation:
-        return text
 
 
 # -- field paths as labels ---------------------------------------------------
@@ -270,10 +257,6 @@ def _label_item(daftar: str, ke: int, leaf: str | None) -> str | None:
     if bagian is None:
         return None
     return f"{bagian.removesuffix(' sumber dana')} {induk} ke-{ke}"
-
-
-def _leaf(field: str | None) -> str:
-    return re.sub(r"\[\d+\]", "", (field or "")).rsplit(".", 1)[-1]
 
 
 # -- E-Planning's reason codes as words --------------------------------------
