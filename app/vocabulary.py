@@ -24,6 +24,9 @@ class RunStatus(enum.StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
+    # The run pushed every OPD but the ones whose plan passed the guard's
+    # thresholds; their writes wait in the plan for an admin (app/sync/guard.py).
+    HELD = "menunggu_persetujuan"
 
 
 class Trigger(enum.StrEnum):
@@ -72,6 +75,29 @@ class Outcome(enum.StrEnum):
     UNMAPPABLE = "unmappable"
     DUPLICATE = "duplicate"
     DEAD_LETTER = "dead_letter"
+    # A preview's write: decided, not sent (app/sync/rencana.py).
+    PLANNED = "direncanakan"
+    # A write the guard held for an admin's approval.
+    HELD = "ditahan"
+
+
+class PlanStatus(enum.StrEnum):
+    """Where one row of a run's plan (table ``rencana``) stands.
+
+    ``tertunda``: decided by a writing run, to be pushed at its apply stage;
+    ``pratinjau``: decided by a preview, waiting for an admin; ``ditahan``: held
+    by the guard, waiting for an admin; ``disetujui``: approved, to be pushed by
+    the approving run; ``diterapkan``: pushed and recorded; ``ditolak``: an
+    admin refused it; ``digantikan``: a later decision or run took its place.
+    """
+
+    TERTUNDA = "tertunda"
+    PRATINJAU = "pratinjau"
+    DITAHAN = "ditahan"
+    DISETUJUI = "disetujui"
+    DITERAPKAN = "diterapkan"
+    DITOLAK = "ditolak"
+    DIGANTIKAN = "digantikan"
 
 
 class MismatchStatus(enum.StrEnum):
