@@ -82,13 +82,13 @@ class Outcome(enum.StrEnum):
 
 
 class PlanStatus(enum.StrEnum):
-    """Where one row of a run's plan (table ``rencana``) stands.
+    """Status satu baris rencana run (tabel rencana).
 
-    ``tertunda``: decided by a writing run, to be pushed at its apply stage;
-    ``pratinjau``: decided by a preview, waiting for an admin; ``ditahan``: held
-    by the guard, waiting for an admin; ``disetujui``: approved, to be pushed by
-    the approving run; ``diterapkan``: pushed and recorded; ``ditolak``: an
-    admin refused it; ``digantikan``: a later decision or run took its place.
+    tertunda: diputuskan run yang menulis, dikirim pada tahap penerapannya;
+    pratinjau: diputuskan pratinjau, menunggu admin; ditahan: ditahan penjaga,
+    menunggu admin; disetujui: disetujui, dikirim run persetujuan; diterapkan:
+    sudah dikirim dan dicatat; ditolak: ditolak admin; digantikan: keputusan
+    atau run yang lebih baru menggantikannya.
     """
 
     TERTUNDA = "tertunda"
