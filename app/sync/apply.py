@@ -10,6 +10,7 @@ again with the same idempotency keys, which E-Planning answers as before.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,17 +18,21 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.config import Settings
 from app.db import session_scope
 from app.models import PlanStatus
 from app.observability import metrics
+from app.repositories import mirror, runs
 from app.repositories import rencana as plan_rows
-from app.sync import decisions, ledger, mirror_read, recording, rencana, standing
+from app.sync import decisions, guard, ledger, mirror_read, recording, rencana, standing
 from app.sync.decisions import Rules
 from app.sync.ledger import Entry, Ledger
 from app.sync.outage import Outage
 from app.sync.scope import Scope
 from connectors.eplanning import EPlanningClient
 from mappings.nomenklatur import Nomenklatur
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,6 +51,31 @@ class Applying:
     check_stop: Callable[[], None]
     counts: dict[str, int] = field(default_factory=dict)
     applied: int = 0
+
+
+def hold_for_approval(job: Applying, settings: Settings) -> dict[str, str]:
+    """The guard over the run's whole plan: the OPDs whose plan passes a
+    threshold have their rows held for an admin. Returns OPD → why."""
+    thresholds = guard.Thresholds(
+        settings.ambang_nonaktif_persen, settings.ambang_ubah_persen, settings.ambang_min_data
+    )
+    scope = job.scope
+    with session_scope(job.sessions) as session:
+        planned: dict[str, dict[str, int]] = {}
+        for (kode, aksi, status), n in plan_rows.counts(session, job.run_id).items():
+            if status == PlanStatus.TERTUNDA:
+                planned.setdefault(kode, {})[aksi] = n
+        sizes = mirror.active_per_opd(
+            session, tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap
+        )
+        held = guard.judge(planned, sizes, thresholds)
+        if held:
+            job.fence(session)
+            plan_rows.hold(session, job.run_id, held)
+            runs.set_held(session, job.run_id, held)
+    for kode, why in held.items():
+        log.warning("run %s: OPD %s ditahan untuk persetujuan admin: %s", job.run_id, kode, why)
+    return held
 
 
 def _pages(

@@ -23,14 +23,13 @@ from app.db import session_scope
 from app.models import PlanStatus, RunStatus, Stage
 from app.nomenklatur import store as nomenklatur_store
 from app.observability import metrics
-from app.repositories import checkpoints, mirror, runs, source_records
+from app.repositories import checkpoints, runs, source_records
 from app.repositories import rencana as plan_rows
 from app.repositories.statistics import PlannerStatistics
 from app.sync import (
     apply,
     contacts,
     decisions,
-    guard,
     ledger,
     mirror_read,
     recording,
@@ -296,7 +295,7 @@ class Pipeline:
         job = self._applying(run_id, scope, state)
         job.counts = state.counts
         if not state.mode.force:
-            state.held = self._guard(run_id, scope)
+            state.held = apply.hold_for_approval(job, self.settings)
         with state.timed(Stage.KIRIM):
             self._set_stage(run_id, Stage.KIRIM, state)
             await apply.push_plan(job, plan_run=run_id, status=PlanStatus.TERTUNDA,
@@ -304,29 +303,6 @@ class Pipeline:
             if state.held:
                 apply.record_held(job)
         state.counts = job.counts
-
-    def _guard(self, run_id: int, scope: Scope) -> dict[str, str]:
-        """The OPDs whose plan passes a threshold: their rows wait for an admin."""
-        settings = self.settings
-        thresholds = guard.Thresholds(
-            settings.ambang_nonaktif_persen, settings.ambang_ubah_persen, settings.ambang_min_data
-        )
-        with session_scope(self.sessions) as session:
-            planned: dict[str, dict[str, int]] = {}
-            for (kode, aksi, status), n in plan_rows.counts(session, run_id).items():
-                if status == PlanStatus.TERTUNDA:
-                    planned.setdefault(kode, {})[aksi] = n
-            sizes = mirror.active_per_opd(
-                session, tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap
-            )
-            held = guard.judge(planned, sizes, thresholds)
-            if held:
-                self.fence(session)
-                plan_rows.hold(session, run_id, held)
-                runs.set_held(session, run_id, held)
-        for kode, why in held.items():
-            log.warning("run %s: OPD %s ditahan untuk persetujuan admin: %s", run_id, kode, why)
-        return held
 
     def _applying(self, run_id: int, scope: Scope, state: _PassState) -> apply.Applying:
         return apply.Applying(
