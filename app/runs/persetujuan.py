@@ -37,8 +37,11 @@ class Decided:
 
 
 def waits(run: SyncRun) -> bool:
-    """A run whose plan waits for an admin."""
-    return (run.pratinjau and run.status == RunStatus.SUCCEEDED) or run.status == RunStatus.HELD
+    """A run whose plan waits for an admin: a finished preview, or a run whose
+    writes the guard held (also one stopped after it held them)."""
+    if run.pratinjau:
+        return run.status == RunStatus.SUCCEEDED
+    return bool(run.ditahan) and run.status not in (RunStatus.PENDING, RunStatus.RUNNING)
 
 
 def approve(
@@ -95,7 +98,7 @@ def _waiting_run(
             "rencana_kedaluwarsa",
         )
     later = runs.later_writing_run(session, run)
-    if later is not None and run.keputusan is None:
+    if later is not None:
         raise Refused(
             f"rencana run {run_id} sudah usang: run {later} menulis ke E-Planning sesudahnya; "
             "buat pratinjau baru",

@@ -296,12 +296,12 @@ class Pipeline:
         job.counts = state.counts
         if not state.mode.force:
             state.held = apply.hold_for_approval(job, self.settings)
+        if state.held:  # recorded first: a run stopped while it pushes has them counted
+            apply.record_held(job)
         with state.timed(Stage.KIRIM):
             self._set_stage(run_id, Stage.KIRIM, state)
             await apply.push_plan(job, plan_run=run_id, status=PlanStatus.TERTUNDA,
                                   settle_findings=True, timings=state.timings)  # fmt: skip
-            if state.held:
-                apply.record_held(job)
         state.counts = job.counts
 
     def _applying(self, run_id: int, scope: Scope, state: _PassState) -> apply.Applying:
