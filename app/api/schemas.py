@@ -81,6 +81,9 @@ class _RunBase(BaseModel):
         if scope.limited:
             self.records_pulled = None
             self.outcome_counts = None
+            # Which other OPDs the guard held is theirs to read, not this key's.
+            if self.ditahan:
+                self.ditahan = {k: v for k, v in self.ditahan.items() if scope.shows(k)} or None
 
 
 class RunOut(_RunBase):
