@@ -45,15 +45,17 @@ def preview(service: ServerThread, admin: str, **body: Any) -> dict[str, Any]:
     return wait_for(service, admin, created.json()["id"], FINISHED)
 
 
-def plan_pages(
-    service: ServerThread, key: str, run_id: int, **params: Any
-) -> list[dict[str, Any]]:
+def plan_pages(service: ServerThread, key: str, run_id: int, **params: Any) -> list[dict[str, Any]]:
     """Every page of a run's plan (each page's answer, in order)."""
     pages: list[dict[str, Any]] = []
     cursor = ""
     while True:
         answer = call(
-            service, "GET", f"/api/v1/runs/{run_id}/rencana", key, params={**params, "cursor": cursor}
+            service,
+            "GET",
+            f"/api/v1/runs/{run_id}/rencana",
+            key,
+            params={**params, "cursor": cursor},
         )
         assert answer.status_code == 200, answer.text
         pages.append(answer.json())
