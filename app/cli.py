@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app import cli_digest
+from app import cli_digest, cli_rencana
 from app.cli_base import Sinkron, cli_principal, fail
 from app.cli_database import (
     bidang,
@@ -58,6 +58,7 @@ cli.add_typer(nomenklatur_cli, name="nomenklatur")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(runs_cli, name="runs")
 cli_digest.register(cli)  # `sinkron opd kontak`, `sinkron digest`
+cli_rencana.register(cli)  # `sinkron rencana`
 
 
 TAHAP_HELP = Tahap.spelled() + "."
@@ -157,19 +158,29 @@ def expected_records(settings: Settings, scope: Scope) -> int | None:
     return None
 
 
-def run_sync(settings: Settings, scope: Scope, *, trigger: Trigger = Trigger.CLI) -> int:
-    """Create and carry out one run, print its outcome table; returns the exit code."""
+def run_sync(
+    settings: Settings,
+    scope: Scope,
+    *,
+    trigger: Trigger = Trigger.CLI,
+    pratinjau: bool = False,
+    paksa: bool = False,
+) -> int:
+    """Create and carry out one run, print its outcome table (a preview's or a
+    held run's plan too); returns the exit code."""
     from app.report import STATUS_LABELS, outcome_table
     from app.runs import oneshot
     from app.runs.worker import Busy
 
-    typer.echo(f"sinkronisasi {scope} {'penuh' if scope.full else 'inkremental'} dimulai", err=True)
+    jenis = "pratinjau" if pratinjau else "penuh" if scope.full else "inkremental"
+    typer.echo(f"sinkronisasi {scope} {jenis} dimulai", err=True)
     progress = ProgressLines(expected=expected_records(settings, scope))
     started = time.monotonic()
     try:
         done = oneshot.run_once(
-            settings, scope, trigger=trigger, principal=cli_principal(), progress=progress
-        )
+            settings, scope, trigger=trigger, principal=cli_principal(), progress=progress,
+            pratinjau=pratinjau, paksa=paksa,
+        )  # fmt: skip
     except oneshot.NotMigrated as exc:
         raise fail(str(exc)) from None
     except Busy as exc:
@@ -182,7 +193,58 @@ def run_sync(settings: Settings, scope: Scope, *, trigger: Trigger = Trigger.CLI
         typer.secho(f"\nketerangan: {summary.error}", fg=typer.colors.YELLOW)
     if done.peringatan:
         typer.secho(f"\nperingatan: {done.peringatan}", fg=typer.colors.YELLOW)
+    waiting = summary.status is RunStatus.HELD or (
+        pratinjau and summary.status is RunStatus.SUCCEEDED
+    )
+    if waiting:
+        _say_plan(settings, summary.run_id, held=not pratinjau)
     return 0 if summary.status is RunStatus.SUCCEEDED else 1
+
+
+def _say_plan(settings: Settings, run_id: int, *, held: bool) -> None:
+    """A preview's or a held run's plan per OPD × action, and how to decide on it."""
+    from app.cli_rencana import next_steps, plan_table
+    from app.db import make_engine, make_session_factory, session_scope
+    from app.repositories import rencana, runs
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            counts = rencana.counts(session, run_id)
+            run = runs.get(session, run_id)
+            ditahan = dict(run.ditahan or {}) if run else {}
+    finally:
+        engine.dispose()
+    if held:
+        typer.secho(
+            "\nPenjaga menahan OPD berikut; data OPD lain sudah dikirim:", fg=typer.colors.YELLOW
+        )
+        for kode, alasan in sorted(ditahan.items()):
+            typer.echo(f"  {kode}: {alasan}")
+        counts = {k: n for k, n in counts.items() if k[0] in ditahan}
+    typer.echo(f"\nRencana run {run_id} per OPD dan aksi:")
+    typer.echo(plan_table(counts))
+    typer.echo("\n" + next_steps(run_id))
+
+
+def settings_for_run() -> Settings:
+    """The settings, checked for a command that syncs: both credentials set and
+    the database reachable; logging started."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.config import ConfigError
+
+    settings = settings_or_exit()
+    try:
+        settings.require_secrets()
+        open_database(settings).dispose()
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    except OperationalError as exc:
+        place = database_place(settings.database_url)
+        raise fail(f"basis data di {place} tidak dapat dihubungi: {exc.orig}") from None
+    start_logging(settings)
+    return settings
 
 
 @cli.command()
@@ -193,29 +255,49 @@ def sync(
         bool, typer.Option("--full", help="Tarik semua data, bukan hanya yang berubah.")
     ] = False,
     opd: Annotated[list[str] | None, typer.Option(metavar="KODE_SKPD", help=OPD_HELP)] = None,
+    pratinjau: Annotated[
+        bool,
+        typer.Option(
+            "--pratinjau",
+            help="Pratinjau: tarik, bandingkan dan putuskan tanpa menulis apa pun ke "
+            "E-Planning; rencananya disimpan untuk disetujui (`sinkron rencana setujui`). "
+            "Selalu penuh.",
+        ),
+    ] = False,
+    paksa: Annotated[
+        bool,
+        typer.Option(
+            "--paksa",
+            help="Lewati penjaga (ambang SINKRON_AMBANG_*): kirim juga OPD yang perubahannya "
+            "melewati ambang. Dicatat di audit.",
+        ),
+    ] = False,
 ) -> None:
     """Sinkronkan satu tahun/tahap dari E-Program ke E-Planning dan cetak ringkasannya.
 
     Kemajuan dicetak per halaman E-Program: jumlah data, data/detik, dan pada run penuh
     perkiraan sisa waktu (dari jumlah data run penuh terakhir).
 
-    Kode keluar 0 bila run berhasil, 1 bila gagal atau dibatalkan, 2 bila konfigurasi salah.
+    Penjaga menahan OPD yang perubahannya melewati ambang (SINKRON_AMBANG_NONAKTIF_PERSEN,
+    SINKRON_AMBANG_UBAH_PERSEN): OPD lain tetap dikirim, run berakhir menunggu persetujuan
+    dan rencananya dicetak. Dengan --pratinjau tidak ada yang dikirim.
+
+    Kode keluar 0 bila run berhasil, 1 bila gagal, dibatalkan atau menunggu persetujuan,
+    2 bila konfigurasi salah.
     """
     from sqlalchemy.exc import OperationalError
 
-    from app.config import ConfigError
     from app.sync.scope import Scope
 
     _check_tahap(tahap)
     kode_skpd = _checked_opd(opd)
-    settings = settings_or_exit()
+    if pratinjau and paksa:
+        raise fail("--pratinjau dan --paksa tidak dapat dipakai bersama: pratinjau tidak menulis")
+    settings = settings_for_run()
     try:
-        settings.require_secrets()
-        open_database(settings).dispose()
-        start_logging(settings)
-        code = run_sync(settings, Scope(tahun, tahap, tuple(kode_skpd), full))
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
+        # A preview compares everything: it reads E-Planning's whole scope.
+        scope = Scope(tahun, tahap, tuple(kode_skpd), full or pratinjau)
+        code = run_sync(settings, scope, pratinjau=pratinjau, paksa=paksa)
     except OperationalError as exc:
         place = database_place(settings.database_url)
         raise fail(f"basis data di {place} tidak dapat dihubungi: {exc.orig}") from None
