@@ -182,7 +182,7 @@ def setujui(run_id: RUN_ID) -> None:
     Kode keluar 0 bila terkirim; 1 bila rencana tidak dapat disetujui, run
     lain berjalan, atau pengiriman gagal; 2 bila konfigurasi salah.
     """
-    from app.cli import ProgressLines, settings_for_run
+    from app.cli_run import ProgressLines, settings_for_run
     from app.report import STATUS_LABELS, outcome_table
     from app.runs import oneshot, persetujuan
     from app.runs.worker import Busy
