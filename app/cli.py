@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app import cli_digest
+from app import cli_digest, cli_rencana
 from app.cli_base import Sinkron, cli_principal, fail
 from app.cli_database import (
     bidang,
@@ -23,8 +22,9 @@ from app.cli_database import (
 )
 from app.cli_database import command_session as _session
 from app.cli_database import unknown_opd as _unknown_opd
+from app.cli_run import ProgressLines, durasi, settings_for_run, start_logging
 from app.sync.scope import KODE_SKPD
-from app.vocabulary import Role, RunStatus, Stage, StatusFilter, Tahap, Trigger
+from app.vocabulary import Role, RunStatus, StatusFilter, Tahap, Trigger
 
 # Only typer and the vocabulary at import: `sinkron <cmd> --help` shows the options
 # without loading pydantic-settings, SQLAlchemy's ORM or the models; each command
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
     from app.config import Settings
     from app.mismatches.daftar import MismatchFilter
-    from app.sync.progress import Progress
     from app.sync.scope import Scope
 
 
@@ -58,74 +57,11 @@ cli.add_typer(nomenklatur_cli, name="nomenklatur")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(runs_cli, name="runs")
 cli_digest.register(cli)  # `sinkron opd kontak`, `sinkron digest`
+cli_rencana.register(cli)  # `sinkron rencana`
 
 
 TAHAP_HELP = Tahap.spelled() + "."
 OPD_HELP = "Hanya OPD ini (kode_skpd); boleh diulang."
-
-
-def start_logging(settings: Settings) -> None:
-    """Logs on stderr (JSON unless on a terminal), never showing the two credentials."""
-    from app.observability import logs
-
-    logs.configure(settings.log_level)
-    logs.register_secret(settings.secret("eprogram_api_key"))
-    logs.register_secret(settings.secret("eplanning_token"))
-
-
-# The stages a run announces before their pages, as an admin reads them.
-STAGE_LABELS = {
-    Stage.BACA_EPLANNING: "membaca data yang sudah ada di E-Planning",
-    Stage.TARIK: "menarik data dari E-Program, per halaman",
-    Stage.KIRIM_ULANG: "mengirim ulang data yang sebelumnya gagal terkirim",
-}
-
-
-def durasi(seconds: float) -> str:
-    """A duration as an admin says it: '40 detik', '12 menit', '2 jam 5 menit'."""
-    if seconds < 90:
-        return f"{max(round(seconds), 1)} detik"
-    minutes = round(seconds / 60)
-    if minutes < 90:
-        return f"{minutes} menit"
-    return f"{minutes // 60} jam {minutes % 60} menit"
-
-
-class ProgressLines:
-    """One line on stderr per E-Program page: how many so far, how fast, and about how
-    long is left when the size of the scope is known (E-Program gives no total; a full
-    run expects what the last successful full run of the same scope pulled)."""
-
-    def __init__(
-        self, *, expected: int | None = None, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.expected = expected
-        self.clock = clock
-        self.pull_started = clock()
-
-    def __call__(self, event: Progress) -> None:
-        from app.report import OUTCOME_LABELS, angka
-
-        if event.stage == Stage.TARIK and not event.page:
-            self.pull_started = self.clock()
-        if event.stage == Stage.TARIK and event.page:
-            rate = event.pulled / max(self.clock() - self.pull_started, 1e-3)
-            line = f"halaman {event.page}: {angka(event.pulled)}"
-            if self.expected:
-                line += f" dari ±{angka(self.expected)}"
-            line += " data ditarik"
-            if event.pulled:
-                line += f" · {angka(round(rate))} data/detik"
-            if self.expected and event.pulled < self.expected:
-                line += f" · perkiraan sisa {durasi((self.expected - event.pulled) / rate)}"
-            line += "".join(
-                f" · {OUTCOME_LABELS[k]} {angka(v)}" for k, v in sorted(event.counts.items()) if v
-            )
-        elif event.stage != Stage.SELESAI:
-            line = f"tahap: {STAGE_LABELS.get(event.stage, event.stage)}"
-        else:
-            return
-        typer.echo(f"[run {event.run_id}] {line}", err=True)
 
 
 def expected_records(settings: Settings, scope: Scope) -> int | None:
@@ -157,19 +93,29 @@ def expected_records(settings: Settings, scope: Scope) -> int | None:
     return None
 
 
-def run_sync(settings: Settings, scope: Scope, *, trigger: Trigger = Trigger.CLI) -> int:
-    """Create and carry out one run, print its outcome table; returns the exit code."""
+def run_sync(
+    settings: Settings,
+    scope: Scope,
+    *,
+    trigger: Trigger = Trigger.CLI,
+    pratinjau: bool = False,
+    paksa: bool = False,
+) -> int:
+    """Create and carry out one run, print its outcome table (a preview's or a
+    held run's plan too); returns the exit code."""
     from app.report import STATUS_LABELS, outcome_table
     from app.runs import oneshot
     from app.runs.worker import Busy
 
-    typer.echo(f"sinkronisasi {scope} {'penuh' if scope.full else 'inkremental'} dimulai", err=True)
+    jenis = "pratinjau" if pratinjau else "penuh" if scope.full else "inkremental"
+    typer.echo(f"sinkronisasi {scope} {jenis} dimulai", err=True)
     progress = ProgressLines(expected=expected_records(settings, scope))
     started = time.monotonic()
     try:
         done = oneshot.run_once(
-            settings, scope, trigger=trigger, principal=cli_principal(), progress=progress
-        )
+            settings, scope, trigger=trigger, principal=cli_principal(), progress=progress,
+            pratinjau=pratinjau, paksa=paksa,
+        )  # fmt: skip
     except oneshot.NotMigrated as exc:
         raise fail(str(exc)) from None
     except Busy as exc:
@@ -182,7 +128,38 @@ def run_sync(settings: Settings, scope: Scope, *, trigger: Trigger = Trigger.CLI
         typer.secho(f"\nketerangan: {summary.error}", fg=typer.colors.YELLOW)
     if done.peringatan:
         typer.secho(f"\nperingatan: {done.peringatan}", fg=typer.colors.YELLOW)
+    waiting = summary.status is RunStatus.HELD or (
+        pratinjau and summary.status is RunStatus.SUCCEEDED
+    )
+    if waiting:
+        _say_plan(settings, summary.run_id, held=not pratinjau)
     return 0 if summary.status is RunStatus.SUCCEEDED else 1
+
+
+def _say_plan(settings: Settings, run_id: int, *, held: bool) -> None:
+    """A preview's or a held run's plan per OPD × action, and how to decide on it."""
+    from app.cli_rencana import next_steps, plan_table
+    from app.db import make_engine, make_session_factory, session_scope
+    from app.repositories import rencana, runs
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            counts = rencana.counts(session, run_id)
+            run = runs.get(session, run_id)
+            ditahan = dict(run.ditahan or {}) if run else {}
+    finally:
+        engine.dispose()
+    if held:
+        typer.secho(
+            "\nPenjaga menahan OPD berikut; data OPD lain sudah dikirim:", fg=typer.colors.YELLOW
+        )
+        for kode, alasan in sorted(ditahan.items()):
+            typer.echo(f"  {kode}: {alasan}")
+        counts = {k: n for k, n in counts.items() if k[0] in ditahan}
+    typer.echo(f"\nRencana run {run_id} per OPD dan aksi:")
+    typer.echo(plan_table(counts))
+    typer.echo("\n" + next_steps(run_id))
 
 
 @cli.command()
@@ -193,29 +170,49 @@ def sync(
         bool, typer.Option("--full", help="Tarik semua data, bukan hanya yang berubah.")
     ] = False,
     opd: Annotated[list[str] | None, typer.Option(metavar="KODE_SKPD", help=OPD_HELP)] = None,
+    pratinjau: Annotated[
+        bool,
+        typer.Option(
+            "--pratinjau",
+            help="Pratinjau: tarik, bandingkan dan putuskan tanpa menulis apa pun ke "
+            "E-Planning; rencananya disimpan untuk disetujui (`sinkron rencana setujui`). "
+            "Selalu penuh.",
+        ),
+    ] = False,
+    paksa: Annotated[
+        bool,
+        typer.Option(
+            "--paksa",
+            help="Lewati penjaga (ambang SINKRON_AMBANG_*): kirim juga OPD yang perubahannya "
+            "melewati ambang. Dicatat di audit.",
+        ),
+    ] = False,
 ) -> None:
     """Sinkronkan satu tahun/tahap dari E-Program ke E-Planning dan cetak ringkasannya.
 
     Kemajuan dicetak per halaman E-Program: jumlah data, data/detik, dan pada run penuh
     perkiraan sisa waktu (dari jumlah data run penuh terakhir).
 
-    Kode keluar 0 bila run berhasil, 1 bila gagal atau dibatalkan, 2 bila konfigurasi salah.
+    Penjaga menahan OPD yang perubahannya melewati ambang (SINKRON_AMBANG_NONAKTIF_PERSEN,
+    SINKRON_AMBANG_UBAH_PERSEN): OPD lain tetap dikirim, run berakhir menunggu persetujuan
+    dan rencananya dicetak. Dengan --pratinjau tidak ada yang dikirim.
+
+    Kode keluar 0 bila run berhasil, 1 bila gagal, dibatalkan atau menunggu persetujuan,
+    2 bila konfigurasi salah.
     """
     from sqlalchemy.exc import OperationalError
 
-    from app.config import ConfigError
     from app.sync.scope import Scope
 
     _check_tahap(tahap)
     kode_skpd = _checked_opd(opd)
-    settings = settings_or_exit()
+    if pratinjau and paksa:
+        raise fail("--pratinjau dan --paksa tidak dapat dipakai bersama: pratinjau tidak menulis")
+    settings = settings_for_run()
     try:
-        settings.require_secrets()
-        open_database(settings).dispose()
-        start_logging(settings)
-        code = run_sync(settings, Scope(tahun, tahap, tuple(kode_skpd), full))
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
+        # A preview compares everything: it reads E-Planning's whole scope.
+        scope = Scope(tahun, tahap, tuple(kode_skpd), full or pratinjau)
+        code = run_sync(settings, scope, pratinjau=pratinjau, paksa=paksa)
     except OperationalError as exc:
         place = database_place(settings.database_url)
         raise fail(f"basis data di {place} tidak dapat dihubungi: {exc.orig}") from None

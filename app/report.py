@@ -21,7 +21,11 @@ OUTCOME_LABELS = {
     "unmappable": "tidak dapat dipetakan",
     "duplicate": "data ganda",
     "dead_letter": "gagal kirim (dead letter)",
+    "direncanakan": "direncanakan",
+    "ditahan": "ditahan penjaga",
 }
+# Only a preview, a stopped run or a held one has these: listed when they occur.
+_OUTCOMES_WHEN_ANY = {"direncanakan", "ditahan"}
 
 STATUS_LABELS = {
     "pending": "menunggu",
@@ -30,6 +34,7 @@ STATUS_LABELS = {
     "failed": "gagal",
     "cancelled": "dibatalkan",
     "interrupted": "terputus",
+    "menunggu_persetujuan": "menunggu persetujuan",
 }
 
 
@@ -134,10 +139,13 @@ def rupiah_text(text: str) -> str:
 
 
 def outcome_table(counts: dict[str, int], pulled: int) -> str:
-    """A fixed-width table of the outcomes of a run, every outcome listed."""
+    """A fixed-width table of the outcomes of a run, every outcome listed (those of a
+    plan, planned or held, when the run has any)."""
     width = max(len(label) for label in OUTCOME_LABELS.values())
     lines = [f"{'hasil'.ljust(width)}  {'jumlah':>8}", "-" * (width + 10)]
     for code, label in OUTCOME_LABELS.items():
+        if code in _OUTCOMES_WHEN_ANY and not counts.get(code):
+            continue
         lines.append(f"{label.ljust(width)}  {angka(counts.get(code, 0)):>8}")
     lines.append("-" * (width + 10))
     lines.append(f"{'total'.ljust(width)}  {angka(sum(counts.values())):>8}")

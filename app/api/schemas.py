@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -81,6 +81,9 @@ class _RunBase(BaseModel):
         if scope.limited:
             self.records_pulled = None
             self.outcome_counts = None
+            # Which other OPDs the guard held is theirs to read, not this key's.
+            if self.ditahan:
+                self.ditahan = {k: v for k, v in self.ditahan.items() if scope.shows(k)} or None
 
 
 class RunOut(_RunBase):
@@ -212,8 +215,36 @@ class SystemContact(BaseModel):
     detail: str | None
 
 
+class MenungguPersetujuan(BaseModel):
+    """Rencana satu run yang menunggu keputusan admin."""
+
+    run_id: int
+    jenis: Literal["ditahan", "pratinjau"] = Field(
+        description="ditahan: penjaga menahan OPD ini (status menunggu_persetujuan); "
+        "pratinjau: pratinjau yang selesai dan belum diputuskan."
+    )
+    tahun_anggaran: int
+    tahap: str
+    sejak: datetime | None = Field(description="Run selesai; rencana menunggu sejak saat ini.")
+    berlaku_sampai: datetime | None = Field(
+        description="Rencana dapat disetujui sampai saat ini (SINKRON_PRATINJAU_BERLAKU_JAM)."
+    )
+    kode_skpd: list[str] | None = Field(
+        description="OPD yang rencananya menunggu; null: semua OPD (pratinjau seluruh pemda)."
+    )
+    alasan: dict[str, str] = Field(
+        description="Per OPD yang ditahan: mengapa penjaga menahannya (kosong untuk pratinjau)."
+    )
+    rencana: str = Field(description="Alamat rencananya: GET /api/v1/runs/{id}/rencana.")
+
+
 class StatusOut(BaseModel):
     current_run: CurrentRun | None
+    menunggu_persetujuan: list[MenungguPersetujuan] = Field(
+        default_factory=list,
+        description="Run yang menunggu persetujuan admin (setujui atau tolak), terbaru dulu; "
+        "bagi kunci yang dibatasi ke OPD hanya yang menyangkut OPD-nya.",
+    )
     scopes: list[ScopeStatus]
     next_scheduled_run: datetime | None = Field(description="Dalam WIB (Asia/Jakarta).")
     schedule: str | None

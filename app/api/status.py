@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import timedelta
 
-from app.api.schemas import CurrentRun, RunOut, ScopeStatus, StatusOut, SystemContact
-from app.http.deps import OpdScopeDep, SchedulerDep, SessionDep, WorkerDep
-from app.models import RunStatus
+from fastapi import APIRouter
+from sqlalchemy.orm import Session
+
+from app.access.opd_scope import OpdScope
+from app.api.schemas import (
+    CurrentRun,
+    MenungguPersetujuan,
+    RunOut,
+    ScopeStatus,
+    StatusOut,
+    SystemContact,
+)
+from app.http.deps import OpdScopeDep, SchedulerDep, SessionDep, SettingsDep, WorkerDep
+from app.models import RunStatus, SyncRun, utcnow
 from app.repositories import dead_letters, runs
 from app.sync import contacts
 
@@ -15,7 +26,11 @@ router = APIRouter(prefix="/api/v1", tags=["status"])
 
 @router.get("/status", response_model=StatusOut, summary="Status sinkronisasi")
 def status(
-    session: SessionDep, scope: OpdScopeDep, worker: WorkerDep, scheduler: SchedulerDep
+    session: SessionDep,
+    scope: OpdScopeDep,
+    worker: WorkerDep,
+    scheduler: SchedulerDep,
+    settings: SettingsDep,
 ) -> StatusOut:
     """Untuk kunci yang dibatasi ke OPD: hanya run OPD-nya, tanpa jumlah seluruh
     pemda (app/access/policy.py)."""
@@ -38,6 +53,9 @@ def status(
     open_letters = {} if scope.limited else dead_letters.count_open(session)
     return StatusOut(
         current_run=current,
+        menunggu_persetujuan=_waiting(
+            session, scope, timedelta(hours=settings.pratinjau_berlaku_jam)
+        ),
         scopes=[
             ScopeStatus(
                 tahun_anggaran=run.tahun_anggaran,
@@ -54,4 +72,37 @@ def status(
         eprogram=SystemContact(**vars(contacts.last(session, "eprogram"))),
         eplanning=SystemContact(**vars(contacts.last(session, "eplanning"))),
         open_dead_letters=None if scope.limited else sum(open_letters.values()),
+    )
+
+
+def _waiting(session: Session, scope: OpdScope, valid: timedelta) -> list[MenungguPersetujuan]:
+    """Held runs and undecided previews still valid, as far as they concern ``scope``."""
+    found = []
+    for run in runs.waiting_for_approval(session, previews_since=utcnow() - valid):
+        if run.pratinjau:
+            if not scope.shows_run(run.kode_skpd):
+                continue
+            kode, alasan = scope.cut(run.kode_skpd), {}
+        else:
+            alasan = {k: v for k, v in (run.ditahan or {}).items() if scope.shows(k)}
+            if not alasan:
+                continue
+            kode = sorted(alasan)
+        found.append(_one(run, kode, alasan, valid))
+    return found
+
+
+def _one(
+    run: SyncRun, kode: list[str] | None, alasan: dict[str, str], valid: timedelta
+) -> MenungguPersetujuan:
+    return MenungguPersetujuan(
+        run_id=run.id,
+        jenis="pratinjau" if run.pratinjau else "ditahan",
+        tahun_anggaran=run.tahun_anggaran,
+        tahap=run.tahap,
+        sejak=run.finished_at,
+        berlaku_sampai=run.finished_at + valid if run.finished_at else None,
+        kode_skpd=kode,
+        alasan=alasan,
+        rencana=f"/api/v1/runs/{run.id}/rencana",
     )

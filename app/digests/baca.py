@@ -21,6 +21,7 @@ from app.models import (
     OpdKontak,
     RecordState,
 )
+from app.repositories import runs
 
 # -- contacts ---------------------------------------------------------------------
 
@@ -150,6 +151,15 @@ def tindak_lanjut(
         kode_skpd=None,
     )
     return {o.kode_skpd: o for o in figures.opd if o.kode_skpd is not None}
+
+
+def ditahan(session: Session, *, tahun_anggaran: int, tahap: str) -> dict[str, datetime]:
+    """OPD → since when its writes wait for an admin, when the scope's latest run
+    held them (app.repositories.runs.held_now)."""
+    held = runs.held_now(session, tahun_anggaran=tahun_anggaran, tahap=tahap)
+    if held is None or held.finished_at is None:
+        return {}
+    return dict.fromkeys(held.ditahan or {}, held.finished_at)
 
 
 def nama_opd(session: Session, kode_skpd: Sequence[str]) -> dict[str, str]:

@@ -247,6 +247,7 @@ class Pengantar:
         menunggu = baca.lewat_batas(
             session, tahun_anggaran=tahun, tahap=tahap, sekarang=sekarang, batas_hari=batas
         )
+        ditahan = baca.ditahan(session, tahun_anggaran=tahun, tahap=tahap)
         drafs = []
         for kode, key in todo.items():
             sejak = baca.terakhir(session, tahun_anggaran=tahun, tahap=tahap, kode_skpd=kode)
@@ -291,6 +292,7 @@ class Pengantar:
                 peringkat=opd.peringkat if opd else None,
                 jumlah_opd=len(figures),
                 tautan=tautan_opd(self.settings.base_url_text, kode, tahun, tahap),
+                ditahan_sejak=ditahan.get(kode),
             )
             drafs.append(
                 Draf(key, jenis, tahun, tahap, kode, tuple(kontak[kode]), periode, surat_opd(isi))

@@ -78,6 +78,8 @@ class IsiOpd:
     peringkat: int | None
     jumlah_opd: int
     tautan: str
+    # the scope's latest run held this OPD's writes for an admin, since then
+    ditahan_sejak: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,16 @@ PENUTUP = (
 )
 
 
+def _ditahan(isi: IsiOpd) -> str | None:
+    if isi.ditahan_sejak is None:
+        return None
+    return (
+        "Perhatian: perubahan dari E-Program untuk OPD ini belum dikirim ke E-Planning: "
+        f"menunggu persetujuan admin sejak {waktu_wib(isi.ditahan_sejak)}. Angka di E-Planning "
+        "belum memuatnya."
+    )
+
+
 def surat_opd(isi: IsiOpd) -> Surat:
     """One OPD's digest."""
     fakta = _fakta_opd(isi)
@@ -201,6 +213,9 @@ def surat_opd(isi: IsiOpd) -> Surat:
     teks = [f"Yth. {isi.nama_skpd or 'perangkat daerah'} ({isi.kode_skpd}),", "", judul, ""]
     lebar = max(len(k) for k, _ in fakta)
     teks += [f"{k.ljust(lebar)}  {v}" for k, v in fakta]
+    ditahan = _ditahan(isi)
+    if ditahan:
+        teks += ["", ditahan]
     daftar = "Temuan baru" if isi.sejak else "Temuan terbuka"
     if isi.baru:
         teks += ["", f"{daftar}:"]
@@ -216,6 +231,8 @@ def surat_opd(isi: IsiOpd) -> Surat:
         *(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in fakta),
         "</table>",
     ]
+    if ditahan:
+        html.append(f"<p><strong>{escape(ditahan)}</strong></p>")
     if isi.baru:
         html.append(f"<h3>{daftar}</h3><ul>")
         html += [f"<li>{escape(_baris_temuan(t))}</li>" for t in isi.baru]
@@ -250,6 +267,7 @@ def surat_opd(isi: IsiOpd) -> Surat:
             for t in isi.baru
         ],
         "tautan": isi.tautan,
+        "menunggu_persetujuan_sejak": isi.ditahan_sejak.isoformat() if isi.ditahan_sejak else None,
     }
     return Surat(subjek_opd(isi), "\n".join(teks), _dokumen(judul, html), data)
 

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import enum
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from itertools import islice, pairwise
 
 from cronsim import CronSim
 
+from app.report import waktu_wib
 from app.vocabulary import MismatchStatus as Status
 from mappings.normalise import WIB
 
@@ -159,6 +160,8 @@ class SinkronTerakhir:
     gagal_terakhir: datetime | None
     basi: bool
     alasan: str | None = None
+    # The latest run held these of the reader's OPDs for an admin, since then.
+    ditahan_sejak: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -315,19 +318,31 @@ def kesegaran(
     gagal_terakhir: datetime | None,
     sekarang: datetime,
     batas: timedelta,
+    ditahan: Collection[str] = (),
+    ditahan_sejak: datetime | None = None,
+    satu_opd: bool = False,
 ) -> SinkronTerakhir:
     """Whether a scope's figures are stale: never synced successfully, the last
-    run failed (a failure after the last success), or the last success is
-    older than ``batas`` (the schedule's gap and a margin)."""
+    run failed (a failure after the last success), the last run held the
+    reader's OPDs ``ditahan`` for an admin's approval (``satu_opd``: the reader
+    reads one OPD, "this OPD"), or the last success is older than ``batas``
+    (the schedule's gap and a margin)."""
     alasan: str | None = None
     if berhasil_pada is None:
         alasan = "belum pernah berhasil disinkronkan"
     elif gagal_terakhir is not None and gagal_terakhir > berhasil_pada:
         alasan = "sinkronisasi terakhir gagal"
+    elif ditahan and ditahan_sejak is not None:
+        siapa = "OPD ini" if satu_opd else "OPD " + ", ".join(sorted(ditahan))
+        alasan = (
+            f"data {siapa} belum dikirim ke E-Planning: menunggu persetujuan admin "
+            f"sejak {waktu_wib(ditahan_sejak)}"
+        )
     elif sekarang - berhasil_pada > batas:
         jam = int((sekarang - berhasil_pada).total_seconds() // 3600)
         alasan = f"sinkronisasi berhasil terakhir {jam} jam yang lalu"
-    return SinkronTerakhir(berhasil_pada, gagal_terakhir, alasan is not None, alasan)
+    sejak = ditahan_sejak if ditahan else None
+    return SinkronTerakhir(berhasil_pada, gagal_terakhir, alasan is not None, alasan, sejak)
 
 
 def batas_basi(jadwal: str, sekarang: datetime) -> timedelta:

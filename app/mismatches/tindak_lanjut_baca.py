@@ -179,7 +179,13 @@ def sinkron_terakhir(
     """The scope's last successful run and last failed one, as far as they
     covered ``opd`` (None: runs of every OPD; a run of some OPDs covers those)."""
     runs = session.execute(
-        select(SyncRun.status, SyncRun.finished_at, SyncRun.kode_skpd)
+        select(
+            SyncRun.status,
+            SyncRun.finished_at,
+            SyncRun.kode_skpd,
+            SyncRun.ditahan,
+            SyncRun.keputusan,
+        )
         .where(
             SyncRun.tahun_anggaran == tahun_anggaran,
             SyncRun.tahap == tahap,
@@ -192,9 +198,15 @@ def sinkron_terakhir(
     )
     berhasil: datetime | None = None
     gagal: datetime | None = None
-    for status, finished_at, kode in runs:
+    ditahan: set[str] = set()
+    ditahan_sejak: datetime | None = None
+    for status, finished_at, kode, held, keputusan in runs:
         if not _covers(kode, opd):
             continue
+        if berhasil is None and gagal is None and status == RunStatus.HELD and keputusan is None:
+            # The latest run held some OPDs for an admin: those of the reader's wait.
+            ditahan = {k for k in held or {} if opd is None or k in opd}
+            ditahan_sejak = finished_at
         if status in (RunStatus.SUCCEEDED, RunStatus.HELD):
             berhasil = berhasil or finished_at
         else:
@@ -202,7 +214,13 @@ def sinkron_terakhir(
         if berhasil is not None and gagal is not None:
             break
     return tl.kesegaran(
-        berhasil_pada=berhasil, gagal_terakhir=gagal, sekarang=sekarang, batas=batas
+        berhasil_pada=berhasil,
+        gagal_terakhir=gagal,
+        sekarang=sekarang,
+        batas=batas,
+        ditahan=ditahan,
+        ditahan_sejak=ditahan_sejak,
+        satu_opd=opd is not None and len(opd) == 1,
     )
 
 

@@ -5,8 +5,9 @@ Two sources go into one scrape:
   outcome of the runs it finished). They start at zero with the process.
 - `DatabaseCollector`, which reads the run table when scraped, so that runs carried out by
   another replica or by the CLI, and runs that failed before this process started, are
-  visible too: runs by status, and per scope (tahun_anggaran, tahap) the outcome counts of
-  the latest finished run, whether it failed, and how long ago the last success was.
+  visible too: runs by status, held runs waiting for an admin, and per scope (tahun_anggaran,
+  tahap) the outcome counts of the latest finished run, whether it failed, and how long ago
+  the last success was.
 
 A scope with runs but no success yet has no ``sinkron_seconds_since_last_success`` and no
 ``sinkron_last_success_timestamp_seconds`` (there is no honest number to give); alert on it
@@ -161,6 +162,12 @@ def _families(snapshot: RunsSnapshot, *, now: float) -> Iterator[Metric]:
     for status in sorted({s.value for s in RunStatus} | set(snapshot.by_status)):
         runs.add_metric([status], snapshot.by_status.get(status, 0))
     yield runs
+    yield GaugeMetricFamily(
+        "sinkron_runs_held",
+        "Runs the guard held (status menunggu_persetujuan) that no admin has approved or "
+        "rejected yet.",
+        value=snapshot.held_waiting,
+    )
 
     scope_labels = ["tahun_anggaran", "tahap"]
     records = GaugeMetricFamily(

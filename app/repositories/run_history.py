@@ -31,10 +31,11 @@ class RunsSnapshot:
     by_status: dict[str, int]
     scopes: list[ScopeSnapshot]
     open_dead_letters: dict[tuple[int, str], int] = field(default_factory=dict)
+    held_waiting: int = 0  # held runs no admin has decided on yet
 
 
 def read_runs_snapshot(session: Session) -> RunsSnapshot:
-    """Three GROUP BY queries over ``sync_run``; cost grows with scopes, not with runs."""
+    """Four queries over ``sync_run``; cost grows with scopes, not with runs."""
     by_status = {
         status: count
         for status, count in session.execute(
@@ -71,8 +72,14 @@ def read_runs_snapshot(session: Session) -> RunsSnapshot:
         scopes[tahun, tahap] = ScopeSnapshot(
             tahun, tahap, known.last_status, known.last_counts, finished_at
         )
+    held = session.scalar(
+        select(func.count()).where(SyncRun.status == RunStatus.HELD, SyncRun.keputusan.is_(None))
+    )
     return RunsSnapshot(
-        by_status, [scopes[k] for k in sorted(scopes)], dead_letters.count_open(session)
+        by_status,
+        [scopes[k] for k in sorted(scopes)],
+        dead_letters.count_open(session),
+        int(held or 0),
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, func, or_, select, true, update
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from app.models import Lease, RecordOutcome, RunStatus, Stage, SyncRun, Trigger, utcnow
@@ -286,3 +286,40 @@ def later_writing_run(session: Session, run: SyncRun) -> int | None:
             or_(SyncRun.menerapkan_run_id.is_(None), SyncRun.menerapkan_run_id != run.id),
         )
     )
+
+
+def waiting_for_approval(session: Session, *, previews_since: datetime) -> list[SyncRun]:
+    """Runs whose plan waits for an admin's decision: held runs, and previews
+    that finished after ``previews_since`` (older ones can no longer be approved)."""
+    held = and_(SyncRun.status == RunStatus.HELD, SyncRun.pratinjau.is_(False))
+    preview = and_(
+        SyncRun.pratinjau.is_(True),
+        SyncRun.status == RunStatus.SUCCEEDED,
+        SyncRun.finished_at >= previews_since,
+    )
+    return list(
+        session.scalars(
+            select(SyncRun)
+            .where(SyncRun.keputusan.is_(None), or_(held, preview))
+            .order_by(SyncRun.id.desc())
+        )
+    )
+
+
+def held_now(session: Session, *, tahun_anggaran: int, tahap: str) -> SyncRun | None:
+    """The scope's latest finished run, when the guard held part of it and no
+    admin has decided yet (its ``ditahan`` names the OPDs whose writes wait)."""
+    latest = session.scalars(
+        select(SyncRun)
+        .where(
+            SyncRun.tahun_anggaran == tahun_anggaran,
+            SyncRun.tahap == tahap,
+            SyncRun.finished_at.is_not(None),
+            SyncRun.pratinjau.is_(False),
+        )
+        .order_by(SyncRun.finished_at.desc(), SyncRun.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.status != RunStatus.HELD or latest.keputusan is not None:
+        return None
+    return latest

@@ -176,6 +176,8 @@ def test_the_readme_curl_examples_answer_with_data_from_the_demo(
             expected = {202, 409}  # 409 once the run it names has finished
         elif re.search(r"/dead-letters/\d+/retry", command):
             expected = {200, 404}  # the demo has no dead letter
+        elif re.search(r"/api/v1/runs/\d+/(setujui|tolak)$", command):
+            expected = {200, 202, 409}  # 409 once the plan it names is decided
         elif "-X POST" in command and re.search(r"/api/v1/runs$", command):
             expected = {202}
         else:
@@ -194,7 +196,14 @@ def test_the_readme_curl_examples_answer_with_data_from_the_demo(
     assert downloads == [".csv", ".xlsx"]
 
 
-NOT_HERE = ("sinkron serve", "sinkron db restore", "sinkron nomenklatur import")
+# A decision needs a plan that waits (tests/e2e/test_cli_rencana.py decides on them).
+NOT_HERE = (
+    "sinkron serve",
+    "sinkron db restore",
+    "sinkron nomenklatur import",
+    "sinkron rencana setujui",
+    "sinkron rencana tolak",
+)
 
 
 def runnable(command: str, folder: Path) -> str:

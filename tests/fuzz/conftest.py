@@ -1,4 +1,4 @@
-"""A service with data in it for the fuzzers: two real runs over an untidy
+"""A service with data in it for the fuzzers: two real runs and a preview over an untidy
 dataset (mismatches of several categories, outcomes, a planner's own edits in
 E-Planning), the report's seeded OPDs, and keys of both roles."""
 
@@ -24,6 +24,7 @@ from tests.conftest import DATABASES, migrated_database
 from tests.e2e import laporan_data
 from tests.e2e.conftest import TAHAP, TAHUN, make_world
 from tests.e2e.test_findings import import_sample, planner_put
+from tests.e2e.test_pratinjau import preview
 
 
 def fuzz_dataset() -> EProgramDataset:
@@ -69,6 +70,8 @@ def _fuzzed(database_url: str, engine: Engine) -> Iterator[Fuzzed]:
         for _ in range(2):
             summary = world.sync(full=True)
             assert summary.status is RunStatus.SUCCEEDED, summary.error
+        # The latest run is a preview: a run's plan has a row for every record.
+        assert preview(world).status is RunStatus.SUCCEEDED
         laporan_data.seed(session_factory)
         with session_scope(session_factory) as session:
             admin = keys.create(session, name="admin-fuzz", role=Role.ADMIN)

@@ -12,6 +12,7 @@ import pytest
 
 from app.mismatches import tindak_lanjut as tl
 from app.mismatches.tindak_lanjut import OpdDasar, StatusTindakLanjut, Temuan
+from app.report import waktu_wib
 from app.vocabulary import MismatchStatus as S
 
 NOW = datetime(2026, 12, 20, 3, 0, tzinfo=UTC)
@@ -228,3 +229,36 @@ def test_the_rules_load_no_database_and_no_http() -> None:
     ).stdout.split()
     heavy = ("sqlalchemy", "fastapi", "starlette", "openpyxl", "jinja2", "pydantic")
     assert [m for m in loaded if m.split(".")[0] in heavy] == []
+
+
+@pytest.mark.parametrize(
+    ("held", "one", "why"),
+    [
+        ({"1.02.0.00.0.00.01.0000"}, True, "data OPD ini belum dikirim ke E-Planning"),
+        ({"1.02.0.00.0.00.01.0000", "2.07.0.00.0.00.01.0000"}, False,
+         "data OPD 1.02.0.00.0.00.01.0000, 2.07.0.00.0.00.01.0000 belum dikirim ke E-Planning"),
+        (set(), True, None),
+    ],
+)  # fmt: skip
+def test_a_held_opd_is_said_to_wait_for_an_admin(
+    held: set[str], one: bool, why: str | None
+) -> None:
+    fresh = tl.kesegaran(
+        berhasil_pada=ago(0.5), gagal_terakhir=None, sekarang=NOW, batas=timedelta(hours=26),
+        ditahan=held, ditahan_sejak=ago(0.5), satu_opd=one,
+    )  # fmt: skip
+    assert fresh.basi is (why is not None)
+    if why is None:
+        assert fresh.alasan is None and fresh.ditahan_sejak is None
+    else:
+        assert fresh.alasan is not None and fresh.alasan.startswith(why)
+        assert fresh.alasan.endswith(": menunggu persetujuan admin sejak " + waktu_wib(ago(0.5)))
+        assert fresh.ditahan_sejak == ago(0.5)
+
+
+def test_a_failure_after_the_held_run_is_said_first() -> None:
+    fresh = tl.kesegaran(
+        berhasil_pada=ago(1), gagal_terakhir=ago(0.5), sekarang=NOW, batas=timedelta(hours=26),
+        ditahan={"1.02.0.00.0.00.01.0000"}, ditahan_sejak=ago(1), satu_opd=True,
+    )  # fmt: skip
+    assert fresh.alasan == "sinkronisasi terakhir gagal"
