@@ -309,6 +309,9 @@ def _write_value(
     """Money as a number in Rupiah, sumber dana as Rupiah lines, lists as JSON text."""
     if value is None:
         return
+    if isinstance(value, bool):
+        ws.write_string(line, col, "ya" if value else "tidak", book.text)
+        return
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     if is_money_field(field):
         amount = nilai.amount(text)

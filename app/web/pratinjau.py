@@ -84,6 +84,8 @@ def teks_nilai(value: Any) -> str | None:
     """A plan's JSON value as the pages' value macro reads it (lists as JSON text)."""
     if value is None:
         return None
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
     if isinstance(value, str):
         return value
     if isinstance(value, list | dict):

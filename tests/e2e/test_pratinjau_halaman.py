@@ -40,7 +40,7 @@ from tests.e2e.test_sync import key_of
 
 # A row of the OPD table: the OPD's code, then buat … konflik and the total.
 ROW = re.compile(
-    r'<th scope="row" data-label="Perangkat daerah"><a href="[^"]*" class="kode">([^<]+)</a>'
+    r'<th scope="row" data-label="Perangkat daerah"><div><a href="[^"]*" class="kode">([^<]+)</a>'
 )
 
 
