@@ -102,6 +102,7 @@ POLICY: Final[dict[tuple[str, str], Rule]] = {
     ("POST", "/api/v1/runs/{run_id}/cancel"): ADMIN,
     # A run's plan: a key limited to OPDs sees its OPDs' rows and counts only.
     ("GET", "/api/v1/runs/{run_id}/rencana"): PLANNER_KEY_OPDS,
+    ("GET", "/api/v1/runs/{run_id}/rencana.xlsx"): PLANNER_KEY_OPDS,
     ("POST", "/api/v1/runs/{run_id}/setujui"): ADMIN,
     ("POST", "/api/v1/runs/{run_id}/tolak"): ADMIN,
     ("GET", "/api/v1/dead-letters"): ADMIN,

@@ -297,3 +297,39 @@ def test_the_excel_file_holds_the_opd_table_and_every_changed_field(pages: Pages
         ).all()
     assert [e.detail["hasil"] for e in exports] == ["selesai", "selesai"]
     assert exports[-1].actor == "operator-opd"
+
+
+def test_the_api_serves_the_same_file_within_the_keys_opds(pages: Pages) -> None:
+    world = pages.world
+    _guarded(world)
+    world.sync(full=True)
+    _switch_off_forty_percent(world)
+    held = scheduled_run(world, 20)
+    path = f"/api/v1/runs/{held.run_id}/rencana.xlsx"
+
+    every = pages.client.get(path, headers={"X-API-Key": pages.keys["admin"]})
+    mine = pages.client.get(path, headers={"X-API-Key": pages.keys["opd"]})
+
+    assert every.status_code == mine.status_code == 200
+    assert every.headers["content-type"].startswith("application/vnd.openxmlformats")
+
+    def codes(answer: httpx.Response) -> set[str]:
+        book = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)
+        lines = list(book["Rencana"].iter_rows(values_only=True))
+        start = next(i for i, r in enumerate(lines) if r[0] == "No") + 1
+        return {r[3] for r in lines[start:]}
+
+    assert codes(mine) == {OPD} and len(codes(every)) == 2
+    other = next(c for c in codes(every) if c != OPD)
+    refused = pages.client.get(
+        path, params={"kode_skpd": other}, headers={"X-API-Key": pages.keys["opd"]}
+    )
+    assert refused.status_code == 404 and other not in refused.text
+    with session_scope(world.sessions) as session:
+        exports = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "laporan.ekspor")
+        ).all()
+    assert [(e.actor, e.detail["hasil"]) for e in exports] == [
+        ("admin-bappeda", "selesai"),
+        ("operator-opd", "selesai"),
+    ]
