@@ -286,3 +286,20 @@ def later_writing_run(session: Session, run: SyncRun) -> int | None:
             or_(SyncRun.menerapkan_run_id.is_(None), SyncRun.menerapkan_run_id != run.id),
         )
     )
+
+
+def held_waiting(session: Session, *, tahun_anggaran: int, tahap: str) -> list[SyncRun]:
+    """The scope's runs whose held writes still wait for an admin, newest first."""
+    return list(
+        session.scalars(
+            select(SyncRun)
+            .where(
+                SyncRun.tahun_anggaran == tahun_anggaran,
+                SyncRun.tahap == tahap,
+                SyncRun.status == RunStatus.HELD,
+                SyncRun.keputusan.is_(None),
+            )
+            .order_by(SyncRun.id.desc())
+            .limit(10)
+        )
+    )

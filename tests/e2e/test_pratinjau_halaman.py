@@ -231,13 +231,18 @@ def test_a_held_run_shows_the_guards_reason_and_a_planner_sees_only_its_opd(
     html = pages.client.get(path).text
     assert "menunggu persetujuan" in html and "Ditahan penjaga" in html
     assert "8 dari 18 data dinonaktifkan" in html
+    # The report's pages say the held OPD's figures wait, and link the plan.
+    link = f'<a href="{path}">Lihat rencananya</a>'
+    assert link in pages.client.get("/laporan").text
+    assert link in pages.client.get(f"/laporan/opd/{OPD}").text
+    other = next(r["kode_skpd"] for r in world.dataset.records if r["kode_skpd"] != OPD)
+    assert link not in pages.client.get(f"/laporan/opd/{other}").text
 
     pages.sign_in("opd")
     mine = pages.client.get(path).text
     assert ROW.findall(mine) == [OPD]
     assert {c.split()[0] for c in cells(mine, "Aksi")} == {"nonaktifkan"}
     assert cells(mine, "Aksi")[0] == "nonaktifkan ditahan"
-    other = next(r["kode_skpd"] for r in world.dataset.records if r["kode_skpd"] != OPD)
     assert other not in mine
     assert pages.client.get(path, params={"kode_skpd": other}).status_code == 404
     # A run of another OPD only is not there at all.
