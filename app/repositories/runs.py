@@ -289,17 +289,20 @@ def later_writing_run(session: Session, run: SyncRun) -> int | None:
 
 
 def held_waiting(session: Session, *, tahun_anggaran: int, tahap: str) -> list[SyncRun]:
-    """The scope's runs whose held writes still wait for an admin, newest first."""
+    """The scope's latest writing runs that ended without success and no
+    decision yet, newest first: those whose writes the guard held are among
+    them (a held run, or one stopped after it held)."""
     return list(
         session.scalars(
             select(SyncRun)
             .where(
                 SyncRun.tahun_anggaran == tahun_anggaran,
                 SyncRun.tahap == tahap,
-                SyncRun.status == RunStatus.HELD,
+                SyncRun.pratinjau.is_(False),
+                SyncRun.status.not_in((*ACTIVE, RunStatus.SUCCEEDED)),
                 SyncRun.keputusan.is_(None),
             )
             .order_by(SyncRun.id.desc())
-            .limit(10)
+            .limit(20)
         )
     )

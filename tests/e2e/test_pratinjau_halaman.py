@@ -250,6 +250,12 @@ def test_a_held_run_shows_the_guards_reason_and_a_planner_sees_only_its_opd(
     assert pages.client.get(f"/laporan/pratinjau/{alone.run_id}").status_code == 404
     assert pages.client.get(f"/laporan/pratinjau/{alone.run_id}/ekspor.xlsx").status_code == 404
 
+    # Once rejected, nothing waits: the notice is gone.
+    pages.sign_in("admin")
+    assert link in pages.client.get(f"/laporan/opd/{OPD}").text
+    assert pages.post(f"{path}/tolak", alasan="ekspor E-Program keliru").status_code == 303
+    assert "Lihat rencananya" not in pages.client.get(f"/laporan/opd/{OPD}").text
+
 
 def test_the_excel_file_holds_the_opd_table_and_every_changed_field(pages: Pages) -> None:
     world = pages.world
