@@ -10,7 +10,9 @@ OPDs (`sinkron keys create --role planner --opd KODE`) sees there:
   serves only routes declared so here; a test holds every such route to it.
 - ``NO_OPD_DATA``: the answer holds nothing of any OPD (health, metrics made of
   pemda-wide counts, the documents, the sign-in form, the stylesheet).
-- ``ADMIN_ONLY``: a planner key is refused (403).
+- ``ADMIN_ONLY``: a planner key is refused (403). On a report page
+  (``SESI``) the page's session checks it (app.web.sessions): a planner's
+  session is refused with a 403 page.
 
 Runs (``/api/v1/runs``, ``/api/v1/status``) for a key limited to OPDs: only the
 runs that covered one of its OPDs (a run of every OPD, or one naming one of
@@ -59,7 +61,9 @@ class Rule:
     scoping: Scoping
 
     def __post_init__(self) -> None:
-        if (self.who is Role.ADMIN) != (self.scoping is Scoping.ADMIN_ONLY):
+        admin_only = self.scoping is Scoping.ADMIN_ONLY
+        # A page's session is any key's: the session says whose (app.web.sessions).
+        if (self.who is Role.ADMIN) != admin_only and not (admin_only and self.who == SESI):
             raise ValueError(f"{self}: admin-only routes, and only they, are for admins")
         if self.who == PUBLIC and self.scoping is not Scoping.NO_OPD_DATA:
             raise ValueError(f"{self}: a route without a key can hold no OPD's data")
@@ -74,6 +78,8 @@ OPEN: Final = Rule(PUBLIC, Scoping.NO_OPD_DATA)
 ADMIN: Final = Rule(Role.ADMIN, Scoping.ADMIN_ONLY)
 PLANNER_KEY_OPDS: Final = Rule(Role.PLANNER, Scoping.KEY_OPDS)
 SESSION_KEY_OPDS: Final = Rule(SESI, Scoping.KEY_OPDS)
+# A report page's form only an admin's session may send.
+SESSION_ADMIN: Final = Rule(SESI, Scoping.ADMIN_ONLY)
 
 POLICY: Final[dict[tuple[str, str], Rule]] = {
     ("GET", "/healthz"): OPEN,
@@ -96,6 +102,7 @@ POLICY: Final[dict[tuple[str, str], Rule]] = {
     ("POST", "/api/v1/runs/{run_id}/cancel"): ADMIN,
     # A run's plan: a key limited to OPDs sees its OPDs' rows and counts only.
     ("GET", "/api/v1/runs/{run_id}/rencana"): PLANNER_KEY_OPDS,
+    ("GET", "/api/v1/runs/{run_id}/rencana.xlsx"): PLANNER_KEY_OPDS,
     ("POST", "/api/v1/runs/{run_id}/setujui"): ADMIN,
     ("POST", "/api/v1/runs/{run_id}/tolak"): ADMIN,
     ("GET", "/api/v1/dead-letters"): ADMIN,
@@ -130,6 +137,12 @@ POLICY: Final[dict[tuple[str, str], Rule]] = {
     ("POST", "/laporan/opd/{kode_skpd}/keputusan"): SESSION_KEY_OPDS,
     ("GET", "/laporan/kategori/{kategori}"): SESSION_KEY_OPDS,
     ("GET", "/laporan/cetak"): SESSION_KEY_OPDS,
+    # A run's plan: a session limited to OPDs sees its OPDs' rows and counts
+    # only; only an admin approves or rejects it.
+    ("GET", "/laporan/pratinjau/{run_id}"): SESSION_KEY_OPDS,
+    ("GET", "/laporan/pratinjau/{run_id}/ekspor.xlsx"): SESSION_KEY_OPDS,
+    ("POST", "/laporan/pratinjau/{run_id}/setujui"): SESSION_ADMIN,
+    ("POST", "/laporan/pratinjau/{run_id}/tolak"): SESSION_ADMIN,
 }
 
 _CONVERTER = re.compile(r"{(\w+):\w+}")

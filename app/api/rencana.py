@@ -3,14 +3,14 @@ decision on it (docs/design.md, "Preview, approval and the guard")."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from app import rencana_tampil
 from app.api.schemas import RunOut
-from app.config import Settings
 from app.http.deps import (
     OpdScopeDep,
     PrincipalDep,
@@ -22,7 +22,7 @@ from app.http.deps import (
 from app.http.errors import ApiError, ErrorOut, NotFound
 from app.http.inputs import Id, TextRule
 from app.http.pagination import Cursor, Limit, cut, decode_cursor
-from app.models import PlanStatus, SyncRun, Trigger
+from app.models import PlanStatus, Trigger
 from app.repositories import rencana, runs
 from app.runs import persetujuan
 from app.sync.reconcile import Action
@@ -56,6 +56,8 @@ class RencanaOut(BaseModel):
 
 
 class JumlahOpd(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     kode_skpd: str
     per_aksi: dict[str, int]
     alasan_ditahan: str | None = None
@@ -120,32 +122,16 @@ def list_plan(
     page, next_cursor = cut(rows, limit)
     return RencanaPage(
         run=RunOut.seen_through(run, scope),
-        berlaku_sampai=_valid_until(run, settings),
-        per_opd=_per_opd(rencana.counts(session, run_id), run.ditahan or {}, scope.opd),
+        berlaku_sampai=rencana_tampil.berlaku_sampai(run, settings.pratinjau_berlaku_jam),
+        per_opd=[
+            JumlahOpd.model_validate(j)
+            for j in rencana_tampil.per_opd(
+                rencana.counts(session, run_id), run.ditahan or {}, scope.opd
+            )
+        ],
         items=[RencanaOut.model_validate(r) for r in page],
         next_cursor=next_cursor,
     )
-
-
-def _valid_until(run: SyncRun, settings: Settings) -> datetime | None:
-    if not persetujuan.waits(run) or run.finished_at is None:
-        return None
-    return run.finished_at + timedelta(hours=settings.pratinjau_berlaku_jam)
-
-
-def _per_opd(
-    counts: dict[tuple[str, str, str], int], held: dict[str, str], opd: frozenset[str] | None
-) -> list[JumlahOpd]:
-    table: dict[str, dict[str, int]] = {}
-    for (kode, aksi, status), n in counts.items():
-        if status == PlanStatus.DIGANTIKAN or (opd is not None and kode not in opd):
-            continue
-        table.setdefault(kode, {})
-        table[kode][aksi] = table[kode].get(aksi, 0) + n
-    return [
-        JumlahOpd(kode_skpd=k, per_aksi=v, alasan_ditahan=held.get(k))
-        for k, v in sorted(table.items())
-    ]
 
 
 def _refused(exc: persetujuan.Refused) -> ApiError:

@@ -16,8 +16,9 @@ import logging
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import anyio
 from fastapi import Request
@@ -30,10 +31,11 @@ from app.access.keys import Principal
 from app.access.slots import Held, NoSlot, Slots
 from app.db import session_scope
 from app.http.deps import client_address, get_session_factory, get_settings
-from app.laporan import csv_file, export
+from app.laporan import csv_file, export, rencana_xlsx
 from app.laporan.export import ExportCancelled, Watch
 from app.mismatches.daftar import MismatchFilter
 from app.models import utcnow
+from app.repositories import runs
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +87,93 @@ class Ekspor:
             "filter": export.describe(f),
         }
 
+    def nama(self, session: Session, made_at: datetime) -> str:
+        return export.nama_berkas(session, self.filter, self.format, made_at=made_at)
+
+    def xlsx(self, session: Session, watch: Watch) -> Path:
+        return export.xlsx_file(
+            session, self.filter, pemda=self.pemda, schedule=self.schedule, made_at=utcnow(),
+            watch=watch,
+        )  # fmt: skip
+
+    def csv(self, session: Session, watch: Watch) -> Iterator[bytes]:
+        return csv_file.csv_chunks(session, self.filter, watch=watch)
+
+
+@dataclass(frozen=True)
+class EksporRencana:
+    """A run's plan as an XLSX (app.laporan.rencana_xlsx), for the API and the page."""
+
+    pilihan: rencana_xlsx.Pilihan
+    principal: Principal
+    client: str | None
+    target: str
+    pemda: str
+    berlaku_jam: float
+    sessions: sessionmaker[Session]
+    format: Format = "xlsx"
+
+    @classmethod
+    def of(cls, request: Request, pilihan: rencana_xlsx.Pilihan) -> EksporRencana:
+        settings = get_settings(request)
+        return cls(
+            pilihan=pilihan,
+            principal=request.state.principal,
+            client=client_address(request),
+            target=request.url.path,
+            pemda=settings.pemda,
+            berlaku_jam=settings.pratinjau_berlaku_jam,
+            sessions=get_session_factory(request),
+        )
+
+    def detail(self) -> dict[str, object]:
+        return {
+            "format": self.format,
+            "run_id": self.pilihan.run_id,
+            "filter": self.pilihan.describe(),
+        }
+
+    def nama(self, session: Session, made_at: datetime) -> str:
+        run = runs.get(session, self.pilihan.run_id)
+        if run is None:
+            raise LookupError(f"run {self.pilihan.run_id} tidak ada")
+        return rencana_xlsx.filename(run, made_at)
+
+    def xlsx(self, session: Session, watch: Watch) -> Path:
+        return rencana_xlsx.xlsx_file(
+            session, self.pilihan, pemda=self.pemda, made_at=utcnow(),
+            berlaku_jam=self.berlaku_jam, watch=watch,
+        )  # fmt: skip
+
+    def csv(self, session: Session, watch: Watch) -> Iterator[bytes]:
+        raise NotImplementedError("rencana hanya diekspor sebagai XLSX")
+
+
+class Berkas(Protocol):
+    """What :class:`EksporAnswer` sends: a file made in a worker thread, one audit row."""
+
+    @property
+    def format(self) -> Format: ...
+    @property
+    def principal(self) -> Principal: ...
+    @property
+    def client(self) -> str | None: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+
+    def detail(self) -> dict[str, object]: ...
+    def nama(self, session: Session, made_at: datetime) -> str: ...
+    def xlsx(self, session: Session, watch: Watch) -> Path: ...
+    def csv(self, session: Session, watch: Watch) -> Iterator[bytes]: ...
+
 
 class EksporAnswer(Response):
-    """The file of an :class:`Ekspor`, made and sent while its reader is there."""
+    """The file of an :class:`Ekspor` (or any :class:`Berkas`), made and sent
+    while its reader is there."""
 
-    def __init__(self, ekspor: Ekspor, slot: Held) -> None:
+    def __init__(self, ekspor: Berkas, slot: Held) -> None:
         self.ekspor = ekspor
         self.slot = slot
         self.status_code = 200
@@ -97,7 +181,7 @@ class EksporAnswer(Response):
         self.media_type = MEDIA_TYPES[ekspor.format]
         # Made where the route runs, in a worker thread: one short query.
         with session_scope(ekspor.sessions) as session:
-            name = export.nama_berkas(session, ekspor.filter, ekspor.format, made_at=utcnow())
+            name = ekspor.nama(session, utcnow())
         self.init_headers(
             {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
         )
@@ -175,15 +259,12 @@ class EksporAnswer(Response):
     # -- in worker threads ------------------------------------------------------
 
     def _write_xlsx(self, watch: Watch) -> Path:
-        e = self.ekspor
-        with session_scope(e.sessions) as session:
-            return export.xlsx_file(
-                session, e.filter, pemda=e.pemda, schedule=e.schedule, made_at=utcnow(), watch=watch
-            )
+        with session_scope(self.ekspor.sessions) as session:
+            return self.ekspor.xlsx(session, watch)
 
     def _csv_chunks(self, watch: Watch) -> Generator[bytes]:
         with session_scope(self.ekspor.sessions) as session:
-            yield from csv_file.csv_chunks(session, self.ekspor.filter, watch=watch)
+            yield from self.ekspor.csv(session, watch)
 
     def _begin(self) -> int:
         e = self.ekspor

@@ -153,7 +153,7 @@ def write_xlsx(
         wb = Workbook(
             # A file-like object is what XlsxWriter's ZipFile takes (its type
             # says IO[str], a file name's AnyStr left unbound).
-            cast("Any", _Abandonable(raw, watch)),
+            cast("Any", Abandonable(raw, watch)),
             {
                 "constant_memory": True,
                 "tmpdir": spool,
@@ -263,7 +263,7 @@ def _write_sheets(
         ws.autofilter(header_row, 0, header_row + n, len(kolom.XLSX) - 1)
 
 
-class _Abandonable:
+class Abandonable:
     """The file a workbook is saved into. Zipping a large report takes seconds:
     once the reader has left, the next write stops the save (ExportCancelled),
     and from then on the file takes nothing."""

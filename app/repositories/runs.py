@@ -323,3 +323,23 @@ def held_now(session: Session, *, tahun_anggaran: int, tahap: str) -> SyncRun | 
     if latest is None or latest.status != RunStatus.HELD or latest.keputusan is not None:
         return None
     return latest
+
+
+def held_waiting(session: Session, *, tahun_anggaran: int, tahap: str) -> list[SyncRun]:
+    """The scope's latest writing runs that ended without success and no
+    decision yet, newest first: those whose writes the guard held are among
+    them (a held run, or one stopped after it held)."""
+    return list(
+        session.scalars(
+            select(SyncRun)
+            .where(
+                SyncRun.tahun_anggaran == tahun_anggaran,
+                SyncRun.tahap == tahap,
+                SyncRun.pratinjau.is_(False),
+                SyncRun.status.not_in((*ACTIVE, RunStatus.SUCCEEDED)),
+                SyncRun.keputusan.is_(None),
+            )
+            .order_by(SyncRun.id.desc())
+            .limit(20)
+        )
+    )

@@ -16,6 +16,7 @@ from app.web import (
     keputusan_massal,
     masuk,
     pages,
+    pratinjau,
 )
 
 ROUTERS = tuple(
@@ -29,6 +30,7 @@ ROUTERS = tuple(
         keputusan,
         keputusan_massal,
         ekspor,
+        pratinjau,
     )
 )
 

@@ -32,6 +32,13 @@ class FormulirPalsu(HalamanGalat):
     judul = "Formulir ditolak"
 
 
+class HanyaAdmin(HalamanGalat):
+    """A session whose key is not an admin's, on a page the policy keeps for admins."""
+
+    status_code = 403
+    judul = "Hanya untuk admin"
+
+
 class TerlaluBanyak(HalamanGalat):
     """429: the page says when to try again, and so does Retry-After."""
 

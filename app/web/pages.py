@@ -104,6 +104,9 @@ def overview(
         tren_pemda=garis([sum(week) for week in zip(*mingguan.values(), strict=True)]),
         tanpa_opd_url=url(f"/laporan/opd/{TANPA_OPD}", where.query()) if opd is None else None,
         kesegaran=tindak.sinkron_terakhir,
+        ditahan=tl_halaman.ditahan(
+            session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd
+        ),
         kategori_pemda=sorted(pemda.mismatch.items(), key=lambda kv: (-kv[1], kv[0])),
         kategori_url=lambda code: url(f"/laporan/kategori/{code}", where.query()),
         opd_url=lambda kode: url(f"/laporan/opd/{kode or TANPA_OPD}", where.query()),
@@ -207,6 +210,12 @@ def opd_page(
             opd=None if kode_skpd == TANPA_OPD else frozenset({kode_skpd}),
         ),
         massal=Massal.of(massal, keputusan, urung),
+        ditahan=tl_halaman.ditahan(
+            session,
+            tahun_anggaran=where.tahun_anggaran,
+            tahap=where.tahap,
+            opd=frozenset({kode_skpd}),
+        ),
         batas_massal=BATAS_MASSAL,
     )
 

@@ -18,8 +18,9 @@ from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from app.access import audit
-from app.access.keys import ANONYMOUS, Principal, hash_key, principal_of
+from app.access.keys import ANONYMOUS, Principal, Role, hash_key, principal_of
 from app.access.opd_scope import OpdScope
+from app.access.policy import Scoping, rule
 from app.config import Settings
 from app.http.deps import (
     SessionDep,
@@ -30,7 +31,7 @@ from app.http.deps import (
 )
 from app.models import utcnow
 from app.repositories import web_sessions
-from app.web.errors import BelumMasuk, FormulirPalsu
+from app.web.errors import BelumMasuk, FormulirPalsu, HanyaAdmin
 
 COOKIE = "sinkron_sesi"
 # The sign-in form's own token (double-submit): a page elsewhere cannot sign a
@@ -116,7 +117,18 @@ def signed_in(request: Request, session: SessionDep) -> Pengguna:
         raise BelumMasuk("sesi tidak ada atau sudah berakhir; silakan masuk lagi")
     request.state.principal = pengguna.principal
     request.state.pengguna = pengguna
+    _admin_only(request, pengguna.principal)
     return pengguna
+
+
+def _admin_only(request: Request, principal: Principal) -> None:
+    """A page the access policy keeps for admins refuses any other session."""
+    route = getattr(request.scope.get("route"), "path", "")
+    found = rule(request.method, route)
+    if found is None or found.scoping is not Scoping.ADMIN_ONLY or principal.can(Role.ADMIN):
+        return
+    record_denial(request, status_code=403, reason=f"peran '{principal.role}' bukan admin")
+    raise HanyaAdmin("Hanya admin yang dapat melakukan ini; masuk dengan kunci admin.")
 
 
 PenggunaDep = Annotated[Pengguna, Depends(signed_in)]

@@ -18,6 +18,8 @@ from app.http.inputs import BlankIsNone
 from app.mismatches import tindak_lanjut as tl
 from app.mismatches.tindak_lanjut import SinkronTerakhir, TindakLanjutOpd
 from app.mismatches.tindak_lanjut_baca import sinkron_terakhir
+from app.repositories import runs
+from app.runs import persetujuan
 from app.web.errors import HalamanGalat
 
 # A meeting date (the period's start), as the date field sends it.
@@ -60,6 +62,29 @@ def kesegaran(
         sekarang=sekarang,
         batas=batas_basi(request, sekarang),
     )
+
+
+@dataclass(frozen=True)
+class Ditahan:
+    """A run whose writes for some of the reader's OPDs the guard holds for an admin."""
+
+    run_id: int
+    kode_skpd: tuple[str, ...]
+
+
+def ditahan(
+    session: Session, *, tahun_anggaran: int, tahap: str, opd: frozenset[str] | None
+) -> list[Ditahan]:
+    """The scope's held runs that hold one of ``opd`` (None: any OPD): the
+    figures of those OPDs wait for that decision (said on the pages)."""
+    found = []
+    for run in runs.held_waiting(session, tahun_anggaran=tahun_anggaran, tahap=tahap):
+        if not persetujuan.waits(run):
+            continue
+        held = sorted(k for k in (run.ditahan or {}) if opd is None or k in opd)
+        if held:
+            found.append(Ditahan(run.id, tuple(held)))
+    return found
 
 
 def _nama(o: TindakLanjutOpd) -> str:
