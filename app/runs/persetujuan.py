@@ -60,6 +60,11 @@ def approve(
         raise Refused(f"rencana run {run_id} sudah {run.keputusan}", "rencana_sudah_diputuskan")
     _refuse_when_busy(session)
     rows = rencana.decide(session, run_id, PlanStatus.DISETUJUI)
+    if not rows:
+        raise Refused(
+            f"rencana run {run_id} tidak berisi kiriman ke E-Planning: tidak ada yang disetujui",
+            "rencana_tanpa_kiriman",
+        )
     _decided(run, DISETUJUI, by=by)
     return Decided(run, rows, _applying_run(session, run, by=by, trigger=trigger))
 

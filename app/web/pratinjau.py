@@ -68,6 +68,10 @@ ALASAN_DITOLAK: dict[str, str] = {
     "rencana_sudah_diterapkan": (
         "Rencana ini sudah diterapkan seluruhnya; tidak ada lagi yang perlu dikirim."
     ),
+    "rencana_tanpa_kiriman": (
+        "Rencana ini tidak berisi kiriman ke E-Planning (semua data tetap atau konflik); "
+        "tidak ada yang perlu disetujui."
+    ),
 }
 
 

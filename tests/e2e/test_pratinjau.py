@@ -273,3 +273,18 @@ def test_a_rejected_hold_applies_nothing_and_the_next_run_holds_again(world: Wor
     forced = _execute(world, create_run(world.sessions, scope, trigger=Trigger.CLI, paksa=True))
     assert forced.status is RunStatus.SUCCEEDED
     assert forced.counts.get("deactivated") == 8
+
+
+def test_a_plan_with_nothing_to_send_is_not_approved(world: World) -> None:
+    world.sync(full=True)
+    summary = preview(world)
+    assert set(plan_of(world, summary.run_id).values()) == {"unchanged"}
+
+    with session_scope(world.sessions) as session, pytest.raises(persetujuan.Refused) as refused:
+        persetujuan.approve(
+            session, summary.run_id, by="admin", trigger=Trigger.CLI, valid_hours=24
+        )
+    assert refused.value.code == "rencana_tanpa_kiriman"
+    with session_scope(world.sessions) as session:
+        run = session.get(SyncRun, summary.run_id)
+        assert run is not None and run.keputusan is None
