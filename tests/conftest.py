@@ -242,7 +242,7 @@ def _emptying(conn: Connection, schema: str) -> tuple[list[str], list[str]]:
         text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema}
     ).all()
     order: TopologicalSorter[str] = TopologicalSorter({table: set() for table in tables})
-    for child, parent in conn.execute(text(FOREIGN_KEYS), {"s": schema}).tuples():
+    for child, parent in conn.execute(text(FOREIGN_KEYS), {"s": schema}):
         if child != parent:
             order.add(parent, child)
     sequences = conn.scalars(
