@@ -9,7 +9,9 @@ re-exported here so callers need one import.
 from __future__ import annotations
 
 import json as jsonlib
+import ssl
 from collections.abc import Callable, Collection, Mapping
+from functools import cache
 from types import TracebackType
 from typing import Any, Self
 
@@ -34,6 +36,7 @@ __all__ = [
     "TransientError",
     "build_client",
     "classify",
+    "default_ssl_context",
     "describe",
     "send_json",
 ]
@@ -49,6 +52,18 @@ BodyCheck = Callable[[int, Any], str | None]
 """Inspects a parsed body; returns what is wrong with it, or None when it is usable."""
 
 
+@cache
+def default_ssl_context() -> ssl.SSLContext:
+    """httpx's default TLS settings (certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR),
+    made once per process.
+
+    Loading the CA bundle takes ~50 ms of CPU, and httpx does it for every client;
+    a run builds a client per API, so every run, status check and test paid it
+    again. An SSLContext is meant to be shared by the connections that use it.
+    """
+    return httpx.create_ssl_context()
+
+
 def build_client(
     base_url: str,
     *,
@@ -62,6 +77,7 @@ def build_client(
         headers={"Accept": "application/json", **headers, "User-Agent": USER_AGENT},
         timeout=timeout,
         transport=transport,
+        verify=default_ssl_context(),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -20,6 +20,7 @@ from app.repositories import outcomes
 from app.runs.runner import create_run, execute_run
 from app.sync.progress import RunSummary
 from app.sync.scope import Scope
+from connectors.http import default_ssl_context
 from standins import eplanning, eprogram, nomenklatur
 from standins.dataset import EProgramDataset
 from standins.generator import generate
@@ -38,6 +39,11 @@ class World:
     settings: Settings
     sessions: sessionmaker[Session]
     tahun_anggaran: int = TAHUN
+    # The test's own client to the stand-ins: one, with the process's one TLS
+    # context, where a client per call read the CA bundle each time (~50 ms).
+    http: httpx.Client = field(
+        default_factory=lambda: httpx.Client(timeout=SERVICE_TIMEOUT, verify=default_ssl_context())
+    )
 
     def sync(self, *, full: bool = False, kode_skpd: tuple[str, ...] = (), **kw: Any) -> RunSummary:
         scope = Scope(self.tahun_anggaran, TAHAP, kode_skpd, full)
@@ -48,20 +54,18 @@ class World:
 
     def eplanning_records(self) -> dict[tuple[str, str], dict[str, Any]]:
         """E-Planning's store, keyed by (kode_sub_skpd, kode_sub_kegiatan)."""
-        answer = httpx.get(f"{self.target.url}/_standin/records", timeout=SERVICE_TIMEOUT)
+        answer = self.http.get(f"{self.target.url}/_standin/records")
         items = answer.json()["items"]
         return {(r["kode_sub_skpd"], r["kode_sub_kegiatan"]): r for r in items}
 
     def eplanning_stats(self) -> dict[str, Any]:
-        return dict(httpx.get(f"{self.target.url}/_standin/stats", timeout=SERVICE_TIMEOUT).json())
+        return dict(self.http.get(f"{self.target.url}/_standin/stats").json())
 
     def eprogram_stats(self) -> dict[str, Any]:
-        return dict(httpx.get(f"{self.source.url}/_standin/stats", timeout=SERVICE_TIMEOUT).json())
+        return dict(self.http.get(f"{self.source.url}/_standin/stats").json())
 
     def faults(self, server: ServerThread, **settings: Any) -> None:
-        httpx.put(
-            f"{server.url}/_standin/faults", json=settings, timeout=SERVICE_TIMEOUT
-        ).raise_for_status()
+        self.http.put(f"{server.url}/_standin/faults", json=settings).raise_for_status()
 
     def manual_edit(self, key: tuple[str, str], changes: dict[str, Any]) -> dict[str, Any]:
         body = {
@@ -74,9 +78,7 @@ class World:
             "changes": changes,
             "user": "perencana.bappeda",
         }
-        response = httpx.post(
-            f"{self.target.url}/_standin/manual-edit", json=body, timeout=SERVICE_TIMEOUT
-        )
+        response = self.http.post(f"{self.target.url}/_standin/manual-edit", json=body)
         response.raise_for_status()
         return dict(response.json())
 
@@ -127,7 +129,9 @@ def make_world(
             eprogram_requests_per_second=0,
             eplanning_requests_per_second=0,
         )
-        yield World(dataset, source_server, target_server, settings, sessions, tahun_anggaran)
+        world = World(dataset, source_server, target_server, settings, sessions, tahun_anggaran)
+        with world.http:
+            yield world
 
 
 @pytest.fixture

@@ -63,6 +63,7 @@ def reltuples(factory: sessionmaker[Session], table: str) -> float:
         ).scalar_one()
 
 
+@pytest.mark.fresh_schema  # statistics of an earlier test's rows would stay
 def test_postgresql_statistics_follow_the_run(session_factory: sessionmaker[Session]) -> None:
     statistics = PlannerStatistics(session_factory, first_after=50_000)
     if not statistics.enabled:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from connectors.http import (
     TransientError,
     build_client,
     classify,
+    default_ssl_context,
     send_json,
 )
 from connectors.retry import parse_retry_after
@@ -346,3 +348,11 @@ def test_classify_returns_none_for_204_and_reads_retry_after_on_503() -> None:
         classify(httpx.Response(503, headers={"Retry-After": "4"}), "GET /x")
     assert caught.value.retry_after == 4.0
     assert caught.value.status_code == 503
+
+
+def test_clients_share_one_tls_context_that_still_checks_certificates() -> None:
+    context = default_ssl_context()
+
+    assert default_ssl_context() is context  # the CA bundle is read once per process
+    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0  # a CA bundle was loaded
