@@ -1,0 +1,110 @@
+"""The worker as a process of its own: runs, the schedule and the digests after
+runs (app.runs.service.Background), away from the API's interpreter.
+
+Two ways to start it:
+
+- ``sinkron worker``, beside one or more ``sinkron serve --tanpa-worker``: the
+  settings come from the environment; it finds queued runs by polling every
+  ``SINKRON_WORKER_POLL_SECONDS``.
+- ``sinkron serve`` starts and supervises one (app.runs.supervisor): this
+  module's ``main`` reads the service's settings from stdin, wakes on SIGUSR1
+  when the service has queued a run, and stops when the service is gone.
+
+SIGTERM or SIGINT stops it as the service's shutdown does: a run in progress
+stops at its next page boundary and is left ``interrupted`` for the next run to
+resume; the lease is given up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+from pydantic import SecretStr
+
+from app.config import Settings
+from app.db import make_engine, make_session_factory
+from app.digests.layanan import Pengantar
+from app.observability import logs
+from app.runs.service import Background
+
+log = logging.getLogger(__name__)
+
+# How often a supervised worker looks whether the service that started it is still there.
+PARENT_CHECK_SECONDS = 1.0
+# The line a supervised worker writes on stdout once SIGUSR1 wakes it.
+READY = "siap"
+
+
+def settings_text(settings: Settings) -> str:
+    """The settings as JSON a worker process reads back with :func:`read_settings`
+    (secrets in clear: it goes down a pipe to our own child, never to a file)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            return value.get_secret_value()
+        return value if value is None or isinstance(value, bool | int | float | str) else str(value)
+
+    return json.dumps({name: plain(value) for name, value in settings})
+
+
+def read_settings(text: str) -> Settings:
+    return Settings.model_validate(json.loads(text))
+
+
+def run(settings: Settings, *, parent: int | None = None) -> int:
+    """Carry out runs until SIGTERM/SIGINT (or, with ``parent``, until that process
+    is gone); the exit code."""
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    work = Background(settings, sessions, after_runs=Pengantar(settings, sessions))
+    stop = threading.Event()
+
+    def stopping(signum: int, _frame: object) -> None:
+        log.info("pekerja menerima %s; berhenti pada batas halaman berikutnya",
+                 signal.Signals(signum).name)  # fmt: skip
+        stop.set()
+
+    signal.signal(signal.SIGTERM, stopping)
+    signal.signal(signal.SIGINT, stopping)
+    signal.signal(signal.SIGUSR1, lambda _s, _f: work.worker.wake())
+    if parent is not None:
+        # Only now may the service wake us: SIGUSR1 unhandled would end the process.
+        # A run queued before this line is found by the worker's first look.
+        print(READY, flush=True)
+    work.start()
+    log.info("pekerja sinkronisasi berjalan (pid %s)", os.getpid())
+    try:
+        orphaned = _wait(stop, parent)
+        if orphaned:
+            log.warning("layanan yang menjalankan pekerja ini sudah berhenti; pekerja berhenti")
+    finally:
+        work.stop()
+        engine.dispose()
+    return 0
+
+
+def _wait(stop: threading.Event, parent: int | None) -> bool:
+    """Until ``stop`` is set (False) or ``parent`` is no longer our parent (True)."""
+    while not stop.wait(PARENT_CHECK_SECONDS):
+        if parent is not None and os.getppid() != parent:
+            return True
+    return False
+
+
+def main() -> None:
+    """The supervised worker: settings on stdin, the service's pid as the argument."""
+    settings = read_settings(sys.stdin.read())
+    logs.configure(settings.log_level)
+    logs.register_secret(settings.secret("eprogram_api_key"))
+    logs.register_secret(settings.secret("eplanning_token"))
+    sys.exit(run(settings, parent=int(sys.argv[1])))
+
+
+if __name__ == "__main__":
+    main()
