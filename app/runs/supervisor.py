@@ -21,17 +21,15 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 from app.config import Settings
 from app.runs.process import READY, settings_text
 
 log = logging.getLogger(__name__)
 
-# A worker that dies within this many seconds of its start is started again only
-# after a pause that doubles each time (up to RESTART_MAX_SECONDS): a worker that
-# cannot start (a database that is down) does not spin.
-QUICK_DEATH_SECONDS = 10.0
+# A worker that dies before it is ready is started again only after a pause that
+# doubles each time (up to RESTART_MAX_SECONDS): one that cannot start does not
+# spin. One that was ready (killed, out of memory) is started again at once.
 RESTART_MIN_SECONDS = 0.5
 RESTART_MAX_SECONDS = 30.0
 # The same grace the in-process worker had: a page in hand is finished and recorded.
@@ -111,16 +109,15 @@ class WorkerProcess:
         while True:
             process = self._process
             assert process is not None and process.stdout is not None
-            started = time.monotonic()
-            if process.stdout.readline().strip() == READY:
+            ready = process.stdout.readline().strip() == READY
+            if ready:
                 self._ready.set()
             code = process.wait()
             if self._stopping.is_set():
                 return
             log.error("pekerja sinkronisasi (pid %s) berhenti dengan kode %s; dijalankan lagi",
                       process.pid, code)  # fmt: skip
-            quick = time.monotonic() - started < QUICK_DEATH_SECONDS
-            pause = min(pause * 2, RESTART_MAX_SECONDS) if quick else RESTART_MIN_SECONDS
+            pause = RESTART_MIN_SECONDS if ready else min(pause * 2, RESTART_MAX_SECONDS)
             if self._stopping.wait(pause):
                 return
             self._spawn()
