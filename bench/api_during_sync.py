@@ -8,7 +8,9 @@ measured from here) runs on a fresh SQLite file or PostgreSQL schema with its
 own per-key rate limit lifted (measured is what it can serve, not its limit);
 the sync is a full run triggered over the API, as an admin would. C clients
 (asyncio, httpx, one connection each) ask the three pages in turn, each
-starting at another one, until the run has ended. The clients share the
+starting at another one, one request a second each (``--interval``; 0 sends
+the next as soon as the answer is in, which measures how many the service
+answers at once rather than how long one takes), until the run has ended. The clients share the
 machine with the service and the stand-ins: the figures are for this machine.
 Printed, not written anywhere.
 
@@ -60,6 +62,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        help="seconds between one client's requests (0: back to back, a saturation test)",
+    )
     parser.add_argument("--quiet-seconds", type=float, default=10.0, help="the phase with no sync")
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server instead of SQLite")
     parser.add_argument(
@@ -94,14 +102,20 @@ def signed_in(base: str, key: str) -> str:
 
 
 async def load(
-    base: str, clients: int, headers: dict[str, dict[str, str]], until: asyncio.Event
+    base: str,
+    clients: int,
+    headers: dict[str, dict[str, str]],
+    until: asyncio.Event,
+    interval: float,
 ) -> dict[str, Latencies]:
-    """``clients`` clients asking the pages in turn until ``until`` is set."""
+    """``clients`` clients asking the pages in turn until ``until`` is set, each one
+    request every ``interval`` seconds (0: the next as soon as the answer is in)."""
     found = {page: Latencies() for page in PAGES}
 
     async def client(n: int) -> None:
         async with httpx.AsyncClient(base_url=base, timeout=60) as http:
             turn = n
+            await asyncio.sleep(interval * n / clients)  # spread over the interval
             while not until.is_set():
                 page = PAGES[turn % len(PAGES)]
                 turn += 1
@@ -116,13 +130,17 @@ async def load(
                     found[page].seconds.append(took)
                 else:
                     found[page].errors += 1
+                await asyncio.sleep(max(0.0, interval - took))
 
     await asyncio.gather(*(client(n) for n in range(clients)))
     return found
 
 
 async def phase(
-    base: str, clients: int, headers: dict[str, dict[str, str]], over: Callable[[], bool]
+    args: argparse.Namespace,
+    base: str,
+    headers: dict[str, dict[str, str]],
+    over: Callable[[], bool],
 ) -> dict[str, Latencies]:
     """The pages under load until ``over()`` (asked in a thread, every 0.5 s) says so."""
     until = asyncio.Event()
@@ -135,7 +153,7 @@ async def phase(
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
-    return await load(base, clients, headers, until)
+    return await load(base, args.clients, headers, until, args.interval)
 
 
 def measure(args: argparse.Namespace, base: str, env: dict[str, str], url: str) -> None:
@@ -150,7 +168,7 @@ def measure(args: argparse.Namespace, base: str, env: dict[str, str], url: str) 
     headers = {page: api for page in PAGES} | {"/laporan": {"Cookie": f"sinkron_sesi={cookie}"}}
 
     quiet_until = time.monotonic() + args.quiet_seconds
-    quiet = asyncio.run(phase(base, args.clients, headers, lambda: time.monotonic() > quiet_until))
+    quiet = asyncio.run(phase(args, base, headers, lambda: time.monotonic() > quiet_until))
 
     answer = httpx.post(
         f"{base}/api/v1/runs",
@@ -163,9 +181,7 @@ def measure(args: argparse.Namespace, base: str, env: dict[str, str], url: str) 
     started = time.monotonic()
     while (run := last_run(url))["id"] != run_id or run["status"] == "pending":
         time.sleep(0.2)
-    during = asyncio.run(
-        phase(base, args.clients, headers, lambda: last_run(url)["status"] != "running")
-    )
+    during = asyncio.run(phase(args, base, headers, lambda: last_run(url)["status"] != "running"))
     run = last_run(url)
     wall = time.monotonic() - started
     print(
@@ -183,7 +199,8 @@ def main() -> int:
     args = parse_args()
     box = machine()
     print(
-        f"api_during_sync: {args.records:,} records, {args.clients} clients, "
+        f"api_during_sync: {args.records:,} records, {args.clients} clients "
+        f"(one request each every {args.interval:g} s), "
         f"{'PostgreSQL' if args.postgres else 'SQLite'}, sinkron {args.sinkron} "
         f"{args.serve_args}; {box['cores']} cores, {box['cpu']}, load {box['load']}, "
         f"Python {box['python']}"
