@@ -60,6 +60,8 @@ def read_settings(text: str) -> Settings:
 def run(settings: Settings, *, parent: int | None = None) -> int:
     """Carry out runs until SIGTERM/SIGINT (or, with ``parent``, until that process
     is gone); the exit code."""
+    if settings.worker_nice:
+        os.nice(settings.worker_nice)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     work = Background(settings, sessions, after_runs=Pengantar(settings, sessions))
