@@ -467,11 +467,13 @@ def serve(
 ) -> None:
     """Jalankan layanan: REST API, dan (kecuali --tanpa-worker) proses pekerja yang
     menjalankan run, jadwal malam, dan digest."""
+    settings = _service_settings()
+    if not tanpa_worker:
+        _share_instruments()
     import uvicorn
 
     from app.main import create_app
 
-    settings = _service_settings()
     engine = open_database(settings)
     app = create_app(settings, engine, background=not tanpa_worker, scheduled=True)
     # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1;
@@ -496,6 +498,23 @@ def worker() -> None:
     settings = _service_settings()
     open_database(settings).dispose()  # migrated, reachable: the same refusal as serve's
     raise typer.Exit(process.run(settings))
+
+
+def _share_instruments() -> None:
+    """One folder for the instruments of the service and its worker process, so that
+    /metrics shows the runs' latencies and retries (app.observability.metrics).
+    Before prometheus_client is imported: it reads the folder then. One given
+    in the environment is kept; the one made here goes when the service ends."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR") or "prometheus_client" in sys.modules:
+        return
+    folder = tempfile.mkdtemp(prefix="sinkron-metrik-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 def _service_settings() -> Settings:

@@ -1,6 +1,6 @@
 """One run carried out in this process, start to finish: what `sinkron sync` does.
 
-The service leaves runs to its background worker instead (app.runs.service).
+The service leaves runs to its worker process instead (app.runs.process).
 """
 
 from __future__ import annotations
