@@ -2,10 +2,10 @@
 
 `sinkron serve` runs the sync in its worker process (triggered over the API,
 as an admin would), so the requests compete with the sync for the machine's
-cores and the database, no longer for the API's interpreter. Each endpoint gets `wrk --latency` in turn
-(the API with a planner's X-API-Key, the page with a signed-in session cookie,
-both set by a Lua script); each must have run while the sync was still
-running. The service's per-key rate limit (300/min, a guard against abuse) is
+cores and the database, no longer for the API's interpreter. Each endpoint
+gets `wrk --latency` in turn (the API with a planner's X-API-Key, the page with
+a signed-in session cookie, both set by a Lua script); each must have run while
+the sync was still running. The service's per-key rate limit (300/min, a guard against abuse) is
 lifted for the run: measured here is what the service can serve, not its limit.
 Afterwards the sync must have ended exactly right: succeeded, its outcome
 counts adding up to the records pulled, E-Planning as the oracle says.
