@@ -79,6 +79,8 @@ def run(settings: Settings, *, parent: int | None = None) -> int:
         # Only now may the service wake us: SIGUSR1 unhandled would end the process.
         # A run queued before this line is found by the worker's first look.
         print(READY, flush=True)
+        # Nobody reads the pipe after this line: anything else printed goes to stderr.
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     work.start()
     log.info("pekerja sinkronisasi berjalan (pid %s)", os.getpid())
     try:
