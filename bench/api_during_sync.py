@@ -1,6 +1,7 @@
 """How fast the service answers while it syncs: p50/p99 of `/api/v1/status`, a
-mismatch list page and `/laporan` with C concurrent clients, first with no sync
-(quiet), then during a full sync of N records (issue 22, item 4).
+mismatch list page and `/laporan` with C concurrent clients: with no sync on an
+empty database (quiet), during a full sync of N records, and after it with its
+data in place and nothing running (issue 22, item 4).
 
 The stand-ins run in a process of their own with the contracts' rate limits;
 `sinkron serve` (the binary given, so an older checkout's layout can be
@@ -68,7 +69,9 @@ def parse_args() -> argparse.Namespace:
         default=1.0,
         help="seconds between one client's requests (0: back to back, a saturation test)",
     )
-    parser.add_argument("--quiet-seconds", type=float, default=10.0, help="the phase with no sync")
+    parser.add_argument(
+        "--quiet-seconds", type=float, default=10.0, help="the phases before and after the sync"
+    )
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server instead of SQLite")
     parser.add_argument(
         "--sinkron", default=str(BIN / "sinkron"), help="the `sinkron` to measure (default: ours)"
@@ -184,6 +187,8 @@ def measure(args: argparse.Namespace, base: str, env: dict[str, str], url: str) 
     during = asyncio.run(phase(args, base, headers, lambda: last_run(url)["status"] != "running"))
     run = last_run(url)
     wall = time.monotonic() - started
+    after_until = time.monotonic() + args.quiet_seconds
+    after = asyncio.run(phase(args, base, headers, lambda: time.monotonic() > after_until))
     print(
         f"\nrun {run_id}: {run['status']}, {run['records_pulled']:,} records, "
         f"outcomes {run['outcome_counts']}, {wall:.1f} s from trigger to end"
@@ -193,6 +198,7 @@ def measure(args: argparse.Namespace, base: str, env: dict[str, str], url: str) 
     for page in PAGES:
         print(quiet[page].line(page, "quiet"))
         print(during[page].line(page, f"during the sync of {args.records:,}"))
+        print(after[page].line(page, "after it (its data in place, no run)"))
 
 
 def main() -> int:
