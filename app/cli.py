@@ -493,11 +493,11 @@ def serve(
 def worker() -> None:
     """Jalankan pekerja run saja (di samping `sinkron serve --tanpa-worker`): run yang
     antre, jadwal malam, dan digest. Berhenti dengan rapi pada SIGTERM atau Ctrl-C."""
-    from app.runs import process
+    from app import worker_main
 
     settings = _service_settings()
     open_database(settings).dispose()  # migrated, reachable: the same refusal as serve's
-    raise typer.Exit(process.run(settings))
+    raise typer.Exit(worker_main.run(settings))
 
 
 def _share_instruments() -> None:

@@ -6,9 +6,13 @@ Two ways to start it:
 - ``sinkron worker``, beside one or more ``sinkron serve --tanpa-worker``: the
   settings come from the environment; it finds queued runs by polling every
   ``SINKRON_WORKER_POLL_SECONDS``.
-- ``sinkron serve`` starts and supervises one (app.runs.supervisor): this
-  module's ``main`` reads the service's settings from stdin, wakes on SIGUSR1
-  when the service has queued a run, and stops when the service is gone.
+- ``sinkron serve`` starts and supervises one (app.runs.supervisor):
+  ``python -m app.worker_main`` reads the service's settings from stdin, wakes
+  on SIGUSR1 when the service has queued a run, and stops when the service is
+  gone.
+
+What reacts to runs (the digests) is handed in by app.worker_main, as
+app.main hands the API its parts: the run's life cycle does not depend on it.
 
 SIGTERM or SIGINT stops it as the service's shutdown does: a run in progress
 stops at its next page boundary and is left ``interrupted`` for the next run to
@@ -23,15 +27,15 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import make_engine, make_session_factory
-from app.digests.layanan import Pengantar
-from app.observability import logs
-from app.runs.service import Background
+from app.runs.service import AfterRuns, Background
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +61,20 @@ def read_settings(text: str) -> Settings:
     return Settings.model_validate(json.loads(text))
 
 
-def run(settings: Settings, *, parent: int | None = None) -> int:
+def run(
+    settings: Settings,
+    *,
+    after_runs: Callable[[Settings, sessionmaker[Session]], AfterRuns] | None = None,
+    parent: int | None = None,
+) -> int:
     """Carry out runs until SIGTERM/SIGINT (or, with ``parent``, until that process
-    is gone); the exit code."""
+    is gone); the exit code. ``after_runs`` makes what reacts to runs."""
     if settings.worker_nice:
         os.nice(settings.worker_nice)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    work = Background(settings, sessions, after_runs=Pengantar(settings, sessions))
+    reacting = after_runs(settings, sessions) if after_runs is not None else None
+    work = Background(settings, sessions, after_runs=reacting)
     stop = threading.Event()
 
     def stopping(signum: int, _frame: object) -> None:
@@ -99,16 +109,3 @@ def _wait(stop: threading.Event, parent: int | None) -> bool:
         if parent is not None and os.getppid() != parent:
             return True
     return False
-
-
-def main() -> None:
-    """The supervised worker: settings on stdin, the service's pid as the argument."""
-    settings = read_settings(sys.stdin.read())
-    logs.configure(settings.log_level)
-    logs.register_secret(settings.secret("eprogram_api_key"))
-    logs.register_secret(settings.secret("eplanning_token"))
-    sys.exit(run(settings, parent=int(sys.argv[1])))
-
-
-if __name__ == "__main__":
-    main()

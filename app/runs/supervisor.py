@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 # spin. One that was ready (killed, out of memory) is started again at once.
 RESTART_MIN_SECONDS = 0.5
 RESTART_MAX_SECONDS = 30.0
+# The worker process's entry (app.worker_main), named, not imported: app.runs
+# knows nothing of the features assembled there.
+WORKER_MODULE = "app.worker_main"
 # The same grace the in-process worker had: a page in hand is finished and recorded.
 STOP_SECONDS = 30.0
 
@@ -93,7 +96,7 @@ class WorkerProcess:
                 return
             self._ready.clear()
             process = subprocess.Popen(
-                [sys.executable, "-m", "app.runs.process", str(os.getpid())],
+                [sys.executable, "-m", WORKER_MODULE, str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
