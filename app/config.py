@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     # Pushes to E-Planning that fail in a row (each after its retries) before the
     # run stops as failed: an outage, not a pile of dead letters (docs/design.md, promise 8).
     outage_batches: int = Field(default=3, ge=1, le=100)
+    # The guard (app/sync/guard.py): an OPD whose plan switches off more than
+    # this share of its records, or changes more than that share, is held for
+    # an admin; an OPD with fewer records than the minimum is not guarded.
+    ambang_nonaktif_persen: float = Field(default=10.0, ge=0, le=100)
+    ambang_ubah_persen: float = Field(default=50.0, ge=0, le=100)
+    ambang_min_data: int = Field(default=20, ge=0)
+    # Hours a preview's or a held run's plan may still be approved.
+    pratinjau_berlaku_jam: float = Field(default=24.0, gt=0, le=24 * 30)
 
     # The service: nightly schedule (cron, WIB) over these scopes, e.g. "2026:renja,2026:apbd".
     schedule: str = "0 1 * * *"

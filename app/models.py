@@ -30,6 +30,7 @@ from app import clock
 from app.vocabulary import DeadLetterStatus as DeadLetterStatus  # noqa: PLC0414
 from app.vocabulary import MismatchStatus as MismatchStatus  # noqa: PLC0414
 from app.vocabulary import Outcome as Outcome  # noqa: PLC0414
+from app.vocabulary import PlanStatus as PlanStatus  # noqa: PLC0414
 from app.vocabulary import RunStatus as RunStatus  # noqa: PLC0414
 from app.vocabulary import Stage as Stage  # noqa: PLC0414
 from app.vocabulary import Trigger as Trigger  # noqa: PLC0414
@@ -115,6 +116,21 @@ class SyncRun(Base):
     # The cron time a scheduled run was made for: two replicas firing the same
     # schedule insert the same (tahun, tahap, scheduled_for) and one of them loses.
     scheduled_for: Mapped[datetime | None]
+    # A preview decides and writes nothing to E-Planning: its plan waits in
+    # table rencana for an admin (docs/design.md, "Preview, approval, guard").
+    pratinjau: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # An admin's trigger that skips the guard (audited).
+    paksa: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The run whose plan this run applies (an approval), else None.
+    menerapkan_run_id: Mapped[int | None]
+    # The OPDs whose writes the guard held, each with why (kode_skpd → reason).
+    ditahan: Mapped[dict[str, Any] | None]
+    # An admin's decision on this run's waiting plan: "disetujui", "ditolak",
+    # or "digantikan" when a later run decided the same records again.
+    keputusan: Mapped[str | None] = mapped_column(String(20))
+    diputuskan_oleh: Mapped[str | None] = mapped_column(String(100))
+    diputuskan_pada: Mapped[datetime | None]
+    alasan: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_sync_run_scope", "tahun_anggaran", "tahap", "id"),
@@ -146,6 +162,48 @@ class RecordOutcome(Base):
     __table_args__ = (
         UniqueConstraint("run_id", "source_id"),
         Index("ix_record_outcome_run_outcome", "run_id", "outcome"),
+    )
+
+
+class Rencana(Base):
+    """One record of a run's plan: what the run decided to do to it in
+    E-Planning, with the versi it saw and the fields that would change.
+
+    A writing run pushes its plan at its apply stage; a preview keeps every
+    record's decision for an admin; the guard holds an OPD's rows until an
+    admin approves (they are pushed, each with ``If-Match`` = ``versi``) or
+    refuses them.
+    """
+
+    __tablename__ = "rencana"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("sync_run.id", ondelete="CASCADE"))
+    source_id: Mapped[str] = mapped_column(String(64))
+    source_updated_at: Mapped[datetime]
+    tahun_anggaran: Mapped[int]
+    tahap: Mapped[str] = mapped_column(String(20))
+    kode_skpd: Mapped[str] = mapped_column(String(40))
+    kode_sub_skpd: Mapped[str] = mapped_column(String(40))
+    kode_sub_kegiatan: Mapped[str] = mapped_column(String(40))
+    nama_sub_kegiatan: Mapped[str | None] = mapped_column(Text)
+    aksi: Mapped[str] = mapped_column(String(20))
+    # The versi of E-Planning's copy the decision saw (None: it held none).
+    versi: Mapped[int | None]
+    aktif: Mapped[bool]
+    sync_hash: Mapped[str] = mapped_column(String(64))
+    # The record as it would go to E-Planning (JSON), and E-Program's names.
+    body: Mapped[str] = mapped_column(Text)
+    nama: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # [{"field", "sebelum", "sesudah"}] for an update or a conflict.
+    perubahan: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(20))
+    diterapkan_run_id: Mapped[int | None]
+
+    __table_args__ = (
+        Index("ix_rencana_run_status", "run_id", "status", "id"),
+        Index("ix_rencana_run_opd", "run_id", "kode_skpd", "aksi"),
+        Index("ix_rencana_key", "tahun_anggaran", "tahap", "kode_sub_skpd", "kode_sub_kegiatan"),
     )
 
 

@@ -24,6 +24,9 @@ class RunStatus(enum.StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
+    # The run pushed every OPD but the ones whose plan passed the guard's
+    # thresholds; their writes wait in the plan for an admin (app/sync/guard.py).
+    HELD = "menunggu_persetujuan"
 
 
 class Trigger(enum.StrEnum):
@@ -72,6 +75,29 @@ class Outcome(enum.StrEnum):
     UNMAPPABLE = "unmappable"
     DUPLICATE = "duplicate"
     DEAD_LETTER = "dead_letter"
+    # A preview's write: decided, not sent (app/sync/rencana.py).
+    PLANNED = "direncanakan"
+    # A write the guard held for an admin's approval.
+    HELD = "ditahan"
+
+
+class PlanStatus(enum.StrEnum):
+    """Status satu baris rencana run (tabel rencana).
+
+    tertunda: diputuskan run yang menulis, dikirim pada tahap penerapannya;
+    pratinjau: diputuskan pratinjau, menunggu admin; ditahan: ditahan penjaga,
+    menunggu admin; disetujui: disetujui, dikirim run persetujuan; diterapkan:
+    sudah dikirim dan dicatat; ditolak: ditolak admin; digantikan: keputusan
+    atau run yang lebih baru menggantikannya.
+    """
+
+    TERTUNDA = "tertunda"
+    PRATINJAU = "pratinjau"
+    DITAHAN = "ditahan"
+    DISETUJUI = "disetujui"
+    DITERAPKAN = "diterapkan"
+    DITOLAK = "ditolak"
+    DIGANTIKAN = "digantikan"
 
 
 class MismatchStatus(enum.StrEnum):

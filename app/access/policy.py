@@ -94,6 +94,10 @@ POLICY: Final[dict[tuple[str, str], Rule]] = {
     ("GET", "/api/v1/runs/{run_id}/records"): PLANNER_KEY_OPDS,
     ("POST", "/api/v1/runs"): ADMIN,
     ("POST", "/api/v1/runs/{run_id}/cancel"): ADMIN,
+    # A run's plan: a key limited to OPDs sees its OPDs' rows and counts only.
+    ("GET", "/api/v1/runs/{run_id}/rencana"): PLANNER_KEY_OPDS,
+    ("POST", "/api/v1/runs/{run_id}/setujui"): ADMIN,
+    ("POST", "/api/v1/runs/{run_id}/tolak"): ADMIN,
     ("GET", "/api/v1/dead-letters"): ADMIN,
     ("POST", "/api/v1/dead-letters/{letter_id}/retry"): ADMIN,
     ("POST", "/api/v1/dead-letters/retry"): ADMIN,

@@ -127,8 +127,10 @@ def create_run(
     if idempotency_key:
         earlier = runs.by_idempotency_key(session, idempotency_key)
         if earlier is not None:
-            asked = (body.tahun_anggaran, body.tahap, body.kode_skpd or None, body.full)
-            if asked != (earlier.tahun_anggaran, earlier.tahap, earlier.kode_skpd, earlier.full):
+            asked = (body.tahun_anggaran, body.tahap, body.kode_skpd or None,
+                     body.full or body.pratinjau, body.pratinjau, body.paksa)  # fmt: skip
+            if asked != (earlier.tahun_anggaran, earlier.tahap, earlier.kode_skpd, earlier.full,
+                         earlier.pratinjau, earlier.paksa):  # fmt: skip
                 raise ApiError(
                     f"Idempotency-Key ini sudah dipakai run {earlier.id} dengan isi lain",
                     code="idempotency_key_dipakai",
@@ -151,7 +153,10 @@ def create_run(
                 tahun_anggaran=body.tahun_anggaran,
                 tahap=body.tahap,
                 kode_skpd=body.kode_skpd or (),
-                full=body.full,
+                # A preview compares everything: it reads E-Planning's whole scope.
+                full=body.full or body.pratinjau,
+                pratinjau=body.pratinjau,
+                paksa=body.paksa,
                 trigger=Trigger.API,
                 triggered_by=principal.name,
                 idempotency_key=idempotency_key,

@@ -49,6 +49,24 @@ class _RunBase(BaseModel):
     error: str | None
     cancel_requested: bool
     scheduled_for: datetime | None
+    pratinjau: bool = Field(
+        default=False, description="Pratinjau: memutuskan tanpa menulis ke E-Planning."
+    )
+    paksa: bool = Field(default=False, description="Penjaga (ambang) dilewati atas perintah admin.")
+    menerapkan_run_id: int | None = Field(
+        default=None, description="Run persetujuan: run yang rencananya diterapkan."
+    )
+    ditahan: dict[str, str] | None = Field(
+        default=None,
+        description="OPD yang ditahan penjaga untuk persetujuan admin, masing-masing dengan "
+        "alasannya (status menunggu_persetujuan).",
+    )
+    keputusan: str | None = Field(
+        default=None, description="Keputusan admin atas rencana: disetujui, ditolak, digantikan."
+    )
+    diputuskan_oleh: str | None = None
+    diputuskan_pada: datetime | None = None
+    alasan: str | None = None
     scope_empty: bool = Field(default=False, exclude=True)  # said in `peringatan`
 
     @computed_field(
@@ -134,6 +152,16 @@ class RunCreate(BaseModel):
         return value
 
     full: bool = Field(default=False, description="Tarik semua data, bukan hanya yang berubah.")
+    pratinjau: bool = Field(
+        default=False,
+        description="Pratinjau: tarik, petakan, baca E-Planning dan putuskan, tanpa menulis apa "
+        "pun ke E-Planning; rencananya di /api/v1/runs/{id}/rencana (selalu run penuh).",
+    )
+    paksa: bool = Field(
+        default=False,
+        description="Lewati penjaga ambang (SINKRON_AMBANG_*): semua OPD dikirim; dicatat di "
+        "audit.",
+    )
 
 
 class RecordOutcomeOut(BaseModel):

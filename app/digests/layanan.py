@@ -156,7 +156,11 @@ class Pengantar:
             return
         with session_scope(self.sessions) as session:
             run = runs.get(session, run_id)
-            if run is None or run.trigger != Trigger.SCHEDULE or run.status != RunStatus.SUCCEEDED:
+            if (
+                run is None
+                or run.trigger != Trigger.SCHEDULE
+                or run.status not in (RunStatus.SUCCEEDED, RunStatus.HELD)
+            ):
                 return
             scope = (run.tahun_anggaran, run.tahap)
             baru = baca.baru_pada_run(session, run_id)

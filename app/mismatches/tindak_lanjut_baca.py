@@ -183,8 +183,9 @@ def sinkron_terakhir(
         .where(
             SyncRun.tahun_anggaran == tahun_anggaran,
             SyncRun.tahap == tahap,
-            SyncRun.status.in_([RunStatus.SUCCEEDED, *_GAGAL]),
+            SyncRun.status.in_([RunStatus.SUCCEEDED, RunStatus.HELD, *_GAGAL]),
             SyncRun.finished_at.is_not(None),
+            SyncRun.pratinjau.is_(False),
         )
         .order_by(SyncRun.finished_at.desc(), SyncRun.id.desc())
         .limit(_RUNS_DIBACA)
@@ -194,7 +195,7 @@ def sinkron_terakhir(
     for status, finished_at, kode in runs:
         if not _covers(kode, opd):
             continue
-        if status == RunStatus.SUCCEEDED:
+        if status in (RunStatus.SUCCEEDED, RunStatus.HELD):
             berhasil = berhasil or finished_at
         else:
             gagal = gagal or finished_at

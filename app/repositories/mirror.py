@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -215,3 +215,19 @@ def not_in_eprogram(
             found = {}
     if found:
         yield found
+
+
+def active_per_opd(session: Session, *, tahun_anggaran: int, tahap: str) -> dict[str, int]:
+    """kode_skpd → records E-Planning holds active for it: what the guard's
+    shares are of (app/sync/guard.py)."""
+    rows = session.execute(
+        select(EPlanningMirror.kode_skpd, func.count())
+        .where(
+            EPlanningMirror.tahun_anggaran == tahun_anggaran,
+            EPlanningMirror.tahap == tahap,
+            EPlanningMirror.aktif.is_(True),
+            EPlanningMirror.kode_skpd.is_not(None),
+        )
+        .group_by(EPlanningMirror.kode_skpd)
+    )
+    return {kode: n for kode, n in rows if kode is not None}

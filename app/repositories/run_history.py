@@ -44,7 +44,8 @@ def read_runs_snapshot(session: Session) -> RunsSnapshot:
     scope = (SyncRun.tahun_anggaran, SyncRun.tahap)
     latest_ids = (
         select(func.max(SyncRun.id).label("id"))
-        .where(SyncRun.finished_at.is_not(None))
+        # A preview changed nothing: it is nobody's last run.
+        .where(SyncRun.finished_at.is_not(None), SyncRun.pratinjau.is_(False))
         .group_by(*scope)
         .subquery()
     )
@@ -55,7 +56,11 @@ def read_runs_snapshot(session: Session) -> RunsSnapshot:
     )
     successes = session.execute(
         select(*scope, func.max(SyncRun.finished_at))
-        .where(SyncRun.status == RunStatus.SUCCEEDED, SyncRun.finished_at.is_not(None))
+        .where(
+            SyncRun.status.in_((RunStatus.SUCCEEDED, RunStatus.HELD)),
+            SyncRun.finished_at.is_not(None),
+            SyncRun.pratinjau.is_(False),
+        )
         .group_by(*scope)
     )
     scopes: dict[tuple[int, str], ScopeSnapshot] = {}

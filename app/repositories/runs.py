@@ -27,8 +27,12 @@ def create(
     triggered_by: str | None = None,
     idempotency_key: str | None = None,
     scheduled_for: datetime | None = None,
+    pratinjau: bool = False,
+    paksa: bool = False,
 ) -> SyncRun:
     run = SyncRun(
+        pratinjau=pratinjau,
+        paksa=paksa,
         idempotency_key=idempotency_key,
         scheduled_for=scheduled_for,
         tahun_anggaran=tahun_anggaran,
@@ -223,7 +227,7 @@ def last_per_scope(session: Session, *, opd: frozenset[str] | None = None) -> li
     of those that covered one of these OPDs."""
     latest = (
         select(func.max(SyncRun.id))
-        .where(SyncRun.status.not_in(ACTIVE), covering(opd))
+        .where(SyncRun.status.not_in(ACTIVE), SyncRun.pratinjau.is_(False), covering(opd))
         .group_by(SyncRun.tahun_anggaran, SyncRun.tahap)
     )
     return list(
@@ -249,4 +253,36 @@ def covering(opd: frozenset[str] | None) -> ColumnElement[bool]:
             text.like(f'%"{escape_like(json.dumps(kode)[1:-1])}"%', escape="\\")
             for kode in sorted(opd)
         ),
+    )
+
+
+def set_held(session: Session, run_id: int, held: dict[str, str]) -> None:
+    """The OPDs the guard held in this run, each with why."""
+    session.execute(update(SyncRun).where(SyncRun.id == run_id).values(ditahan=held))
+
+
+def superseded(session: Session, run_ids: Sequence[int], *, by_run: int) -> None:
+    """Held runs whose waiting plan a later run decided again: nothing of them
+    can be approved any more."""
+    if not run_ids:
+        return
+    session.execute(
+        update(SyncRun)
+        .where(SyncRun.id.in_(run_ids), SyncRun.keputusan.is_(None))
+        .values(keputusan="digantikan", alasan=f"diputuskan lagi oleh run {by_run}")
+    )
+
+
+def later_writing_run(session: Session, run: SyncRun) -> int | None:
+    """A run of the same tahun/tahap that started after this one and could
+    write (not a preview, not one applying this run's plan)."""
+    return session.scalar(
+        select(func.min(SyncRun.id)).where(
+            SyncRun.tahun_anggaran == run.tahun_anggaran,
+            SyncRun.tahap == run.tahap,
+            SyncRun.id > run.id,
+            SyncRun.pratinjau.is_(False),
+            SyncRun.started_at.is_not(None),
+            or_(SyncRun.menerapkan_run_id.is_(None), SyncRun.menerapkan_run_id != run.id),
+        )
     )

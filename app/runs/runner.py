@@ -24,7 +24,11 @@ def create_run(
     *,
     trigger: Trigger,
     triggered_by: str | None = None,
+    pratinjau: bool = False,
+    paksa: bool = False,
 ) -> int:
+    """A pending run; ``pratinjau``: a preview (decides, writes nothing to
+    E-Planning); ``paksa``: the guard is skipped."""
     with session_scope(session_factory) as session:
         run = runs.create(
             session,
@@ -34,6 +38,8 @@ def create_run(
             full=scope.full,
             trigger=trigger,
             triggered_by=triggered_by,
+            pratinjau=pratinjau,
+            paksa=paksa,
         )
         return run.id
 

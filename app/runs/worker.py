@@ -125,8 +125,12 @@ class RunWorker:
         trigger: Trigger,
         triggered_by: str | None = None,
         progress: Callable[[Progress], None] | None = None,
+        pratinjau: bool = False,
+        paksa: bool = False,
+        create: Callable[[], int] | None = None,
     ) -> RunSummary:
         """Take the lease, create the run and carry it out here (the CLI's path).
+        ``create`` makes the run instead (an approval's, say) and returns its id.
 
         Raises Busy, leaving nothing behind, when another process holds the lease.
         """
@@ -137,7 +141,18 @@ class RunWorker:
                 held = lease.current(session)
                 raise Busy(f"run lain sedang berjalan (dipegang {held.holder if held else '?'})")
         try:
-            run_id = create_run(self.sessions, scope, trigger=trigger, triggered_by=triggered_by)
+            run_id = (
+                create()
+                if create is not None
+                else create_run(
+                    self.sessions,
+                    scope,
+                    trigger=trigger,
+                    triggered_by=triggered_by,
+                    pratinjau=pratinjau,
+                    paksa=paksa,
+                )
+            )
             with session_scope(self.sessions) as session:
                 runs.claim(session, run_id, holder=self.holder, token=token)
             return self._execute(run_id, token, progress=progress)

@@ -390,6 +390,27 @@ def unchanged(mapped: Mapped, versi: int | None, reason: str | None) -> Entry:
     return Entry(outcome=_outcome(mapped, Outcome.UNCHANGED, versi=versi, message=reason))
 
 
+def held(mapped: Mapped) -> Entry:
+    """A write the guard holds for an admin (app/sync/guard.py)."""
+    return Entry(outcome=_outcome(mapped, Outcome.HELD, message="menunggu persetujuan admin"))
+
+
+def planned(write: PlannedWrite, mapped: Mapped) -> Entry:
+    """A preview's write: decided, not sent."""
+    return Entry(
+        outcome=_outcome(
+            mapped,
+            Outcome.PLANNED,
+            versi=write.if_match,
+            changed_fields=write.changed or None,
+            message=f"akan {_PLANNED[write.action]}",
+        )
+    )
+
+
+_PLANNED = {Action.CREATE: "dibuat", Action.UPDATE: "diubah", Action.DEACTIVATE: "dinonaktifkan"}
+
+
 def pushed(answer: PushResult, mapped: Mapped, run_id: int) -> Entry:
     """One push and E-Planning's answer; ``held`` is E-Planning's new copy when
     it sent one."""

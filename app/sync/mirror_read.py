@@ -17,7 +17,7 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import session_scope
-from app.repositories import mirror, push_state, source_records
+from app.repositories import mirror, push_state, rencana, source_records
 from app.sync.decisions import Known
 from app.sync.reconcile import LastWrite, RemoteEntry, compact_json, remote_entry
 from app.sync.scope import Scope
@@ -93,12 +93,17 @@ def save_page(session: Session, run_id: int, items: list[dict[str, Any]]) -> Non
 
 
 def known(
-    sessions: sessionmaker[Session], run_id: int, results: list[Mapped | Unmappable]
+    sessions: sessionmaker[Session],
+    run_id: int,
+    results: list[Mapped | Unmappable],
+    *,
+    preview: bool = False,
 ) -> tuple[Known, list[Row[Any]]]:
     """What the database knows of a page's keys, in one short transaction:
     E-Planning's copies (the mirror), what the service last wrote, and the
     E-Program copies kept under each key (this run's earlier pages included),
-    which come back as they are for the copies earlier runs kept."""
+    which come back as they are for the copies earlier runs kept. A preview
+    keeps no source records: its earlier pages' copies are in its plan."""
     keys = {r.record.natural_key() if isinstance(r, Mapped) else r.natural_key for r in results}
     present = [k for k in keys if k is not None]
     with session_scope(sessions) as session:
@@ -108,5 +113,9 @@ def known(
             for k, row in push_state.load(session, present).items()
         }
         kept = source_records.for_keys(session, present)
+        if preview:
+            own = rencana.copies_for_keys(session, run_id, present)
+            seen = {row.source_id for row in own}
+            kept = [row for row in kept if row.source_id not in seen] + own
     earlier = source_records.winners_of_run(kept, run_id)
     return Known(remote=remote, last=last, earlier=earlier), kept

@@ -20,12 +20,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope
-from app.models import RunStatus, Stage
+from app.models import PlanStatus, RunStatus, Stage
 from app.nomenklatur import store as nomenklatur_store
 from app.observability import metrics
 from app.repositories import checkpoints, runs, source_records
+from app.repositories import rencana as plan_rows
 from app.repositories.statistics import PlannerStatistics
-from app.sync import contacts, decisions, mirror_read, recording, replay, watermark
+from app.sync import (
+    apply,
+    contacts,
+    decisions,
+    ledger,
+    mirror_read,
+    recording,
+    rencana,
+    replay,
+    watermark,
+)
 from app.sync.decisions import Rules
 from app.sync.ledger import Ledger
 from app.sync.outage import Outage, UpstreamUnavailable
@@ -38,7 +49,6 @@ from app.sync.progress import (
     StopReason,
     Superseded,
 )
-from app.sync.push import PlannedWrite
 from app.sync.scope import Scope
 from app.sync.watermark import Watermark
 from connectors.eplanning import EPlanningClient
@@ -51,6 +61,17 @@ log = logging.getLogger(__name__)
 # How often a run looks for a cancel request or a shutdown while it waits on a
 # request: the stop is honoured within about this long, in every stage.
 WATCH_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Mode:
+    """What kind of run: a preview writes nothing to E-Planning; an approval
+    pushes another run's approved plan and pulls nothing; ``force`` skips the
+    guard (an admin's trigger)."""
+
+    preview: bool = False
+    applies: int | None = None
+    force: bool = False
 
 
 @dataclass
@@ -72,6 +93,8 @@ class _PassState:
     # The nomenclature imported for the year (None: none, its checks are skipped).
     nomenklatur: Nomenklatur | None = None
     stop_reason: StopReason | None = None
+    mode: Mode = field(default_factory=Mode)
+    held: dict[str, str] = field(default_factory=dict)  # OPD → why the guard held it
 
     @contextmanager
     def timed(self, stage: Stage) -> Iterator[None]:
@@ -120,6 +143,7 @@ class Pipeline:
             if run is None:
                 raise LookupError(f"run {run_id} tidak ada")
             scope = Scope(run.tahun_anggaran, run.tahap, tuple(run.kode_skpd or ()), run.full)
+            mode = Mode(run.pratinjau, run.menerapkan_run_id, run.paksa)
             runs.mark_running(session, run_id)
             nomenklatur = nomenklatur_store.reference(
                 session, scope.tahun_anggaran, self.settings.jenis_pemda
@@ -128,6 +152,7 @@ class Pipeline:
             statistics=PlannerStatistics(self.sessions),
             outage=Outage(self.settings, functools.partial(contacts.note, self.sessions)),
             nomenklatur=nomenklatur,
+            mode=mode,
         )
         status, error = RunStatus.SUCCEEDED, None
         work = asyncio.ensure_future(self._work(run_id, scope, state))
@@ -163,13 +188,25 @@ class Pipeline:
             return self._lost(run_id, state)
 
     async def _work(self, run_id: int, scope: Scope, state: _PassState) -> None:
-        if mirror_read.must_read(self.sessions, scope):
+        if state.mode.applies is not None:
+            with state.timed(Stage.KIRIM):
+                self._set_stage(run_id, Stage.KIRIM, state)
+                job = self._applying(run_id, scope, state)
+                await apply.push_plan(job, plan_run=state.mode.applies,
+                                      status=PlanStatus.DISETUJUI, settle_findings=False,
+                                      timings=state.timings)  # fmt: skip
+            state.pulled, state.counts = job.applied, job.counts
+            return
+        if state.mode.preview or mirror_read.must_read(self.sessions, scope):
             with state.timed(Stage.BACA_EPLANNING):
                 self._set_stage(run_id, Stage.BACA_EPLANNING, state)
                 read = mirror_read.read(self.eplanning, self.sessions, run_id=run_id, scope=scope,
                                         fence=self.fence, check_stop=self._check_stop)  # fmt: skip
                 await state.outage.read("eplanning", read)
         await self._pull_pass(run_id, scope, state)
+        if state.mode.preview:
+            return
+        await self._apply(run_id, scope, state)
         if scope.full and not scope.partial:
             with session_scope(self.sessions) as session:
                 self.fence(session)
@@ -207,8 +244,16 @@ class Pipeline:
 
     # -- stages -------------------------------------------------------------
 
+    @staticmethod
+    def _set_aside(session: Session, run_id: int, scope: Scope) -> None:
+        waiting = plan_rows.set_aside_earlier(
+            session, tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap,
+            before_run=run_id, kode_skpd=scope.kode_skpd,
+        )  # fmt: skip
+        runs.superseded(session, waiting, by_run=run_id)
+
     async def _pull_pass(self, run_id: int, scope: Scope, state: _PassState) -> None:
-        start = state.start = self._start(scope)
+        start = state.start = self._start(run_id, scope, state)
         state.watermark = start.watermark
         page_no = 0
         pages = self.eprogram.pages(
@@ -245,19 +290,55 @@ class Pipeline:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await upcoming
 
+    async def _apply(self, run_id: int, scope: Scope, state: _PassState) -> None:
+        """The guard, then the plan pushed but for the OPDs it holds."""
+        job = self._applying(run_id, scope, state)
+        job.counts = state.counts
+        if not state.mode.force:
+            state.held = apply.hold_for_approval(job, self.settings)
+        if state.held:  # recorded first: a run stopped while it pushes has them counted
+            apply.record_held(job)
+        with state.timed(Stage.KIRIM):
+            self._set_stage(run_id, Stage.KIRIM, state)
+            await apply.push_plan(job, plan_run=run_id, status=PlanStatus.TERTUNDA,
+                                  settle_findings=True, timings=state.timings)  # fmt: skip
+        state.counts = job.counts
+
+    def _applying(self, run_id: int, scope: Scope, state: _PassState) -> apply.Applying:
+        return apply.Applying(
+            run_id=run_id, scope=scope, sessions=self.sessions, eplanning=self.eplanning,
+            outage=state.outage, rules=self.rules, nomenklatur=state.nomenklatur,
+            page_size=self.settings.page_size, fence=self.fence, check_stop=self._check_stop,
+        )  # fmt: skip
+
     def _check_stop(self) -> None:
         if self.should_stop():
             raise RunStopped
         if self.should_cancel():
             raise RunCancelled
 
-    def _start(self, scope: Scope) -> watermark.Start:
-        """Where the pass begins in E-Program's feed (docs/design.md, promise 3)."""
+    def _start(self, run_id: int, scope: Scope, state: _PassState) -> watermark.Start:
+        """Where the pass begins in E-Program's feed (docs/design.md, promise 3),
+        and what becomes of the writes earlier runs left in their plans: a run
+        that decides them again sets them aside; one that continues where
+        another stopped pushes them."""
+        if state.mode.preview:
+            return watermark.Start()
         if scope.partial:
+            with session_scope(self.sessions) as session:
+                self.fence(session)
+                self._set_aside(session, run_id, scope)
             return watermark.Start()
         with session_scope(self.sessions) as session:
             saved = checkpoints.get(session, scope.tahun_anggaran, scope.tahap)
             start = watermark.start(saved, incremental=not scope.full)
+            self.fence(session)
+            if scope.full and not start.resumed:
+                self._set_aside(session, run_id, scope)
+            else:
+                state.pulled += plan_rows.take_over(
+                    session, tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap, run_id=run_id
+                )
         if start.resumed:
             log.info("melanjutkan penarikan yang dimulai run %s dari checkpoint", start.began)
         return start
@@ -273,44 +354,46 @@ class Pipeline:
                 map_sub_kegiatan(raw, jenis_pemda=self.settings.jenis_pemda) for raw in fresh
             ]
         with state.timed(Stage.BANDINGKAN):
-            known, kept = mirror_read.known(self.sessions, run_id, results)
+            known, kept = mirror_read.known(
+                self.sessions, run_id, results, preview=state.mode.preview
+            )
             mapped = decisions.contest(scope, results, book, known, state.nomenklatur)
             in_hand = {m.record.natural_key(): m.source_id for m in mapped}
             writes = decisions.reconcile(
                 mapped, source_records.copies_of(kept, in_hand), known, book, self.rules
             )
             by_source = {m.source_id: m for m in mapped}
-        with state.timed(Stage.KIRIM):
-            self._remember_keys(run_id, writes)  # fenced: a stale holder pushes nothing
-            started = time.perf_counter()
-            pushed = await state.outage.push(self.eplanning, writes)
-            again, pushed = decisions.decide_again(pushed, known, book, by_source, self.rules)
-            if again:
-                self._remember_keys(run_id, again)
-                pushed += await state.outage.push(self.eplanning, again)
-            if writes:
-                metrics.observe_push(time.perf_counter() - started)
-            held = decisions.after_push(pushed, known, book, by_source, scope=scope,
-                                        run_id=run_id, nomenklatur=state.nomenklatur)  # fmt: skip
+        if state.mode.preview:
+            plan = rencana.of_writes(writes, by_source, known.remote, run_id=run_id,
+                                     status=PlanStatus.PRATINJAU)  # fmt: skip
+            plan += rencana.of_decisions(book, known.remote, run_id=run_id)
+            for write in writes:
+                book.add(ledger.planned(write, by_source[write.source_id]))
+            with state.timed(Stage.CATAT), session_scope(self.sessions) as session:
+                self.fence(session)
+                state.pulled, state.counts = recording.preview_page(
+                    session, book, run_id=run_id, plan=plan, pulled=state.pulled,
+                    counts=state.counts, timings=state.timings,
+                )  # fmt: skip
+            return
+        # The writes wait in the run's plan, pushed at the apply stage once the
+        # guard has seen the whole pass (app/sync/apply.py).
+        plan = rencana.of_writes(writes, by_source, known.remote, run_id=run_id,
+                                 status=PlanStatus.TERTUNDA)  # fmt: skip
+        held = decisions.after_push([], known, book, by_source, scope=scope,
+                                    run_id=run_id, nomenklatur=state.nomenklatur)  # fmt: skip
         with state.timed(Stage.CATAT), session_scope(self.sessions) as session:
             self.fence(session)
             moved = state.watermark.moved_by(fresh)
             pulled, counts = recording.page_of_run(
                 session, book, run_id=run_id, scope=scope, start=state.start,
                 next_after=page.next_after, moved=moved, held=held,
-                pulled=state.pulled, counts=state.counts, timings=state.timings,
+                pulled=state.pulled, counts=state.counts, timings=state.timings, plan=plan,
             )  # fmt: skip
         state.pulled, state.counts = pulled, counts
         # Past the watermark only once recorded: a page that failed halfway left
         # nothing behind and is pulled again by the next run.
         state.watermark = moved
-
-    def _remember_keys(self, run_id: int, writes: list[PlannedWrite]) -> None:
-        if not writes:
-            return
-        with session_scope(self.sessions) as session:
-            self.fence(session)
-            recording.remember_keys(session, run_id, writes)
 
     def _set_stage(self, run_id: int, stage: Stage, state: _PassState) -> None:
         with session_scope(self.sessions) as session:
@@ -329,8 +412,9 @@ class Pipeline:
         with session_scope(self.sessions) as session:
             self.fence(session)
             status, error, counts = recording.finish(
-                session, run_id, scope, status, error, pulled=pulled, timings=state.timings
-            )
+                session, run_id, scope, status, error, pulled=pulled, timings=state.timings,
+                record_trend=not state.mode.preview, held=bool(state.held),
+            )  # fmt: skip
         metrics.count_outcomes(counts)
         summary = RunSummary(run_id, status, pulled, counts, error, dict(state.timings))
         self.progress(Progress(run_id, Stage.SELESAI, 0, pulled, counts))

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from app.db import session_scope
 from app.models import DeadLetter, RunStatus
 from app.observability import metrics
-from app.repositories import checkpoints
 from app.sync import contacts
 from tests.e2e.conftest import TAHAP, TAHUN, World
 from tests.e2e.test_sync import key_of, with_pagu
@@ -40,14 +39,12 @@ def test_an_eplanning_outage_midway_fails_the_run_and_the_next_run_heals_it(
     assert first.error is not None
     assert first.error.startswith(f"E-Planning di {world.settings.eplanning_url} gagal menerima")
     assert "Periksa apakah layanan E-Planning berjalan" in first.error
-    # The page in hand is neither recorded nor dead-lettered; the checkpoint stays
-    # after the two pages that were.
-    assert first.pulled == 100 and sum(first.counts.values()) == 100
-    assert "dead_letter" not in first.counts
+    # The pass was pulled and decided; its writes wait in the plan, none of
+    # them dead-lettered (an outage is not a pile of failed records).
+    assert first.pulled == 160 and first.counts == {"direncanakan": 160}
     assert letter_statuses(world) == Counter()
+    assert world.eplanning_records() == {}
     with session_scope(world.sessions) as session:
-        checkpoint = checkpoints.get(session, TAHUN, TAHAP)
-        assert checkpoint is not None and checkpoint.pass_after is not None
         contact = contacts.last(session, "eplanning")
     assert contact.reachable is False
     assert contact.detail and "E-Planning" in contact.detail
@@ -59,7 +56,8 @@ def test_an_eplanning_outage_midway_fails_the_run_and_the_next_run_heals_it(
     second = world.sync()  # an ordinary incremental run: no admin action
 
     assert second.status is RunStatus.SUCCEEDED, second.error
-    assert second.pulled == 60 and second.counts == {"created": 60}
+    # It pushes what the first run decided (nothing changed in E-Program since).
+    assert second.pulled == 160 and second.counts == {"created": 160}
     assert len(world.eplanning_records()) == 160
     assert world.sync(full=True).counts == {"unchanged": 160}
     with session_scope(world.sessions) as session:

@@ -111,14 +111,16 @@ def test_a_run_stopped_midway_is_resumed_from_its_checkpoint(world: World) -> No
 
     assert first.status is RunStatus.CANCELLED
     assert first.pulled == 100  # two pages of 50
-    assert sum(first.counts.values()) == first.pulled
-    assert len(world.eplanning_records()) == 100
+    # Stopped before its apply stage: the writes it decided wait in its plan.
+    assert first.counts == {"direncanakan": 100}
+    assert len(world.eplanning_records()) == 0
 
     second = world.sync()
 
     assert second.status is RunStatus.SUCCEEDED
-    assert second.pulled == 60  # the rest, nothing redone
-    assert second.counts == {"created": 60}
+    # The rest pulled (nothing pulled twice), and the first run's writes pushed.
+    assert second.pulled == 160
+    assert second.counts == {"created": 160}
     assert len(world.eplanning_records()) == 160
     assert world.sync().pulled == 0
 
@@ -139,8 +141,9 @@ def test_a_full_run_stopped_midway_is_continued_by_the_next_full_run(world: Worl
     second = world.sync(full=True)
 
     assert second.status is RunStatus.SUCCEEDED, second.error
-    assert second.pulled == 60  # the rest, nothing redone
-    assert second.counts == {"created": 60}
+    # The rest pulled (nothing pulled twice), and the first run's writes pushed.
+    assert second.pulled == 160
+    assert second.counts == {"created": 160}
     assert len(world.eplanning_records()) == 161
     # The two runs were one pass over E-Program: only what E-Program never had is
     # only in E-Planning, not the records the first run compared.

@@ -105,6 +105,7 @@ def test_runs_by_status_count_the_whole_table(history: sessionmaker[Session]) ->
         "failed": 2,
         "cancelled": 0,
         "interrupted": 0,
+        "menunggu_persetujuan": 0,
     }
 
 

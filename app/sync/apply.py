@@ -1,0 +1,163 @@
+"""The apply stage: a run's plan pushed page by page, and the writes the guard
+holds recorded as held (docs/design.md, "Preview, approval and the guard").
+
+A page of the plan is pushed with the versi each decision saw as ``If-Match``,
+so a record a planner changed since is answered 409 and decided once more (a
+planner's edit stays a conflict). The page's answers and its rows marked
+pushed go in one transaction: after a crash the rows not marked are pushed
+again with the same idempotency keys, which E-Planning answers as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.db import session_scope
+from app.models import PlanStatus
+from app.observability import metrics
+from app.repositories import mirror, runs
+from app.repositories import rencana as plan_rows
+from app.sync import decisions, guard, ledger, mirror_read, recording, rencana, standing
+from app.sync.decisions import Rules
+from app.sync.ledger import Entry, Ledger
+from app.sync.outage import Outage
+from app.sync.scope import Scope
+from connectors.eplanning import EPlanningClient
+from mappings.nomenklatur import Nomenklatur
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Applying:
+    """What the apply stage needs of the run that carries it out."""
+
+    run_id: int
+    scope: Scope
+    sessions: sessionmaker[Session]
+    eplanning: EPlanningClient
+    outage: Outage
+    rules: Rules
+    nomenklatur: Nomenklatur | None
+    page_size: int
+    fence: Callable[[Session], None]
+    check_stop: Callable[[], None]
+    counts: dict[str, int] = field(default_factory=dict)
+    applied: int = 0
+
+
+def hold_for_approval(job: Applying, settings: Settings) -> dict[str, str]:
+    """The guard over the run's whole plan: the OPDs whose plan passes a
+    threshold have their rows held for an admin. Returns OPD → why."""
+    thresholds = guard.Thresholds(
+        settings.ambang_nonaktif_persen, settings.ambang_ubah_persen, settings.ambang_min_data
+    )
+    scope = job.scope
+    with session_scope(job.sessions) as session:
+        planned: dict[str, dict[str, int]] = {}
+        for (kode, aksi, status), n in plan_rows.counts(session, job.run_id).items():
+            if status == PlanStatus.TERTUNDA:
+                planned.setdefault(kode, {})[aksi] = n
+        sizes = mirror.active_per_opd(
+            session, tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap
+        )
+        held = guard.judge(planned, sizes, thresholds)
+        if held:
+            job.fence(session)
+            plan_rows.hold(session, job.run_id, held)
+            runs.set_held(session, job.run_id, held)
+    for kode, why in held.items():
+        log.warning("run %s: OPD %s ditahan untuk persetujuan admin: %s", job.run_id, kode, why)
+    return held
+
+
+def _pages(
+    sessions: sessionmaker[Session], plan_run: int, status: PlanStatus, size: int
+) -> Iterator[list[Any]]:
+    after = 0
+    while True:
+        with session_scope(sessions) as session:
+            rows = plan_rows.next_page(session, plan_run, status, after_id=after, limit=size)
+        if not rows:
+            return
+        after = rows[-1].id
+        yield rows
+
+
+async def push_plan(
+    job: Applying,
+    *,
+    plan_run: int,
+    status: PlanStatus,
+    settle_findings: bool,
+    timings: dict[str, float],
+) -> None:
+    """Push every row of ``plan_run``'s plan in ``status``, a page at a time."""
+    for rows in _pages(job.sessions, plan_run, status, job.page_size):
+        job.check_stop()
+        restored = [rencana.restore(row) for row in rows]
+        mapped = [item for _write, item in restored]
+        writes = [write for write, _item in restored]
+        known, _kept = mirror_read.known(job.sessions, job.run_id, list(mapped))
+        book = Ledger()
+        for item in mapped:
+            for entry in rencana.entries(item):
+                book.add(entry)
+        by_source = {item.source_id: item for item in mapped}
+        started = time.perf_counter()
+        _remember(job, writes)
+        pushed = await job.outage.push(job.eplanning, writes)
+        again, pushed = decisions.decide_again(pushed, known, book, by_source, job.rules)
+        if again:
+            _remember(job, again)
+            pushed += await job.outage.push(job.eplanning, again)
+        metrics.observe_push(time.perf_counter() - started)
+        held = decisions.after_push(pushed, known, book, by_source, scope=job.scope,
+                                    run_id=job.run_id, nomenklatur=job.nomenklatur)  # fmt: skip
+        with session_scope(job.sessions) as session:
+            job.fence(session)
+            job.counts = recording.applied_page(
+                session, book, run_id=job.run_id, scope=job.scope, held=held,
+                plan_ids=[row.id for row in rows], settle_findings=settle_findings,
+                counts=job.counts, timings=timings,
+            )  # fmt: skip
+        job.applied += len(rows)
+
+
+def _remember(job: Applying, writes: list[Any]) -> None:
+    if not writes:
+        return
+    with session_scope(job.sessions) as session:
+        job.fence(session)
+        recording.remember_keys(session, job.run_id, writes)
+
+
+def record_held(job: Applying) -> None:
+    """The held rows' records: outcome "ditahan", and where each stands."""
+    for rows in _pages(job.sessions, job.run_id, PlanStatus.DITAHAN, job.page_size):
+        job.check_stop()
+        mapped = [rencana.restore(row)[1] for row in rows]
+        known, _kept = mirror_read.known(job.sessions, job.run_id, list(mapped))
+        book = Ledger()
+        for item in mapped:
+            for entry in rencana.entries(item):
+                book.add(entry)
+            book.add(ledger.held(item))
+        states = standing.state_rows(
+            book,
+            known.remote,
+            tahun_anggaran=job.scope.tahun_anggaran,
+            tahap=job.scope.tahap,
+            run_id=job.run_id,
+        )
+        book.add(Entry(states=tuple(states)))
+        with session_scope(job.sessions) as session:
+            job.fence(session)
+            job.counts = recording.held_page(session, book, run_id=job.run_id, counts=job.counts)
