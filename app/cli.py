@@ -453,25 +453,26 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(metavar="PORT", help="Port.")] = 8000,
+    tanpa_worker: Annotated[
+        bool,
+        typer.Option(
+            "--tanpa-worker",
+            help="Jangan jalankan pekerja run: run, jadwal, dan digest dikerjakan "
+            "`sinkron worker` yang dijalankan terpisah.",
+        ),
+    ] = False,
 ) -> None:
-    """Jalankan layanan: REST API, pekerja run di latar belakang, dan jadwal malam."""
+    """Jalankan layanan: REST API, dan (kecuali --tanpa-worker) proses pekerja yang
+    menjalankan run, jadwal malam, dan digest."""
+    settings = _service_settings()
+    if not tanpa_worker:
+        _share_instruments()
     import uvicorn
 
-    from app.config import ConfigError
-    from app.digests.layanan import jadwal_mingguan
     from app.main import create_app
-    from app.runs import schedule
 
-    settings = settings_or_exit()
-    try:
-        settings.require_secrets()
-        schedule.Schedule.from_text(settings.schedule, settings.sync_scopes)
-        jadwal_mingguan(settings)  # SINKRON_DIGEST_SCHEDULE
-        start_logging(settings)
-    except (ConfigError, schedule.ScheduleError) as exc:
-        raise fail(str(exc)) from None
     engine = open_database(settings)
-    app = create_app(settings, engine, background=True)
+    app = create_app(settings, engine, background=not tanpa_worker, scheduled=True)
     # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1;
     # the service's guard believes it only from SINKRON_TRUSTED_PROXIES.
     uvicorn.run(
@@ -483,6 +484,51 @@ def serve(
         proxy_headers=False,
         timeout_graceful_shutdown=5,
     )
+
+
+@cli.command()
+def worker() -> None:
+    """Jalankan pekerja run saja (di samping `sinkron serve --tanpa-worker`): run yang
+    antre, jadwal malam, dan digest. Berhenti dengan rapi pada SIGTERM atau Ctrl-C."""
+    from app import worker_main
+
+    settings = _service_settings()
+    open_database(settings).dispose()  # migrated, reachable: the same refusal as serve's
+    raise typer.Exit(worker_main.run(settings))
+
+
+def _share_instruments() -> None:
+    """One folder for the instruments of the service and its worker process, so that
+    /metrics shows the runs' latencies and retries (app.observability.metrics).
+    Before prometheus_client is imported: it reads the folder then. One given
+    in the environment is kept; the one made here goes when the service ends."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR") or "prometheus_client" in sys.modules:
+        return
+    folder = tempfile.mkdtemp(prefix="sinkron-metrik-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
+def _service_settings() -> Settings:
+    """The settings `serve` and `worker` need, checked before anything starts."""
+    from app.config import ConfigError
+    from app.digests.layanan import jadwal_mingguan
+    from app.runs import schedule
+
+    settings = settings_or_exit()
+    try:
+        settings.require_secrets()
+        schedule.Schedule.from_text(settings.schedule, settings.sync_scopes)
+        jadwal_mingguan(settings)  # SINKRON_DIGEST_SCHEDULE
+        start_logging(settings)
+    except (ConfigError, schedule.ScheduleError) as exc:
+        raise fail(str(exc)) from None
+    return settings
 
 
 @keys_cli.command("create")

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     sync_scopes: str = ""
     lease_ttl_seconds: float = Field(default=120.0, gt=0)
     worker_poll_seconds: float = Field(default=5.0, gt=0)
+    # The worker process's niceness: on a host that other work also keeps busy,
+    # the API's answers get the CPU first, a run what they leave
+    # (docs/design.md, "Processes"). Off by default: two processes on two cores.
+    worker_nice: int = Field(default=0, ge=0, le=19)
     log_level: str = "INFO"
     # Days a finding may stay untouched (baru, no decision) before its OPD is
     # "belum menindaklanjuti" (docs/design.md, "Tindak lanjut").

@@ -1,6 +1,7 @@
 """Assemble the service: the API (app.api) and the report pages (app.web) on
 the shared HTTP plumbing (app.http): the error shape, the access policy, the
-service's parts and, when asked, the background worker and the nightly schedule."""
+service's parts and, when asked, the worker process that carries out runs and
+the nightly schedule (app.runs.supervisor)."""
 
 from __future__ import annotations
 
@@ -30,14 +31,14 @@ from app.api import (
 )
 from app.config import Settings
 from app.db import make_session_factory
-from app.digests.layanan import Pengantar
 from app.http import deps, errors
 from app.http.deps import Parts, admitted
 from app.http.guard import Guard
 from app.http.head import HeadAsGet
 from app.http.headers import SecurityHeaders
 from app.http.known_opd import KnownOpd
-from app.runs.service import Background
+from app.runs.schedule import Schedule, Scheduler
+from app.runs.supervisor import WorkerProcess
 
 DESCRIPTION = """
 Integrasi E-Program → E-Planning Kabupaten Kepulauan Meranti.
@@ -61,12 +62,25 @@ class Service(FastAPI):
         return SecurityHeaders(super().build_middleware_stack(), base_url=self.base_url)
 
 
-def create_app(settings: Settings, engine: Engine, *, background: bool = False) -> FastAPI:
-    """The service. With ``background`` it also runs pending runs and the schedule."""
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    *,
+    background: bool = False,
+    scheduled: bool | None = None,
+) -> FastAPI:
+    """The service. With ``background`` it starts and supervises a worker process
+    that carries out queued runs, keeps the schedule and sends the digests.
+    ``scheduled`` (default: ``background``) shows the schedule in /status, for a
+    service whose runs a `sinkron worker` beside it carries out."""
     session_factory = make_session_factory(engine)
-    work = (
-        Background(settings, session_factory, after_runs=Pengantar(settings, session_factory))
-        if background
+    work = WorkerProcess(settings) if background else None
+    schedule = Schedule.from_text(settings.schedule, settings.sync_scopes)
+    shown = background if scheduled is None else scheduled
+    # Only read for /status (next firing); the worker's own Scheduler creates the runs.
+    scheduler = (
+        Scheduler(schedule=schedule, session_factory=session_factory)
+        if shown and schedule.scopes
         else None
     )
 
@@ -105,8 +119,8 @@ def create_app(settings: Settings, engine: Engine, *, background: bool = False) 
                 settings.laporan_sign_in_failures,
                 window_seconds=settings.laporan_sign_in_window_seconds,
             ),
-            worker=work.worker if work else None,
-            scheduler=work.scheduler if work else None,
+            wake=work.wake if work else None,
+            scheduler=scheduler,
         ),
     )
     errors.install(app)

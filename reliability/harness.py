@@ -154,10 +154,11 @@ class Stack:
             if output is not None and not isinstance(sink, int):
                 sink.close()
 
-    def serve(self, port: int, **settings: str) -> subprocess.Popen[bytes]:
-        """`sinkron serve` on ``port``; returns once it answers /healthz (or raises)."""
+    def serve(self, port: int, *args: str, **settings: str) -> subprocess.Popen[bytes]:
+        """`sinkron serve` on ``port`` (``args``: more options, e.g. --tanpa-worker);
+        returns once it answers /healthz (or raises)."""
         process = subprocess.Popen(
-            [SINKRON, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [SINKRON, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
             cwd=ROOT,
             env=self.env(**settings),
             stdout=subprocess.DEVNULL,
@@ -174,6 +175,16 @@ class Stack:
                 time.sleep(0.3)
         stop(process)
         raise RuntimeError("sinkron serve did not answer within 60 s")
+
+    def worker(self, **settings: str) -> subprocess.Popen[bytes]:
+        """`sinkron worker` in the background (beside `sinkron serve --tanpa-worker`)."""
+        return subprocess.Popen(
+            [SINKRON, "worker"],
+            cwd=ROOT,
+            env=self.env(**settings),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def migrate(self, **settings: str) -> None:
         """`sinkron db upgrade` (``database_url=...`` for another database than the stack's)."""

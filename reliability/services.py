@@ -7,6 +7,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -63,9 +64,13 @@ class Service:
     url: str
 
     @classmethod
-    def start(cls, stack: Stack, **settings: str) -> Service:
+    def start(cls, stack: Stack, *args: str, **settings: str) -> Service:
         port = free_port()
-        return cls(stack.serve(port, **settings), f"http://127.0.0.1:{port}")
+        return cls(stack.serve(port, *args, **settings), f"http://127.0.0.1:{port}")
+
+    def workers(self) -> list[int]:
+        """The pids of the worker processes this service started (its children)."""
+        return children_of(self.pid)
 
     @property
     def pid(self) -> int:
@@ -82,6 +87,29 @@ class Service:
 
     def stop(self) -> None:
         stop(self.process)
+
+
+def parent_of(pid: int) -> int | None:
+    """The parent pid of ``pid`` (/proc), or None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rpartition(")")[2].split()[1])
+
+
+def children_of(pid: int) -> list[int]:
+    """The pids whose parent is ``pid``, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and parent_of(int(entry.name)) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def holder_pid(holder: object) -> int:
+    """The pid in a lease holder ``host:pid:incarnation@start``."""
+    return int(str(holder).split(":")[1])
 
 
 def run_row(db_url: str, run_id: int) -> dict[str, Any]:

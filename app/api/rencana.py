@@ -16,7 +16,7 @@ from app.http.deps import (
     PrincipalDep,
     SessionDep,
     SettingsDep,
-    WorkerDep,
+    WakeDep,
     audit_action,
 )
 from app.http.errors import ApiError, ErrorOut, NotFound
@@ -152,7 +152,7 @@ def approve(
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
-    worker: WorkerDep,
+    wake: WakeDep,
 ) -> KeputusanOut:
     try:
         decided = persetujuan.approve(
@@ -168,8 +168,8 @@ def approve(
         request, session, action="rencana.setujui", target=f"run {run_id}", status_code=202,
         detail={"baris": decided.rows, "run_penerapan": applying.id if applying else None},
     )  # fmt: skip
-    if worker is not None:
-        after.add_task(worker.wake)
+    if wake is not None:
+        after.add_task(wake)
     return KeputusanOut(
         run=RunOut.model_validate(decided.run),
         baris=decided.rows,

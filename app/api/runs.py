@@ -21,7 +21,7 @@ from app.http.deps import (
     OpdScopeDep,
     PrincipalDep,
     SessionDep,
-    WorkerDep,
+    WakeDep,
     audit_action,
 )
 from app.http.errors import ApiError, Conflict, ErrorOut, Invalid, NotFound
@@ -113,7 +113,7 @@ def create_run(
     session: SessionDep,
     principal: PrincipalDep,
     known_opd: KnownOpdDep,
-    worker: WorkerDep,
+    wake: WakeDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -172,10 +172,10 @@ def create_run(
         detail=body.model_dump(),
     )
     response.headers["Location"] = f"/api/v1/runs/{run.id}"
-    if worker is not None:
+    if wake is not None:
         # A task runs after the request's transaction has committed (app.http.deps):
-        # the worker, woken, finds the run.
-        after.add_task(worker.wake)
+        # the worker process, woken, finds the run.
+        after.add_task(wake)
     return RunOut.model_validate(run)
 
 

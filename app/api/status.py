@@ -16,7 +16,7 @@ from app.api.schemas import (
     StatusOut,
     SystemContact,
 )
-from app.http.deps import OpdScopeDep, SchedulerDep, SessionDep, SettingsDep, WorkerDep
+from app.http.deps import OpdScopeDep, SchedulerDep, SessionDep, SettingsDep
 from app.models import RunStatus, SyncRun, utcnow
 from app.repositories import dead_letters, runs
 from app.sync import contacts
@@ -28,7 +28,6 @@ router = APIRouter(prefix="/api/v1", tags=["status"])
 def status(
     session: SessionDep,
     scope: OpdScopeDep,
-    worker: WorkerDep,
     scheduler: SchedulerDep,
     settings: SettingsDep,
 ) -> StatusOut:
@@ -37,17 +36,15 @@ def status(
     current = None
     active = runs.active(session)
     if active is not None and scope.shows_run(active.kode_skpd):
-        progress = worker.current_progress if worker and worker.current_run == active.id else None
+        # The worker is another process: what it recorded (each page) is what we know.
         current = CurrentRun(
             id=active.id,
             tahun_anggaran=active.tahun_anggaran,
             tahap=active.tahap,
             kode_skpd=scope.cut(active.kode_skpd),
             status=active.status,
-            stage=progress.stage if progress else active.stage,
-            records_so_far=None
-            if scope.limited
-            else (progress.pulled if progress else active.records_pulled),
+            stage=active.stage,
+            records_so_far=None if scope.limited else active.records_pulled,
             started_at=active.started_at if active.status == RunStatus.RUNNING else None,
         )
     open_letters = {} if scope.limited else dead_letters.count_open(session)

@@ -9,7 +9,7 @@ their request."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -30,7 +30,6 @@ from app.db import session_scope
 from app.http.errors import Invalid, Unauthorized
 from app.http.known_opd import KnownOpd
 from app.runs.schedule import Scheduler
-from app.runs.worker import RunWorker
 
 
 @dataclass(frozen=True)
@@ -45,8 +44,9 @@ class Parts:
     export_slots: Slots
     # Failed sign-ins per client address (app.web.masuk), one count per service.
     sign_in_failures: RateLimiter
-    # Only a service with background work has these.
-    worker: RunWorker | None = None
+    # Only a service that supervises a worker process has ``wake`` (tell it a run
+    # is queued); ``scheduler`` is there to show the next firing in /status.
+    wake: Callable[[], None] | None = None
     scheduler: Scheduler | None = None
 
 
@@ -87,8 +87,8 @@ def get_sign_in_failures(request: Request) -> RateLimiter:
     return parts(request).sign_in_failures
 
 
-def get_worker(request: Request) -> RunWorker | None:
-    return parts(request).worker
+def get_wake(request: Request) -> Callable[[], None] | None:
+    return parts(request).wake
 
 
 def get_scheduler(request: Request) -> Scheduler | None:
@@ -101,7 +101,7 @@ SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory
 KnownOpdDep = Annotated[KnownOpd, Depends(get_known_opd)]
 ExportSlotsDep = Annotated[Slots, Depends(get_export_slots)]
 SignInFailuresDep = Annotated[RateLimiter, Depends(get_sign_in_failures)]
-WorkerDep = Annotated[RunWorker | None, Depends(get_worker)]
+WakeDep = Annotated[Callable[[], None] | None, Depends(get_wake)]
 SchedulerDep = Annotated[Scheduler | None, Depends(get_scheduler)]
 
 

@@ -2,7 +2,10 @@
 
 Two sources go into one scrape:
 - `REGISTRY`, this process's own instruments (pull and push latency, retries, records by
-  outcome of the runs it finished). They start at zero with the process.
+  outcome of the runs it finished). They start at zero with the process. Runs are carried
+  out by a worker process (app.runs.process): `sinkron serve` points both processes at one
+  folder, ``PROMETHEUS_MULTIPROC_DIR`` (prometheus_client's multiprocess mode), and a scrape
+  adds up what every process of this service wrote there, a worker that died included.
 - `DatabaseCollector`, which reads the run table when scraped, so that runs carried out by
   another replica or by the CLI, and runs that failed before this process started, are
   visible too: runs by status, held runs waiting for an admin, and per scope (tahun_anggaran,
@@ -18,6 +21,7 @@ sinkron_last_success_timestamp_seconds``.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Literal
@@ -25,6 +29,7 @@ from typing import Literal
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,6 +47,10 @@ System = Literal["eprogram", "eplanning"]
 # One page of E-Program or one page's batch push to E-Planning: from a fast
 # local answer to minutes of backoff against a struggling server.
 _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+
+# Set before prometheus_client is first imported, the instruments of every process
+# started with it write to this folder (app.cli serve sets it).
+SHARED_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 REGISTRY = CollectorRegistry()
 """This process's instruments; our own, so tests and several apps in one process don't collide."""
@@ -237,6 +246,10 @@ def render(session_factory: sessionmaker[Session]) -> tuple[bytes, str]:
     CONTENT_TYPE_LATEST says 1.0.0, which a scraper may read as allowing UTF-8 names).
     """
     scrape = CollectorRegistry()
-    scrape.register(_Forward(REGISTRY))
+    shared = os.environ.get(SHARED_VARIABLE)
+    if shared:
+        MultiProcessCollector(scrape, path=shared)  # type: ignore[no-untyped-call]
+    else:
+        scrape.register(_Forward(REGISTRY))
     scrape.register(database_collector(session_factory))
     return generate_latest(scrape), CONTENT_TYPE_PLAIN_0_0_4

@@ -1,7 +1,7 @@
 """One run carried out in this process, start to finish: what `sinkron sync` and
 `sinkron rencana setujui` do.
 
-The service leaves runs to its background worker instead (app.runs.service).
+The service leaves runs to its worker process instead (app.runs.process).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""The service's background work: the run worker, the nightly schedule, and
-what follows a run (the digests, handed in by create_app so that the run's life
-cycle does not depend on the features that react to it)."""
+"""The work of a worker process (app.runs.process): the run worker, the nightly
+schedule, and what follows a run (the digests, handed in by the process so that
+the run's life cycle does not depend on the features that react to it). The
+API's process carries none of it."""
 
 from __future__ import annotations
 

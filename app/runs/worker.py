@@ -1,9 +1,10 @@
 """Carry out pending runs in the background, one at a time across all processes.
 
-The service never runs a sync inside a request: a request (or the schedule)
-creates a `pending` run and wakes this worker. The worker takes the lease,
-claims the oldest pending run and carries it out in its own thread and event
-loop; every page's transaction renews the lease, so a process that lost it
+The service never runs a sync inside a request, nor in the API's process: a
+request (or the schedule) creates a `pending` run, and this worker, in a
+process of its own (app.runs.process), finds it when woken or at its next poll.
+The worker takes the lease, claims the oldest pending run and carries it out in
+its own thread and event loop; every page's transaction renews the lease, so a process that lost it
 (it stalled past the TTL and another took over) writes nothing more.
 """
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from app import clock, rencana_tampil
 from app.access.keys import Role
 from app.access.opd_scope import OpdScope
-from app.http.deps import SessionDep, SettingsDep, WorkerDep, audit_action
+from app.http.deps import SessionDep, SettingsDep, WakeDep, audit_action
 from app.http.errors import ApiError
 from app.http.export_answer import EksporAnswer, EksporRencana
 from app.http.inputs import BlankIsNone, Id, Text, TextRule
@@ -241,7 +241,7 @@ def setujui(
     after: BackgroundTasks,
     session: SessionDep,
     settings: SettingsDep,
-    worker: WorkerDep,
+    wake: WakeDep,
     pengguna: PenggunaDep,
     form: FormDep,
 ) -> RedirectResponse:
@@ -263,8 +263,8 @@ def setujui(
             "lewat": "laporan",
         },
     )  # fmt: skip
-    if worker is not None:
-        after.add_task(worker.wake)
+    if wake is not None:
+        after.add_task(wake)
     said = {"diputuskan": "setujui"}
     if applying is not None:
         said["penerapan"] = str(applying.id)

@@ -12,6 +12,7 @@ effect, and no approved row is left unpushed.
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 from pathlib import Path
@@ -61,6 +62,11 @@ def run(size: Size, workdir: Path) -> list[Row]:
                 wait_for(reached, TIMEOUT[size], f"{target} writes applied", every=0.05)
                 if ended(s.db_url, approvals[-1]):
                     break  # it finished before this kill
+                # The service and the worker process it started die together, as
+                # in a crash of the machine: the worker would otherwise finish the
+                # page in hand and stop in order once it sees its service gone.
+                for worker in service.workers():
+                    os.kill(worker, signal.SIGKILL)
                 service.process.send_signal(signal.SIGKILL)
                 service.process.wait()
                 killed += 1
@@ -86,8 +92,8 @@ def run(size: Size, workdir: Path) -> list[Row]:
             )
         ]
     scope = (
-        f"{killed} SIGKILLs of `sinkron serve` while it applies an approved preview of "
-        f"{records:,} creates, approved again after each restart"
+        f"{killed} SIGKILLs of `sinkron serve` and its worker process while it applies an "
+        f"approved preview of {records:,} creates, approved again after each restart"
     )
     return [
         Row(
@@ -122,7 +128,7 @@ def _approve(service: Service, key: str, preview: int) -> int:
             headers={"X-API-Key": key},
             timeout=60,
         )
-        if answer.status_code == 409 and answer.json().get("code") == "run_berjalan":
+        if answer.status_code == 409 and answer.json().get("error") == "run_berjalan":
             return None  # the killed approval is still shown running until it is closed
         if answer.status_code != 202:
             raise RuntimeError(f"setujui: {answer.status_code} {answer.text}")

@@ -1,11 +1,11 @@
 """Read endpoints and a planners' page under `wrk` while the service runs a full sync.
 
-`sinkron serve` runs the sync in its own worker (triggered over the API, as an
-admin would), so the requests compete with the sync for the same process, its
-event loop and its database pool. Each endpoint gets `wrk --latency` in turn
-(the API with a planner's X-API-Key, the page with a signed-in session cookie,
-both set by a Lua script); each must have run while the sync was still
-running. The service's per-key rate limit (300/min, a guard against abuse) is
+`sinkron serve` runs the sync in its worker process (triggered over the API,
+as an admin would), so the requests compete with the sync for the machine's
+cores and the database, no longer for the API's interpreter. Each endpoint
+gets `wrk --latency` in turn (the API with a planner's X-API-Key, the page with
+a signed-in session cookie, both set by a Lua script); each must have run while
+the sync was still running. The service's per-key rate limit (300/min, a guard against abuse) is
 lifted for the run: measured here is what the service can serve, not its limit.
 Afterwards the sync must have ended exactly right: succeeded, its outcome
 counts adding up to the records pulled, E-Planning as the oracle says.
@@ -51,8 +51,9 @@ class Wrk:
     requests: int
     errors: int  # non-2xx/3xx answers plus socket errors (connect, read, write, timeout)
     during_sync: bool
-    # The service's CPU time per answer (its sync included): on a machine shared
-    # with other work, latency says how busy the machine was, this what a request costs.
+    # The API process's CPU time per answer (the sync is the worker process's): on a
+    # machine shared with other work, latency says how busy the machine was, this
+    # what a request costs.
     cpu_ms_per_request: float = 0.0
 
     def line(self) -> str:

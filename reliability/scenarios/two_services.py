@@ -5,10 +5,11 @@ and a lease holder that was paused past its lease changes nothing when it wakes.
    202 or 409 (never a 5xx), and at no moment may two runs be `running`: the
    runs table is sampled every 10 ms while they work, and the runs' own start
    and end times are checked for overlap afterwards.
-2. Fencing. A run is started, its holder is paused with SIGSTOP past its lease
-   (3 s; 15 s at full size), the other process takes over and finishes the work; then the
-   paused process is resumed. From then on E-Planning must apply no write and
-   the run history must not change.
+2. Fencing. A run is started, its holder (the worker process one service
+   started) is paused with SIGSTOP past its lease (3 s; 15 s at full size), the
+   other service's worker takes over and finishes the work; then the paused
+   process is resumed. From then on E-Planning must apply no write and the run
+   history must not change.
 
 The POST rate limit is raised for the test: the limiter is per process and
 would otherwise answer some of the triggers 429, which is not what is measured.
@@ -33,7 +34,15 @@ from reliability import oracle
 from reliability.harness import TAHAP, TAHUN, Stack
 from reliability.pgserver import pg_stack
 from reliability.rows import Row, Size
-from reliability.services import Service, admin_key, ended, query, run_row, wait_for
+from reliability.services import (
+    Service,
+    admin_key,
+    ended,
+    parent_of,
+    query,
+    run_row,
+    wait_for,
+)
 
 NAME = "two_services"
 RECORDS = {"small": 1000, "full": 50_000}
@@ -152,10 +161,11 @@ def _fencing(s: Stack, services: list[Service], key: str, total: int, lease: flo
     run_id = int(started.json()["id"])
     wait_for(lambda: run_row(s.db_url, run_id)["records_pulled"] >= total // 5, 600, "a fifth")
     holder_pid = int(str(run_row(s.db_url, run_id)["holder"]).split(":")[1])
-    paused = next(svc for svc in services if svc.pid == holder_pid)
+    # The holder is a service's worker process; its service stays up, answering.
+    paused = next(svc for svc in services if parent_of(holder_pid) == svc.pid)
     other = next(svc for svc in services if svc is not paused)
 
-    os.kill(paused.pid, signal.SIGSTOP)
+    os.kill(holder_pid, signal.SIGSTOP)
     try:
         stopped_at = time.monotonic()
         time.sleep(lease * 1.5)
@@ -171,7 +181,7 @@ def _fencing(s: Stack, services: list[Service], key: str, total: int, lease: flo
         held_before = s.holdings()
         runs_before = _all_runs(s.db_url)
     finally:
-        os.kill(paused.pid, signal.SIGCONT)
+        os.kill(holder_pid, signal.SIGCONT)
     # its heartbeat (every lease/3) and its page in hand have their chance
     time.sleep(lease)
     writes_after = s.stats("eplanning")
@@ -192,9 +202,11 @@ def _fencing(s: Stack, services: list[Service], key: str, total: int, lease: flo
         and writes_after["duplicate_effects"] == 0
         and final["status"] == "succeeded"
         and paused.process.poll() is None
+        and parent_of(holder_pid) == paused.pid
     )
     return Row(
-        f"the lease holder paused (SIGSTOP) past its {lease:.0f} s lease, then resumed",
+        f"the lease holder (a service's worker process) paused (SIGSTOP) past its "
+        f"{lease:.0f} s lease, then resumed",
         "the other process takes over; after the resume E-Planning applies 0 writes "
         "and the run history does not change (fencing)",
         f"paused run {run_id} at {first['records_pulled']:,} recorded; the other process "

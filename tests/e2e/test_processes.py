@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -269,3 +270,21 @@ def test_every_replica_shows_the_last_contact_whoever_made_it(
     ).json()
     assert status["eplanning"]["reachable"] is True
     assert status["eprogram"]["reachable"] is True
+
+
+def test_metrics_show_what_the_worker_process_measured_even_after_it_was_killed(
+    world: World, services: list[Service]
+) -> None:
+    key = admin_key(world)
+    service = Service(world)
+    services.append(service)
+    first = run_to_the_end(world, service, key)
+    assert first.status == "succeeded"
+    worker = int(str(first.holder).split(":")[1])
+    os.kill(worker, signal.SIGKILL)  # the service starts another; what it measured stays
+
+    scrape = httpx.get(f"{service.url}/metrics", timeout=SERVICE_TIMEOUT).text
+
+    assert 'sinkron_records_total{outcome="created"} 160.0' in scrape
+    pulls = re.search(r"^sinkron_pull_seconds_count (\S+)$", scrape, re.MULTILINE)
+    assert pulls is not None and float(pulls.group(1)) >= 160 / 20

@@ -199,6 +199,7 @@ def test_the_readme_curl_examples_answer_with_data_from_the_demo(
 # A decision needs a plan that waits (tests/e2e/test_cli_rencana.py decides on them).
 NOT_HERE = (
     "sinkron serve",
+    "sinkron worker",
     "sinkron db restore",
     "sinkron nomenklatur import",
     "sinkron rencana setujui",
@@ -238,7 +239,7 @@ def test_the_readme_sinkron_examples_run_against_the_demo(demo: Demo, tmp_path: 
     ran = []
     for command in SINKRONS:
         if command.startswith(NOT_HERE):
-            continue  # a server of its own, a restore under the running demo, a SIPD file
+            continue  # a server or worker of its own, a restore under the running demo, a SIPD file
         line = runnable(command, folder)
         done = paste(line, env=env, cwd=folder)
         assert done.returncode == 0, (line, done.stdout, done.stderr)
