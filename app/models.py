@@ -203,7 +203,17 @@ class Rencana(Base):
     __table_args__ = (
         Index("ix_rencana_run_status", "run_id", "status", "id"),
         Index("ix_rencana_run_opd", "run_id", "kode_skpd", "aksi"),
-        Index("ix_rencana_key", "tahun_anggaran", "tahap", "kode_sub_skpd", "kode_sub_kegiatan"),
+        # A page's keys in one run: run_id leads, so a lookup of a page's keys
+        # seeks each key within the run (see app/repositories/rencana.py).
+        Index(
+            "ix_rencana_run_key",
+            "run_id",
+            "tahun_anggaran",
+            "tahap",
+            "kode_sub_skpd",
+            "kode_sub_kegiatan",
+        ),
+        Index("ix_rencana_run_source", "run_id", "source_id"),
     )
 
 

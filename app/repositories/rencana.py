@@ -41,16 +41,19 @@ def _give_way(session: Session, run_id: int, keys: Iterable[NaturalKey]) -> None
         session.execute(
             update(Rencana)
             .where(
-                Rencana.run_id == run_id,
+                or_(*(_is_key(run_id, k) for k in chunk)),
                 Rencana.status.in_((PlanStatus.TERTUNDA, PlanStatus.PRATINJAU)),
-                or_(*(_is_key(k) for k in chunk)),
             )
             .values(status=PlanStatus.DIGANTIKAN)
         )
 
 
-def _is_key(key: NaturalKey) -> ColumnElement[bool]:
+def _is_key(run_id: int, key: NaturalKey) -> ColumnElement[bool]:
+    """One key of one run, whole in each term of an OR: both databases then seek
+    each key in ix_rencana_run_key. (A run_id outside the OR makes SQLite walk
+    every row of the run for each page, which grows with the run.)"""
     return and_(
+        Rencana.run_id == run_id,
         Rencana.tahun_anggaran == key.tahun_anggaran,
         Rencana.tahap == key.tahap,
         Rencana.kode_sub_skpd == key.kode_sub_skpd,
@@ -205,9 +208,8 @@ def copies_for_keys(session: Session, run_id: int, keys: Iterable[NaturalKey]) -
     for start in range(0, len(keys), 200):
         chunk = keys[start : start + 200]
         stmt = select(*columns).where(
-            Rencana.run_id == run_id,
+            or_(*(_is_key(run_id, k) for k in chunk)),
             Rencana.status != PlanStatus.DIGANTIKAN,
-            or_(*(_is_key(k) for k in chunk)),
         )
         found.extend(session.execute(stmt))
     return found

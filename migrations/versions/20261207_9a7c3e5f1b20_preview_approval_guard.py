@@ -62,14 +62,16 @@ def upgrade() -> None:
     op.create_index("ix_rencana_run_status", "rencana", ["run_id", "status", "id"])
     op.create_index("ix_rencana_run_opd", "rencana", ["run_id", "kode_skpd", "aksi"])
     op.create_index(
-        "ix_rencana_key",
+        "ix_rencana_run_key",
         "rencana",
-        ["tahun_anggaran", "tahap", "kode_sub_skpd", "kode_sub_kegiatan"],
+        ["run_id", "tahun_anggaran", "tahap", "kode_sub_skpd", "kode_sub_kegiatan"],
     )
+    op.create_index("ix_rencana_run_source", "rencana", ["run_id", "source_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_rencana_key", table_name="rencana")
+    op.drop_index("ix_rencana_run_source", table_name="rencana")
+    op.drop_index("ix_rencana_run_key", table_name="rencana")
     op.drop_index("ix_rencana_run_opd", table_name="rencana")
     op.drop_index("ix_rencana_run_status", table_name="rencana")
     op.drop_table("rencana")
