@@ -150,18 +150,7 @@ def write_xlsx(
     raw: BinaryIO | None = None
     try:
         raw = out.open("wb") if isinstance(out, Path) else out
-        wb = Workbook(
-            # A file-like object is what XlsxWriter's ZipFile takes (its type
-            # says IO[str], a file name's AnyStr left unbound).
-            cast("Any", Abandonable(raw, watch)),
-            {
-                "constant_memory": True,
-                "tmpdir": spool,
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-            },
-        )
+        wb = streaming_workbook(raw, watch, spool)
         title = _title_lines(session, f, pemda=pemda, schedule=schedule, made_at=made_at)
         wb.set_properties(
             {
@@ -261,6 +250,24 @@ def _write_sheets(
             if progress is not None and watch.rows % 10_000 == 0:
                 progress(watch.rows)
         ws.autofilter(header_row, 0, header_row + n, len(kolom.XLSX) - 1)
+
+
+def streaming_workbook(raw: BinaryIO, watch: Watch, spool: str) -> Workbook:
+    """A workbook that keeps one row in memory at a time (its sheets spool to
+    ``spool``), writes into ``raw`` until the watch says the reader left, and
+    keeps every text a text (no formulas, numbers or links guessed from it)."""
+    return Workbook(
+        # A file-like object is what XlsxWriter's ZipFile takes (its type
+        # says IO[str], a file name's AnyStr left unbound).
+        cast("Any", Abandonable(raw, watch)),
+        {
+            "constant_memory": True,
+            "tmpdir": spool,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
 
 
 class Abandonable:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 from xlsxwriter import Workbook
@@ -27,7 +27,7 @@ from xlsxwriter.worksheet import Worksheet
 from app import rencana_tampil
 from app.laporan import nilai
 from app.laporan.cells import RUPIAH, clean
-from app.laporan.export import Abandonable, Watch
+from app.laporan.export import Watch, streaming_workbook
 from app.models import Rencana, RunStatus, SyncRun
 from app.report import STATUS_LABELS, is_money_field, tahap_label, waktu_wib
 from app.repositories import rencana, runs
@@ -131,16 +131,7 @@ def write_xlsx(
     raw: BinaryIO | None = None
     try:
         raw = out.open("wb") if isinstance(out, Path) else out
-        wb = Workbook(
-            cast("Any", Abandonable(raw, watch)),
-            {
-                "constant_memory": True,
-                "tmpdir": spool,
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-            },
-        )
+        wb = streaming_workbook(raw, watch, spool)
         wb.set_properties({"title": title[0], "author": f"Sinkron · {pemda}", "company": pemda})
         book = _Book(wb)
         _write_ringkasan(book, title, per_opd)

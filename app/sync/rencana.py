@@ -9,6 +9,7 @@ admin reads (the fields that would change, before and after).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -130,15 +131,8 @@ def of_decisions(
 
 
 def _with_record(item: Mapped, record: RenjaSubKegiatan) -> Mapped:
-    return Mapped(
-        record=record,
-        source_id=item.source_id,
-        updated_at=item.updated_at,
-        notes=(),
-        nama_skpd=item.nama_skpd,
-        nama_program=item.nama_program,
-        nama_kegiatan=item.nama_kegiatan,
-    )
+    """The record in hand with the content that goes in its place."""
+    return dataclasses.replace(item, record=record, notes=())
 
 
 def restore(stored: Any) -> tuple[PlannedWrite, Mapped]:
