@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, insert, or_, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.models import PlanStatus, Rencana
+from app.repositories.natural_keys import rows_for_keys
 from mappings.eplanning import NaturalKey
 
 # Rows a run may still push: its own, or an approved plan's.
@@ -35,30 +36,13 @@ def save(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def _give_way(session: Session, run_id: int, keys: Iterable[NaturalKey]) -> None:
-    keys = sorted(set(keys))
-    for start in range(0, len(keys), 200):
-        chunk = keys[start : start + 200]
-        session.execute(
-            update(Rencana)
-            .where(
-                or_(*(_is_key(run_id, k) for k in chunk)),
-                Rencana.status.in_((PlanStatus.TERTUNDA, PlanStatus.PRATINJAU)),
-            )
-            .values(status=PlanStatus.DIGANTIKAN)
-        )
+    within = ("run_id", run_id)
+    found = rows_for_keys(session, Rencana, keys, within=within, columns=("id", "status"))
+    mark(session, [row.id for row in found if row.status in DECIDED_AGAIN], PlanStatus.DIGANTIKAN)
 
 
-def _is_key(run_id: int, key: NaturalKey) -> ColumnElement[bool]:
-    """One key of one run, whole in each term of an OR: both databases then seek
-    each key in ix_rencana_run_key. (A run_id outside the OR makes SQLite walk
-    every row of the run for each page, which grows with the run.)"""
-    return and_(
-        Rencana.run_id == run_id,
-        Rencana.tahun_anggaran == key.tahun_anggaran,
-        Rencana.tahap == key.tahap,
-        Rencana.kode_sub_skpd == key.kode_sub_skpd,
-        Rencana.kode_sub_kegiatan == key.kode_sub_kegiatan,
-    )
+# A run's rows that a later decision of the same run replaces: never pushed.
+DECIDED_AGAIN = (PlanStatus.TERTUNDA, PlanStatus.PRATINJAU)
 
 
 def drop_sources(session: Session, run_id: int, source_ids: Iterable[str]) -> list[Row[Any]]:
@@ -71,7 +55,7 @@ def drop_sources(session: Session, run_id: int, source_ids: Iterable[str]) -> li
         where = (
             Rencana.run_id == run_id,
             Rencana.source_id.in_(chunk),
-            Rencana.status.in_((PlanStatus.TERTUNDA, PlanStatus.PRATINJAU)),
+            Rencana.status.in_(DECIDED_AGAIN),
         )
         dropped += session.execute(select(*Rencana.__table__.c).where(*where)).all()
         session.execute(update(Rencana).where(*where).values(status=PlanStatus.DIGANTIKAN))
@@ -192,27 +176,24 @@ def counts(session: Session, run_id: int) -> dict[tuple[str, str, str], int]:
 def copies_for_keys(session: Session, run_id: int, keys: Iterable[NaturalKey]) -> list[Row[Any]]:
     """A preview's copies of these keys on its earlier pages, shaped as
     source_record rows: a preview keeps its memory across pages here."""
-    keys = sorted(set(keys))
-    found: list[Row[Any]] = []
-    columns = (
-        Rencana.tahun_anggaran,
-        Rencana.tahap,
-        Rencana.source_id,
-        Rencana.kode_sub_skpd,
-        Rencana.kode_sub_kegiatan,
-        Rencana.aktif,
-        Rencana.source_updated_at,
-        Rencana.body,
-        Rencana.run_id,
+    found = rows_for_keys(
+        session, Rencana, keys, within=("run_id", run_id), columns=(*COPY_COLUMNS, "status")
     )
-    for start in range(0, len(keys), 200):
-        chunk = keys[start : start + 200]
-        stmt = select(*columns).where(
-            or_(*(_is_key(run_id, k) for k in chunk)),
-            Rencana.status != PlanStatus.DIGANTIKAN,
-        )
-        found.extend(session.execute(stmt))
-    return found
+    return [row for row in found if row.status != PlanStatus.DIGANTIKAN]
+
+
+# A plan row as a copy of a source record (app.sync.copies reads these).
+COPY_COLUMNS = (
+    "tahun_anggaran",
+    "tahap",
+    "source_id",
+    "kode_sub_skpd",
+    "kode_sub_kegiatan",
+    "aktif",
+    "source_updated_at",
+    "body",
+    "run_id",
+)
 
 
 def rows_of_run(
