@@ -105,7 +105,7 @@ async def push_plan(
         restored = [rencana.restore(row) for row in rows]
         mapped = [item for _write, item in restored]
         writes = [write for write, _item in restored]
-        known, _kept = mirror_read.known(job.sessions, job.run_id, list(mapped))
+        known = mirror_read.known_for_push(job.sessions, {w.key for w in writes})
         book = Ledger()
         for item in mapped:
             for entry in rencana.entries(item):
@@ -144,7 +144,7 @@ def record_held(job: Applying) -> None:
     for rows in _pages(job.sessions, job.run_id, PlanStatus.DITAHAN, job.page_size):
         job.check_stop()
         mapped = [rencana.restore(row)[1] for row in rows]
-        known, _kept = mirror_read.known(job.sessions, job.run_id, list(mapped))
+        known = mirror_read.known_for_push(job.sessions, {m.record.natural_key() for m in mapped})
         book = Ledger()
         for item in mapped:
             for entry in rencana.entries(item):

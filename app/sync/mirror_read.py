@@ -10,7 +10,7 @@ goes a page at a time, each in its own short transaction under the run's lease.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import Row
@@ -107,11 +107,7 @@ def known(
     keys = {r.record.natural_key() if isinstance(r, Mapped) else r.natural_key for r in results}
     present = [k for k in keys if k is not None]
     with session_scope(sessions) as session:
-        remote = mirror.load(session, present)
-        last = {
-            k: LastWrite(versi=row.versi, sync_hash=row.content_hash)
-            for k, row in push_state.load(session, present).items()
-        }
+        remote, last = _copies(session, present)
         kept = source_records.for_keys(session, present)
         if preview:
             own = rencana.copies_for_keys(session, run_id, present)
@@ -119,3 +115,23 @@ def known(
             kept = [row for row in kept if row.source_id not in seen] + own
     earlier = source_records.winners_of_run(kept, run_id)
     return Known(remote=remote, last=last, earlier=earlier), kept
+
+
+def known_for_push(sessions: sessionmaker[Session], keys: Iterable[NaturalKey]) -> Known:
+    """What a page of the plan is pushed against: E-Planning's copies and what
+    the service last wrote. The copies were chosen when the plan was made, so
+    the E-Program copies kept under each key are not read again."""
+    with session_scope(sessions) as session:
+        remote, last = _copies(session, list(keys))
+    return Known(remote=remote, last=last, earlier={})
+
+
+def _copies(
+    session: Session, keys: list[NaturalKey]
+) -> tuple[dict[NaturalKey, RemoteEntry], dict[NaturalKey, LastWrite]]:
+    remote = mirror.load(session, keys)
+    last = {
+        k: LastWrite(versi=row.versi, sync_hash=row.content_hash)
+        for k, row in push_state.load(session, keys).items()
+    }
+    return remote, last
