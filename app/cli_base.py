@@ -317,7 +317,7 @@ def _bad_value(exc: click_errors.BadParameter) -> str:
         return "nilai tidak dapat dibaca"
     error = cause.errors()[0]
     if error["type"] != "value_error":
-        from app.http.errors import in_indonesian
+        from app.validation_messages import in_indonesian
 
         return in_indonesian(error)
     choice = _NOT_ONE_OF.match(str((error.get("ctx") or {}).get("error", "")))

@@ -109,7 +109,7 @@ def settings_or_exit() -> Settings:
     from pydantic import ValidationError
 
     from app.config import get_settings
-    from app.http.errors import in_indonesian
+    from app.validation_messages import in_indonesian
 
     try:
         return get_settings()
