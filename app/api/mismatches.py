@@ -53,7 +53,7 @@ Cari = Annotated[str, TextRule(Q_MAX)]
 CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut}}
 
 
-def mismatch_filter(
+async def mismatch_filter(
     scope: OpdScopeDep,
     tahun_anggaran: Annotated[TahunAnggaran | None, Query()] = None,
     tahap: Annotated[Tahap | None, Query()] = None,
@@ -99,7 +99,7 @@ def list_mismatches(
     return MismatchPage(items=[MismatchOut.of(m) for m in page], next_cursor=next_cursor)
 
 
-def report_filter(
+async def report_filter(
     scope: OpdScopeDep,
     tahun_anggaran: Annotated[TahunAnggaran, Query()],
     tahap: Annotated[Tahap, Query()],
@@ -110,7 +110,7 @@ def report_filter(
 ) -> MismatchFilter:
     """A report is of one tahun anggaran and tahap: the document says both are
     required, and a request without them gets the same 422 as any invalid query."""
-    return mismatch_filter(scope, tahun_anggaran, tahap, kode_skpd, kategori, status, q)
+    return await mismatch_filter(scope, tahun_anggaran, tahap, kode_skpd, kategori, status, q)
 
 
 ReportFilterDep = Annotated[MismatchFilter, Depends(report_filter)]

@@ -51,7 +51,7 @@ def _get(session: SessionDep, run_id: int, scope: OpdScope | None = None) -> Syn
 Tahun = Annotated[TahunAnggaran | None, Query()]
 
 
-def _tahun_anggaran(
+async def _tahun_anggaran(
     tahun_anggaran: Tahun = None,
     tahun: Annotated[
         TahunAnggaran | None,

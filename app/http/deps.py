@@ -9,9 +9,9 @@ their request."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request, Security, params
 from fastapi.dependencies.utils import get_flat_params
@@ -95,14 +95,28 @@ def get_scheduler(request: Request) -> Scheduler | None:
     return parts(request).scheduler
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-EngineDep = Annotated[Engine, Depends(get_engine)]
-SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
-KnownOpdDep = Annotated[KnownOpd, Depends(get_known_opd)]
-ExportSlotsDep = Annotated[Slots, Depends(get_export_slots)]
-SignInFailuresDep = Annotated[RateLimiter, Depends(get_sign_in_failures)]
-WakeDep = Annotated[Callable[[], None] | None, Depends(get_wake)]
-SchedulerDep = Annotated[Scheduler | None, Depends(get_scheduler)]
+T = TypeVar("T")
+
+
+def _on_the_loop(get: Callable[[Request], T]) -> Callable[[Request], Awaitable[T]]:
+    """``get`` as a dependency run on the event loop. FastAPI runs a plain
+    ``def`` dependency in a worker thread; for a read of the service's parts
+    the hop cost far more than the read (a denied request made 13 of them)."""
+
+    async def dependency(request: Request) -> T:
+        return get(request)
+
+    return dependency
+
+
+SettingsDep = Annotated[Settings, Depends(_on_the_loop(get_settings))]
+EngineDep = Annotated[Engine, Depends(_on_the_loop(get_engine))]
+SessionFactoryDep = Annotated[sessionmaker[Session], Depends(_on_the_loop(get_session_factory))]
+KnownOpdDep = Annotated[KnownOpd, Depends(_on_the_loop(get_known_opd))]
+ExportSlotsDep = Annotated[Slots, Depends(_on_the_loop(get_export_slots))]
+SignInFailuresDep = Annotated[RateLimiter, Depends(_on_the_loop(get_sign_in_failures))]
+WakeDep = Annotated[Callable[[], None] | None, Depends(_on_the_loop(get_wake))]
+SchedulerDep = Annotated[Scheduler | None, Depends(_on_the_loop(get_scheduler))]
 
 
 def get_session(factory: SessionFactoryDep) -> Iterator[Session]:
@@ -135,8 +149,11 @@ API_KEY = APIKeyHeader(
 )
 
 
-def authorize(request: Request, _key: Annotated[str | None, Security(API_KEY)] = None) -> Principal:
-    """The principal the guard admitted for this request."""
+async def authorize(
+    request: Request, _key: Annotated[str | None, Security(API_KEY)] = None
+) -> Principal:
+    """The principal the guard admitted for this request. Like the dependencies
+    below that only read what the guard decided, ``async``: no worker thread."""
     principal = getattr(request.state, "principal", None)
     if not isinstance(principal, Principal) or principal.role is None:
         raise Unauthorized("header X-API-Key wajib diisi")
@@ -152,7 +169,7 @@ def route_opd_scope(request: Request, principal: Principal) -> OpdScope:
     return opd_scope.for_route(principal, request.method, getattr(route, "path", ""))
 
 
-def caller_opd_scope(request: Request, principal: PrincipalDep) -> OpdScope:
+async def caller_opd_scope(request: Request, principal: PrincipalDep) -> OpdScope:
     """The OPDs this API route may show its caller (app.access.policy)."""
     return route_opd_scope(request, principal)
 
@@ -160,7 +177,7 @@ def caller_opd_scope(request: Request, principal: PrincipalDep) -> OpdScope:
 OpdScopeDep = Annotated[OpdScope, Depends(caller_opd_scope)]
 
 
-def admitted(request: Request) -> None:
+async def admitted(request: Request) -> None:
     """Every route: the guard found it in the access policy. A route missing
     there is refused to everyone, so adding one means deciding who may call it."""
     if not getattr(request.state, "admitted", False):

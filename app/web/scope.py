@@ -191,7 +191,7 @@ def _cakupan_asked(
 CakupanDep = Annotated[Cakupan, Depends(_cakupan_asked)]
 
 
-def tabel_opd(
+async def tabel_opd(
     *,
     kode_skpd: KodeHalaman,
     where: CakupanDep,

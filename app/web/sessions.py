@@ -134,7 +134,7 @@ def _admin_only(request: Request, principal: Principal) -> None:
 PenggunaDep = Annotated[Pengguna, Depends(signed_in)]
 
 
-def reader_opd_scope(request: Request, pengguna: PenggunaDep) -> OpdScope:
+async def reader_opd_scope(request: Request, pengguna: PenggunaDep) -> OpdScope:
     """The OPDs this page may show its reader (app.access.policy)."""
     return route_opd_scope(request, pengguna.principal)
 
