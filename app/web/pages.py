@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated
@@ -70,14 +70,13 @@ def overview(
     opd = lingkup.opd
     urutan = tl_halaman.urut_dibaca(urut)
     sekarang = clock.now()
-    tindak = _tindak_lanjut(request, session, where=where, opd=opd, sejak=sejak, sekarang=sekarang)
+    per_opd = ringkasan.per_opd(
+        session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd
+    )
+    tindak = _tindak_lanjut(request, session, where=where, opd=opd, sejak=sejak,
+                            sekarang=sekarang, figures=per_opd)  # fmt: skip
     mulai = tindak.sejak
-    figures = {
-        f.kode_skpd: f
-        for f in ringkasan.per_opd(
-            session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd
-        )
-    }
+    figures = {f.kode_skpd: f for f in per_opd}
     mingguan = belum_ditanggapi_per_minggu(
         session,
         tahun_anggaran=where.tahun_anggaran,
@@ -124,6 +123,7 @@ def _tindak_lanjut(
     opd: frozenset[str] | None,
     sejak: str | None,
     sekarang: datetime,
+    figures: Sequence[OpdFigures] | None = None,
 ) -> TindakLanjut:
     """The follow-up of the page's scope since the asked date (default: 30 days)."""
     return baca_tindak_lanjut(
@@ -135,6 +135,7 @@ def _tindak_lanjut(
         batas_hari=get_settings(request).tindak_lanjut_hari,
         kode_skpd=opd,
         batas_basi=tl_halaman.batas_basi(request, sekarang),
+        figures=figures,
     )
 
 
