@@ -9,9 +9,9 @@ their request."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Security, params
 from fastapi.dependencies.utils import get_flat_params
@@ -63,60 +63,50 @@ def parts(connection: HTTPConnection) -> Parts:
     return found
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies that only read the service's parts (or, below, what the
+# guard decided) are ``async``: FastAPI runs a plain ``def`` dependency in a
+# worker thread, a hop that cost far more than the read (a denied request made
+# 13 of them). Code outside a dependency reads ``parts(request)``.
+async def get_settings(request: Request) -> Settings:
     return parts(request).settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return parts(request).engine
 
 
-def get_session_factory(request: Request) -> sessionmaker[Session]:
+async def get_session_factory(request: Request) -> sessionmaker[Session]:
     return parts(request).session_factory
 
 
-def get_known_opd(request: Request) -> KnownOpd:
+async def get_known_opd(request: Request) -> KnownOpd:
     return parts(request).known_opd
 
 
-def get_export_slots(request: Request) -> Slots:
+async def get_export_slots(request: Request) -> Slots:
     return parts(request).export_slots
 
 
-def get_sign_in_failures(request: Request) -> RateLimiter:
+async def get_sign_in_failures(request: Request) -> RateLimiter:
     return parts(request).sign_in_failures
 
 
-def get_wake(request: Request) -> Callable[[], None] | None:
+async def get_wake(request: Request) -> Callable[[], None] | None:
     return parts(request).wake
 
 
-def get_scheduler(request: Request) -> Scheduler | None:
+async def get_scheduler(request: Request) -> Scheduler | None:
     return parts(request).scheduler
 
 
-T = TypeVar("T")
-
-
-def _on_the_loop(get: Callable[[Request], T]) -> Callable[[Request], Awaitable[T]]:
-    """``get`` as a dependency run on the event loop. FastAPI runs a plain
-    ``def`` dependency in a worker thread; for a read of the service's parts
-    the hop cost far more than the read (a denied request made 13 of them)."""
-
-    async def dependency(request: Request) -> T:
-        return get(request)
-
-    return dependency
-
-
-SettingsDep = Annotated[Settings, Depends(_on_the_loop(get_settings))]
-EngineDep = Annotated[Engine, Depends(_on_the_loop(get_engine))]
-SessionFactoryDep = Annotated[sessionmaker[Session], Depends(_on_the_loop(get_session_factory))]
-KnownOpdDep = Annotated[KnownOpd, Depends(_on_the_loop(get_known_opd))]
-ExportSlotsDep = Annotated[Slots, Depends(_on_the_loop(get_export_slots))]
-SignInFailuresDep = Annotated[RateLimiter, Depends(_on_the_loop(get_sign_in_failures))]
-WakeDep = Annotated[Callable[[], None] | None, Depends(_on_the_loop(get_wake))]
-SchedulerDep = Annotated[Scheduler | None, Depends(_on_the_loop(get_scheduler))]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
+KnownOpdDep = Annotated[KnownOpd, Depends(get_known_opd)]
+ExportSlotsDep = Annotated[Slots, Depends(get_export_slots)]
+SignInFailuresDep = Annotated[RateLimiter, Depends(get_sign_in_failures)]
+WakeDep = Annotated[Callable[[], None] | None, Depends(get_wake)]
+SchedulerDep = Annotated[Scheduler | None, Depends(get_scheduler)]
 
 
 def get_session(factory: SessionFactoryDep) -> Iterator[Session]:
@@ -152,8 +142,7 @@ API_KEY = APIKeyHeader(
 async def authorize(
     request: Request, _key: Annotated[str | None, Security(API_KEY)] = None
 ) -> Principal:
-    """The principal the guard admitted for this request. Like the dependencies
-    below that only read what the guard decided, ``async``: no worker thread."""
+    """The principal the guard admitted for this request."""
     principal = getattr(request.state, "principal", None)
     if not isinstance(principal, Principal) or principal.role is None:
         raise Unauthorized("header X-API-Key wajib diisi")

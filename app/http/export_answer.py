@@ -30,7 +30,7 @@ from app.access import audit
 from app.access.keys import Principal
 from app.access.slots import Held, NoSlot, Slots
 from app.db import session_scope
-from app.http.deps import client_address, get_session_factory, get_settings
+from app.http.deps import client_address, parts
 from app.laporan import csv_file, export, rencana_xlsx
 from app.laporan.export import ExportCancelled, Watch
 from app.mismatches.daftar import MismatchFilter
@@ -73,9 +73,9 @@ class Ekspor:
             principal=request.state.principal,
             client=client_address(request),
             target=request.url.path,
-            pemda=get_settings(request).pemda,
-            schedule=get_settings(request).schedule,
-            sessions=get_session_factory(request),
+            pemda=parts(request).settings.pemda,
+            schedule=parts(request).settings.schedule,
+            sessions=parts(request).session_factory,
         )
 
     def detail(self) -> dict[str, object]:
@@ -115,7 +115,7 @@ class EksporRencana:
 
     @classmethod
     def of(cls, request: Request, pilihan: rencana_xlsx.Pilihan) -> EksporRencana:
-        settings = get_settings(request)
+        settings = parts(request).settings
         return cls(
             pilihan=pilihan,
             principal=request.state.principal,
@@ -123,7 +123,7 @@ class EksporRencana:
             target=request.url.path,
             pemda=settings.pemda,
             berlaku_jam=settings.pratinjau_berlaku_jam,
-            sessions=get_session_factory(request),
+            sessions=parts(request).session_factory,
         )
 
     def detail(self) -> dict[str, object]:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.db import session_scope
-from app.http.deps import get_session_factory
+from app.http.deps import parts
 from app.http.errors import ApiError, describe, names_nothing
 from app.web.errors import BelumMasuk, HalamanGalat, TerlaluBanyak, TidakDitemukan
 from app.web.render import page
@@ -77,7 +77,7 @@ def _reader(request: Request) -> object | None:
     if not request.cookies.get(COOKIE):
         return None
     try:
-        with session_scope(get_session_factory(request)) as session:
+        with session_scope(parts(request).session_factory) as session:
             return current(request, session)
     except Exception:
         log.warning("sesi untuk halaman galat tidak dapat dibaca", exc_info=True)

@@ -17,7 +17,7 @@ from app.http.deps import (
     SignInFailuresDep,
     audit_action,
     client_address,
-    get_settings,
+    parts,
 )
 from app.http.inputs import Text, TextRule
 from app.web.forms import Form
@@ -65,7 +65,7 @@ def _form(request: Request, *, lanjut: str | None, pesan: str | None, status_cod
         lanjut=safe_next(lanjut) or "",
         pesan=pesan,
     )
-    set_cookie(response, SIGN_IN_COOKIE, token, get_settings(request))
+    set_cookie(response, SIGN_IN_COOKIE, token, parts(request).settings)
     return response
 
 

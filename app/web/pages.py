@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app import clock
-from app.http.deps import SessionDep, get_settings
+from app.http.deps import SessionDep, parts
 from app.http.inputs import BlankIsNone, Id, TextRule
 from app.mismatches import daftar
 from app.mismatches.daftar import MismatchFilter
@@ -132,7 +132,7 @@ def _tindak_lanjut(
         tahap=where.tahap,
         sejak=tl_halaman.sejak(sejak, sekarang),
         sekarang=sekarang,
-        batas_hari=get_settings(request).tindak_lanjut_hari,
+        batas_hari=parts(request).settings.tindak_lanjut_hari,
         kode_skpd=opd,
         batas_basi=tl_halaman.batas_basi(request, sekarang),
         figures=figures,

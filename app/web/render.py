@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from app.http.deps import get_settings
+from app.http.deps import parts
 from app.mismatches import kategori, siklus
 from app.mismatches.tindak_lanjut import ATURAN_KESIAPAN
 from app.models import utcnow
@@ -107,7 +107,7 @@ def page(
     pengguna = getattr(request.state, "pengguna", None)
     html = ENV.get_template(template).render(
         pengguna=pengguna,
-        PEMDA=get_settings(request).pemda,
+        PEMDA=parts(request).settings.pemda,
         dibuat=utcnow(),
         **context,
     )

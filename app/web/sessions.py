@@ -25,8 +25,7 @@ from app.config import Settings
 from app.http.deps import (
     SessionDep,
     client_address,
-    get_session_factory,
-    get_settings,
+    parts,
     route_opd_scope,
 )
 from app.models import utcnow
@@ -156,9 +155,9 @@ def check_csrf(request: Request, expected: str | None, given: str | None) -> Non
 def record_denial(request: Request, *, status_code: int, reason: str) -> None:
     """A refused form, in the audit log in a transaction of its own (the
     request's is rolled back with the refusal), folded like the API's denials."""
-    settings = get_settings(request)
+    settings = parts(request).settings
     audit.record_denial(
-        get_session_factory(request),
+        parts(request).session_factory,
         principal=getattr(request.state, "principal", ANONYMOUS),
         target=f"{request.method} {request.url.path}",
         status_code=status_code,
@@ -173,8 +172,8 @@ def safe_next(target: str | None) -> str | None:
     ``//host``, a scheme) is dropped."""
     if not target or len(target) > 2000 or not target.startswith(PATH) or target.startswith("//"):
         return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target:
+    split = urlsplit(target)
+    if split.scheme or split.netloc or "\\" in target:
         return None
     return target
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.http import inputs
-from app.http.deps import get_settings
+from app.http.deps import parts
 from app.http.inputs import BlankIsNone
 from app.mismatches import tindak_lanjut as tl
 from app.mismatches.tindak_lanjut import SinkronTerakhir, TindakLanjutOpd
@@ -41,7 +41,7 @@ def sejak(asked: str | None, sekarang: datetime) -> datetime:
 
 
 def batas_basi(request: Request, sekarang: datetime) -> Any:
-    return tl.batas_basi(get_settings(request).schedule, sekarang)
+    return tl.batas_basi(parts(request).settings.schedule, sekarang)
 
 
 def kesegaran(
