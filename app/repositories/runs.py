@@ -288,22 +288,39 @@ def later_writing_run(session: Session, run: SyncRun) -> int | None:
     )
 
 
-def waiting_for_approval(session: Session, *, previews_since: datetime) -> list[SyncRun]:
-    """Runs whose plan waits for an admin's decision: held runs, and previews
-    that finished after ``previews_since`` (older ones can no longer be approved)."""
-    held = and_(SyncRun.status == RunStatus.HELD, SyncRun.pratinjau.is_(False))
-    preview = and_(
-        SyncRun.pratinjau.is_(True),
-        SyncRun.status == RunStatus.SUCCEEDED,
-        SyncRun.finished_at >= previews_since,
+def waiting_for_approval(
+    session: Session,
+    *,
+    previews_since: datetime | None,
+    tahun_anggaran: int | None = None,
+    tahap: str | None = None,
+) -> list[SyncRun]:
+    """Runs whose plan waits for an admin's decision, newest first, by the rule
+    approval itself follows (app.runs.persetujuan.waits): a run whose writes the
+    guard held, also one stopped after it held them, and a preview that
+    succeeded after ``previews_since`` (an older one can no longer be approved;
+    None: no previews). ``tahun_anggaran``/``tahap``: one scope only."""
+    held = and_(
+        SyncRun.pratinjau.is_(False),
+        SyncRun.ditahan.is_not(None),
+        SyncRun.status.not_in((RunStatus.PENDING, RunStatus.RUNNING)),
     )
-    return list(
-        session.scalars(
-            select(SyncRun)
-            .where(SyncRun.keputusan.is_(None), or_(held, preview))
-            .order_by(SyncRun.id.desc())
+    waiting = held
+    if previews_since is not None:
+        preview = and_(
+            SyncRun.pratinjau.is_(True),
+            SyncRun.status == RunStatus.SUCCEEDED,
+            SyncRun.finished_at >= previews_since,
         )
-    )
+        waiting = or_(held, preview)
+    stmt = select(SyncRun).where(SyncRun.keputusan.is_(None), waiting)
+    if tahun_anggaran is not None:
+        stmt = stmt.where(SyncRun.tahun_anggaran == tahun_anggaran)
+    if tahap is not None:
+        stmt = stmt.where(SyncRun.tahap == tahap)
+    found = session.scalars(stmt.order_by(SyncRun.id.desc()))
+    # A JSON null or an empty object in ``ditahan`` holds nothing.
+    return [run for run in found if run.pratinjau or run.ditahan]
 
 
 def held_now(session: Session, *, tahun_anggaran: int, tahap: str) -> SyncRun | None:
@@ -323,23 +340,3 @@ def held_now(session: Session, *, tahun_anggaran: int, tahap: str) -> SyncRun | 
     if latest is None or latest.status != RunStatus.HELD or latest.keputusan is not None:
         return None
     return latest
-
-
-def held_waiting(session: Session, *, tahun_anggaran: int, tahap: str) -> list[SyncRun]:
-    """The scope's latest writing runs that ended without success and no
-    decision yet, newest first: those whose writes the guard held are among
-    them (a held run, or one stopped after it held)."""
-    return list(
-        session.scalars(
-            select(SyncRun)
-            .where(
-                SyncRun.tahun_anggaran == tahun_anggaran,
-                SyncRun.tahap == tahap,
-                SyncRun.pratinjau.is_(False),
-                SyncRun.status.not_in((*ACTIVE, RunStatus.SUCCEEDED)),
-                SyncRun.keputusan.is_(None),
-            )
-            .order_by(SyncRun.id.desc())
-            .limit(20)
-        )
-    )

@@ -19,7 +19,6 @@ from app.mismatches import tindak_lanjut as tl
 from app.mismatches.tindak_lanjut import SinkronTerakhir, TindakLanjutOpd
 from app.mismatches.tindak_lanjut_baca import sinkron_terakhir
 from app.repositories import runs
-from app.runs import persetujuan
 from app.web.errors import HalamanGalat
 
 # A meeting date (the period's start), as the date field sends it.
@@ -78,9 +77,10 @@ def ditahan(
     """The scope's held runs that hold one of ``opd`` (None: any OPD): the
     figures of those OPDs wait for that decision (said on the pages)."""
     found = []
-    for run in runs.held_waiting(session, tahun_anggaran=tahun_anggaran, tahap=tahap):
-        if not persetujuan.waits(run):
-            continue
+    waiting = runs.waiting_for_approval(
+        session, previews_since=None, tahun_anggaran=tahun_anggaran, tahap=tahap
+    )
+    for run in waiting:
         held = sorted(k for k in (run.ditahan or {}) if opd is None or k in opd)
         if held:
             found.append(Ditahan(run.id, tuple(held)))
