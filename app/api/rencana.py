@@ -3,6 +3,8 @@ decision on it (docs/design.md, "Preview, approval and the guard")."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -134,8 +136,16 @@ def list_plan(
     )
 
 
-def _refused(exc: persetujuan.Refused) -> ApiError:
-    return ApiError(exc.detail, code=exc.code, status_code=409)
+@contextmanager
+def _deciding(run_id: int) -> Iterator[None]:
+    """A decision's refusals as the API answers them: 404 for a run that is
+    not there, 409 with the refusal's code."""
+    try:
+        yield
+    except LookupError:
+        raise NotFound(f"run {run_id} tidak ada") from None
+    except persetujuan.Refused as exc:
+        raise ApiError(exc.detail, code=exc.code, status_code=409) from None
 
 
 @router.post(
@@ -154,15 +164,11 @@ def approve(
     settings: SettingsDep,
     wake: WakeDep,
 ) -> KeputusanOut:
-    try:
+    with _deciding(run_id):
         decided = persetujuan.approve(
             session, run_id, by=principal.name, trigger=Trigger.API,
             valid_hours=settings.pratinjau_berlaku_jam,
         )  # fmt: skip
-    except LookupError:
-        raise NotFound(f"run {run_id} tidak ada") from None
-    except persetujuan.Refused as exc:
-        raise _refused(exc) from None
     applying = decided.applying
     audit_action(
         request, session, action="rencana.setujui", target=f"run {run_id}", status_code=202,
@@ -191,15 +197,11 @@ def reject(
     principal: PrincipalDep,
     settings: SettingsDep,
 ) -> KeputusanOut:
-    try:
+    with _deciding(run_id):
         decided = persetujuan.reject(
             session, run_id, by=principal.name, alasan=body.alasan,
             valid_hours=settings.pratinjau_berlaku_jam,
         )  # fmt: skip
-    except LookupError:
-        raise NotFound(f"run {run_id} tidak ada") from None
-    except persetujuan.Refused as exc:
-        raise _refused(exc) from None
     audit_action(
         request, session, action="rencana.tolak", target=f"run {run_id}", status_code=200,
         detail={"baris": decided.rows, "alasan": body.alasan},

@@ -357,13 +357,18 @@ def _title_lines(
     ]
 
 
+def opd_words(kode_skpd: str | None, opd: frozenset[str] | None) -> list[str]:
+    """A file's OPD filter in words: the one asked for, else the reader's OPDs."""
+    if kode_skpd:
+        return [f"OPD {kode_skpd}"]
+    if opd is not None:
+        return ["OPD " + ", ".join(sorted(opd))]
+    return []
+
+
 def describe(f: MismatchFilter) -> str:
     """The filter in words, for the title block ("semua" when none)."""
-    parts = []
-    if f.kode_skpd:
-        parts.append(f"OPD {f.kode_skpd}")
-    elif f.opd is not None:
-        parts.append("OPD " + ", ".join(sorted(f.opd)))
+    parts = opd_words(f.kode_skpd, f.opd)
     if f.kategori:
         parts.append(f"kategori {kategori.label(f.kategori)}")
     if f.status:

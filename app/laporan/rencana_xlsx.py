@@ -27,7 +27,7 @@ from xlsxwriter.worksheet import Worksheet
 from app import rencana_tampil
 from app.laporan import nilai
 from app.laporan.cells import RUPIAH, clean
-from app.laporan.export import Watch, streaming_workbook
+from app.laporan.export import Watch, opd_words, streaming_workbook
 from app.models import Rencana, RunStatus, SyncRun
 from app.report import STATUS_LABELS, is_money_field, tahap_label, waktu_wib
 from app.repositories import rencana, runs
@@ -63,11 +63,7 @@ class Pilihan:
     aksi: str | None = None
 
     def describe(self) -> str:
-        parts = []
-        if self.kode_skpd:
-            parts.append(f"OPD {self.kode_skpd}")
-        elif self.opd is not None:
-            parts.append("OPD " + ", ".join(sorted(self.opd)))
+        parts = opd_words(self.kode_skpd, self.opd)
         if self.aksi:
             parts.append(f"aksi {rencana_tampil.LABEL_AKSI.get(self.aksi, self.aksi)}")
         return ", ".join(parts) or "seluruh rencana"

@@ -222,25 +222,12 @@ def rows_of_run(
     return session.scalars(stmt).all()
 
 
-def waiting(session: Session, run_id: int) -> int:
-    """A run's rows still to be pushed by a run (not a preview's, not held)."""
+def count(session: Session, run_id: int, status: PlanStatus) -> int:
+    """A run's rows in one status: TERTUNDA, still to be pushed by the run;
+    DISETUJUI, approved and not pushed yet."""
     return int(
         session.scalar(
-            select(func.count()).where(
-                Rencana.run_id == run_id, Rencana.status == PlanStatus.TERTUNDA
-            )
-        )
-        or 0
-    )
-
-
-def left_to_apply(session: Session, run_id: int) -> int:
-    """Approved rows of a run's plan not pushed yet."""
-    return int(
-        session.scalar(
-            select(func.count()).where(
-                Rencana.run_id == run_id, Rencana.status == PlanStatus.DISETUJUI
-            )
+            select(func.count()).where(Rencana.run_id == run_id, Rencana.status == status)
         )
         or 0
     )

@@ -124,7 +124,7 @@ def _refuse_when_busy(session: Session) -> None:
 def _resume(session: Session, run: SyncRun, *, by: str, trigger: Trigger) -> Decided:
     """Approved before, and its approving run stopped (a crash, a shutdown):
     a new run pushes the rows not pushed yet; those pushed stay as they are."""
-    left = rencana.left_to_apply(session, run.id)
+    left = rencana.count(session, run.id, PlanStatus.DISETUJUI)
     if not left:
         raise Refused(
             f"rencana run {run.id} sudah diterapkan seluruhnya", "rencana_sudah_diterapkan"

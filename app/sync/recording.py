@@ -223,7 +223,7 @@ def finish(
     the planners' trend when it got to its end. Returns the status, error and
     counts as recorded."""
     counts = runs.outcome_counts(session, run_id)
-    waiting = rencana.waiting(session, run_id)
+    waiting = rencana.count(session, run_id, PlanStatus.TERTUNDA)
     if waiting:
         # Decided and not pushed (the run stopped before its apply stage ended):
         # they wait in the plan for the next run, which pushes them.

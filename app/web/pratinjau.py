@@ -5,6 +5,8 @@ use case as the API's, app.runs.persetujuan)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -224,9 +226,17 @@ class FormulirRencana(BaseModel):
 FormDep = Annotated[FormulirRencana, Depends(Form(FormulirRencana))]
 
 
-def _refused(exc: persetujuan.Refused, judul: str) -> HalamanGalat:
-    pesan = ALASAN_DITOLAK.get(exc.code, "Rencana ini tidak dapat diputuskan.")
-    return HalamanGalat(f"{pesan} ({exc.detail})", status_code=409, judul=judul)
+@contextmanager
+def _deciding(run_id: int, judul: str) -> Iterator[None]:
+    """A decision's refusals as the pages answer them: a 404 page for a run
+    that is not there, a 409 page that says why in words."""
+    try:
+        yield
+    except LookupError:
+        raise TidakDitemukan(f"run #{run_id} tidak ada") from None
+    except persetujuan.Refused as exc:
+        pesan = ALASAN_DITOLAK.get(exc.code, "Rencana ini tidak dapat diputuskan.")
+        raise HalamanGalat(f"{pesan} ({exc.detail})", status_code=409, judul=judul) from None
 
 
 def _back(run_id: int, parts: dict[str, str]) -> RedirectResponse:
@@ -246,15 +256,11 @@ def setujui(
     form: FormDep,
 ) -> RedirectResponse:
     check_csrf(request, pengguna.csrf, form.csrf)
-    try:
+    with _deciding(run_id, "Rencana tidak dapat disetujui"):
         decided = persetujuan.approve(
             session, run_id, by=pengguna.principal.name, trigger=Trigger.API,
             valid_hours=settings.pratinjau_berlaku_jam,
         )  # fmt: skip
-    except LookupError:
-        raise TidakDitemukan(f"run #{run_id} tidak ada") from None
-    except persetujuan.Refused as exc:
-        raise _refused(exc, "Rencana tidak dapat disetujui") from None
     applying = decided.applying
     audit_action(
         request, session, action="rencana.setujui", target=f"run {run_id}", status_code=303,
@@ -287,15 +293,11 @@ def tolak(
             "Tulis alasan penolakan (paling sedikit 3 karakter): alasan dicatat di jejak audit.",
             judul="Rencana tidak dapat ditolak",
         )
-    try:
+    with _deciding(run_id, "Rencana tidak dapat ditolak"):
         decided = persetujuan.reject(
             session, run_id, by=pengguna.principal.name, alasan=form.alasan,
             valid_hours=settings.pratinjau_berlaku_jam,
         )  # fmt: skip
-    except LookupError:
-        raise TidakDitemukan(f"run #{run_id} tidak ada") from None
-    except persetujuan.Refused as exc:
-        raise _refused(exc, "Rencana tidak dapat ditolak") from None
     audit_action(
         request, session, action="rencana.tolak", target=f"run {run_id}", status_code=303,
         detail={"baris": decided.rows, "alasan": form.alasan, "lewat": "laporan"},
