@@ -53,7 +53,9 @@ class JamPalsu:
     def __call__(self) -> datetime:
         return self.sekarang
 
-    def maju(self, *, hari: float = 0, jam: float = 0, menit: float = 0) -> datetime:
+    def maju(
+        self, *, hari: float = 0, jam: float = 0, menit: float = 0, detik: float = 0
+    ) -> datetime:
         """Move the clock forward; returns the new now."""
-        self.sekarang += timedelta(days=hari, hours=jam, minutes=menit)
+        self.sekarang += timedelta(days=hari, hours=jam, minutes=menit, seconds=detik)
         return self.sekarang

@@ -37,6 +37,7 @@ from app.http.guard import Guard
 from app.http.head import HeadAsGet
 from app.http.headers import SecurityHeaders
 from app.http.known_opd import KnownOpd
+from app.mismatches.ikhtisar import Simpanan
 from app.runs.schedule import Schedule, Scheduler
 from app.runs.supervisor import WorkerProcess
 
@@ -119,6 +120,7 @@ def create_app(
                 settings.laporan_sign_in_failures,
                 window_seconds=settings.laporan_sign_in_window_seconds,
             ),
+            ikhtisar=Simpanan(session_factory),
             wake=work.wake if work else None,
             scheduler=scheduler,
         ),

@@ -403,6 +403,11 @@ class MismatchEvent(Base):
 
     mismatch: Mapped[Mismatch] = relationship(back_populates="events")
 
+    __table_args__ = (
+        # The newest decision a person made (app.repositories.versi_data).
+        Index("ix_mismatch_event_orang", "run_id", "id"),
+    )
+
 
 class RecordState(Base):
     """Where each E-Program record of a tahun/tahap stands after its latest run:

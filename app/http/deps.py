@@ -29,6 +29,7 @@ from app.config import Settings
 from app.db import session_scope
 from app.http.errors import Invalid, Unauthorized
 from app.http.known_opd import KnownOpd
+from app.mismatches.ikhtisar import Simpanan
 from app.runs.schedule import Scheduler
 
 
@@ -44,6 +45,8 @@ class Parts:
     export_slots: Slots
     # Failed sign-ins per client address (app.web.masuk), one count per service.
     sign_in_failures: RateLimiter
+    # The overview's figures, kept until their data changes (app.mismatches.ikhtisar).
+    ikhtisar: Simpanan
     # Only a service that supervises a worker process has ``wake`` (tell it a run
     # is queued); ``scheduler`` is there to show the next firing in /status.
     wake: Callable[[], None] | None = None

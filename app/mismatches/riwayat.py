@@ -3,10 +3,12 @@ when, from, to and why, whether a run or a person made it."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
@@ -15,6 +17,11 @@ from app.models import Mismatch, MismatchEvent
 
 # Who moves a mismatch when no person does.
 SISTEM = "sistem"
+
+# Marks a session that moved a mismatch by a person's decision, until it ends.
+_DIPUTUSKAN = "riwayat.diputuskan"
+_nomor = itertools.count(1)
+_generasi = 0
 
 
 def event(
@@ -68,3 +75,25 @@ def move(
         [event(m.id, c, at=at, oleh=oleh, oleh_email=oleh_email) for m, c in changes],
     )
     session.flush()
+    session.info[_DIPUTUSKAN] = True
+
+
+def generasi() -> int:
+    """How many transactions of this process have committed a person's
+    decision. The newest history row can miss one (on PostgreSQL a
+    transaction holding an older id may commit later); this count moves after
+    every commit here, so a planner who decides on this service and reloads
+    the overview sees the decision."""
+    return _generasi
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    global _generasi  # noqa: PLW0603 - one count per process, read by generasi()
+    if session.info.pop(_DIPUTUSKAN, False):
+        _generasi = next(_nomor)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction: Any) -> None:
+    session.info.pop(_DIPUTUSKAN, None)

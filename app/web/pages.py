@@ -15,11 +15,11 @@ from app.http.deps import SessionDep, parts
 from app.http.inputs import BlankIsNone, Id, TextRule
 from app.mismatches import daftar
 from app.mismatches.daftar import MismatchFilter
+from app.mismatches.ikhtisar import Lingkup
 from app.mismatches.siklus import Keputusan
 from app.mismatches.tindak_lanjut import LABEL as LABEL_STATUS
 from app.mismatches.tindak_lanjut import TindakLanjut, umur_hari
 from app.mismatches.tindak_lanjut_baca import baca_tindak_lanjut
-from app.mismatches.tren_mingguan import belum_ditanggapi_per_minggu
 from app.models import Mismatch
 from app.repositories import ringkasan
 from app.repositories.ringkasan import OpdFigures, PaguRollup
@@ -69,21 +69,30 @@ def overview(
 ) -> HTMLResponse:
     opd = lingkup.opd
     urutan = tl_halaman.urut_dibaca(urut)
-    sekarang = clock.now()
-    per_opd = ringkasan.per_opd(
-        session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd
-    )
-    tindak = _tindak_lanjut(request, session, where=where, opd=opd, sejak=sejak,
-                            sekarang=sekarang, figures=per_opd)  # fmt: skip
-    mulai = tindak.sejak
-    figures = {f.kode_skpd: f for f in per_opd}
-    mingguan = belum_ditanggapi_per_minggu(
+    settings = parts(request).settings
+    # Checked against today (a meeting date may not be in the future); the
+    # kept overview resolves it again against its own time.
+    dipilih = tl_halaman.sejak(sejak, clock.now()).date() if sejak else None
+    ikhtisar = parts(request).ikhtisar.baca(
         session,
-        tahun_anggaran=where.tahun_anggaran,
-        tahap=where.tahap,
-        sekarang=sekarang,
-        kode_skpd=opd,
+        Lingkup(
+            tahun_anggaran=where.tahun_anggaran,
+            tahap=where.tahap,
+            opd=opd,
+            sejak=dipilih,
+            batas_hari=settings.tindak_lanjut_hari,
+            jadwal=settings.schedule,
+        ),
     )
+    # When the scope last synced is read for every request: the figures may be
+    # kept, whether they are stale is measured against now.
+    kesegaran = tl_halaman.kesegaran(
+        request, session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd
+    )
+    tindak = replace(ikhtisar.tindak, sinkron_terakhir=kesegaran)
+    mingguan = ikhtisar.mingguan
+    mulai = tindak.sejak
+    figures = {f.kode_skpd: f for f in ikhtisar.per_opd}
     pemda = ringkasan.total(list(figures.values()))
     asked = {**where.query(), **({"sejak": sejak} if sejak else {})}
     return page(
@@ -102,7 +111,7 @@ def overview(
         trends={kode: garis(values) for kode, values in mingguan.items()},
         tren_pemda=garis([sum(week) for week in zip(*mingguan.values(), strict=True)]),
         tanpa_opd_url=url(f"/laporan/opd/{TANPA_OPD}", where.query()) if opd is None else None,
-        kesegaran=tindak.sinkron_terakhir,
+        kesegaran=kesegaran,
         ditahan=tl_halaman.ditahan(
             session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd
         ),
