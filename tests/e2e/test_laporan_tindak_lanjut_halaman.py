@@ -202,3 +202,26 @@ def test_readiness_per_level_with_its_rule_and_a_consequence_under_its_cause(sit
     )
     detail = site.client.get(f"/laporan/mismatch/{follows}").text
     assert f'Akibat dari <a href="/laporan/mismatch/{cause}">#{cause}</a>' in detail
+
+
+def _belum(html: str, nama: str) -> int:
+    row = re.search(
+        rf'>{re.escape(nama)}</a>.*?data-label="Belum ditanggapi">([\d.]+)</td>', html, re.S
+    )
+    assert row is not None, nama
+    return int(row.group(1).replace(".", ""))
+
+
+def test_the_overview_shows_a_decision_at_the_next_load(site: Site) -> None:
+    """The overview keeps its figures between loads (app.mismatches.ikhtisar);
+    a planner's decision is never hidden by them."""
+    site.sign_in("planner")
+    before = site.client.get("/laporan", params=SCOPE).text
+    assert site.client.get("/laporan", params=SCOPE).text.count('<tr class="tl-') == 3
+    untouched = _belum(before, NAMA[PU])
+    assert untouched >= 1
+    pagu = site.mismatch("pagu_berbeda")
+    assert site.decide(pagu.id, "akui", catatan="dicek bidang anggaran").status_code == 303
+    after = site.client.get("/laporan", params=SCOPE).text
+    assert _belum(after, NAMA[PU]) == untouched - 1
+    assert "perencana-bappeda" in after  # the OPD's last activity names who decided
