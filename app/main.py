@@ -120,7 +120,11 @@ def create_app(
                 settings.laporan_sign_in_failures,
                 window_seconds=settings.laporan_sign_in_window_seconds,
             ),
-            ikhtisar=Simpanan(session_factory),
+            ikhtisar=Simpanan(
+                session_factory,
+                batas_hari=settings.tindak_lanjut_hari,
+                jadwal=settings.schedule,
+            ),
             wake=work.wake if work else None,
             scheduler=scheduler,
         ),

@@ -17,7 +17,7 @@ from app.api.mismatch_schemas import (
     SinkronTerakhirOut,
     TrenOut,
 )
-from app.http.deps import OpdScopeDep, SessionDep, SettingsDep
+from app.http.deps import IkhtisarDep, OpdScopeDep, SessionDep, SettingsDep
 from app.http.errors import NotFound
 from app.http.inputs import TahunAnggaran
 from app.mismatches.tindak_lanjut import batas_basi
@@ -54,10 +54,14 @@ def get_ringkasan(
     session: SessionDep,
     scope: OpdScopeDep,
     settings: SettingsDep,
+    kept: IkhtisarDep,
     tahun_anggaran: Tahun,
     tahap: Tahap,
 ) -> RingkasanOut:
-    rows = ringkasan.per_opd(session, tahun_anggaran=tahun_anggaran, tahap=tahap, opd=scope.opd)
+    rows = kept.baca(
+        session,
+        kept.lingkup(tahun_anggaran=tahun_anggaran, tahap=tahap, opd=scope.opd, sejak=None),
+    ).per_opd
     series = ringkasan.trend(session, tahun_anggaran=tahun_anggaran, tahap=tahap, opd=scope.opd)
     sekarang = clock.now()
     return RingkasanOut(

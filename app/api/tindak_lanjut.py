@@ -13,12 +13,12 @@ from pydantic import BaseModel, Field
 
 from app import clock, vocabulary
 from app.api.mismatch_schemas import SinkronTerakhirOut
-from app.http.deps import OpdScopeDep, SessionDep, SettingsDep
+from app.http.deps import IkhtisarDep, OpdScopeDep, SessionDep, SettingsDep
 from app.http.errors import Invalid
 from app.http.inputs import TahunAnggaran, Tanggal
 from app.mismatches import tindak_lanjut as tl
 from app.mismatches.tindak_lanjut import TindakLanjutOpd
-from app.mismatches.tindak_lanjut_baca import baca_tindak_lanjut
+from app.mismatches.tindak_lanjut_baca import sinkron_terakhir
 
 router = APIRouter(prefix="/api/v1/tindak-lanjut", tags=["tindak lanjut"])
 
@@ -84,13 +84,12 @@ class TindakLanjutOut(BaseModel):
     opd: list[TindakLanjutOpdOut] = Field(description="Diurutkan menurut peringkat.")
 
 
-def awal_hari(text: str) -> datetime:
-    """The start of a date (``YYYY-MM-DD``) in WIB; a 422 for a date that does not exist."""
+def tanggal(text: str) -> date:
+    """A date (``YYYY-MM-DD``); a 422 for a date that does not exist."""
     try:
-        day = date.fromisoformat(text)
+        return date.fromisoformat(text)
     except ValueError:
         raise Invalid(f"sejak: tanggal '{text}' tidak ada (format YYYY-MM-DD)") from None
-    return tl.awal_periode(day).astimezone(UTC)
 
 
 @router.get(
@@ -102,6 +101,7 @@ def get_tindak_lanjut(
     session: SessionDep,
     scope: OpdScopeDep,
     settings: SettingsDep,
+    kept: IkhtisarDep,
     tahun_anggaran: Annotated[TahunAnggaran, Query()],
     tahap: Annotated[vocabulary.Tahap, Query()],
     sejak: Annotated[
@@ -109,26 +109,29 @@ def get_tindak_lanjut(
         Query(description="Awal periode (YYYY-MM-DD, WIB), mis. tanggal rapat; baku 30 hari."),
     ] = None,
 ) -> TindakLanjutOut:
+    hari = tanggal(sejak) if sejak else None
+    # The figures may be kept (app.mismatches.ikhtisar); whether they are
+    # stale is measured against now.
+    hasil = kept.baca(
+        session, kept.lingkup(tahun_anggaran=tahun_anggaran, tahap=tahap, opd=scope.opd, sejak=hari)
+    ).tindak
     sekarang = clock.now()
-    mulai = awal_hari(sejak) if sejak else tl.sejak_baku(sekarang)
-    hasil = baca_tindak_lanjut(
+    kesegaran = sinkron_terakhir(
         session,
         tahun_anggaran=tahun_anggaran,
         tahap=tahap,
-        sejak=mulai,
+        opd=scope.opd,
         sekarang=sekarang,
-        batas_hari=settings.tindak_lanjut_hari,
-        kode_skpd=scope.opd,
-        batas_basi=tl.batas_basi(settings.schedule, sekarang),
+        batas=tl.batas_basi(settings.schedule, sekarang),
     )
     return TindakLanjutOut(
         tahun_anggaran=tahun_anggaran,
         tahap=tahap,
-        sejak=hasil.sejak,
+        sejak=hasil.sejak.astimezone(UTC),
         sekarang=hasil.sekarang,
         batas_hari=hasil.batas_hari,
         ada_data=hasil.ada_data,
-        sinkron_terakhir=SinkronTerakhirOut.of(hasil.sinkron_terakhir),
+        sinkron_terakhir=SinkronTerakhirOut.of(kesegaran),
         total=TindakLanjutOpdOut.of(hasil.pemda),
         opd=[TindakLanjutOpdOut.of(o) for o in hasil.opd],
     )

@@ -94,6 +94,10 @@ async def get_sign_in_failures(request: Request) -> RateLimiter:
     return parts(request).sign_in_failures
 
 
+async def get_ikhtisar(request: Request) -> Simpanan:
+    return parts(request).ikhtisar
+
+
 async def get_wake(request: Request) -> Callable[[], None] | None:
     return parts(request).wake
 
@@ -108,6 +112,7 @@ SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory
 KnownOpdDep = Annotated[KnownOpd, Depends(get_known_opd)]
 ExportSlotsDep = Annotated[Slots, Depends(get_export_slots)]
 SignInFailuresDep = Annotated[RateLimiter, Depends(get_sign_in_failures)]
+IkhtisarDep = Annotated[Simpanan, Depends(get_ikhtisar)]
 WakeDep = Annotated[Callable[[], None] | None, Depends(get_wake)]
 SchedulerDep = Annotated[Scheduler | None, Depends(get_scheduler)]
 

@@ -162,7 +162,7 @@ register_url_convertor("digits", _Digits())
 
 
 # A calendar date as people write it (YYYY-MM-DD); whether it exists is the
-# route's to say (app.api.tindak_lanjut.awal_hari, app.web.tindak_lanjut).
+# route's to say (app.api.tindak_lanjut.tanggal, app.web.tindak_lanjut).
 Tanggal = Annotated[
     str, TextRule(10, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", schema_format="date")
 ]

@@ -1,4 +1,6 @@
-"""The overview (``/laporan``) kept until its data changes.
+"""The overview's figures kept until their data changes: what ``/laporan``,
+the page of one category, ``/api/v1/ringkasan`` and ``/api/v1/tindak-lanjut``
+show.
 
 At 50,000 records the overview's figures cost half a second of the service's
 CPU: every OPD's sums over ``record_state``, the follow-up over every finding,
@@ -117,17 +119,26 @@ class Simpanan:
         self,
         session_factory: sessionmaker[Session],
         *,
+        batas_hari: int,
+        jadwal: str,
         jeda: timedelta = JEDA,
         umur_maks: timedelta = UMUR_MAKS,
         kapasitas: int = KAPASITAS,
         menghitung: Callable[[Session, Lingkup, datetime], Ikhtisar] = hitung,
     ) -> None:
         self._factory = session_factory
+        self._batas_hari, self._jadwal = batas_hari, jadwal
         self._jeda, self._umur_maks, self._kapasitas = jeda, umur_maks, kapasitas
         self._hitung = menghitung
         self._kept: OrderedDict[Lingkup, _Simpan] = OrderedDict()
         self._locks: dict[Lingkup, threading.Lock] = {}
         self._guard = threading.Lock()
+
+    def lingkup(
+        self, *, tahun_anggaran: int, tahap: str, opd: frozenset[str] | None, sejak: date | None
+    ) -> Lingkup:
+        """A scope under this service's limit in days and schedule."""
+        return Lingkup(tahun_anggaran, tahap, opd, sejak, self._batas_hari, self._jadwal)
 
     def baca(self, session: Session, lingkup: Lingkup) -> Ikhtisar:
         """The overview of ``lingkup``: kept, or computed in ``session`` now."""

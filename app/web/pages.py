@@ -15,7 +15,6 @@ from app.http.deps import SessionDep, parts
 from app.http.inputs import BlankIsNone, Id, TextRule
 from app.mismatches import daftar
 from app.mismatches.daftar import MismatchFilter
-from app.mismatches.ikhtisar import Lingkup
 from app.mismatches.siklus import Keputusan
 from app.mismatches.tindak_lanjut import LABEL as LABEL_STATUS
 from app.mismatches.tindak_lanjut import TindakLanjut, umur_hari
@@ -69,19 +68,14 @@ def overview(
 ) -> HTMLResponse:
     opd = lingkup.opd
     urutan = tl_halaman.urut_dibaca(urut)
-    settings = parts(request).settings
     # Checked against today (a meeting date may not be in the future); the
     # kept overview resolves it again against its own time.
     dipilih = tl_halaman.sejak(sejak, clock.now()).date() if sejak else None
-    ikhtisar = parts(request).ikhtisar.baca(
+    kept = parts(request).ikhtisar
+    ikhtisar = kept.baca(
         session,
-        Lingkup(
-            tahun_anggaran=where.tahun_anggaran,
-            tahap=where.tahap,
-            opd=opd,
-            sejak=dipilih,
-            batas_hari=settings.tindak_lanjut_hari,
-            jadwal=settings.schedule,
+        kept.lingkup(
+            tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd, sejak=dipilih
         ),
     )
     # When the scope last synced is read for every request: the figures may be
@@ -388,9 +382,13 @@ def kategori_page(
     rows = daftar.numbered_page(
         session, f, urut=saringan.urut, offset=(halaman_ke - 1) * PAGE_SIZE, limit=PAGE_SIZE
     )
-    figures = ringkasan.per_opd(
-        session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=lingkup.opd
-    )
+    kept = parts(request).ikhtisar
+    figures = kept.baca(
+        session,
+        kept.lingkup(
+            tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=lingkup.opd, sejak=None
+        ),
+    ).per_opd
     per_opd = sorted(
         ((r, r.mismatch.get(kategori, 0)) for r in figures if r.mismatch.get(kategori)),
         key=lambda rn: (-rn[1], rn[0].kode_skpd or ""),

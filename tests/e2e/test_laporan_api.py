@@ -432,6 +432,25 @@ def test_the_follow_up_ranks_the_opds_a_scoped_key_sees_its_own(report: Report) 
     assert every.json()["total"]["terbuka"] == 11
 
 
+def test_the_summary_and_the_follow_up_show_a_decision_at_once(report: Report) -> None:
+    """Both are kept between requests (app.mismatches.ikhtisar); a decision is
+    never hidden by what was kept, whoever reads next."""
+    scope = {"tahun_anggaran": TAHUN, "tahap": TAHAP}
+    summary = report.get("planner", "/api/v1/ringkasan", **scope).json()
+    follow_up = report.get("planner", "/api/v1/tindak-lanjut", **scope).json()
+    first = _ids(report, OPD_A, "pagu_berbeda")[0]
+    excepted = report.post("opd_a", f"/api/v1/mismatches/{first}/kecualikan", {"alasan": "ok"})
+    assert excepted.status_code == 200, excepted.text
+
+    summary_after = report.get("planner", "/api/v1/ringkasan", **scope).json()
+    follow_up_after = report.get("planner", "/api/v1/tindak-lanjut", **scope).json()
+    assert summary_after["total"]["mismatch_terbuka"] == summary["total"]["mismatch_terbuka"] - 1
+    assert follow_up_after["total"]["terbuka"] == follow_up["total"]["terbuka"] - 1
+    [a] = [o for o in follow_up_after["opd"] if o["kode_skpd"] == OPD_A]
+    assert a["dikecualikan_sejak"] == 1
+    assert a["aktivitas_terakhir"]["oleh"] == "Nur Aini"
+
+
 def test_pagu_rolls_up_per_program_and_kegiatan(report: Report) -> None:
     url = f"/api/v1/ringkasan/{OPD_A}/pagu"
 

@@ -47,7 +47,7 @@ def open_per_opd(found: Ikhtisar) -> dict[str | None, int]:
 
 def kept_counted(factory: sessionmaker[Session]) -> tuple[Simpanan, Counting]:
     counting = Counting()
-    return Simpanan(factory, menghitung=counting), counting
+    return Simpanan(factory, batas_hari=14, jadwal="0 1 * * *", menghitung=counting), counting
 
 
 def read(kept: Simpanan, factory: sessionmaker[Session]) -> Ikhtisar:
