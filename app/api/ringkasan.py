@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from app import clock, vocabulary
+from app import vocabulary
 from app.api.mismatch_schemas import (
     KodeSkpd,
     OpdRingkasanOut,
@@ -17,11 +17,10 @@ from app.api.mismatch_schemas import (
     SinkronTerakhirOut,
     TrenOut,
 )
-from app.http.deps import IkhtisarDep, OpdScopeDep, SessionDep, SettingsDep
+from app.http.deps import IkhtisarDep, OpdScopeDep, SessionDep
 from app.http.errors import NotFound
 from app.http.inputs import TahunAnggaran
-from app.mismatches.tindak_lanjut import batas_basi
-from app.mismatches.tindak_lanjut_baca import sinkron_terakhir
+from app.mismatches.ikhtisar import Lingkup
 from app.models import OpdSnapshot
 from app.repositories import ringkasan
 
@@ -53,31 +52,18 @@ def _tren(points: list[OpdSnapshot]) -> list[TrenOut]:
 def get_ringkasan(
     session: SessionDep,
     scope: OpdScopeDep,
-    settings: SettingsDep,
     kept: IkhtisarDep,
     tahun_anggaran: Tahun,
     tahap: Tahap,
 ) -> RingkasanOut:
-    rows = kept.baca(
-        session,
-        kept.lingkup(tahun_anggaran=tahun_anggaran, tahap=tahap, opd=scope.opd, sejak=None),
-    ).per_opd
+    ikhtisar = kept.baca(session, Lingkup(tahun_anggaran, tahap, scope.opd))
+    rows = ikhtisar.per_opd
     series = ringkasan.trend(session, tahun_anggaran=tahun_anggaran, tahap=tahap, opd=scope.opd)
-    sekarang = clock.now()
     return RingkasanOut(
         tahun_anggaran=tahun_anggaran,
         tahap=tahap,
         ada_data=bool(rows),
-        sinkron_terakhir=SinkronTerakhirOut.of(
-            sinkron_terakhir(
-                session,
-                tahun_anggaran=tahun_anggaran,
-                tahap=tahap,
-                opd=scope.opd,
-                sekarang=sekarang,
-                batas=batas_basi(settings.schedule, sekarang),
-            )
-        ),
+        sinkron_terakhir=SinkronTerakhirOut.of(ikhtisar.tindak.sinkron_terakhir),
         total=OpdRingkasanOut.of(ringkasan.total(rows), _tren(series.get(None, []))),
         # Under None the trend holds the pemda's figures: an OPD without a code
         # (records whose OPD could not be read) has no trend of its own.

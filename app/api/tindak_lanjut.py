@@ -11,14 +11,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from app import clock, vocabulary
+from app import vocabulary
 from app.api.mismatch_schemas import SinkronTerakhirOut
-from app.http.deps import IkhtisarDep, OpdScopeDep, SessionDep, SettingsDep
+from app.http.deps import IkhtisarDep, OpdScopeDep, SessionDep
 from app.http.errors import Invalid
 from app.http.inputs import TahunAnggaran, Tanggal
 from app.mismatches import tindak_lanjut as tl
+from app.mismatches.ikhtisar import Lingkup
 from app.mismatches.tindak_lanjut import TindakLanjutOpd
-from app.mismatches.tindak_lanjut_baca import sinkron_terakhir
 
 router = APIRouter(prefix="/api/v1/tindak-lanjut", tags=["tindak lanjut"])
 
@@ -100,7 +100,6 @@ def tanggal(text: str) -> date:
 def get_tindak_lanjut(
     session: SessionDep,
     scope: OpdScopeDep,
-    settings: SettingsDep,
     kept: IkhtisarDep,
     tahun_anggaran: Annotated[TahunAnggaran, Query()],
     tahap: Annotated[vocabulary.Tahap, Query()],
@@ -110,20 +109,7 @@ def get_tindak_lanjut(
     ] = None,
 ) -> TindakLanjutOut:
     hari = tanggal(sejak) if sejak else None
-    # The figures may be kept (app.mismatches.ikhtisar); whether they are
-    # stale is measured against now.
-    hasil = kept.baca(
-        session, kept.lingkup(tahun_anggaran=tahun_anggaran, tahap=tahap, opd=scope.opd, sejak=hari)
-    ).tindak
-    sekarang = clock.now()
-    kesegaran = sinkron_terakhir(
-        session,
-        tahun_anggaran=tahun_anggaran,
-        tahap=tahap,
-        opd=scope.opd,
-        sekarang=sekarang,
-        batas=tl.batas_basi(settings.schedule, sekarang),
-    )
+    hasil = kept.baca(session, Lingkup(tahun_anggaran, tahap, scope.opd, sejak=hari)).tindak
     return TindakLanjutOut(
         tahun_anggaran=tahun_anggaran,
         tahap=tahap,
@@ -131,7 +117,7 @@ def get_tindak_lanjut(
         sekarang=hasil.sekarang,
         batas_hari=hasil.batas_hari,
         ada_data=hasil.ada_data,
-        sinkron_terakhir=SinkronTerakhirOut.of(kesegaran),
+        sinkron_terakhir=SinkronTerakhirOut.of(hasil.sinkron_terakhir),
         total=TindakLanjutOpdOut.of(hasil.pemda),
         opd=[TindakLanjutOpdOut.of(o) for o in hasil.opd],
     )

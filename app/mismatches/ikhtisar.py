@@ -19,6 +19,9 @@ kept, with the data version they were computed at
 - they are under :data:`UMUR_MAKS` old, whatever happened: writes the version
   does not see (a database restored, rows pruned by hand) show within it, and
   the ages in days stay true to the clock.
+
+Whether the figures are stale (the last sync's age, against now) is never
+kept: :meth:`Simpanan.baca` reads it for every request.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,7 +40,7 @@ from app.db import session_scope
 from app.mismatches import riwayat
 from app.mismatches import tindak_lanjut as tl
 from app.mismatches.tindak_lanjut import TindakLanjut
-from app.mismatches.tindak_lanjut_baca import baca_tindak_lanjut
+from app.mismatches.tindak_lanjut_baca import baca_tindak_lanjut, sinkron_terakhir
 from app.mismatches.tren_mingguan import belum_ditanggapi_per_minggu
 from app.repositories import ringkasan, versi_data
 from app.repositories.ringkasan import OpdFigures
@@ -61,9 +64,7 @@ class Lingkup:
     tahun_anggaran: int
     tahap: str
     opd: frozenset[str] | None
-    sejak: date | None
-    batas_hari: int
-    jadwal: str
+    sejak: date | None = None
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,11 @@ class Ikhtisar:
     mingguan: dict[str | None, list[int]]
 
 
-def hitung(session: Session, lingkup: Lingkup, sekarang: datetime) -> Ikhtisar:
-    """The overview's figures, read now."""
+def hitung(
+    session: Session, lingkup: Lingkup, sekarang: datetime, *, batas_hari: int, jadwal: str
+) -> Ikhtisar:
+    """The overview's figures, read now: ``batas_hari`` the days a finding may
+    stay untouched, ``jadwal`` the run schedule (how old a sync may be)."""
     per_opd = ringkasan.per_opd(
         session, tahun_anggaran=lingkup.tahun_anggaran, tahap=lingkup.tahap, opd=lingkup.opd
     )
@@ -86,9 +90,9 @@ def hitung(session: Session, lingkup: Lingkup, sekarang: datetime) -> Ikhtisar:
         tahap=lingkup.tahap,
         sejak=tl.awal_periode(lingkup.sejak) if lingkup.sejak else tl.sejak_baku(sekarang),
         sekarang=sekarang,
-        batas_hari=lingkup.batas_hari,
+        batas_hari=batas_hari,
         kode_skpd=lingkup.opd,
-        batas_basi=tl.batas_basi(lingkup.jadwal, sekarang),
+        batas_basi=tl.batas_basi(jadwal, sekarang),
         figures=per_opd,
     )
     mingguan = belum_ditanggapi_per_minggu(
@@ -124,7 +128,7 @@ class Simpanan:
         jeda: timedelta = JEDA,
         umur_maks: timedelta = UMUR_MAKS,
         kapasitas: int = KAPASITAS,
-        menghitung: Callable[[Session, Lingkup, datetime], Ikhtisar] = hitung,
+        menghitung: Callable[..., Ikhtisar] = hitung,
     ) -> None:
         self._factory = session_factory
         self._batas_hari, self._jadwal = batas_hari, jadwal
@@ -134,14 +138,22 @@ class Simpanan:
         self._locks: dict[Lingkup, threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def lingkup(
-        self, *, tahun_anggaran: int, tahap: str, opd: frozenset[str] | None, sejak: date | None
-    ) -> Lingkup:
-        """A scope under this service's limit in days and schedule."""
-        return Lingkup(tahun_anggaran, tahap, opd, sejak, self._batas_hari, self._jadwal)
-
     def baca(self, session: Session, lingkup: Lingkup) -> Ikhtisar:
-        """The overview of ``lingkup``: kept, or computed in ``session`` now."""
+        """The overview of ``lingkup`` (kept, or computed in ``session`` now),
+        with whether it is stale read now."""
+        isi = self._kept_or_computed(session, lingkup)
+        sekarang = clock.now()
+        kesegaran = sinkron_terakhir(
+            session,
+            tahun_anggaran=lingkup.tahun_anggaran,
+            tahap=lingkup.tahap,
+            opd=lingkup.opd,
+            sekarang=sekarang,
+            batas=tl.batas_basi(self._jadwal, sekarang),
+        )
+        return replace(isi, tindak=replace(isi.tindak, sinkron_terakhir=kesegaran))
+
+    def _kept_or_computed(self, session: Session, lingkup: Lingkup) -> Ikhtisar:
         versi, generasi = versi_data.baca(session), riwayat.generasi()
         kept = self._get(lingkup)
         sekarang = clock.now()
@@ -191,7 +203,9 @@ class Simpanan:
         generasi: int,
         sekarang: datetime,
     ) -> Ikhtisar:
-        isi = self._hitung(session, lingkup, sekarang)
+        isi = self._hitung(
+            session, lingkup, sekarang, batas_hari=self._batas_hari, jadwal=self._jadwal
+        )
         with self._guard:
             self._kept[lingkup] = _Simpan(versi, generasi, isi)
             self._kept.move_to_end(lingkup)

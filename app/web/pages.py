@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated
@@ -15,6 +15,7 @@ from app.http.deps import SessionDep, parts
 from app.http.inputs import BlankIsNone, Id, TextRule
 from app.mismatches import daftar
 from app.mismatches.daftar import MismatchFilter
+from app.mismatches.ikhtisar import Lingkup
 from app.mismatches.siklus import Keputusan
 from app.mismatches.tindak_lanjut import LABEL as LABEL_STATUS
 from app.mismatches.tindak_lanjut import TindakLanjut, umur_hari
@@ -71,20 +72,10 @@ def overview(
     # Checked against today (a meeting date may not be in the future); the
     # kept overview resolves it again against its own time.
     dipilih = tl_halaman.sejak(sejak, clock.now()).date() if sejak else None
-    kept = parts(request).ikhtisar
-    ikhtisar = kept.baca(
-        session,
-        kept.lingkup(
-            tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd, sejak=dipilih
-        ),
+    ikhtisar = parts(request).ikhtisar.baca(
+        session, Lingkup(where.tahun_anggaran, where.tahap, opd, sejak=dipilih)
     )
-    # When the scope last synced is read for every request: the figures may be
-    # kept, whether they are stale is measured against now.
-    kesegaran = tl_halaman.kesegaran(
-        request, session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd
-    )
-    tindak = replace(ikhtisar.tindak, sinkron_terakhir=kesegaran)
-    mingguan = ikhtisar.mingguan
+    tindak, mingguan = ikhtisar.tindak, ikhtisar.mingguan
     mulai = tindak.sejak
     figures = {f.kode_skpd: f for f in ikhtisar.per_opd}
     pemda = ringkasan.total(list(figures.values()))
@@ -105,7 +96,7 @@ def overview(
         trends={kode: garis(values) for kode, values in mingguan.items()},
         tren_pemda=garis([sum(week) for week in zip(*mingguan.values(), strict=True)]),
         tanpa_opd_url=url(f"/laporan/opd/{TANPA_OPD}", where.query()) if opd is None else None,
-        kesegaran=kesegaran,
+        kesegaran=tindak.sinkron_terakhir,
         ditahan=tl_halaman.ditahan(
             session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd
         ),
@@ -126,7 +117,6 @@ def _tindak_lanjut(
     opd: frozenset[str] | None,
     sejak: str | None,
     sekarang: datetime,
-    figures: Sequence[OpdFigures] | None = None,
 ) -> TindakLanjut:
     """The follow-up of the page's scope since the asked date (default: 30 days)."""
     return baca_tindak_lanjut(
@@ -138,7 +128,6 @@ def _tindak_lanjut(
         batas_hari=parts(request).settings.tindak_lanjut_hari,
         kode_skpd=opd,
         batas_basi=tl_halaman.batas_basi(request, sekarang),
-        figures=figures,
     )
 
 
@@ -382,15 +371,11 @@ def kategori_page(
     rows = daftar.numbered_page(
         session, f, urut=saringan.urut, offset=(halaman_ke - 1) * PAGE_SIZE, limit=PAGE_SIZE
     )
-    kept = parts(request).ikhtisar
-    figures = kept.baca(
-        session,
-        kept.lingkup(
-            tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=lingkup.opd, sejak=None
-        ),
-    ).per_opd
+    ikhtisar = parts(request).ikhtisar.baca(
+        session, Lingkup(where.tahun_anggaran, where.tahap, lingkup.opd)
+    )
     per_opd = sorted(
-        ((r, r.mismatch.get(kategori, 0)) for r in figures if r.mismatch.get(kategori)),
+        ((r, r.mismatch.get(kategori, 0)) for r in ikhtisar.per_opd if r.mismatch.get(kategori)),
         key=lambda rn: (-rn[1], rn[0].kode_skpd or ""),
     )
     path = f"/laporan/kategori/{kategori}"
@@ -411,13 +396,7 @@ def kategori_page(
             f"/laporan/opd/{kode or TANPA_OPD}", where.query(), {"kategori": kategori}
         ),
         ringkasan_url=url("/laporan", where.query()),
-        kesegaran=tl_halaman.kesegaran(
-            request,
-            session,
-            tahun_anggaran=where.tahun_anggaran,
-            tahap=where.tahap,
-            opd=lingkup.opd,
-        ),
+        kesegaran=ikhtisar.tindak.sinkron_terakhir,
     )
 
 
