@@ -236,6 +236,14 @@ class MenungguPersetujuan(BaseModel):
         description="Per OPD yang ditahan: mengapa penjaga menahannya (kosong untuk pratinjau)."
     )
     rencana: str = Field(description="Alamat rencananya: GET /api/v1/runs/{id}/rencana.")
+    dapat_disetujui: bool = Field(
+        description="false: rencana ini tidak dapat disetujui lagi (lihat penghalang), "
+        "tetapi masih dapat ditolak."
+    )
+    penghalang: str | None = Field(
+        description="Mengapa persetujuan akan ditolak sekarang: rencana kedaluwarsa, atau run "
+        "lain menulis ke E-Planning sesudahnya (buat pratinjau baru). null: dapat disetujui."
+    )
 
 
 class StatusOut(BaseModel):

@@ -19,6 +19,7 @@ from app.api.schemas import (
 from app.http.deps import OpdScopeDep, SchedulerDep, SessionDep, SettingsDep
 from app.models import RunStatus, SyncRun, utcnow
 from app.repositories import dead_letters, runs
+from app.runs import persetujuan
 from app.sync import contacts
 
 router = APIRouter(prefix="/api/v1", tags=["status"])
@@ -50,9 +51,7 @@ def status(
     open_letters = {} if scope.limited else dead_letters.count_open(session)
     return StatusOut(
         current_run=current,
-        menunggu_persetujuan=_waiting(
-            session, scope, timedelta(hours=settings.pratinjau_berlaku_jam)
-        ),
+        menunggu_persetujuan=_waiting(session, scope, settings.pratinjau_berlaku_jam),
         scopes=[
             ScopeStatus(
                 tahun_anggaran=run.tahun_anggaran,
@@ -72,9 +71,11 @@ def status(
     )
 
 
-def _waiting(session: Session, scope: OpdScope, valid: timedelta) -> list[MenungguPersetujuan]:
-    """Held runs and undecided previews still valid, as far as they concern ``scope``."""
+def _waiting(session: Session, scope: OpdScope, valid_hours: float) -> list[MenungguPersetujuan]:
+    """Held runs and undecided previews still valid, as far as they concern ``scope``;
+    each says whether approval would still be accepted (app.runs.persetujuan.obstacle)."""
     found = []
+    valid = timedelta(hours=valid_hours)
     for run in runs.waiting_for_approval(session, previews_since=utcnow() - valid):
         if run.pratinjau:
             if not scope.shows_run(run.kode_skpd):
@@ -85,12 +86,17 @@ def _waiting(session: Session, scope: OpdScope, valid: timedelta) -> list[Menung
             if not alasan:
                 continue
             kode = sorted(alasan)
-        found.append(_one(run, kode, alasan, valid))
+        obstacle = persetujuan.obstacle(session, run, valid_hours)
+        found.append(_one(run, kode, alasan, valid, obstacle))
     return found
 
 
 def _one(
-    run: SyncRun, kode: list[str] | None, alasan: dict[str, str], valid: timedelta
+    run: SyncRun,
+    kode: list[str] | None,
+    alasan: dict[str, str],
+    valid: timedelta,
+    obstacle: persetujuan.Refused | None,
 ) -> MenungguPersetujuan:
     return MenungguPersetujuan(
         run_id=run.id,
@@ -102,4 +108,6 @@ def _one(
         kode_skpd=kode,
         alasan=alasan,
         rencana=f"/api/v1/runs/{run.id}/rencana",
+        dapat_disetujui=obstacle is None,
+        penghalang=obstacle.detail if obstacle else None,
     )

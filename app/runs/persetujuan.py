@@ -95,21 +95,34 @@ def _waiting_run(
         raise Refused(f"rencana run {run_id} sudah {run.alasan}", "rencana_digantikan")
     if for_rejection:
         return run
+    refused = obstacle(session, run, valid_hours)
+    if refused is not None:
+        raise refused
+    return run
+
+
+def obstacle(session: Session, run: SyncRun, valid_hours: float) -> Refused | None:
+    """Why a waiting plan can no longer be approved (it can still be refused):
+    it expired before anyone approved it, or a later run could have written to
+    E-Planning since it was made (an approval that stopped resumes only while
+    none has). None: it can be approved. The approval itself, the plan's page
+    and the lists of what waits all ask this, so none offers what approval
+    would refuse."""
     finished = run.finished_at or run.created_at
-    if utcnow() - finished > timedelta(hours=valid_hours) and run.keputusan is None:
-        raise Refused(
-            f"rencana run {run_id} sudah kedaluwarsa: dibuat {finished:%Y-%m-%d %H:%M} UTC, "
+    if run.keputusan is None and utcnow() - finished > timedelta(hours=valid_hours):
+        return Refused(
+            f"rencana run {run.id} sudah kedaluwarsa: dibuat {finished:%Y-%m-%d %H:%M} UTC, "
             f"berlaku {valid_hours:g} jam (SINKRON_PRATINJAU_BERLAKU_JAM); buat pratinjau baru",
             "rencana_kedaluwarsa",
         )
     later = runs.later_writing_run(session, run)
     if later is not None:
-        raise Refused(
-            f"rencana run {run_id} sudah usang: run {later} menulis ke E-Planning sesudahnya; "
+        return Refused(
+            f"rencana run {run.id} sudah usang: run {later} menulis ke E-Planning sesudahnya; "
             "buat pratinjau baru",
             "rencana_usang",
         )
-    return run
+    return None
 
 
 def _refuse_when_busy(session: Session) -> None:

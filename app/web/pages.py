@@ -98,7 +98,11 @@ def overview(
         tanpa_opd_url=url(f"/laporan/opd/{TANPA_OPD}", where.query()) if opd is None else None,
         kesegaran=tindak.sinkron_terakhir,
         ditahan=tl_halaman.ditahan(
-            session, tahun_anggaran=where.tahun_anggaran, tahap=where.tahap, opd=opd
+            session,
+            tahun_anggaran=where.tahun_anggaran,
+            tahap=where.tahap,
+            opd=opd,
+            berlaku_jam=parts(request).settings.pratinjau_berlaku_jam,
         ),
         kategori_pemda=sorted(pemda.mismatch.items(), key=lambda kv: (-kv[1], kv[0])),
         kategori_url=lambda code: url(f"/laporan/kategori/{code}", where.query()),
@@ -208,6 +212,7 @@ def opd_page(
             tahun_anggaran=where.tahun_anggaran,
             tahap=where.tahap,
             opd=frozenset({kode_skpd}),
+            berlaku_jam=parts(request).settings.pratinjau_berlaku_jam,
         ),
         batas_massal=BATAS_MASSAL,
     )

@@ -166,6 +166,10 @@ def rencana_page(
     saringan = {k: v for k, v in (("kode_skpd", kode_skpd), ("aksi", aksi)) if v}
     berlaku = rencana_tampil.berlaku_sampai(run, settings.pratinjau_berlaku_jam)
     admin = pengguna.principal.can(Role.ADMIN)
+    menunggu = persetujuan.waits(run) and run.keputusan is None
+    penghalang = (
+        persetujuan.obstacle(session, run, settings.pratinjau_berlaku_jam) if menunggu else None
+    )
     return page(
         request,
         "pratinjau.html",
@@ -175,7 +179,8 @@ def rencana_page(
         cakupan_opd=lingkup.cut(run.kode_skpd),
         berlaku_sampai=berlaku,
         kedaluwarsa=berlaku is not None and clock.now() > berlaku,
-        dapat_diputuskan=admin and persetujuan.waits(run) and run.keputusan is None,
+        dapat_diputuskan=admin and menunggu,
+        penghalang=ALASAN_DITOLAK[penghalang.code] if penghalang else None,
         per_opd=per_opd,
         jumlah_semua=rencana_tampil.jumlah_semua(per_opd),
         label_aksi=rencana_tampil.LABEL_AKSI,

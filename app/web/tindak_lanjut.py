@@ -19,6 +19,7 @@ from app.mismatches import tindak_lanjut as tl
 from app.mismatches.tindak_lanjut import SinkronTerakhir, TindakLanjutOpd
 from app.mismatches.tindak_lanjut_baca import sinkron_terakhir
 from app.repositories import runs
+from app.runs import persetujuan
 from app.web.errors import HalamanGalat
 
 # A meeting date (the period's start), as the date field sends it.
@@ -65,14 +66,22 @@ def kesegaran(
 
 @dataclass(frozen=True)
 class Ditahan:
-    """A run whose writes for some of the reader's OPDs the guard holds for an admin."""
+    """A run whose writes for some of the reader's OPDs the guard holds for an
+    admin. ``penghalang``: why the plan can no longer be approved (it expired, or
+    another run wrote since), said instead of "until an admin decides"."""
 
     run_id: int
     kode_skpd: tuple[str, ...]
+    penghalang: str | None = None
 
 
 def ditahan(
-    session: Session, *, tahun_anggaran: int, tahap: str, opd: frozenset[str] | None
+    session: Session,
+    *,
+    tahun_anggaran: int,
+    tahap: str,
+    opd: frozenset[str] | None,
+    berlaku_jam: float,
 ) -> list[Ditahan]:
     """The scope's held runs that hold one of ``opd`` (None: any OPD): the
     figures of those OPDs wait for that decision (said on the pages)."""
@@ -83,7 +92,8 @@ def ditahan(
     for run in waiting:
         held = sorted(k for k in (run.ditahan or {}) if opd is None or k in opd)
         if held:
-            found.append(Ditahan(run.id, tuple(held)))
+            obstacle = persetujuan.obstacle(session, run, berlaku_jam)
+            found.append(Ditahan(run.id, tuple(held), obstacle.detail if obstacle else None))
     return found
 
 

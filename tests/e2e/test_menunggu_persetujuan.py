@@ -90,6 +90,7 @@ def test_a_held_run_shows_in_status_metrics_the_notice_and_the_digest_until_appr
     assert "8 dari 18 data dinonaktifkan" in waiting["alasan"][OPD]
     assert waiting["rencana"] == f"/api/v1/runs/{held}/rencana"
     assert waiting["berlaku_sampai"] > waiting["sejak"]
+    assert waiting["dapat_disetujui"] is True and waiting["penghalang"] is None
     assert call(service, "GET", waiting["rencana"], admin).status_code == 200
     # A planner of the held OPD sees it; one of another OPD does not.
     mine = call(service, "GET", "/api/v1/status", keys_of["opd"]).json()
@@ -159,3 +160,26 @@ def test_a_held_run_rejected_leaves_no_gauge_but_the_next_run_holds_again(
     [waiting] = call(service, "GET", "/api/v1/status", admin).json()["menunggu_persetujuan"]
     assert waiting["run_id"] == again.run_id
     assert (notice(service, keys_of["opd"]) or "").startswith("data OPD ini belum dikirim")
+
+
+def test_a_held_plan_another_run_wrote_after_says_it_can_no_longer_be_approved(
+    world: World, held: int, service: ServerThread, keys_of: dict[str, str]
+) -> None:
+    """The next incremental run may have written to E-Planning: approval would be
+    refused as stale, and the list of what waits says so before anyone tries."""
+    admin = keys_of["admin"]
+    later = world.sync()
+    assert later.status is RunStatus.SUCCEEDED, later.error
+
+    [waiting] = call(service, "GET", "/api/v1/status", admin).json()["menunggu_persetujuan"]
+    assert waiting["run_id"] == held and waiting["dapat_disetujui"] is False
+    assert f"run {later.run_id} menulis ke E-Planning sesudahnya" in waiting["penghalang"]
+    approved = call(service, "POST", f"/api/v1/runs/{held}/setujui", admin)
+    assert approved.status_code == 409
+    assert approved.json()["error"] == "rencana_usang"
+
+    # Still listed until an admin clears it: its OPD's changes were never sent.
+    rejected = call(service, "POST", f"/api/v1/runs/{held}/tolak", admin,
+                    json={"alasan": "diputuskan lagi oleh sinkron penuh"})  # fmt: skip
+    assert rejected.status_code == 200, rejected.text
+    assert call(service, "GET", "/api/v1/status", admin).json()["menunggu_persetujuan"] == []

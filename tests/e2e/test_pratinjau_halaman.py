@@ -257,6 +257,32 @@ def test_a_held_run_shows_the_guards_reason_and_a_planner_sees_only_its_opd(
     assert "Lihat rencananya" not in pages.client.get(f"/laporan/opd/{OPD}").text
 
 
+def test_a_held_plan_made_stale_by_a_later_run_offers_no_approval_and_says_why(
+    pages: Pages,
+) -> None:
+    world = pages.world
+    _guarded(world)
+    world.sync(full=True)
+    _switch_off_forty_percent(world)
+    held = scheduled_run(world, 20)
+    assert held.status is RunStatus.HELD
+    later = world.sync()  # the next incremental run may write to E-Planning
+    path = f"/laporan/pratinjau/{held.run_id}"
+
+    pages.sign_in("admin")
+    html = pages.client.get(path).text
+    assert "Setujui dan kirim" not in html
+    assert "run lain sudah menulis ke E-Planning" in html and "masih dapat ditolak" in html
+    banner = pages.client.get(f"/laporan/opd/{OPD}").text
+    assert "rencananya tidak dapat disetujui lagi" in banner
+    assert f"run {later.run_id} menulis ke E-Planning sesudahnya" in banner
+    refused = pages.post(f"{path}/setujui")
+    assert refused.status_code == 409
+    assert "run lain sudah menulis ke E-Planning" in refused.text
+    assert pages.post(f"{path}/tolak", alasan="diputuskan lagi").status_code == 303
+    assert "Lihat rencananya" not in pages.client.get(f"/laporan/opd/{OPD}").text
+
+
 def test_the_excel_file_holds_the_opd_table_and_every_changed_field(pages: Pages) -> None:
     world = pages.world
     _guarded(world)
