@@ -101,9 +101,10 @@ def test_the_pages_name_the_opds_of_a_run_stopped_after_the_guard_held_them(
         session.flush()
         run_id = run.id
     with session_scope(session_factory) as session:
-        shown = tindak_lanjut.ditahan(session, tahun_anggaran=TAHUN, tahap=TAHAP, opd=None)
+        scope = {"tahun_anggaran": TAHUN, "tahap": TAHAP, "berlaku_jam": 24}
+        shown = tindak_lanjut.ditahan(session, opd=None, **scope)
         other_opd = tindak_lanjut.ditahan(
-            session, tahun_anggaran=TAHUN, tahap=TAHAP, opd=frozenset({"2.07.0.00.0.00.01.0000"})
+            session, opd=frozenset({"2.07.0.00.0.00.01.0000"}), **scope
         )
-    assert [(d.run_id, d.kode_skpd) for d in shown] == [(run_id, tuple(HELD))]
+    assert [(d.run_id, d.kode_skpd, d.penghalang) for d in shown] == [(run_id, tuple(HELD), None)]
     assert other_opd == []
