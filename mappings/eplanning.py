@@ -237,6 +237,16 @@ class RenjaSubKegiatan(_Strict):
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
+    @functools.cached_property
+    def sync_digest(self) -> str:
+        """The content hash with the source id, computed once per instance: what
+        the service remembers it wrote (``app.sync.reconcile.sync_hash``). The
+        source timestamp is left out, so a record E-Program merely touched is
+        unchanged; the source id is kept, so that when an operator's copy loses
+        to the real record, E-Planning ends up pointing at the real one."""
+        source_id = self.sumber.id if self.sumber is not None else ""
+        return hashlib.sha256(f"{self.content_digest}|{source_id}".encode()).hexdigest()
+
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
         copied = super().model_copy(update=update, deep=deep)
         if update:
@@ -299,7 +309,7 @@ class StoredRenjaSubKegiatan(RenjaSubKegiatan):
         return cls.model_validate(body)
 
 
-_CACHED = ("api_body", "content_digest")
+_CACHED = ("api_body", "content_digest", "sync_digest")
 
 _NESTED: dict[str, type[BaseModel]] = {
     "indikator": Indikator,

@@ -8,7 +8,6 @@ get back one decision.
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ from mappings.eplanning import (
     RenjaSubKegiatan,
     StoredRenjaSubKegiatan,
     changed_fields,
-    content_hash,
 )
 
 
@@ -75,14 +73,13 @@ class Decision:
 
 
 def sync_hash(record: RenjaSubKegiatan) -> str:
-    """The content hash plus the source id.
+    """The content hash plus the source id (:attr:`RenjaSubKegiatan.sync_digest`).
 
     The source timestamp is left out so a record E-Program merely touched is
     unchanged; the source id is kept so that when an operator's copy loses to the
     real record, E-Planning ends up pointing at the real one.
     """
-    source_id = record.sumber.id if record.sumber is not None else ""
-    return hashlib.sha256(f"{content_hash(record)}|{source_id}".encode()).hexdigest()
+    return record.sync_digest
 
 
 def compact_json(body: Mapping[str, Any]) -> str:

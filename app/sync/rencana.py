@@ -146,6 +146,9 @@ def restore(stored: Any) -> tuple[PlannedWrite, Mapped]:
     # to_api() of the record validated from it gives it back field for field
     # (tests/unit/test_rencana_rows.py): the push sends it as it is.
     record.__dict__["api_body"] = body
+    # Likewise its sync hash, kept with the row: where the record stands after
+    # the push compares it with E-Planning's copy.
+    record.__dict__["sync_digest"] = stored.sync_hash
     nama = stored.nama or {}
     mapped = Mapped(
         record=record,

@@ -14,7 +14,7 @@ from app.models import PlanStatus
 from app.sync import rencana
 from app.sync.push import PlannedWrite
 from app.sync.reconcile import Action, sync_hash
-from mappings.eplanning import content_hash
+from mappings.eplanning import RenjaSubKegiatan, content_hash
 from mappings.subkegiatan import Mapped, map_sub_kegiatan
 from standins import nomenklatur
 from standins.generator import generate
@@ -48,6 +48,9 @@ def test_a_restored_write_sends_what_its_record_builds(action: Action) -> None:
         assert again.record.api_body == rebuilt == record.to_api(), mapped.source_id
         assert json.dumps(rebuilt, separators=(",", ":"), ensure_ascii=False) == row["body"]
         assert content_hash(again.record) == content_hash(record)
+        # The sync hash the row keeps is the one its record would compute.
+        fresh = RenjaSubKegiatan.model_validate(json.loads(row["body"]))
+        assert sync_hash(again.record) == fresh.sync_digest == sync_hash(record)
         expected = PlannedWrite(mapped.source_id, record.natural_key(), action, record,
                                 sync_hash(record), versi, ["pagu"])  # fmt: skip
         assert write.operation == expected.operation
