@@ -78,8 +78,17 @@ def send(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Re
 class Standins:
     """``python -m standins`` in a process of its own, so its CPU and memory are its own."""
 
-    def __init__(self, *, size: int, seed: int, limits: bool, extra: tuple[str, ...] = ()) -> None:
-        """``extra``: more ``python -m standins`` arguments, e.g. ``("--tidy",)``."""
+    def __init__(
+        self,
+        *,
+        size: int,
+        seed: int,
+        limits: bool,
+        extra: tuple[str, ...] = (),
+        nice: int = 0,
+    ) -> None:
+        """``extra``: more ``python -m standins`` arguments, e.g. ``("--tidy",)``;
+        ``nice``: their CPU priority below the rest (0: the same)."""
         self.size, self.limits = size, limits
         self.eprogram = f"http://127.0.0.1:{free_port()}"
         self.eplanning = f"http://127.0.0.1:{free_port()}"
@@ -99,6 +108,8 @@ class Standins:
         if limits:
             cmd.append("--rate-limits")
         cmd += extra
+        if nice:
+            cmd = ["nice", "-n", str(nice), *cmd]
         self.process = subprocess.Popen(
             cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

@@ -79,6 +79,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--serve-args", default="", help="more `sinkron serve` options, space separated"
     )
+    parser.add_argument(
+        "--standins-nice",
+        type=int,
+        default=0,
+        help="run the stand-ins at this nice value: in production E-Program and E-Planning "
+        "are servers of their own, not competing with the service for its cores",
+    )
     return parser.parse_args()
 
 
@@ -208,10 +215,11 @@ def main() -> int:
         f"api_during_sync: {args.records:,} records, {args.clients} clients "
         f"(one request each every {args.interval:g} s), "
         f"{'PostgreSQL' if args.postgres else 'SQLite'}, sinkron {args.sinkron} "
-        f"{args.serve_args}; {box['cores']} cores, {box['cpu']}, load {box['load']}, "
+        f"{args.serve_args}; stand-ins at nice {args.standins_nice}; "
+        f"{box['cores']} cores, {box['cpu']}, load {box['load']}, "
         f"Python {box['python']}"
     )
-    standins = Standins(size=args.records, seed=2026, limits=True)
+    standins = Standins(size=args.records, seed=2026, limits=True, nice=args.standins_nice)
     try:
         with database(args.postgres) as url:
             env = sinkron_env(url, standins) | {

@@ -10,6 +10,8 @@ again with the same idempotency keys, which E-Planning answers as before.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -28,9 +30,13 @@ from app.sync import decisions, guard, ledger, mirror_read, recording, rencana, 
 from app.sync.decisions import Rules
 from app.sync.ledger import Entry, Ledger
 from app.sync.outage import Outage
+from app.sync.push import PlannedWrite
+from app.sync.reconcile import RemoteEntry
 from app.sync.scope import Scope
 from connectors.eplanning import EPlanningClient
+from mappings.eplanning import NaturalKey
 from mappings.nomenklatur import Nomenklatur
+from mappings.subkegiatan import Mapped
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +97,19 @@ def _pages(
         yield rows
 
 
+@dataclass
+class _Page:
+    """One page of the plan on its way: its rows, the writes and records restored
+    from them, what they are pushed against, and the ledger of the answers."""
+
+    rows: list[Any]
+    writes: list[PlannedWrite]
+    by_source: dict[str, Mapped]
+    known: decisions.Known
+    book: Ledger
+    held: dict[NaturalKey, RemoteEntry] = field(default_factory=dict)
+
+
 async def push_plan(
     job: Applying,
     *,
@@ -99,36 +118,85 @@ async def push_plan(
     settle_findings: bool,
     timings: dict[str, float],
 ) -> None:
-    """Push every row of ``plan_run``'s plan in ``status``, a page at a time."""
+    """Push every row of ``plan_run``'s plan in ``status``, a page at a time.
+
+    While E-Planning answers a page, the page before it is recorded, in a
+    thread: the run does not wait for one to start the other. The pages are
+    still recorded in order, one transaction each, and a page is pushed only
+    once its keys are remembered (before the page before it is recorded, so
+    the two writes never wait for each other), so a crash leaves what it left
+    before: the rows not marked pushed go again with the same idempotency keys
+    (their keys are a page's own: a plan holds one waiting row per key)."""
+    previous: _Page | None = None
     for rows in _pages(job.sessions, plan_run, status, job.page_size):
         job.check_stop()
-        restored = [rencana.restore(row) for row in rows]
-        mapped = [item for _write, item in restored]
-        writes = [write for write, _item in restored]
-        known = mirror_read.known_for_push(job.sessions, {w.key for w in writes})
-        book = Ledger()
-        for item in mapped:
-            for entry in rencana.entries(item):
-                book.add(entry)
-        by_source = {item.source_id: item for item in mapped}
-        started = time.perf_counter()
-        _remember(job, writes)
-        pushed = await job.outage.push(job.eplanning, writes)
-        again, pushed = decisions.decide_again(pushed, known, book, by_source, job.rules)
-        if again:
-            _remember(job, again)
-            pushed += await job.outage.push(job.eplanning, again)
-        metrics.observe_push(time.perf_counter() - started)
-        held = decisions.after_push(pushed, known, book, by_source, scope=job.scope,
-                                    run_id=job.run_id, nomenklatur=job.nomenklatur)  # fmt: skip
-        with session_scope(job.sessions) as session:
-            job.fence(session)
-            job.counts = recording.applied_page(
-                session, book, run_id=job.run_id, scope=job.scope, held=held,
-                plan_ids=[row.id for row in rows], settle_findings=settle_findings,
-                counts=job.counts, timings=timings,
-            )  # fmt: skip
-        job.applied += len(rows)
+        page = _restored(job, rows)
+        _remember(job, page.writes)
+        pushing = asyncio.ensure_future(_push(job, page))
+        try:
+            if previous is not None:
+                await _whole(_record, job, previous, settle_findings, timings)
+            await pushing
+        except BaseException:
+            pushing.cancel()
+            with contextlib.suppress(BaseException):
+                await pushing
+            raise
+        previous = page
+    if previous is not None:
+        await _whole(_record, job, previous, settle_findings, timings)
+
+
+async def _whole(work: Callable[..., None], *args: Any) -> None:
+    """``work`` in a thread, returned from only once it has ended, also when the
+    run is stopped meanwhile: a page is recorded whole or not at all, and
+    nothing of the run goes on after the stage has ended."""
+    thread = asyncio.ensure_future(asyncio.to_thread(work, *args))
+    try:
+        await asyncio.shield(thread)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await thread
+        raise
+
+
+def _restored(job: Applying, rows: list[Any]) -> _Page:
+    restored = [rencana.restore(row) for row in rows]
+    mapped = [item for _write, item in restored]
+    writes = [write for write, _item in restored]
+    book = Ledger()
+    for item in mapped:
+        for entry in rencana.entries(item):
+            book.add(entry)
+    known = mirror_read.known_for_push(job.sessions, {w.key for w in writes})
+    return _Page(rows, writes, {item.source_id: item for item in mapped}, known, book)
+
+
+async def _push(job: Applying, page: _Page) -> None:
+    """The page's writes pushed, a 409 decided once more and pushed again, and
+    what E-Planning's answers mean for each record."""
+    started = time.perf_counter()
+    pushed = await job.outage.push(job.eplanning, page.writes)
+    again, pushed = decisions.decide_again(pushed, page.known, page.book, page.by_source, job.rules)
+    if again:
+        _remember(job, again)
+        pushed += await job.outage.push(job.eplanning, again)
+    metrics.observe_push(time.perf_counter() - started)
+    page.held = decisions.after_push(pushed, page.known, page.book, page.by_source,
+                                     scope=job.scope, run_id=job.run_id,
+                                     nomenklatur=job.nomenklatur)  # fmt: skip
+
+
+def _record(job: Applying, page: _Page, settle_findings: bool, timings: dict[str, float]) -> None:
+    """The page's answers and its rows marked pushed, in one transaction."""
+    with session_scope(job.sessions) as session:
+        job.fence(session)
+        job.counts = recording.applied_page(
+            session, page.book, run_id=job.run_id, scope=job.scope, held=page.held,
+            plan_ids=[row.id for row in page.rows], settle_findings=settle_findings,
+            counts=job.counts, timings=timings,
+        )  # fmt: skip
+    job.applied += len(page.rows)
 
 
 def _remember(job: Applying, writes: list[Any]) -> None:
