@@ -54,6 +54,10 @@ def supersede(
     content over newer content (or over a planner's edit), or ask again what
     E-Planning already answered."""
     wanted = [tuple(k) for k in keys]
+    if not wanted or not _any_open_before(session, run_id):
+        # The usual page: no letter is open, and the keys' statement (200 a
+        # statement, built for every page) would find none.
+        return 0
     closed = 0
     cols = (
         DeadLetter.tahun_anggaran,
@@ -73,6 +77,16 @@ def supersede(
         )
         closed += affected(result)
     return closed
+
+
+def _any_open_before(session: Session, run_id: int) -> bool:
+    """An open letter of an earlier run (the status index answers it)."""
+    found = session.scalar(
+        select(DeadLetter.id)
+        .where(DeadLetter.status == DeadLetterStatus.OPEN, DeadLetter.run_id < run_id)
+        .limit(1)
+    )
+    return found is not None
 
 
 def open_of_scope(
