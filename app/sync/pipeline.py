@@ -208,6 +208,7 @@ class Pipeline:
             return
         await self._apply(run_id, scope, state)
         if scope.full and not scope.partial:
+            state.statistics.before_scope_read()
             with session_scope(self.sessions) as session:
                 self.fence(session)
                 recording.only_in_eplanning(

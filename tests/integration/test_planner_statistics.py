@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import session_scope
-from app.models import Outcome
-from app.repositories import outcomes, runs
+from app.models import EPlanningMirror, Outcome, SourceRecord
+from app.repositories import mirror, outcomes, runs
 from app.repositories.outcomes import OutcomeRow
 from app.repositories.statistics import PlannerStatistics
 
@@ -98,3 +99,72 @@ def test_sqlite_runs_no_analyze(session_factory: sessionmaker[Session]) -> None:
     with session_factory() as session:
         stat_tables = text("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
         assert session.execute(stat_tables).all() == []
+
+
+SCOPE = 3_000
+
+
+def fill_scope(factory: sessionmaker[Session], run_id: int) -> None:
+    """A first full pass of SCOPE records, each also in E-Planning, none analysed."""
+    keys = [(f"1.02.0.00.0.00.01.{n % 50:04d}", f"1.02.01.2.01.{n:04d}") for n in range(SCOPE)]
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with session_scope(factory) as session:
+        session.execute(insert(SourceRecord), [
+            {"tahun_anggaran": 2027, "tahap": "renja", "source_id": f"src-{n}",
+             "kode_sub_skpd": s, "kode_sub_kegiatan": k, "aktif": True,
+             "source_updated_at": now, "body": "{}", "run_id": run_id}
+            for n, (s, k) in enumerate(keys)
+        ])  # fmt: skip
+        session.execute(insert(EPlanningMirror), [
+            {"tahun_anggaran": 2027, "tahap": "renja", "kode_sub_skpd": s,
+             "kode_sub_kegiatan": k, "versi": 1, "diperbarui_oleh": "sinkron", "aktif": True,
+             "sync_hash": "h", "body": "{}", "read_run_id": run_id}
+            for s, k in keys
+        ])  # fmt: skip
+    record(factory, run_id, [f"src-{n}" for n in range(SCOPE)])
+
+
+def rows_walked(factory: sessionmaker[Session], run_id: int) -> int:
+    """The rows the end of the pass's anti-join went through, by EXPLAIN ANALYZE."""
+    with factory() as session:
+        found: list[Any] = []
+
+        def keep(stmt: Any, *_a: Any, **_k: Any) -> Any:
+            found.append(stmt)
+            raise LookupError  # the statement is all this needs
+
+        session.execute = keep  # type: ignore[method-assign]
+        with pytest.raises(LookupError):
+            next(mirror.not_in_eprogram(session, tahun_anggaran=2027, tahap="renja",
+                                        run_ids=[run_id]))  # fmt: skip
+    with factory() as session:
+        compiled = found[0].compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        explained = session.execute(text(f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}")).scalar()
+    plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+    return sum(
+        int(node.get("Actual Rows", 0) * node.get("Actual Loops", 1))
+        + int(node.get("Rows Removed by Filter", 0))
+        + int(node.get("Rows Removed by Join Filter", 0))
+        for node in nodes(plan)
+    )
+
+
+@pytest.mark.fresh_schema
+def test_the_end_of_a_full_pass_reads_the_scope_once_not_once_per_copy(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """Every copy is spoken for, so nothing is only in E-Planning; what matters is
+    how many rows the anti-join walked to find that out."""
+    statistics = PlannerStatistics(session_factory)
+    if not statistics.enabled:
+        pytest.skip("PostgreSQL only: SQLite's planner needs no statistics")
+    run_id = add_run(session_factory)
+    fill_scope(session_factory, run_id)
+    assert reltuples(session_factory, "source_record") < 0  # never analysed
+
+    statistics.before_scope_read()
+
+    assert reltuples(session_factory, "source_record") == SCOPE
+    # Each table read about once (a hash anti-join), not the pass's rows for
+    # every copy (SCOPE * SCOPE / 2 with an empty table's statistics).
+    assert rows_walked(session_factory, run_id) <= 10 * SCOPE
