@@ -127,24 +127,29 @@ async def push_plan(
     the two writes never wait for each other), so a crash leaves what it left
     before: the rows not marked pushed go again with the same idempotency keys
     (their keys are a page's own: a plan holds one waiting row per key)."""
-    previous: _Page | None = None
-    for rows in _pages(job.sessions, plan_run, status, job.page_size):
-        job.check_stop()
-        page = _restored(job, rows)
-        _remember(job, page.writes)
-        pushing = asyncio.ensure_future(_push(job, page))
-        try:
-            if previous is not None:
-                await _whole(_record, job, previous, settle_findings, timings)
-            await pushing
-        except BaseException:
-            pushing.cancel()
-            with contextlib.suppress(BaseException):
+    pending: _Page | None = None  # pushed, its answers not yet recorded
+    try:
+        for rows in _pages(job.sessions, plan_run, status, job.page_size):
+            job.check_stop()
+            page = _restored(job, rows)
+            _remember(job, page.writes)
+            pushing = asyncio.ensure_future(_push(job, page))
+            try:
+                if pending is not None:
+                    done, pending = pending, None
+                    await _whole(_record, job, done, settle_findings, timings)
                 await pushing
-            raise
-        previous = page
-    if previous is not None:
-        await _whole(_record, job, previous, settle_findings, timings)
+            except BaseException:
+                pushing.cancel()
+                with contextlib.suppress(BaseException):
+                    await pushing
+                raise
+            pending = page
+    finally:
+        # The last page, or the page pushed before a stop or a failure: its
+        # answers are in hand, so they are recorded rather than asked again.
+        if pending is not None:
+            await _whole(_record, job, pending, settle_findings, timings)
 
 
 async def _whole(work: Callable[..., None], *args: Any) -> None:
