@@ -178,7 +178,7 @@ def rencana_page(
         pemicu=TRIGGER_LABELS.get(run.trigger, run.trigger),
         cakupan_opd=lingkup.cut(run.kode_skpd),
         berlaku_sampai=berlaku,
-        kedaluwarsa=berlaku is not None and clock.now() > berlaku,
+        kedaluwarsa=penghalang is not None and penghalang.code == "rencana_kedaluwarsa",
         dapat_diputuskan=admin and menunggu,
         penghalang=ALASAN_DITOLAK[penghalang.code] if penghalang else None,
         per_opd=per_opd,

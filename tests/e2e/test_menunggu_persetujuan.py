@@ -18,7 +18,7 @@ from app.digests.susun import Jenis
 from app.models import RunStatus
 from standins.server import ServerThread
 from tests.e2e.conftest import TAHAP, TAHUN, World
-from tests.e2e.test_pratinjau import OPD, _guarded, _switch_off_forty_percent
+from tests.e2e.test_pratinjau import OPD, held_overnight
 from tests.e2e.test_schedule_sees_eplanning import scheduled_run
 from tests.e2e.test_service import call, service, wait_for
 
@@ -34,12 +34,7 @@ def other_opd(world: World) -> str:
 @pytest.fixture
 def held(world: World) -> int:
     """The nightly run held OPD 4.01 (8 of its 18 records switched off)."""
-    _guarded(world)
-    world.sync(full=True)
-    _switch_off_forty_percent(world)
-    summary = scheduled_run(world, 20)
-    assert summary.status is RunStatus.HELD, summary.error
-    return summary.run_id
+    return held_overnight(world).run_id
 
 
 @pytest.fixture

@@ -219,6 +219,16 @@ def _switch_off_forty_percent(world: World) -> tuple[list[dict[str, Any]], dict[
     return off, other
 
 
+def held_overnight(world: World) -> RunSummary:
+    """The nightly run of 20 November held OPD 4.01 (8 of its 18 records switched off)."""
+    _guarded(world)
+    world.sync(full=True)
+    _switch_off_forty_percent(world)
+    held = scheduled_run(world, 20)
+    assert held.status is RunStatus.HELD, held.error
+    return held
+
+
 def test_the_guard_holds_an_opd_switching_off_forty_percent_and_approval_applies_it(
     world: World,
 ) -> None:

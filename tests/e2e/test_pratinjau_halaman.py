@@ -31,6 +31,7 @@ from tests.e2e.test_pratinjau import (
     _execute,
     _guarded,
     _switch_off_forty_percent,
+    held_overnight,
     overnight_changes,
     plan_of,
     preview,
@@ -220,11 +221,7 @@ def test_a_held_run_shows_the_guards_reason_and_a_planner_sees_only_its_opd(
     pages: Pages,
 ) -> None:
     world = pages.world
-    _guarded(world)
-    world.sync(full=True)
-    _switch_off_forty_percent(world)
-    held = scheduled_run(world, 20)
-    assert held.status is RunStatus.HELD
+    held = held_overnight(world)
     path = f"/laporan/pratinjau/{held.run_id}"
 
     pages.sign_in("admin")
@@ -261,11 +258,7 @@ def test_a_held_plan_made_stale_by_a_later_run_offers_no_approval_and_says_why(
     pages: Pages,
 ) -> None:
     world = pages.world
-    _guarded(world)
-    world.sync(full=True)
-    _switch_off_forty_percent(world)
-    held = scheduled_run(world, 20)
-    assert held.status is RunStatus.HELD
+    held = held_overnight(world)
     later = world.sync()  # the next incremental run may write to E-Planning
     path = f"/laporan/pratinjau/{held.run_id}"
 
