@@ -57,6 +57,9 @@ class Applying:
     check_stop: Callable[[], None]
     counts: dict[str, int] = field(default_factory=dict)
     applied: int = 0
+    # Called after each page is recorded (the planner's statistics follow what
+    # the run writes: app.repositories.statistics).
+    after_page: Callable[[], None] = lambda: None
 
 
 def hold_for_approval(job: Applying, settings: Settings) -> dict[str, str]:
@@ -202,6 +205,7 @@ def _record(job: Applying, page: _Page, settle_findings: bool, timings: dict[str
             counts=job.counts, timings=timings,
         )  # fmt: skip
     job.applied += len(page.rows)
+    job.after_page()
 
 
 def _remember(job: Applying, writes: list[Any]) -> None:
@@ -234,3 +238,4 @@ def record_held(job: Applying) -> None:
         with session_scope(job.sessions) as session:
             job.fence(session)
             job.counts = recording.held_page(session, book, run_id=job.run_id, counts=job.counts)
+        job.after_page()

@@ -282,7 +282,7 @@ class Pipeline:
                 page_no += 1
                 await self._process_page(run_id=run_id, scope=scope, page=page, state=state)
                 with state.timed(Stage.CATAT):
-                    state.statistics.wrote(len(page.records))
+                    state.statistics.after_page()
                 self.progress(
                     Progress(run_id, Stage.TARIK, page_no, state.pulled, dict(state.counts))
                 )
@@ -310,6 +310,7 @@ class Pipeline:
             run_id=run_id, scope=scope, sessions=self.sessions, eplanning=self.eplanning,
             outage=state.outage, rules=self.rules, nomenklatur=state.nomenklatur,
             page_size=self.settings.page_size, fence=self.fence, check_stop=self._check_stop,
+            after_page=state.statistics.after_page,
         )  # fmt: skip
 
     def _check_stop(self) -> None:

@@ -4,12 +4,12 @@ lookups read that page's rows, not every row the run recorded so far."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import TextualSelect, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import session_scope
@@ -17,6 +17,9 @@ from app.models import EPlanningMirror, Outcome, SourceRecord
 from app.repositories import mirror, outcomes, runs
 from app.repositories.outcomes import OutcomeRow
 from app.repositories.statistics import PlannerStatistics
+from app.sync import apply
+from app.sync.ledger import Ledger
+from app.sync.scope import Scope
 
 RECORDED = 100_000
 PAGE = 500
@@ -27,6 +30,12 @@ def add_run(factory: sessionmaker[Session]) -> int:
         return runs.create(session, tahun_anggaran=2027, tahap="renja", full=True, trigger="cli").id
 
 
+def counted_now(session: Session) -> None:
+    """PostgreSQL reports a session's changed rows at the end of its transaction,
+    at most once a second; this makes it report them at this one's end."""
+    session.execute(text("SELECT pg_stat_force_next_flush()"))
+
+
 def record(factory: sessionmaker[Session], run_id: int, ids: list[str]) -> None:
     for start in range(0, len(ids), 1_000):
         with session_scope(factory) as session:
@@ -34,6 +43,7 @@ def record(factory: sessionmaker[Session], run_id: int, ids: list[str]) -> None:
             outcomes.save(
                 session, run_id, [OutcomeRow(source_id=i, outcome=Outcome.CREATED) for i in chunk]
             )
+            counted_now(session)
 
 
 def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -42,13 +52,37 @@ def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from nodes(child)
 
 
+def explained(factory: sessionmaker[Session], call: Callable[[Session], Any]) -> dict[str, Any]:
+    """EXPLAIN ANALYZE of the first statement ``call`` runs, with its parameters."""
+    found: list[tuple[Any, Any]] = []
+
+    def keep(stmt: Any, params: Any = None, *_a: Any, **_k: Any) -> Any:
+        found.append((stmt, params))
+        raise LookupError  # the statement is all this needs
+
+    with factory() as session:
+        session.execute = keep  # type: ignore[method-assign]
+        with pytest.raises(LookupError):
+            call(session)
+    stmt, params = found[0]
+    with factory() as session:
+        if isinstance(stmt, TextualSelect):
+            sql = stmt.element.text
+        else:
+            compiled = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+            sql, params = str(compiled), {}
+        result = session.execute(text(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}"), params or {})
+        plan = result.scalar()
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+
 def rows_read(factory: sessionmaker[Session], run_id: int, ids: list[str]) -> int:
     """The most rows any step of the page's lookup read, by EXPLAIN ANALYZE."""
-    query = outcomes.recorded_query(run_id, ids)
-    with factory() as session:
-        compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-        explained = session.execute(text(f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}")).scalar()
-    plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+    return most_rows(explained(factory, lambda session: outcomes.recorded(session, run_id, ids)))
+
+
+def most_rows(plan: dict[str, Any]) -> int:
+    """The most rows any step of a plan read."""
     return max(
         int(node.get("Actual Rows", 0) * node.get("Actual Loops", 1))
         + int(node.get("Rows Removed by Filter", 0))
@@ -65,36 +99,45 @@ def reltuples(factory: sessionmaker[Session], table: str) -> float:
 
 
 @pytest.mark.fresh_schema  # statistics of an earlier test's rows would stay
-def test_postgresql_statistics_follow_the_run(session_factory: sessionmaker[Session]) -> None:
+def test_postgresql_statistics_follow_each_table_the_run_fills(
+    session_factory: sessionmaker[Session],
+) -> None:
     statistics = PlannerStatistics(session_factory, first_after=50_000)
     if not statistics.enabled:
         pytest.skip("PostgreSQL only: SQLite's planner needs no statistics")
     run_id = add_run(session_factory)
-    ids = [f"{n:07d}" for n in range(RECORDED)]
-    record(session_factory, run_id, ids)
+    ids = [f"{n:07d}" for n in range(2 * RECORDED)]
 
-    statistics.wrote(40_000)
+    record(session_factory, run_id, ids[:40_000])
+    statistics.after_page()
     assert statistics.analyses == 0
     assert reltuples(session_factory, "record_outcome") < 0  # never analysed
 
-    statistics.wrote(RECORDED - 40_000)
-    assert statistics.analyses == 1
+    record(session_factory, run_id, ids[40_000:RECORDED])
+    statistics.after_page()
+    assert statistics.analyses == 1  # record_outcome, the one table that grew
     assert reltuples(session_factory, "record_outcome") == RECORDED
     # The last page's lookup seeks its own ids instead of walking the run.
-    assert rows_read(session_factory, run_id, ids[-PAGE:]) <= PAGE
+    assert rows_read(session_factory, run_id, ids[RECORDED - PAGE : RECORDED]) <= PAGE
 
-    # The next ANALYZE waits until the run has doubled what it wrote.
-    statistics.wrote(RECORDED - 1)
+    # The next ANALYZE waits until as many rows changed as the table held.
+    record(session_factory, run_id, ids[RECORDED : 2 * RECORDED - 1])
+    statistics.after_page()
     assert statistics.analyses == 1
-    statistics.wrote(1)
+    record(session_factory, run_id, ids[2 * RECORDED - 1 : 2 * RECORDED])
+    statistics.after_page()
     assert statistics.analyses == 2
+    assert reltuples(session_factory, "record_outcome") == 2 * RECORDED
 
 
 def test_sqlite_runs_no_analyze(session_factory: sessionmaker[Session]) -> None:
     statistics = PlannerStatistics(session_factory, first_after=10)
     if statistics.enabled:
         pytest.skip("SQLite only")
-    statistics.wrote(1_000)
+    run_id = add_run(session_factory)
+    with session_scope(session_factory) as session:
+        outcomes.save(session, run_id, [OutcomeRow(f"{n}", Outcome.CREATED) for n in range(100)])
+    statistics.after_page()
     assert statistics.analyses == 0
     with session_factory() as session:
         stat_tables = text("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
@@ -126,21 +169,8 @@ def fill_scope(factory: sessionmaker[Session], run_id: int) -> None:
 
 def rows_walked(factory: sessionmaker[Session], run_id: int) -> int:
     """The rows the end of the pass's anti-join went through, by EXPLAIN ANALYZE."""
-    with factory() as session:
-        found: list[Any] = []
-
-        def keep(stmt: Any, *_a: Any, **_k: Any) -> Any:
-            found.append(stmt)
-            raise LookupError  # the statement is all this needs
-
-        session.execute = keep  # type: ignore[method-assign]
-        with pytest.raises(LookupError):
-            next(mirror.not_in_eprogram(session, tahun_anggaran=2027, tahap="renja",
-                                        run_ids=[run_id]))  # fmt: skip
-    with factory() as session:
-        compiled = found[0].compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-        explained = session.execute(text(f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}")).scalar()
-    plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+    plan = explained(factory, lambda session: next(mirror.not_in_eprogram(
+        session, tahun_anggaran=2027, tahap="renja", run_ids=[run_id])))  # fmt: skip
     return sum(
         int(node.get("Actual Rows", 0) * node.get("Actual Loops", 1))
         + int(node.get("Rows Removed by Filter", 0))
@@ -168,3 +198,23 @@ def test_the_end_of_a_full_pass_reads_the_scope_once_not_once_per_copy(
     # Each table read about once (a hash anti-join), not the pass's rows for
     # every copy (SCOPE * SCOPE / 2 with an empty table's statistics).
     assert rows_walked(session_factory, run_id) <= 10 * SCOPE
+
+
+def test_the_apply_stage_lets_the_statistics_follow_each_page_it_records(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """The outcomes of what a run pushes are written at its apply stage, into a
+    table the pull left nearly empty: each page recorded there is followed by
+    the statistics' check, as each page of the pull is."""
+    checked: list[int] = []
+    run_id = add_run(session_factory)
+    job = apply.Applying(
+        run_id=run_id, scope=Scope(2027, "renja", (), True), sessions=session_factory,
+        eplanning=cast(Any, None), outage=cast(Any, None), rules=cast(Any, None),
+        nomenklatur=None, page_size=1_000, fence=lambda _session: None,
+        check_stop=lambda: None, after_page=lambda: checked.append(run_id),
+    )  # fmt: skip
+    page = apply._Page(rows=[], writes=[], by_source={}, known=cast(Any, None), book=Ledger())
+    apply._record(job, page, True, {})
+    apply._record(job, page, True, {})
+    assert checked == [run_id, run_id]
