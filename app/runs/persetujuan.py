@@ -21,12 +21,15 @@ DITOLAK = "ditolak"
 
 
 class Refused(Exception):
-    """A plan that cannot be decided on, with why (for a 409 or a CLI error)."""
+    """A plan that cannot be decided on, with why (for a 409 or a CLI error).
+    ``sebab``: the reason alone, without what to do about it (for a notice
+    that says what follows in its own words); the detail where not given."""
 
-    def __init__(self, detail: str, code: str) -> None:
+    def __init__(self, detail: str, code: str, sebab: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.code = code
+        self.sebab = sebab or detail
 
 
 @dataclass(frozen=True)
@@ -110,17 +113,21 @@ def obstacle(session: Session, run: SyncRun, valid_hours: float) -> Refused | No
     would refuse."""
     finished = run.finished_at or run.created_at
     if run.keputusan is None and utcnow() - finished > timedelta(hours=valid_hours):
+        sebab = (
+            f"sudah kedaluwarsa: dibuat {finished:%Y-%m-%d %H:%M} UTC, berlaku {valid_hours:g} jam"
+        )
         return Refused(
-            f"rencana run {run.id} sudah kedaluwarsa: dibuat {finished:%Y-%m-%d %H:%M} UTC, "
-            f"berlaku {valid_hours:g} jam (SINKRON_PRATINJAU_BERLAKU_JAM); buat pratinjau baru",
+            f"rencana run {run.id} {sebab} (SINKRON_PRATINJAU_BERLAKU_JAM); buat pratinjau baru",
             "rencana_kedaluwarsa",
+            sebab,
         )
     later = runs.later_writing_run(session, run)
     if later is not None:
+        sebab = f"run {later} menulis ke E-Planning sesudahnya"
         return Refused(
-            f"rencana run {run.id} sudah usang: run {later} menulis ke E-Planning sesudahnya; "
-            "buat pratinjau baru",
+            f"rencana run {run.id} sudah usang: {sebab}; buat pratinjau baru",
             "rencana_usang",
+            sebab,
         )
     return None
 

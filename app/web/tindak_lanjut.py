@@ -93,7 +93,7 @@ def ditahan(
         held = sorted(k for k in (run.ditahan or {}) if opd is None or k in opd)
         if held:
             obstacle = persetujuan.obstacle(session, run, berlaku_jam)
-            found.append(Ditahan(run.id, tuple(held), obstacle.detail if obstacle else None))
+            found.append(Ditahan(run.id, tuple(held), obstacle.sebab if obstacle else None))
     return found
 
 

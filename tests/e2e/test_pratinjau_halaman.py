@@ -269,6 +269,8 @@ def test_a_held_plan_made_stale_by_a_later_run_offers_no_approval_and_says_why(
     banner = pages.client.get(f"/laporan/opd/{OPD}").text
     assert "rencananya tidak dapat disetujui lagi" in banner
     assert f"run {later.run_id} menulis ke E-Planning sesudahnya" in banner
+    # The reason alone: the notice says in its own words what happens next.
+    assert "buat pratinjau baru" not in banner
     refused = pages.post(f"{path}/setujui")
     assert refused.status_code == 409
     assert "run lain sudah menulis ke E-Planning" in refused.text
