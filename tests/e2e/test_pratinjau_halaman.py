@@ -266,6 +266,9 @@ def test_a_held_plan_made_stale_by_a_later_run_offers_no_approval_and_says_why(
     html = pages.client.get(path).text
     assert "Setujui dan kirim" not in html
     assert "run lain sudah menulis ke E-Planning" in html and "masih dapat ditolak" in html
+    # Nothing on the page still says the changes wait for an approval.
+    assert "sampai disetujui admin" not in html and "menunggu persetujuan admin" not in html
+    assert "ditahan penjaga dan rencananya tidak dapat disetujui lagi" in html
     banner = pages.client.get(f"/laporan/opd/{OPD}").text
     assert "rencananya tidak dapat disetujui lagi" in banner
     assert f"run {later.run_id} menulis ke E-Planning sesudahnya" in banner
