@@ -173,12 +173,19 @@ def not_in_eprogram(
 ) -> Iterator[dict[NaturalKey, RemoteEntry]]:
     """Active copies no E-Program record spoke for in this full pass, a chunk at a time.
 
-    A key is spoken for by an active source record the pass saw (source_record,
-    by its key index) or by a record it could not map but whose key it could
-    read (record_outcome): an anti-join, so nothing of the run is kept in memory.
+    A key is spoken for by an active source record (source_record, by its key
+    index) the pass saw (its outcome in one of the pass's runs: a record kept
+    as it is is not written again, so its row does not say which run saw it),
+    or by a record the pass could not map but whose key it could read
+    (record_outcome): an anti-join, so nothing of the run is kept in memory.
     ``run_ids`` are the runs of the pass (one, unless it was continued after a crash).
     """
     m = EPlanningMirror
+    seen_in_pass = (
+        select(RecordOutcome.id)
+        .where(RecordOutcome.run_id.in_(run_ids), RecordOutcome.source_id == SourceRecord.source_id)
+        .exists()
+    )
     active_source = (
         select(SourceRecord.source_id)
         .where(
@@ -186,8 +193,8 @@ def not_in_eprogram(
             SourceRecord.tahap == m.tahap,
             SourceRecord.kode_sub_skpd == m.kode_sub_skpd,
             SourceRecord.kode_sub_kegiatan == m.kode_sub_kegiatan,
-            SourceRecord.run_id.in_(run_ids),
             SourceRecord.aktif.is_(True),
+            seen_in_pass,
         )
         .exists()
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from sqlalchemy import Row
@@ -17,9 +18,18 @@ from mappings.eplanning import NaturalKey
 from mappings.subkegiatan import Mapped
 
 
-def save(session: Session, items: Iterable[Mapped], *, run_id: int) -> None:
-    rows = {
-        item.source_id: {
+def save(
+    session: Session, items: Iterable[Mapped], *, run_id: int, stored: Iterable[Row[Any]] = ()
+) -> None:
+    """Keep the page's records as mapped. A record kept already exactly as it is
+    now (``stored``: its row, as :func:`for_keys` read it for the page) is not
+    written again: a run where nothing changed writes none of these rows. So
+    ``run_id`` is the run that last changed the row; which run saw a record is
+    its outcome's (record_outcome), or its plan row's while its write waits."""
+    before = {row.source_id: row for row in stored}
+    rows = {}
+    for item in items:
+        row = {
             "tahun_anggaran": item.record.tahun_anggaran,
             "tahap": item.record.tahap,
             "source_id": item.source_id,
@@ -30,21 +40,28 @@ def save(session: Session, items: Iterable[Mapped], *, run_id: int) -> None:
             "body": json.dumps(item.record.api_body, separators=(",", ":"), ensure_ascii=False),
             "run_id": run_id,
         }
-        for item in items
-    }
+        if not _same(before.get(item.source_id), row):
+            rows[item.source_id] = row
+        else:
+            rows.pop(item.source_id, None)  # seen again on this page, as it was kept
     upsert(
         session,
         SourceRecord,
         list(rows.values()),
         keys=("tahun_anggaran", "tahap", "source_id"),
-        update=(
-            "kode_sub_skpd",
-            "kode_sub_kegiatan",
-            "aktif",
-            "source_updated_at",
-            "body",
-            "run_id",
-        ),
+        update=(*_CONTENT, "run_id"),
+    )
+
+
+# What a kept record is: a row with these as they are now is not written again.
+_CONTENT = ("kode_sub_skpd", "kode_sub_kegiatan", "aktif", "source_updated_at", "body")
+
+
+def _same(kept: Row[Any] | None, row: dict[str, Any]) -> bool:
+    return (
+        kept is not None
+        and (kept.tahun_anggaran, kept.tahap) == (row["tahun_anggaran"], row["tahap"])
+        and all(getattr(kept, name) == row[name] for name in _CONTENT)
     )
 
 
@@ -67,13 +84,13 @@ def copies_of(
     return found
 
 
-def winners_of_run(rows: Iterable[Row[Any]], run_id: int) -> dict[NaturalKey, Copy]:
+def winners_of_run(rows: Iterable[Row[Any]], seen: AbstractSet[str]) -> dict[NaturalKey, Copy]:
     """The copy that speaks for each key so far in this run: the best ranked of
-    those the run recorded on its earlier pages (the run's memory across pages
-    lives here, not in the process)."""
+    those the run went through on its earlier pages (``seen``, their source ids:
+    the run's memory across pages lives in the database, not in the process)."""
     best: dict[NaturalKey, Copy] = {}
     for row in rows:
-        if row.run_id != run_id:
+        if row.source_id not in seen:
             continue
         key = NaturalKey.of(row)
         copy = Copy.stored(row.source_id, row.source_updated_at, row.aktif, row.body)

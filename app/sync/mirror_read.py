@@ -17,7 +17,8 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import session_scope
-from app.repositories import mirror, push_state, rencana, source_records
+from app.models import Outcome
+from app.repositories import mirror, outcomes, push_state, rencana, source_records
 from app.sync.decisions import Known
 from app.sync.reconcile import LastWrite, RemoteEntry, compact_json, remote_entry
 from app.sync.scope import Scope
@@ -109,11 +110,18 @@ def known(
     with session_scope(sessions) as session:
         remote, last = _copies(session, present)
         kept = source_records.for_keys(session, present)
+        own = rencana.copies_for_keys(session, run_id, present)
+        seen = {row.source_id for row in own}
         if preview:
-            own = rencana.copies_for_keys(session, run_id, present)
-            seen = {row.source_id for row in own}
             kept = [row for row in kept if row.source_id not in seen] + own
-    earlier = source_records.winners_of_run(kept, run_id)
+        else:
+            # Seen on an earlier page: the outcome recorded then, or the plan
+            # row of a write that waits (its outcome comes when it is pushed).
+            # A kept row is what the run saw: a record seen as it was kept is
+            # not written again (source_records.save).
+            recorded = outcomes.recorded(session, run_id, [row.source_id for row in kept])
+            seen |= {i for i, outcome in recorded.items() if outcome != Outcome.UNMAPPABLE}
+    earlier = source_records.winners_of_run(kept, seen)
     return Known(remote=remote, last=last, earlier=earlier), kept
 
 

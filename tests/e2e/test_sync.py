@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.db import session_scope
-from app.models import DeadLetter, EPlanningMirror, Mismatch, RunStatus
+from app.models import DeadLetter, EPlanningMirror, Mismatch, RunStatus, SourceRecord
 from mappings.eplanning import StoredRenjaSubKegiatan, content_hash
 from mappings.subkegiatan import Mapped, map_sub_kegiatan
 from tests.e2e.conftest import World
@@ -298,6 +298,27 @@ def test_a_dead_letter_made_stale_by_a_later_run_is_not_replayed(world: World) -
     assert held["nama_sub_kegiatan"] == "Diubah oleh perencana"
     assert held["pagu"] == "777000000.00"
     assert len(world.eplanning_records()) == 160
+
+
+def test_a_full_sync_rewrites_only_the_source_records_that_changed(world: World) -> None:
+    """The E-Program records a run keeps (source_record) are written when they
+    change, not each time a run sees them: a full run where one record changed
+    writes that one row, and still speaks for every key E-Planning holds."""
+    first = world.sync(full=True)
+    changed = world.dataset.records[5]
+    world.dataset.touch(changed["id"], **with_pagu(changed, 98_765_000))
+
+    again = world.sync(full=True)
+
+    assert_adds_up(again)
+    assert again.counts == {"unchanged": 159, "updated": 1}
+    with session_scope(world.sessions) as session:
+        written = Counter(session.scalars(select(SourceRecord.run_id)).all())
+        only_there = session.scalars(
+            select(Mismatch).where(Mismatch.kategori == "hanya_di_eplanning")
+        ).all()
+    assert written == {first.run_id: 159, again.run_id: 1}
+    assert only_there == []
 
 
 def test_a_full_sync_reads_unchanged_copies_cheaply_and_still_sees_an_edit(
