@@ -110,19 +110,43 @@ def known(
     with session_scope(sessions) as session:
         remote, last = _copies(session, present)
         kept = source_records.for_keys(session, present)
-        own = rencana.copies_for_keys(session, run_id, present)
-        seen = {row.source_id for row in own}
         if preview:
+            own = rencana.copies_for_keys(session, run_id, present)
+            seen = {row.source_id for row in own}
             kept = [row for row in kept if row.source_id not in seen] + own
         else:
-            # Seen on an earlier page: the outcome recorded then, or the plan
-            # row of a write that waits (its outcome comes when it is pushed).
-            # A kept row is what the run saw: a record seen as it was kept is
-            # not written again (source_records.save).
-            recorded = outcomes.recorded(session, run_id, [row.source_id for row in kept])
-            seen |= {i for i, outcome in recorded.items() if outcome != Outcome.UNMAPPABLE}
+            seen = _seen_in_run(session, run_id, kept, results)
     earlier = source_records.winners_of_run(kept, seen)
     return Known(remote=remote, last=last, earlier=earlier), kept
+
+
+def _seen_in_run(
+    session: Session, run_id: int, kept: list[Row[Any]], results: list[Mapped | Unmappable]
+) -> set[str]:
+    """Which of the kept copies this run saw on an earlier page: its outcome
+    recorded then, or the plan row of a write that waits (its outcome comes
+    when it is pushed). A kept row is then what the run saw, as a record seen
+    as it was kept is not written again (source_records.save). Asked only for
+    the keys where a copy other than the page's own is kept: a record's own
+    earlier sighting contests nothing, and most pages have no other copy."""
+    on_page: dict[tuple[Any, ...], set[str | None]] = {}
+    for r in results:
+        key = r.record.natural_key() if isinstance(r, Mapped) else r.natural_key
+        if key is not None:
+            on_page.setdefault(key, set()).add(r.source_id)
+    # A NaturalKey is a tuple: a row's four columns compare and hash as its key.
+    keyed = [
+        ((row.tahun_anggaran, row.tahap, row.kode_sub_skpd, row.kode_sub_kegiatan), row)
+        for row in kept
+    ]
+    contested = {key for key, row in keyed if row.source_id not in on_page.get(key, ())}
+    if not contested:
+        return set()
+    ids = [row.source_id for key, row in keyed if key in contested]
+    keys = [NaturalKey(*key) for key in contested]
+    seen = {row.source_id for row in rencana.copies_for_keys(session, run_id, keys)}
+    recorded = outcomes.recorded(session, run_id, ids)
+    return seen | {i for i, outcome in recorded.items() if outcome != Outcome.UNMAPPABLE}
 
 
 def known_for_push(sessions: sessionmaker[Session], keys: Iterable[NaturalKey]) -> Known:
