@@ -440,6 +440,8 @@ class RecordState(Base):
     siap_keluaran_sub_kegiatan: Mapped[bool] = mapped_column(default=False)
     pagu_eprogram: Mapped[Decimal | None] = mapped_column(Money)
     pagu_eplanning: Mapped[Decimal | None] = mapped_column(Money)
+    # The outcome and run of the run that last changed the row: a run where the
+    # record stands as it stood writes nothing (app.repositories.ringkasan).
     outcome: Mapped[str] = mapped_column(String(20))
     run_id: Mapped[int | None]
 

@@ -44,14 +44,22 @@ _STATE_COLUMNS = (
 )
 
 
+# Where a record stands; its outcome and run are those of the run that last
+# changed one of these, so a run where nothing changed writes no row.
+_STANDING = tuple(name for name in _STATE_COLUMNS if name not in ("outcome", "run_id"))
+
+
 def save_states(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Upsert where records stand (keys: tahun_anggaran, tahap, source_id)."""
+    """Upsert where records stand (keys: tahun_anggaran, tahap, source_id); a
+    row that stands as it stood is not written (its ``outcome`` and ``run_id``
+    stay those of the run that last moved it)."""
     upsert(
         session,
         RecordState,
         rows,
         keys=("tahun_anggaran", "tahap", "source_id"),
         update=_STATE_COLUMNS,
+        unless_same=_STANDING,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, Table
+from sqlalchemy import CursorResult, Result, Table, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -59,12 +59,20 @@ def upsert(
     *,
     keys: Sequence[str],
     update: Sequence[str],
+    unless_same: Sequence[str] = (),
 ) -> None:
-    """Insert ``rows``, or update ``update`` columns where ``keys`` already exist."""
+    """Insert ``rows``, or update ``update`` columns where ``keys`` already exist;
+    with ``unless_same``, only rows that differ in one of those columns: the
+    database compares, and a row found as it is is not written at all."""
     if not rows:
         return
     stmt = _insert(session, model)
+    differs = [
+        model.__table__.c[name].is_distinct_from(stmt.excluded[name]) for name in unless_same
+    ]
     stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={name: stmt.excluded[name] for name in update}
+        index_elements=list(keys),
+        set_={name: stmt.excluded[name] for name in update},
+        where=or_(*differs) if differs else None,
     )
     session.execute(stmt, list(rows))

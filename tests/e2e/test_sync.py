@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy import select
 
 from app.db import session_scope
-from app.models import DeadLetter, EPlanningMirror, Mismatch, RunStatus, SourceRecord
+from app.models import (
+    DeadLetter,
+    EPlanningMirror,
+    Mismatch,
+    RecordState,
+    RunStatus,
+    SourceRecord,
+)
 from mappings.eplanning import StoredRenjaSubKegiatan, content_hash
 from mappings.subkegiatan import Mapped, map_sub_kegiatan
 from tests.e2e.conftest import World
@@ -300,10 +307,11 @@ def test_a_dead_letter_made_stale_by_a_later_run_is_not_replayed(world: World) -
     assert len(world.eplanning_records()) == 160
 
 
-def test_a_full_sync_rewrites_only_the_source_records_that_changed(world: World) -> None:
-    """The E-Program records a run keeps (source_record) are written when they
-    change, not each time a run sees them: a full run where one record changed
-    writes that one row, and still speaks for every key E-Planning holds."""
+def test_a_full_sync_rewrites_only_the_rows_of_the_record_that_changed(world: World) -> None:
+    """The E-Program records a run keeps (source_record) and where each stands
+    (record_state) are written when they change, not each time a run sees
+    them: a full run where one record changed writes that one record's rows,
+    and still speaks for every key E-Planning holds."""
     first = world.sync(full=True)
     changed = world.dataset.records[5]
     world.dataset.touch(changed["id"], **with_pagu(changed, 98_765_000))
@@ -314,10 +322,15 @@ def test_a_full_sync_rewrites_only_the_source_records_that_changed(world: World)
     assert again.counts == {"unchanged": 159, "updated": 1}
     with session_scope(world.sessions) as session:
         written = Counter(session.scalars(select(SourceRecord.run_id)).all())
+        standing = Counter(session.scalars(select(RecordState.run_id)).all())
+        changed_stands = session.get(RecordState, (world.tahun_anggaran, "renja", changed["id"]))
         only_there = session.scalars(
             select(Mismatch).where(Mismatch.kategori == "hanya_di_eplanning")
         ).all()
     assert written == {first.run_id: 159, again.run_id: 1}
+    # Where each record stands: rewritten only for the one that moved.
+    assert standing == {first.run_id: 159, again.run_id: 1}
+    assert changed_stands is not None and changed_stands.pagu_eprogram == 98_765_000
     assert only_there == []
 
 
