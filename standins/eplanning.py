@@ -164,6 +164,12 @@ class RenjaStore:
         self.counters["writes_applied"] += 1
         return Answer(200, {**self.records[key], "berubah": True})
 
+    def purge(self, key: Key) -> None:
+        """The record removed from E-Planning's database by its administrators (the
+        API's DELETE only deactivates): its list no longer carries it."""
+        del self.records[key]
+        self.order.remove(key)
+
     def manual_edit(self, key: Key, changes: dict[str, Any], user: str) -> dict[str, Any]:
         """A planner's edit in E-Planning's own screens: no validation, a new versi."""
         current = self.records[key]
@@ -424,18 +430,30 @@ def _store_router(store: RenjaStore, stats: RequestStats, injector: FaultInjecto
         injector.update(initial_faults)
         return JSONResponse({"ok": True})
 
-    @router.post("/manual-edit")
-    async def manual_edit(request: Request) -> Response:
-        """`{"key": {...}, "changes": {...}, "user": "perencana.bappeda"}`: a planner's edit."""
+    async def stored_key(request: Request, shape: str) -> tuple[Key, dict[str, Any]]:
+        """The stored record's key a body names (``shape``: the body, said in a 400)."""
         body = await _json(request)
         if not isinstance(body, dict) or not isinstance(body.get("key"), dict):
-            raise ApiError(400, "key", "wajib", 'body harus {"key": {...}, "changes": {...}}')
+            raise ApiError(400, "key", "wajib", f"body harus {shape}")
         key = rules.natural_key(body["key"])
         if key is None or key not in store.records:
             raise ApiError(404, "key", "tidak_ditemukan", "record tidak ditemukan")
+        return key, body
+
+    @router.post("/manual-edit")
+    async def manual_edit(request: Request) -> Response:
+        """`{"key": {...}, "changes": {...}, "user": "perencana.bappeda"}`: a planner's edit."""
+        key, body = await stored_key(request, '{"key": {...}, "changes": {...}}')
         changes = body.get("changes") or {}
         user = str(body.get("user") or "perencana.bappeda")
         return JSONResponse(store.manual_edit(key, changes, user))
+
+    @router.post("/purge")
+    async def purge(request: Request) -> Response:
+        """`{"key": {...}}`: the record removed from E-Planning's database outright."""
+        key, _body = await stored_key(request, '{"key": {...}}')
+        store.purge(key)
+        return JSONResponse({"ok": True})
 
     return router
 

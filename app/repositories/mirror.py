@@ -131,14 +131,29 @@ def _of_scope(
     return where
 
 
+def count(session: Session, *, tahun_anggaran: int, tahap: str, kode_skpd: tuple[str, ...]) -> int:
+    """The copies the mirror holds of a scope (of these OPDs; none: all)."""
+    stmt = select(func.count()).select_from(EPlanningMirror)
+    return session.execute(stmt.where(*_of_scope(tahun_anggaran, tahap, kode_skpd))).scalar_one()
+
+
 def forget_unread(
     session: Session, *, tahun_anggaran: int, tahap: str, kode_skpd: tuple[str, ...], run_id: int
 ) -> None:
-    """After a complete read: what E-Planning no longer holds leaves the mirror."""
+    """After a complete read that marked every copy it saw: what E-Planning no
+    longer holds leaves the mirror."""
     unread = or_(EPlanningMirror.read_run_id.is_(None), EPlanningMirror.read_run_id != run_id)
     session.execute(
         delete(EPlanningMirror).where(*_of_scope(tahun_anggaran, tahap, kode_skpd), unread)
     )
+    record_read(session, tahun_anggaran=tahun_anggaran, tahap=tahap, kode_skpd=kode_skpd,
+                run_id=run_id)  # fmt: skip
+
+
+def record_read(
+    session: Session, *, tahun_anggaran: int, tahap: str, kode_skpd: tuple[str, ...], run_id: int
+) -> None:
+    """A complete read of the whole tahun/tahap (not of some OPDs) filled the mirror."""
     if not kode_skpd:
         upsert(
             session,

@@ -9,6 +9,7 @@ goes a page at a time, each in its own short transaction under the run's lease.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -47,15 +48,32 @@ async def read(
     check_stop: Callable[[], None],
 ) -> None:
     """Read E-Planning's copies of the scope into the mirror, a page at a time;
-    what the mirror held of the scope and this read did not see is forgotten."""
-    for kode_skpd in scope.kode_skpd or (None,):
-        async for items in eplanning.current_pages(
-            tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap, kode_skpd=kode_skpd
-        ):
-            check_stop()
-            with session_scope(sessions) as session:
-                fence(session)
-                save_page(session, run_id, items)
+    what the mirror held of the scope and this read did not see is forgotten.
+
+    A copy found exactly as the mirror holds it is not written at all. Every
+    copy read is in the mirror after its page, so when the mirror then holds as
+    many copies of the scope as were read, it holds just those, and there is
+    nothing to forget. Otherwise E-Planning no longer holds some (rare: it
+    keeps inactive records): the scope is read once more, each copy marked as
+    read by this run, and the rest forgotten."""
+    read_scope = functools.partial(_read_scope, eplanning, sessions, run_id=run_id,
+                                   scope=scope, fence=fence, check_stop=check_stop)  # fmt: skip
+    read_now = await read_scope(mark=False)
+    with session_scope(sessions) as session:
+        fence(session)
+        held = mirror.count(session, tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap,
+                            kode_skpd=scope.kode_skpd)  # fmt: skip
+        if held == read_now:
+            mirror.record_read(session, tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap,
+                               kode_skpd=scope.kode_skpd, run_id=run_id)  # fmt: skip
+            return
+    log.info(
+        "mirror E-Planning memuat %s data, pembacaan menemukan %s: dibaca sekali lagi untuk "
+        "melupakan yang tidak lagi ada di E-Planning",
+        held,
+        read_now,
+    )
+    await read_scope(mark=True)
     with session_scope(sessions) as session:
         fence(session)
         mirror.forget_unread(
@@ -67,10 +85,35 @@ async def read(
         )
 
 
-def save_page(session: Session, run_id: int, items: list[dict[str, Any]]) -> None:
+async def _read_scope(
+    eplanning: EPlanningClient,
+    sessions: sessionmaker[Session],
+    *,
+    run_id: int,
+    scope: Scope,
+    fence: Callable[[Session], None],
+    check_stop: Callable[[], None],
+    mark: bool,
+) -> int:
+    """One read of the scope into the mirror; the copies it put there (or found there)."""
+    read_now = 0
+    for kode_skpd in scope.kode_skpd or (None,):
+        async for items in eplanning.current_pages(
+            tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap, kode_skpd=kode_skpd
+        ):
+            check_stop()
+            with session_scope(sessions) as session:
+                fence(session)
+                read_now += save_page(session, run_id, items, mark=mark)
+    return read_now
+
+
+def save_page(session: Session, run_id: int, items: list[dict[str, Any]], *, mark: bool) -> int:
     """One page of E-Planning's copies into the mirror. A copy exactly as the
-    mirror holds it (E-Planning sent the same JSON) is only marked as read:
-    validating and hashing it again would give what the row already says."""
+    mirror holds it (E-Planning sent the same JSON) is left as it is (with
+    ``mark``, only marked as read by this run): validating and hashing it again
+    would give what the row already says. Returns how many copies of the page
+    the mirror now holds as read (an unreadable one is not among them)."""
     sent: dict[NaturalKey, tuple[dict[str, Any], str]] = {}
     for item in items:
         try:
@@ -90,7 +133,9 @@ def save_page(session: Session, run_id: int, items: list[dict[str, Any]]) -> Non
         except ValueError as exc:
             log.warning("data E-Planning tidak terbaca, dilewati: %s", exc)
     mirror.save_read(session, entries, run_id=run_id)
-    mirror.mark_read(session, same, run_id=run_id)
+    if mark:
+        mirror.mark_read(session, same, run_id=run_id)
+    return len(same) + len(entries)
 
 
 def known(

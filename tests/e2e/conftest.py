@@ -82,6 +82,12 @@ class World:
         response.raise_for_status()
         return dict(response.json())
 
+    def purge(self, key: tuple[str, str]) -> None:
+        """The record removed from E-Planning's database outright (not deactivated)."""
+        body = {"key": {"tahun_anggaran": self.tahun_anggaran, "tahap": TAHAP,
+                        "kode_sub_skpd": key[0], "kode_sub_kegiatan": key[1]}}  # fmt: skip
+        self.http.post(f"{self.target.url}/_standin/purge", json=body).raise_for_status()
+
     def outcomes(self, run_id: int) -> dict[str, RecordOutcome]:
         with session_scope(self.sessions) as session:
             return {o.source_id: o for o in outcomes.for_run(session, run_id)}

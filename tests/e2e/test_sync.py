@@ -334,10 +334,26 @@ def test_a_full_sync_rewrites_only_the_rows_of_the_record_that_changed(world: Wo
     assert only_there == []
 
 
+def test_a_full_read_forgets_a_copy_e_planning_no_longer_holds(world: World) -> None:
+    """A copy E-Planning's administrators removed outright leaves the mirror at
+    the next full read (which then reads the scope once more, marking what it
+    sees), so the run decides to create the record again rather than finding
+    it unchanged against a copy that is gone."""
+    world.sync(full=True)
+    gone = world.dataset.records[9]
+    world.purge(key_of(gone))
+
+    again = world.sync(full=True)
+
+    assert_adds_up(again)
+    assert again.counts == {"unchanged": 159, "created": 1}
+    assert world.outcomes(again.run_id)[gone["id"]].outcome == "created"
+
+
 def test_a_full_sync_reads_unchanged_copies_cheaply_and_still_sees_an_edit(
     world: World,
 ) -> None:
-    world.sync(full=True)
+    first = world.sync(full=True)
     again = world.sync(full=True)  # every copy read back exactly as the mirror holds it
     raw = world.dataset.records[7]
     world.manual_edit(key_of(raw), {"nama_sub_kegiatan": "Diubah oleh perencana"})
@@ -351,10 +367,12 @@ def test_a_full_sync_reads_unchanged_copies_cheaply_and_still_sees_an_edit(
     with session_scope(world.sessions) as session:
         mirrored = session.scalars(select(EPlanningMirror)).all()
         kinds = Counter(m.kategori for m in session.scalars(select(Mismatch)).all())
-    # The copies read unchanged stay in the mirror (a full read forgets only what it did not see).
+    # The copies read unchanged stay in the mirror as they were, not even marked
+    # (a full read forgets only what it did not see); the edited one is rewritten.
     assert len(mirrored) == 160
-    assert {m.read_run_id for m in mirrored} == {third.run_id}
     edited = next(m for m in mirrored if (m.kode_sub_skpd, m.kode_sub_kegiatan) == key_of(raw))
+    assert edited.read_run_id == third.run_id
+    assert {m.read_run_id for m in mirrored if m is not edited} == {first.run_id}
     assert edited.diperbarui_oleh == "perencana.bappeda"
     assert "Diubah oleh perencana" in edited.body
     assert kinds["diubah_manual"] >= 1
