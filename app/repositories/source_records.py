@@ -18,18 +18,14 @@ from mappings.eplanning import NaturalKey
 from mappings.subkegiatan import Mapped
 
 
-def save(
-    session: Session, items: Iterable[Mapped], *, run_id: int, stored: Iterable[Row[Any]] = ()
-) -> None:
+def save(session: Session, items: Iterable[Mapped], *, run_id: int) -> None:
     """Keep the page's records as mapped. A record kept already exactly as it is
-    now (``stored``: its row, as :func:`for_keys` read it for the page) is not
-    written again: a run where nothing changed writes none of these rows. So
-    ``run_id`` is the run that last changed the row; which run saw a record is
-    its outcome's (record_outcome), or its plan row's while its write waits."""
-    before = {row.source_id: row for row in stored}
-    rows = {}
-    for item in items:
-        row = {
+    now is not written again (the database compares): a run where nothing
+    changed writes none of these rows. So ``run_id`` is the run that last
+    changed the row; which run saw a record is its outcome's (record_outcome),
+    or its plan row's while its write waits."""
+    rows = {
+        item.source_id: {
             "tahun_anggaran": item.record.tahun_anggaran,
             "tahap": item.record.tahap,
             "source_id": item.source_id,
@@ -40,28 +36,16 @@ def save(
             "body": json.dumps(item.record.api_body, separators=(",", ":"), ensure_ascii=False),
             "run_id": run_id,
         }
-        if not _same(before.get(item.source_id), row):
-            rows[item.source_id] = row
-        else:
-            rows.pop(item.source_id, None)  # seen again on this page, as it was kept
+        for item in items
+    }
+    content = ("kode_sub_skpd", "kode_sub_kegiatan", "aktif", "source_updated_at", "body")
     upsert(
         session,
         SourceRecord,
         list(rows.values()),
         keys=("tahun_anggaran", "tahap", "source_id"),
-        update=(*_CONTENT, "run_id"),
-    )
-
-
-# What a kept record is: a row with these as they are now is not written again.
-_CONTENT = ("kode_sub_skpd", "kode_sub_kegiatan", "aktif", "source_updated_at", "body")
-
-
-def _same(kept: Row[Any] | None, row: dict[str, Any]) -> bool:
-    return (
-        kept is not None
-        and (kept.tahun_anggaran, kept.tahap) == (row["tahun_anggaran"], row["tahap"])
-        and all(getattr(kept, name) == row[name] for name in _CONTENT)
+        update=(*content, "run_id"),
+        unless_same=content,
     )
 
 

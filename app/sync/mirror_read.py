@@ -9,7 +9,6 @@ goes a page at a time, each in its own short transaction under the run's lease.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -56,8 +55,20 @@ async def read(
     nothing to forget. Otherwise E-Planning no longer holds some (rare: it
     keeps inactive records): the scope is read once more, each copy marked as
     read by this run, and the rest forgotten."""
-    read_scope = functools.partial(_read_scope, eplanning, sessions, run_id=run_id,
-                                   scope=scope, fence=fence, check_stop=check_stop)  # fmt: skip
+
+    async def read_scope(*, mark: bool) -> int:
+        """One read of the scope into the mirror; the copies it put or found there."""
+        read_now = 0
+        for kode_skpd in scope.kode_skpd or (None,):
+            async for items in eplanning.current_pages(
+                tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap, kode_skpd=kode_skpd
+            ):
+                check_stop()
+                with session_scope(sessions) as session:
+                    fence(session)
+                    read_now += save_page(session, run_id, items, mark=mark)
+        return read_now
+
     read_now = await read_scope(mark=False)
     with session_scope(sessions) as session:
         fence(session)
@@ -83,29 +94,6 @@ async def read(
             kode_skpd=scope.kode_skpd,
             run_id=run_id,
         )
-
-
-async def _read_scope(
-    eplanning: EPlanningClient,
-    sessions: sessionmaker[Session],
-    *,
-    run_id: int,
-    scope: Scope,
-    fence: Callable[[Session], None],
-    check_stop: Callable[[], None],
-    mark: bool,
-) -> int:
-    """One read of the scope into the mirror; the copies it put there (or found there)."""
-    read_now = 0
-    for kode_skpd in scope.kode_skpd or (None,):
-        async for items in eplanning.current_pages(
-            tahun_anggaran=scope.tahun_anggaran, tahap=scope.tahap, kode_skpd=kode_skpd
-        ):
-            check_stop()
-            with session_scope(sessions) as session:
-                fence(session)
-                read_now += save_page(session, run_id, items, mark=mark)
-    return read_now
 
 
 def save_page(session: Session, run_id: int, items: list[dict[str, Any]], *, mark: bool) -> int:

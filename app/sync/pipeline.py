@@ -391,7 +391,6 @@ class Pipeline:
                 session, book, run_id=run_id, scope=scope, start=state.start,
                 next_after=page.next_after, moved=moved, held=held,
                 pulled=state.pulled, counts=state.counts, timings=state.timings, plan=plan,
-                kept=kept,
             )  # fmt: skip
         state.pulled, state.counts = pulled, counts
         # Past the watermark only once recorded: a page that failed halfway left

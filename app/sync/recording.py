@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from app.mismatches import ditemukan
@@ -69,12 +68,10 @@ def page_of_run(
     counts: Mapping[str, int],
     timings: Mapping[str, float],
     plan: Sequence[dict[str, Any]] = (),
-    kept: Sequence[Row[Any]] = (),
 ) -> tuple[int, dict[str, int]]:
     """A run's page: its ledger and checkpoint (:func:`record_page`), the
     writes it decided into the run's plan (pushed at the apply stage), the
     copies E-Planning sent back into the mirror, and the run's progress.
-    ``kept``: the source records kept under the page's keys, as read for it.
     Returns the run's distinct source ids pulled and its outcome counts after
     the page."""
     losers = {loser for loser, _winner in book.superseded}
@@ -91,7 +88,6 @@ def page_of_run(
         watermark=moved,
         began=start.began,
         deferred={row["source_id"] for row in plan},
-        kept=kept,
     )
     mirror.save_written(session, held, run_id=run_id)
     pulled += len(book.source_ids - before.keys())
@@ -305,20 +301,17 @@ def record_page(
     watermark: Watermark,
     began: int | None = None,
     deferred: AbstractSet[str] = frozenset(),
-    kept: Sequence[Row[Any]] = (),
 ) -> None:
     """Everything the page left, then the checkpoint past it (a partial run owns none).
 
     ``began`` is the run that began the pass this run continues (None: this one).
     ``deferred``: the records whose writes wait in the plan; their problems
-    are settled when the writes are pushed (:func:`applied_page`). ``kept``:
-    the source records kept under the page's keys; one kept as the page has it
-    is not written again."""
+    are settled when the writes are pushed (:func:`applied_page`)."""
     outcomes.save(session, run_id, book.outcomes)
     for loser_id, winner_id in book.superseded:
         outcomes.mark_superseded(session, run_id, loser_id, winner_id)
     push_state.record_writes(session, book.written, run_id=run_id)
-    source_records.save(session, book.sources, run_id=run_id, stored=kept)
+    source_records.save(session, book.sources, run_id=run_id)
     _settle_letters(session, scope, book, run_id)
     ditemukan.record(session, run_id, book.mismatches)
     # Every record the page went through loses the problems it no longer has,
