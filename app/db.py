@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from mappings import json_text
+
 
 def normalise_url(url: str) -> str:
     """Let people write ``postgresql://``; we ship psycopg 3, not psycopg2."""
@@ -21,6 +23,10 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
+    # The JSON columns (a plan row's names and changes, ...) are written for
+    # every record of a run: with orjson, as the sync's own JSON
+    # (mappings/json_text.py).
+    kwargs.setdefault("json_serializer", json_text.dumps)
     if url.startswith("sqlite"):
         # Several threads (the service, the nightly job) share one file.
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})

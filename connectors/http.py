@@ -20,6 +20,7 @@ import httpx
 from connectors.errors import AuthError, ConnectorError, PermanentError, TransientError
 from connectors.pacing import Pacer
 from connectors.retry import OnRetry, RetryPolicy, Sleep, parse_retry_after, retrying
+from mappings import json_text
 
 __all__ = [
     "USER_AGENT",
@@ -164,8 +165,14 @@ async def send_json(
     `pacer` is waited on before every attempt, retries included: a retry
     spends the API's request budget like any other request.
     """
+    content = None
+    if json is not None:
+        # httpx's own json= writes the same text with the standard library,
+        # several times slower for a batch of 200 records.
+        content = json_text.dumps_bytes(json)
+        headers = {**(headers or {}), "Content-Type": "application/json"}
     request = client.build_request(
-        method, url, params=_without_none(params), json=json, headers=headers
+        method, url, params=_without_none(params), content=content, headers=headers
     )
     request_desc = describe(request)
     async for attempt in retrying(policy, on_retry=on_retry, sleep=sleep):
@@ -290,6 +297,9 @@ def _json_body(response: httpx.Response) -> Any:
     content = response.content
     if not content.strip():
         raise ValueError("empty body")
+    # The standard library's parser, not orjson's: orjson turns an integer
+    # beyond 64 bits into a float, and E-Program's untidy records must reach
+    # the mapping (and the mismatch report) as they were sent.
     return jsonlib.loads(content)
 
 

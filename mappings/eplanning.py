@@ -6,7 +6,6 @@ the mismatch report a planner reads.
 
 import functools
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -21,6 +20,7 @@ from pydantic import (
     field_validator,
 )
 
+from mappings import json_text
 from mappings.normalise import WIB
 from mappings.vocabulary import Tahap
 
@@ -229,13 +229,7 @@ class RenjaSubKegiatan(_Strict):
     @functools.cached_property
     def content_digest(self) -> str:
         """:func:`content_hash` of this record, computed once per instance."""
-        canonical = json.dumps(
-            _content(self),
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return hashlib.sha256(json_text.canonical(_content(self))).hexdigest()
 
     @functools.cached_property
     def sync_digest(self) -> str:

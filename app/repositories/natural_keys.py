@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import Column, Row, Table, TextualSelect, text
 from sqlalchemy.orm import Session
 
+from mappings import json_text
 from mappings.eplanning import NaturalKey
 
 
@@ -60,7 +60,7 @@ def rows_for_keys(
             }
             yield from session.execute(_lookup_joined(shape), params)
         return
-    yield from session.execute(_lookup(shape), {"keys": json.dumps(unique), **extra})
+    yield from session.execute(_lookup(shape), {"keys": json_text.dumps(unique), **extra})
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -14,6 +13,7 @@ from app.models import Lease, RecordOutcome, RunStatus, Stage, SyncRun, Trigger,
 from app.repositories import ringkasan
 from app.repositories.upsert import affected, insert_missing
 from app.text_search import escape_like
+from mappings import json_text
 
 
 def create(
@@ -250,7 +250,7 @@ def covering(opd: frozenset[str] | None) -> ColumnElement[bool]:
         SyncRun.kode_skpd.is_(None),
         text == "null",
         *(
-            text.like(f'%"{escape_like(json.dumps(kode)[1:-1])}"%', escape="\\")
+            text.like(f'%"{escape_like(json_text.dumps(kode)[1:-1])}"%', escape="\\")
             for kode in sorted(opd)
         ),
     )

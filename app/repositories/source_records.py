@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
@@ -14,6 +13,7 @@ from app.models import SourceRecord
 from app.repositories.natural_keys import rows_for_keys
 from app.repositories.upsert import upsert
 from app.sync.copies import Copy
+from mappings import json_text
 from mappings.eplanning import NaturalKey
 from mappings.subkegiatan import Mapped
 
@@ -33,7 +33,7 @@ def save(session: Session, items: Iterable[Mapped], *, run_id: int) -> None:
             "kode_sub_kegiatan": item.record.kode_sub_kegiatan,
             "aktif": item.record.aktif,
             "source_updated_at": item.updated_at,
-            "body": json.dumps(item.record.api_body, separators=(",", ":"), ensure_ascii=False),
+            "body": json_text.dumps(item.record.api_body),
             "run_id": run_id,
         }
         for item in items

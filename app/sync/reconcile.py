@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from mappings import json_text
 from mappings.eplanning import (
     RenjaSubKegiatan,
     StoredRenjaSubKegiatan,
@@ -88,7 +89,7 @@ def compact_json(body: Mapping[str, Any]) -> str:
     same copy gives the same text."""
     if "berubah" in body:
         body = {key: value for key, value in body.items() if key != "berubah"}
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return json_text.dumps(body)
 
 
 def remote_entry(body: Mapping[str, Any]) -> RemoteEntry:

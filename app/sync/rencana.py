@@ -18,6 +18,7 @@ from app.models import Outcome, PlanStatus
 from app.sync.ledger import Entry, Ledger
 from app.sync.push import PlannedWrite
 from app.sync.reconcile import Action, RemoteEntry, sync_hash
+from mappings import json_text
 from mappings.eplanning import NaturalKey, RenjaSubKegiatan
 from mappings.subkegiatan import Mapped
 
@@ -61,7 +62,7 @@ def row(
         "versi": versi,
         "aktif": record.aktif,
         "sync_hash": hash_,
-        "body": json.dumps(record.api_body, separators=(",", ":"), ensure_ascii=False),
+        "body": json_text.dumps(record.api_body),
         "nama": {
             "nama_skpd": item.nama_skpd,
             "nama_program": item.nama_program,
