@@ -64,6 +64,10 @@ class Bench:
         self.refs: list[dict[str, Any]] = []
         self.mapping: dict[str, float] | None = None
         self.profile: str | None = None
+        before = Path(args.before) if args.before else None
+        self.before: dict[str, Any] | None = (
+            json.loads(before.read_text()) if before and before.exists() else None
+        )
         self.started = dt.datetime.now(dt.UTC)
         self.command = f"`{' '.join(['bench/sync_bench.py', *sys.argv[1:]])}`"
         # Where each set of figures was measured: a merge may join runs made on
@@ -306,21 +310,26 @@ def format_row(row: dict[str, Any]) -> str:
 
 HEADER = (
     "| N | database | limits | scenario | records pulled | wall s | records/s | CPU s "
-    "| peak RSS MiB | pull | map | reconcile | push | record | other "
+    "| CPU ms a record | peak RSS MiB | pull | map | reconcile | push | record | other "
     "| stand-ins CPU s (share of wall) | 429s |"
 )
 
 
+def cpu_ms(row: dict[str, Any]) -> float:
+    """Sinkron's CPU per record pulled, process start included."""
+    return 1000 * row["cpu"] / row["records"] if row["records"] else 0.0
+
+
 def table(rows: list[dict[str, Any]]) -> list[str]:
     machines = len({r.get("machine") for r in rows}) > 1  # merged from several machines
-    lines = [HEADER + (" machine |" if machines else ""), "|" + " --- |" * (17 + machines)]
+    lines = [HEADER + (" machine |" if machines else ""), "|" + " --- |" * (18 + machines)]
     for r in rows:
         stages = " | ".join(f"{r['stages'][s]:.2f}" for s in STAGE_ORDER)
         share = r["standins_cpu"] / r["wall"] if r["wall"] else 0.0
         lines.append(
             f"| {r['size']:,} | {r['db']} | {r['limits']} | {r['scenario']} | {r['records']:,} "
             f"| {r['wall']:.2f} "
-            f"| {rate(r):,.0f} | {r['cpu']:.2f} | {r['rss']} | {stages} "
+            f"| {rate(r):,.0f} | {r['cpu']:.2f} | {cpu_ms(r):.2f} | {r['rss']} | {stages} "
             f"| {r['standins_cpu']:.2f} ({share:.0%}) | {r['http_429']} |"
             + (f" {r.get('machine', '?')} |" if machines else "")
         )
@@ -370,6 +379,114 @@ def ratios(bench: Bench) -> list[str]:
                 f"(`pipeline.run` s; {peer['rows']:,} rows) | {peer['seconds']:.2f} "
                 f"| {leg:.2f} | {peer['seconds'] / leg:.1f}× dlt's speed |"
             )
+    return lines
+
+
+def _key(row: dict[str, Any]) -> tuple[int, str, str, str]:
+    return (row["size"], row["db"], row["limits"], row["scenario"])
+
+
+def floor_ratio(refs: list[dict[str, Any]], size: int) -> float | None:
+    """Sinkron's full sync (alternating with the plain client) over the plain
+    client's, both with process start, medians; None when not measured."""
+    floors = [r["wall"] for r in refs if r["size"] == size and r["name"].startswith("plain")]
+    ours = [r["wall"] for r in refs if r["size"] == size and r["name"].startswith("sinkron")]
+    if not floors or not ours:
+        return None
+    return float(statistics.median(ours) / statistics.median(floors))
+
+
+def before_and_after(bench: Bench) -> list[str]:
+    """Each of this run's rows beside the same row of the figures it is compared
+    with (``--before``): seconds compare only on one machine, so the machine
+    of each is named, and the ratio to the plain client measured beside it
+    (3,000) is the figure that carries across machines."""
+    before = bench.before
+    if not before:
+        return []
+    old = {_key(r): r for r in before.get("rows", [])}
+    pairs = [(old[_key(r)], r) for r in bench.rows if _key(r) in old]
+    if not pairs:
+        return []
+    here = machine()["cpu"]
+    lines = [
+        "## This run beside the figures it is compared with",
+        "",
+        f"Against `{bench.args.before}`: {before.get('label', '')}. Seconds compare only",
+        "on one machine; the machine of each side is named.",
+        "",
+        "| N | database | limits | scenario | wall s before → now | CPU ms a record before → now "
+        "| machine before → now |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for was, now in pairs:
+        lines.append(
+            f"| {now['size']:,} | {now['db']} | {now['limits']} | {now['scenario']} "
+            f"| {was['wall']:.2f} → {now['wall']:.2f} | {cpu_ms(was):.2f} → {cpu_ms(now):.2f} "
+            f"| {was.get('machine', '?')} → {now.get('machine', here)} |"
+        )
+    for size in sorted({r["size"] for r in bench.refs}):
+        then, now_ratio = floor_ratio(before.get("refs", []), size), floor_ratio(bench.refs, size)
+        if then is not None and now_ratio is not None:
+            lines += [
+                "",
+                f"{size:,} full sync against the plain client beside it: {then:.1f}× before, "
+                f"{now_ratio:.1f}× now (medians of the alternating runs, process start included).",
+            ]
+    return [*lines, ""]
+
+
+# Issue 22's targets that a sync's rows answer: (what, database, most CPU ms a record).
+CPU_TARGETS = (("SQLite", 0.2), ("PostgreSQL", 0.3))
+NO_CHANGE_FLOOR_S = 100.0  # E-Program's 1,000 pages at 10 requests/s; E-Planning's read beside it
+
+
+def targets(bench: Bench) -> list[str]:
+    """Issue 22's targets, each as this run measured it, or named as not run."""
+    lines = [
+        "## Issue 22's targets, from the figures above",
+        "",
+        "| target | measured | met? |",
+        "| --- | --- | --- |",
+    ]
+    full, unchanged = SCENARIOS[0], SCENARIOS[1]
+    for db, most in CPU_TARGETS:
+        rows = [
+            r for r in bench.rows
+            if r["db"] == db and r["scenario"] == full and r["size"] >= 100_000
+        ]  # fmt: skip
+        got = "; ".join(f"{r['size']:,} (limits {r['limits']}): {cpu_ms(r):.2f} ms" for r in rows)
+        met = "yes" if rows and all(cpu_ms(r) <= most for r in rows) else "no" if rows else "–"
+        lines.append(
+            f"| Sinkron's CPU a record, full sync into an empty E-Planning, {db}, at 100,000 "
+            f"and 1,000,000: at most {most} ms | {got or 'not run by this invocation'} | {met} |"
+        )
+    million = [
+        r for r in bench.rows
+        if r["size"] == 1_000_000 and r["limits"] == "on" and r["scenario"] == unchanged
+    ]  # fmt: skip
+    most_s = 1.3 * NO_CHANGE_FLOOR_S
+    got = "; ".join(f"{r['db']}: {r['wall']:.0f} s" for r in million)
+    met = "yes" if million and all(r["wall"] <= most_s for r in million) else "no"
+    lines.append(
+        f"| A full run where nothing changed, 1,000,000, limits on: within 1.3× of the "
+        f"{NO_CHANGE_FLOOR_S:.0f} s read floor ({most_s:.0f} s) "
+        f"| {got or 'not run by this invocation'} | {met if million else '–'} |"
+    )
+    ratio = floor_ratio(bench.refs, 3000)
+    lines.append(
+        "| The 3,000 full sync within 1.5× of the plain client (process start included, "
+        "alternating, both unpaced) | "
+        + ("not run by this invocation | – |" if ratio is None else f"{ratio:.1f}× | "
+           f"{'yes' if ratio <= 1.5 else 'no'} |")
+    )  # fmt: skip
+    lines += [
+        "",
+        "The API's p99 during a sync (item 4) is `bench/api_during_sync.py`'s, and the rows",
+        "a no-change run writes per record `bench/rows_written.py`'s; their figures are in",
+        "the notes below.",
+        "",
+    ]
     return lines
 
 
@@ -424,6 +541,8 @@ def render(bench: Bench) -> str:
         *ratios(bench),
         "",
     ]
+    out += before_and_after(bench)
+    out += targets(bench)
     if bench.refs:
         out += [
             "Each reference as measured:",
@@ -529,6 +648,11 @@ def main() -> None:
         default=[],
         metavar="JSON",
         help="render the output from these --json files and exit",
+    )
+    parser.add_argument(
+        "--before",
+        default="bench/before.json",
+        help="figures to set beside this run's (a --json file; '' for none)",
     )
     parser.add_argument(
         "--notes",

@@ -43,4 +43,9 @@ def test_bench_at_3000_completes_and_counts_add_up(tmp_path: Path) -> None:
     assert incremental["outcomes"].get("updated", 0) >= 25
     names = {ref["name"].split(":")[0].split(" ")[0] for ref in state["refs"]}
     assert {"naive", "plain"} <= names
-    assert "| 3,000 | SQLite | off | full, empty E-Planning | 3,000 |" in document.read_text()
+    text = document.read_text()
+    assert "| 3,000 | SQLite | off | full, empty E-Planning | 3,000 |" in text
+    # Each row beside bench/before.json's, and the targets answered or named as not run.
+    assert "| 3,000 | SQLite | off | full, empty E-Planning | 6.88 → " in text
+    assert "| 3,000 | SQLite | off | incremental, 1 % changed | 1.70 → " in text
+    assert "at 100,000 and 1,000,000: at most 0.2 ms | not run by this invocation | – |" in text
