@@ -29,10 +29,7 @@ import orjson
 
 def dumps(value: Any) -> str:
     """Compact JSON text, non-ASCII as it is."""
-    try:
-        return orjson.dumps(value).decode()
-    except orjson.JSONEncodeError:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return dumps_bytes(value).decode()
 
 
 def canonical(value: Any) -> bytes:
