@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import signal
 import tempfile
-import threading
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 from uuid import uuid4
 
@@ -40,7 +37,7 @@ from standins import eplanning, eprogram, nomenklatur
 from standins import seed as before_sync
 from standins.dataset import EProgramDataset
 from standins.generator import generate
-from standins.server import ServerThread
+from standins.server import ServerThread, stop_on_signals
 from standins.surel import KotakSurat
 
 # The demo's scope: the built-in nomenclature sample is of TA 2027, and every
@@ -321,11 +318,4 @@ def _digests(settings: Settings, url: str, tahun: int, tahap: str, mailbox: Kota
 
 
 def _wait_for_interrupt() -> None:
-    stop = threading.Event()
-
-    def _handler(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, _handler)
-    signal.signal(signal.SIGTERM, _handler)
-    stop.wait()
+    stop_on_signals().wait()

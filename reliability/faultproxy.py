@@ -34,11 +34,12 @@ import random
 import socket
 import struct
 import threading
-import time
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
+
+from standins.server import stop_on_signals
 
 CHUNK = 65536
 
@@ -346,15 +347,14 @@ def main(argv: list[str] | None = None) -> int:
     proxy = FaultProxy.to(args.upstream, port=args.port).start()
     print(proxy.url, flush=True)
     seen = 0.0
+    stop = stop_on_signals()
     try:
-        while True:
+        while not stop.wait(0.2):
             if args.control is not None and args.control.exists():
                 changed = args.control.stat().st_mtime
                 if changed != seen:
                     seen = changed
                     proxy.set(read_faults(args.control))
-            time.sleep(0.2)
-    except KeyboardInterrupt:
         return 0
     finally:
         proxy.stop()

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import time
-from types import FrameType
 
 from standins import eplanning, eprogram, nomenklatur, ratelimit
 from standins.generator import COPY_RATE, generate
-from standins.server import ServerThread
+from standins.server import ServerThread, stop_on_signals
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -86,8 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         nomenklatur_versi=document["versi"] or "TA 2027",
         rate_limit=ratelimit.EPLANNING_PER_SECOND if limits else None,
     )
-    # SIGTERM ends the process as cleanly as Ctrl-C does
-    signal.signal(signal.SIGTERM, _interrupt)
+    stop = stop_on_signals()  # Ctrl-C and SIGTERM alike
     try:
         servers = [
             ServerThread(source, host=args.host, port=args.eprogram_port),
@@ -100,20 +96,15 @@ def main(argv: list[str] | None = None) -> int:
         for server in servers:
             server.start()
         _print_banner(servers, args, len(dataset))
-        while all(s.thread.is_alive() for s in servers):
-            time.sleep(0.5)
-        return 1
-    except KeyboardInterrupt:
+        while not stop.wait(0.5):
+            if not all(s.thread.is_alive() for s in servers):
+                return 1
         print("\nBerhenti.", flush=True)
         return 0
     finally:
         for server in servers:
             if server.thread.is_alive():
                 server.stop()
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def _print_banner(servers: list[ServerThread], args: argparse.Namespace, size: int) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import socket
 import threading
 import time
-from types import TracebackType
+from types import FrameType, TracebackType
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -141,3 +142,21 @@ class ServerThread:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGINT (Ctrl-C) or SIGTERM; call from the main thread.
+
+    The handlers only set the event. A handler that raises KeyboardInterrupt
+    can have it raised inside a finalizer the main thread happens to run, where
+    Python prints it as ignored and goes on: the process would not stop (the
+    signal module's documentation advises a handler of one's own for this).
+    """
+    stop = threading.Event()
+
+    def _handler(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _handler)
+    signal.signal(signal.SIGTERM, _handler)
+    return stop

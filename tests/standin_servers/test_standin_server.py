@@ -51,6 +51,33 @@ def test_cli_help() -> None:
         assert option in result.stdout
 
 
+# A signal whose handler runs while the main thread is in a finalizer (a
+# collection of garbage the server threads left): a KeyboardInterrupt raised
+# there is printed as ignored and lost, and the CLI served on after Ctrl-C.
+_SIGNAL_IN_A_FINALIZER = """
+import os, signal
+from standins.server import stop_on_signals
+stop = stop_on_signals()
+class Finalized:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIG{name})
+        for _ in range(1000):  # the handler runs in here
+            pass
+Finalized()
+print("berhenti" if stop.wait(5) else "jalan terus")
+"""
+
+
+@pytest.mark.parametrize("name", ["INT", "TERM"])
+def test_a_signal_that_arrives_in_a_finalizer_still_stops_the_cli(name: str) -> None:
+    script = _SIGNAL_IN_A_FINALIZER.format(name=name)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.stdout.strip() == "berhenti", done.stderr
+    assert "Exception ignored" not in done.stderr
+
+
 def test_cli_serves_both_stand_ins_until_ctrl_c() -> None:
     command = [sys.executable, "-m", "standins", "--size", "300"]
     command += ["--eprogram-port", str(free_port()), "--eplanning-port", str(free_port())]
