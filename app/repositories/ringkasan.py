@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.mismatches import daftar
@@ -75,6 +75,12 @@ def out_of_scope(
                 RecordState.tahun_anggaran == tahun_anggaran,
                 RecordState.tahap == tahap,
                 RecordState.source_id.in_(ids[start : start + 500]),
+                # A copy already out of scope is not written (nor locked) again.
+                or_(
+                    RecordState.dalam_lingkup,
+                    RecordState.tepat,
+                    RecordState.pagu_eplanning.is_not(None),
+                ),
             )
             .values(dalam_lingkup=False, tepat=False, pagu_eplanning=None)
             .execution_options(synchronize_session=False)

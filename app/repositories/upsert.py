@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, Table, or_
+from sqlalchemy import CursorResult, Result, Table, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -62,8 +62,16 @@ def upsert(
     unless_same: Sequence[str] = (),
 ) -> None:
     """Insert ``rows``, or update ``update`` columns where ``keys`` already exist;
-    with ``unless_same``, only rows that differ in one of those columns: the
-    database compares, and a row found as it is is not written at all."""
+    with ``unless_same``, only rows that differ in one of those columns: a row
+    found as it is is not written at all.
+
+    With ``unless_same`` the rows are read first and only the new and the
+    different ones are sent. An upsert whose WHERE leaves a row as it is still
+    locks it on PostgreSQL (its xmax is written, with WAL for every row): a run
+    where nothing changed would touch every row it did not change. The WHERE
+    stays, so a row another writer changed in between is compared again."""
+    if unless_same:
+        rows = _differing(session, model, rows, keys=keys, compared=unless_same)
     if not rows:
         return
     stmt = _insert(session, model)
@@ -76,3 +84,42 @@ def upsert(
         where=or_(*differs) if differs else None,
     )
     session.execute(stmt, list(rows))
+
+
+# Keys per read of the rows an upsert would change (a bound parameter each).
+_READ_CHUNK = 500
+
+
+def _differing(
+    session: Session,
+    model: type[Base],
+    rows: Sequence[dict[str, Any]],
+    *,
+    keys: Sequence[str],
+    compared: Sequence[str],
+) -> list[dict[str, Any]]:
+    """Of ``rows``, those whose key is not stored or whose ``compared`` columns
+    differ from the stored row's (as Python values: a value the database gives
+    back in another form only costs a write). The last key column is looked up
+    with IN, the ones before it grouped by their values."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    *leading, last = keys
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row[name] for name in leading), []).append(row)
+    stmt = select(table.c[last], *(table.c[name] for name in compared))
+    result: list[dict[str, Any]] = []
+    for values, group in groups.items():
+        scoped = stmt.where(*(table.c[n] == v for n, v in zip(leading, values, strict=True)))
+        ids = sorted({row[last] for row in group})
+        stored: dict[Any, tuple[Any, ...]] = {}
+        for start in range(0, len(ids), _READ_CHUNK):
+            chunk = ids[start : start + _READ_CHUNK]
+            for found in session.execute(scoped.where(table.c[last].in_(chunk))):
+                stored[found[0]] = tuple(found[1:])
+        for row in group:
+            kept = stored.get(row[last])
+            if kept is None or kept != tuple(row[name] for name in compared):
+                result.append(row)
+    return result
