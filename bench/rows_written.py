@@ -5,7 +5,10 @@ On a fresh PostgreSQL schema with the stand-ins unlimited: one full sync of N
 records into an empty E-Planning, then a second full sync with nothing changed.
 Printed: the rows each table had inserted, updated and deleted by the second run,
 from PostgreSQL's own counters (pg_stat_user_tables; a process reports its
-counts when it exits), and the rows per record. PostgreSQL only: SQLite keeps no
+counts when it exits), and the rows per record; then the WAL the second run
+wrote after a checkpoint (as a nightly run finds the database), which also
+counts what those counters do not: a row an upsert found as it is and left,
+but locked (its xmax written). PostgreSQL only: SQLite keeps no
 such counts.
 
     .venv/bin/python bench/rows_written.py --postgres postgresql://postgres@127.0.0.1:5432/test
@@ -38,6 +41,40 @@ def counts(url: str) -> dict[str, tuple[int, int, int]]:
         engine.dispose()
 
 
+def checkpoint(url: str) -> None:
+    """As a nightly run finds the database: a checkpoint has written the last
+    run's pages out since, so the first change to a page after it logs the
+    whole page (8 KB), a lock included. Needs a superuser or pg_checkpoint."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("CHECKPOINT"))
+    finally:
+        engine.dispose()
+
+
+def wal_position(url: str) -> str:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return str(conn.execute(text("SELECT pg_current_wal_lsn()")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def wal_bytes(url: str, start: str, end: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            moved = conn.execute(
+                text("SELECT pg_wal_lsn_diff(CAST(:e AS pg_lsn), CAST(:s AS pg_lsn))"),
+                {"s": start, "e": end},
+            )
+            return int(moved.scalar_one())
+    finally:
+        engine.dispose()
+
+
 def settled(url: str) -> dict[str, tuple[int, int, int]]:
     """The counters once the exited process's report is in (it is sent at exit;
     read until two reads a second apart agree)."""
@@ -64,8 +101,12 @@ def main() -> int:
                            check=True, capture_output=True)  # fmt: skip
             subprocess.run(SYNC, cwd=ROOT, env=env, check=True, capture_output=True)
             before = settled(url)
+            checkpoint(url)
+            start = wal_position(url)
             subprocess.run(SYNC, cwd=ROOT, env=env, check=True, capture_output=True)
+            end = wal_position(url)
             after = settled(url)
+            wal = wal_bytes(url, start, end)
     finally:
         standins.stop()
     print(f"rows written by a full run of {args.records:,} records with nothing changed")
@@ -81,6 +122,10 @@ def main() -> int:
         per = sum(moved) / args.records
         print(f"| {table} | {moved[0]:,} | {moved[1]:,} | {moved[2]:,} | {per:.2f} |")
     print(f"| all | | | | {total / args.records:.2f} |")
+    print(
+        f"\nWAL written by the second run (the whole server's; nothing else should run): "
+        f"{wal / 1e6:.1f} MB, {wal / args.records:,.0f} bytes a record"
+    )
     return 0
 
 
