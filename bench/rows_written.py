@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 
-from _common import BIN, ROOT, Standins, database, sinkron_env
+from _common import BIN, ROOT, Standins, database, last_run, sinkron_env
 from sqlalchemy import create_engine, text
 
 SYNC = [str(BIN / "sinkron"), "sync", "--tahun", "2027", "--tahap", "renja", "--full"]
@@ -103,8 +103,11 @@ def main() -> int:
             before = settled(url)
             checkpoint(url)
             start = wal_position(url)
+            began = time.perf_counter()
             subprocess.run(SYNC, cwd=ROOT, env=env, check=True, capture_output=True)
+            wall = time.perf_counter() - began
             end = wal_position(url)
+            stages = last_run(url)["stage_seconds"]
             after = settled(url)
             wal = wal_bytes(url, start, end)
     finally:
@@ -126,6 +129,8 @@ def main() -> int:
         f"\nWAL written by the second run (the whole server's; nothing else should run): "
         f"{wal / 1e6:.1f} MB, {wal / args.records:,.0f} bytes a record"
     )
+    print(f"its wall time {wall:.1f} s, process start included; its stages (s): " +
+          ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in stages.items()))  # fmt: skip
     return 0
 
 
