@@ -106,9 +106,12 @@ def _differing(
     with IN, the ones before it grouped by their values."""
     table = model.__table__
     assert isinstance(table, Table)
+    # A key given twice: the last row stands, as row after row would leave it
+    # (each is compared with the stored row, not with the one before it).
+    latest = {tuple(row[name] for name in keys): row for row in rows}
     *leading, last = keys
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-    for row in rows:
+    for row in latest.values():
         groups.setdefault(tuple(row[name] for name in leading), []).append(row)
     stmt = select(table.c[last], *(table.c[name] for name in compared))
     result: list[dict[str, Any]] = []
