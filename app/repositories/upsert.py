@@ -68,10 +68,12 @@ def upsert(
     On PostgreSQL, with ``unless_same``, the rows are read first and only the
     new and the different ones are sent: an upsert whose WHERE leaves a row as
     it is still locks it there (its xmax is written, with WAL for every row), so
-    a run where nothing changed would touch every row it did not change. The
-    WHERE stays, so a row another writer changed in between is compared again.
-    SQLite leaves such a row unwritten, and the read would only cost time (a
-    tenth more in a first run's record stage, where every row is new)."""
+    a run where nothing changed would touch every row it did not change. A row
+    found as it is is then neither sent nor locked: the callers write under the
+    run's lease (``fence``), which keeps other writers of these tables out; the
+    WHERE stays for the rows sent. SQLite leaves such a row unwritten, and the
+    read would only cost time (a tenth more in a first run's record stage,
+    where every row is new)."""
     if unless_same and session.get_bind().dialect.name == "postgresql":
         rows = _differing(session, model, rows, keys=keys, compared=unless_same)
     if not rows:
