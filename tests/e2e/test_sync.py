@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app.db import session_scope
 from app.models import (
@@ -19,6 +19,7 @@ from app.models import (
 from mappings.eplanning import StoredRenjaSubKegiatan, content_hash
 from mappings.subkegiatan import Mapped, map_sub_kegiatan
 from tests.e2e.conftest import World
+from tests.row_versions import Versions, row_versions, touched
 
 BATCH = "POST /api/v1/renja-sub-kegiatan/batch"
 
@@ -307,19 +308,9 @@ def test_a_dead_letter_made_stale_by_a_later_run_is_not_replayed(world: World) -
     assert len(world.eplanning_records()) == 160
 
 
-def row_versions(world: World) -> dict[tuple[str, str], str] | None:
-    """PostgreSQL: each source_record and record_state row's xmin/xmax, which
-    change when a statement updates or locks it (None on SQLite)."""
+def versions_of(world: World) -> Versions | None:
     with session_scope(world.sessions) as session:
-        if session.get_bind().dialect.name != "postgresql":
-            return None
-        return {
-            (table, source_id): version
-            for table in ("source_record", "record_state")
-            for source_id, version in session.execute(
-                text(f"SELECT source_id, xmin::text || '/' || xmax::text FROM {table}")
-            )
-        }
+        return row_versions(session, ("source_record", "record_state"))
 
 
 def test_a_full_sync_rewrites_only_the_rows_of_the_record_that_changed(world: World) -> None:
@@ -330,7 +321,7 @@ def test_a_full_sync_rewrites_only_the_rows_of_the_record_that_changed(world: Wo
     first = world.sync(full=True)
     changed = world.dataset.records[5]
     world.dataset.touch(changed["id"], **with_pagu(changed, 98_765_000))
-    versions = row_versions(world)
+    versions = versions_of(world)
 
     again = world.sync(full=True)
 
@@ -339,10 +330,10 @@ def test_a_full_sync_rewrites_only_the_rows_of_the_record_that_changed(world: Wo
     if versions is not None:
         # Not even locked: an upsert that leaves a row as it is still writes
         # its xmax on PostgreSQL, for every record of a run that changed nothing.
-        after = row_versions(world)
+        after = versions_of(world)
         assert after is not None
-        touched = {key for key, version in after.items() if versions.get(key) != version}
-        assert touched == {("source_record", changed["id"]), ("record_state", changed["id"])}
+        moved = touched(versions, after)
+        assert moved == {("source_record", changed["id"]), ("record_state", changed["id"])}
     with session_scope(world.sessions) as session:
         written = Counter(session.scalars(select(SourceRecord.run_id)).all())
         standing = Counter(session.scalars(select(RecordState.run_id)).all())

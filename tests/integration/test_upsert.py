@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import session_scope
 from app.models import SourceRecord
 from app.repositories.upsert import upsert
+from tests.row_versions import Versions, row_versions, touched
 
 TAHUN, TAHAP = 2026, "renja"
 KEYS = ("tahun_anggaran", "tahap", "source_id")
@@ -47,14 +48,9 @@ def stored(sessions: sessionmaker[Session]) -> dict[str, tuple[str, int | None]]
         return {source_id: (body, run_id) for source_id, body, run_id in found}
 
 
-def versions(sessions: sessionmaker[Session]) -> dict[str, str] | None:
+def versions(sessions: sessionmaker[Session]) -> Versions | None:
     with session_scope(sessions) as session:
-        if session.get_bind().dialect.name != "postgresql":
-            return None
-        found = session.execute(
-            text("SELECT source_id, xmin::text || '/' || xmax::text FROM source_record")
-        )
-        return {source_id: version for source_id, version in found}
+        return row_versions(session, ("source_record",))
 
 
 def test_a_key_given_twice_ends_as_its_last_row(session_factory: sessionmaker[Session]) -> None:
@@ -88,7 +84,4 @@ def test_only_the_changed_rows_are_written_across_many_reads(
     if before is not None:
         after = versions(session_factory)
         assert after is not None
-        assert {key for key, version in after.items() if before.get(key) != version} == {
-            "00777",
-            "99999",
-        }
+        assert touched(before, after) == {("source_record", "00777"), ("source_record", "99999")}
