@@ -21,9 +21,10 @@ import argparse
 import subprocess
 import sys
 import time
+from typing import Any
 
 from _common import BIN, ROOT, Standins, database, last_run, sinkron_env
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 SYNC = [str(BIN / "sinkron"), "sync", "--tahun", "2027", "--tahap", "renja", "--full"]
 COUNTS = text(
@@ -32,56 +33,25 @@ COUNTS = text(
 )
 
 
-def counts(url: str) -> dict[str, tuple[int, int, int]]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return {row[0]: (row[1], row[2], row[3]) for row in conn.execute(COUNTS)}
-    finally:
-        engine.dispose()
+def counts(engine: Engine) -> dict[str, tuple[int, int, int]]:
+    with engine.connect() as conn:
+        return {row[0]: (row[1], row[2], row[3]) for row in conn.execute(COUNTS)}
 
 
-def checkpoint(url: str) -> None:
-    """As a nightly run finds the database: a checkpoint has written the last
-    run's pages out since, so the first change to a page after it logs the
-    whole page (8 KB), a lock included. Needs a superuser or pg_checkpoint."""
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("CHECKPOINT"))
-    finally:
-        engine.dispose()
+def scalar(engine: Engine, sql: str, **params: str) -> Any:
+    """The statement's one value (None for a statement that returns no rows)."""
+    with engine.connect() as conn:
+        result = conn.execute(text(sql), params)
+        return result.scalar() if result.returns_rows else None
 
 
-def wal_position(url: str) -> str:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return str(conn.execute(text("SELECT pg_current_wal_lsn()")).scalar_one())
-    finally:
-        engine.dispose()
-
-
-def wal_bytes(url: str, start: str, end: str) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            moved = conn.execute(
-                text("SELECT pg_wal_lsn_diff(CAST(:e AS pg_lsn), CAST(:s AS pg_lsn))"),
-                {"s": start, "e": end},
-            )
-            return int(moved.scalar_one())
-    finally:
-        engine.dispose()
-
-
-def settled(url: str) -> dict[str, tuple[int, int, int]]:
+def settled(engine: Engine) -> dict[str, tuple[int, int, int]]:
     """The counters once the exited process's report is in (it is sent at exit;
     read until two reads a second apart agree)."""
-    before = counts(url)
+    before = counts(engine)
     while True:
         time.sleep(1.0)
-        now = counts(url)
+        now = counts(engine)
         if now == before:
             return now
         before = now
@@ -100,16 +70,24 @@ def main() -> int:
             subprocess.run([str(BIN / "sinkron"), "db", "upgrade"], cwd=ROOT, env=env,
                            check=True, capture_output=True)  # fmt: skip
             subprocess.run(SYNC, cwd=ROOT, env=env, check=True, capture_output=True)
-            before = settled(url)
-            checkpoint(url)
-            start = wal_position(url)
-            began = time.perf_counter()
-            subprocess.run(SYNC, cwd=ROOT, env=env, check=True, capture_output=True)
-            wall = time.perf_counter() - began
-            end = wal_position(url)
-            stages = last_run(url)["stage_seconds"]
-            after = settled(url)
-            wal = wal_bytes(url, start, end)
+            # Autocommit: each read sees the counters anew. The CHECKPOINT is as
+            # a nightly run finds the database: the last run's pages written out
+            # since, so the first change to a page after it logs the whole page
+            # (8 KB), a lock included. It needs a superuser or pg_checkpoint.
+            engine = create_engine(url, isolation_level="AUTOCOMMIT")
+            try:
+                before = settled(engine)
+                scalar(engine, "CHECKPOINT")
+                start = str(scalar(engine, "SELECT pg_current_wal_lsn()"))
+                began = time.perf_counter()
+                subprocess.run(SYNC, cwd=ROOT, env=env, check=True, capture_output=True)
+                wall = time.perf_counter() - began
+                wal = int(scalar(engine, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), "
+                                         "CAST(:start AS pg_lsn))", start=start))  # fmt: skip
+                stages = last_run(url)["stage_seconds"]
+                after = settled(engine)
+            finally:
+                engine.dispose()
     finally:
         standins.stop()
     print(f"rows written by a full run of {args.records:,} records with nothing changed")
